@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The property table (librdkafka's rd_kafka_properties[] idea): one row per
+ * property with its Java name, type, range, default and documentation. It
+ * validates rmq_conf_set(), answers rmq_conf_get(), and generates
+ * docs/CONFIGURATION.md (tools/gen_conf_doc.c).
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "common/rmq_conf_int.h"
+#include "common/rmq_log.h"
+#include "common/rmq_net.h"
+#include "common/rmq_str.h"
+
+typedef enum conf_type_e {
+        CT_STR,
+        CT_INT,
+        CT_BOOL,
+        CT_ENUM,
+        CT_UNSUPPORTED /* a known Java property that this client lacks */
+} conf_type_t;
+
+typedef struct conf_prop_s {
+        const char *name;
+        conf_type_t type;
+        size_t offset;
+        int64_t min, max;
+        const char *def;   /* default as a string; NULL = none */
+        const char *enums; /* CT_ENUM: values separated by '|' */
+        const char *doc;
+        /* Extra validation; returns NULL or the reason a value is refused. */
+        const char *(*check)(const char *value);
+} conf_prop_t;
+
+#define F(field) offsetof(struct rmq_conf_s, field)
+
+static const char *check_debug(const char *v) {
+        uint32_t m;
+        return rmq__log_parse_debug(v, &m)
+                   ? "expected a comma-separated list of: remoting, route, "
+                     "producer, consumer, rebalance, offset, trace, mock, all"
+                   : NULL;
+}
+
+static const char *check_use_tls(const char *v) {
+        return rmq__parse_bool(v) ? "TLS is not supported by this version of "
+                                    "rocketmq-c (useTLS must be false)"
+                                  : NULL;
+}
+
+static const char *check_namesrv(const char *v) {
+        return rmq__namesrv_list_valid(v)
+                   ? NULL
+                   : "expected host:port[;host:port...] with numeric ports";
+}
+
+static const conf_prop_t props[] = {
+    /* ClientConfig */
+    {"namesrvAddr", CT_STR, F(namesrvAddr), 0, 0, NULL, NULL,
+     "Name server addresses, `host:port` separated by `;`. Defaults to the "
+     "NAMESRV_ADDR environment variable, as in Java.",
+     check_namesrv},
+    {"clientIP", CT_STR, F(clientIP), 0, 0, NULL, NULL,
+     "IP address used in the clientId (`ip@instanceName`). Default: the "
+     "first non-loopback address of this host, chosen as Java's "
+     "RemotingUtil.getLocalAddress() does.",
+     NULL},
+    {"instanceName", CT_STR, F(instanceName), 0, 0, "DEFAULT", NULL,
+     "Instance name in the clientId. `DEFAULT` is replaced at start by "
+     "`<pid>#<nanotime>` as Java's changeInstanceNameToPID() does; handles "
+     "with the same clientId share one client instance.",
+     NULL},
+    {"clientCallbackExecutorThreads", CT_INT,
+     F(clientCallbackExecutorThreads), 1, 1024, NULL, NULL,
+     "Threads of the callback pool that runs async send callbacks and "
+     "transaction checks. Default: the number of CPUs.",
+     NULL},
+    {"namespace", CT_STR, F(namespace_), 0, 0, NULL, NULL,
+     "Namespace prefixed to topics and groups (`ns%resource`), as Java's "
+     "NamespaceUtil.",
+     NULL},
+    {"accessChannel", CT_ENUM, F(accessChannel), 0, 0, "LOCAL", "LOCAL|CLOUD",
+     "Access channel (Java AccessChannel).", NULL},
+    {"pollNameServerInterval", CT_INT, F(pollNameServerInterval), 10,
+     INT32_MAX, "30000", NULL,
+     "Milliseconds between route refreshes from the name server.", NULL},
+    {"heartbeatBrokerInterval", CT_INT, F(heartbeatBrokerInterval), 10,
+     INT32_MAX, "30000", NULL,
+     "Milliseconds between heartbeats to every broker (also the offline "
+     "broker cleanup period).",
+     NULL},
+    {"persistConsumerOffsetInterval", CT_INT, F(persistConsumerOffsetInterval),
+     10, INT32_MAX, "5000", NULL,
+     "Milliseconds between consumer offset persistence.", NULL},
+    {"pullTimeDelayMillsWhenException", CT_INT,
+     F(pullTimeDelayMillsWhenException), 0, INT32_MAX, "1000", NULL,
+     "Milliseconds a consumer waits before pulling again after an error.",
+     NULL},
+    {"unitMode", CT_BOOL, F(unitMode), 0, 0, "false", NULL,
+     "Unit mode flag sent with sends and heartbeats (Java unitMode).", NULL},
+    {"unitName", CT_STR, F(unitName), 0, 0, NULL, NULL,
+     "Unit name appended to the clientId when set.", NULL},
+    {"vipChannelEnabled", CT_BOOL, F(vipChannelEnabled), 0, 0, "false", NULL,
+     "Send to the broker's VIP port (port - 2), as Java's "
+     "com.rocketmq.sendMessageWithVIPChannel (default false since 4.9.x).",
+     NULL},
+    {"useTLS", CT_BOOL, F(useTLS), 0, 0, "false", NULL,
+     "Use TLS to brokers and name servers. Not supported yet: only false is "
+     "accepted.",
+     check_use_tls},
+    {"mqClientApiTimeout", CT_INT, F(mqClientApiTimeout), 1, INT32_MAX, "3000",
+     NULL,
+     "Milliseconds allowed for name server and broker admin calls (route "
+     "queries, heartbeats, offsets).",
+     NULL},
+    {"language", CT_ENUM, F(language), 0, 0, "CPP",
+     "JAVA|CPP|DOTNET|PYTHON|DELPHI|ERLANG|RUBY|OTHER|HTTP|GO|PHP|OMS|RUST",
+     "LanguageCode put in every request header (Java ClientConfig.language). "
+     "CPP by default, as rocketmq-client-cpp, since this is not the Java "
+     "client.",
+     NULL},
+    /* NettyClientConfig / NettySystemConfig */
+    {"connectTimeoutMillis", CT_INT, F(connectTimeoutMillis), 1, INT32_MAX,
+     "3000", NULL,
+     "Milliseconds allowed to open a TCP connection "
+     "(com.rocketmq.remoting.client.connect.timeout).",
+     NULL},
+    {"clientAsyncSemaphoreValue", CT_INT, F(clientAsyncSemaphoreValue), 1,
+     INT32_MAX, "65535", NULL,
+     "Maximum async requests in flight per client instance; a caller waits "
+     "up to its timeout for a permit, then gets RMQ_ERR__TOO_MANY_REQUESTS.",
+     NULL},
+    {"clientOnewaySemaphoreValue", CT_INT, F(clientOnewaySemaphoreValue), 1,
+     INT32_MAX, "65535", NULL,
+     "Maximum oneway requests not yet written to the socket.", NULL},
+    {"clientChannelMaxIdleTimeSeconds", CT_INT,
+     F(clientChannelMaxIdleTimeSeconds), 0, INT32_MAX, "120", NULL,
+     "Seconds without reads or writes after which a connection is closed "
+     "(0 = never), as Netty's IdleStateHandler in Java.",
+     NULL},
+    {"clientCloseSocketIfTimeout", CT_BOOL, F(clientCloseSocketIfTimeout), 0,
+     0, "true", NULL,
+     "Close the connection when a synchronous request times out "
+     "(com.rocketmq.remoting.client.closeSocketIfTimeout, true in 4.9.x).",
+     NULL},
+    {"clientSocketSndBufSize", CT_INT, F(clientSocketSndBufSize), 0,
+     INT32_MAX, "0", NULL, "SO_SNDBUF in bytes; 0 keeps the system default.",
+     NULL},
+    {"clientSocketRcvBufSize", CT_INT, F(clientSocketRcvBufSize), 0,
+     INT32_MAX, "0", NULL, "SO_RCVBUF in bytes; 0 keeps the system default.",
+     NULL},
+    {"frameMaxLength", CT_INT, F(frameMaxLength), 1024, INT32_MAX, "16777216",
+     NULL,
+     "Largest remoting frame accepted (com.rocketmq.remoting.frameMaxLength); "
+     "a longer frame closes the connection.",
+     NULL},
+    {"serializeType", CT_ENUM, F(serializeType), 0, 0, "JSON", "JSON|ROCKETMQ",
+     "Header serialize type of requests (rocketmq.serialize.type). Both are "
+     "always decoded.",
+     NULL},
+    /* DefaultMQProducer */
+    {"producerGroup", CT_STR, F(producerGroup), 0, 0, "DEFAULT_PRODUCER", NULL,
+     "Producer group name.", NULL},
+    {"createTopicKey", CT_STR, F(createTopicKey), 0, 0, "TBW102", NULL,
+     "Topic whose route is used to send to a topic that does not exist yet "
+     "(the broker then auto-creates it).",
+     NULL},
+    {"defaultTopicQueueNums", CT_INT, F(defaultTopicQueueNums), 1, 1024, "4",
+     NULL, "Queue count requested for auto-created topics.", NULL},
+    {"sendMsgTimeout", CT_INT, F(sendMsgTimeout), 1, INT32_MAX, "3000", NULL,
+     "Milliseconds allowed for one send, retries included.", NULL},
+    {"compressMsgBodyOverHowmuch", CT_INT, F(compressMsgBodyOverHowmuch), 0,
+     INT32_MAX, "4096", NULL,
+     "Bodies larger than this many bytes are zlib-compressed.", NULL},
+    {"retryTimesWhenSendFailed", CT_INT, F(retryTimesWhenSendFailed), 0, 1000,
+     "2", NULL, "Retries of a failed synchronous send.", NULL},
+    {"retryTimesWhenSendAsyncFailed", CT_INT, F(retryTimesWhenSendAsyncFailed),
+     0, 1000, "2", NULL, "Retries of a failed asynchronous send.", NULL},
+    {"retryAnotherBrokerWhenNotStoreOK", CT_BOOL,
+     F(retryAnotherBrokerWhenNotStoreOK), 0, 0, "false", NULL,
+     "Retry a synchronous send on another broker when the result is not "
+     "SEND_OK.",
+     NULL},
+    {"maxMessageSize", CT_INT, F(maxMessageSize), 1, INT32_MAX, "4194304",
+     NULL, "Largest message body in bytes.", NULL},
+    {"sendLatencyFaultEnable", CT_BOOL, F(sendLatencyFaultEnable), 0, 0,
+     "false", NULL,
+     "Avoid brokers that were slow or failing, as Java's "
+     "MQFaultStrategy/LatencyFaultTolerance.",
+     NULL},
+    {"compressLevel", CT_INT, F(compressLevel), 0, 9, "5", NULL,
+     "zlib level of compressed bodies (rocketmq.message.compressLevel).", NULL},
+    {"sendSmartMsg", CT_BOOL, F(sendSmartMsg), 0, 0, "true", NULL,
+     "Use SEND_MESSAGE_V2 with its compact header "
+     "(org.apache.rocketmq.client.sendSmartMsg).",
+     NULL},
+    /* C-only */
+    {"debug", CT_STR, F(debug), 0, 0, NULL, NULL,
+     "Comma-separated debug facilities logged at DEBUG level: remoting, "
+     "route, producer, consumer, rebalance, offset, trace, mock, all.",
+     check_debug},
+    {"log.level", CT_INT, F(log_level), 0, 7, "4", NULL,
+     "Most verbose syslog level passed to the log callback (3 error, 4 warn, "
+     "6 info, 7 debug).",
+     NULL},
+};
+
+#undef F
+
+static const conf_prop_t *prop_find(const char *name) {
+        size_t i;
+        for (i = 0; i < RMQ_ARRAY_SIZE(props); i++)
+                if (!strcmp(props[i].name, name))
+                        return &props[i];
+        return NULL;
+}
+
+static int enum_index(const char *enums, const char *v) {
+        const char *p = enums;
+        int idx       = 0;
+        size_t vlen   = strlen(v);
+        while (p) {
+                const char *e = strchr(p, '|');
+                size_t len    = e ? (size_t)(e - p) : strlen(p);
+                if (len == vlen && !memcmp(p, v, len))
+                        return idx;
+                idx++;
+                p = e ? e + 1 : NULL;
+        }
+        return -1;
+}
+
+static size_t enum_name(const char *enums, int idx, char *dst, size_t size) {
+        const char *p = enums;
+        while (p && idx > 0) {
+                p = strchr(p, '|');
+                if (p)
+                        p++;
+                idx--;
+        }
+        if (!p) {
+                if (size)
+                        dst[0] = '\0';
+                return 0;
+        }
+        {
+                const char *e = strchr(p, '|');
+                size_t len    = e ? (size_t)(e - p) : strlen(p);
+                if (size) {
+                        size_t n = len < size - 1 ? len : size - 1;
+                        memcpy(dst, p, n);
+                        dst[n] = '\0';
+                }
+                return len;
+        }
+}
+
+static rmq_err_t prop_set(rmq_conf_t *conf, const conf_prop_t *p,
+                          const char *value, char *errstr, size_t errstr_size) {
+        char *base = (char *)conf;
+        const char *why;
+
+        if (p->type == CT_UNSUPPORTED)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__CONF_INVALID,
+                                   "%s: %s", p->name, p->doc);
+        if (!value)
+                value = p->def;
+        if (value && p->check && value != p->def &&
+            (why = p->check(value)) != NULL)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__CONF_INVALID,
+                                   "%s: invalid value \"%s\": %s", p->name,
+                                   value, why);
+        switch (p->type) {
+        case CT_STR: {
+                char **sp = (char **)(void *)(base + p->offset);
+                rmq__free(*sp);
+                *sp = value ? rmq__strdup(value) : NULL;
+                if (p->offset == offsetof(struct rmq_conf_s, debug))
+                        rmq__log_parse_debug(value ? value : "",
+                                             &conf->debug_mask);
+                return RMQ_OK;
+        }
+        case CT_INT: {
+                int64_t v;
+                if (!value) {
+                        *(int64_t *)(void *)(base + p->offset) = 0;
+                        return RMQ_OK;
+                }
+                if (rmq__parse_i64(value, &v))
+                        return rmq__seterr(errstr, errstr_size,
+                                           RMQ_ERR__CONF_INVALID,
+                                           "%s: expected an integer, got "
+                                           "\"%s\"",
+                                           p->name, value);
+                if (v < p->min || v > p->max)
+                        return rmq__seterr(
+                            errstr, errstr_size, RMQ_ERR__CONF_INVALID,
+                            "%s: %lld is out of range %lld..%lld", p->name,
+                            (long long)v, (long long)p->min,
+                            (long long)p->max);
+                *(int64_t *)(void *)(base + p->offset) = v;
+                return RMQ_OK;
+        }
+        case CT_BOOL:
+                if (value && strcmp(value, "true") && strcmp(value, "false"))
+                        return rmq__seterr(errstr, errstr_size,
+                                           RMQ_ERR__CONF_INVALID,
+                                           "%s: expected true or false, got "
+                                           "\"%s\"",
+                                           p->name, value);
+                *(bool *)(void *)(base + p->offset) =
+                    value && !strcmp(value, "true");
+                return RMQ_OK;
+        case CT_ENUM: {
+                int idx = value ? enum_index(p->enums, value) : 0;
+                if (idx < 0)
+                        return rmq__seterr(errstr, errstr_size,
+                                           RMQ_ERR__CONF_INVALID,
+                                           "%s: expected one of %s, got "
+                                           "\"%s\"",
+                                           p->name, p->enums, value);
+                *(int64_t *)(void *)(base + p->offset) = idx;
+                return RMQ_OK;
+        }
+        default:
+                return RMQ_ERR__CONF_INVALID;
+        }
+}
+
+rmq_conf_t *rmq_conf_new(void) {
+        rmq_conf_t *conf = rmq__calloc(1, sizeof(*conf));
+        size_t i;
+        const char *env;
+        long ncpu;
+        for (i = 0; i < RMQ_ARRAY_SIZE(props); i++)
+                if (props[i].type != CT_UNSUPPORTED)
+                        prop_set(conf, &props[i], NULL, NULL, 0);
+        env = getenv("NAMESRV_ADDR");
+        if (env && *env && rmq__namesrv_list_valid(env))
+                conf->namesrvAddr = rmq__strdup(env);
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        conf->clientCallbackExecutorThreads = ncpu > 0 ? ncpu : 1;
+        conf->log_cb = rmq__log_stderr_cb;
+        return conf;
+}
+
+rmq_conf_t *rmq_conf_dup(const rmq_conf_t *conf) {
+        rmq_conf_t *d = rmq__malloc(sizeof(*d));
+        size_t i;
+        memcpy(d, conf, sizeof(*d));
+        for (i = 0; i < RMQ_ARRAY_SIZE(props); i++) {
+                if (props[i].type == CT_STR) {
+                        char **sp = (char **)(void *)((char *)d +
+                                                      props[i].offset);
+                        *sp = rmq__strdup(*sp);
+                }
+        }
+        return d;
+}
+
+void rmq_conf_destroy(rmq_conf_t *conf) {
+        size_t i;
+        if (!conf)
+                return;
+        for (i = 0; i < RMQ_ARRAY_SIZE(props); i++) {
+                if (props[i].type == CT_STR)
+                        rmq__free(*(char **)(void *)((char *)conf +
+                                                     props[i].offset));
+        }
+        rmq__free(conf);
+}
+
+rmq_err_t rmq_conf_set(rmq_conf_t *conf, const char *name, const char *value,
+                       char *errstr, size_t errstr_size) {
+        const conf_prop_t *p;
+        if (!conf || !name)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "conf and name must not be NULL");
+        p = prop_find(name);
+        if (!p)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__CONF_UNKNOWN,
+                                   "unknown configuration property \"%s\"",
+                                   name);
+        return prop_set(conf, p, value, errstr, errstr_size);
+}
+
+rmq_err_t rmq_conf_get(const rmq_conf_t *conf, const char *name, char *dest,
+                       size_t *dest_size) {
+        const conf_prop_t *p;
+        const char *base = (const char *)conf;
+        char tmp[64];
+        const char *s = tmp;
+        size_t len;
+        if (!conf || !name || !dest_size)
+                return RMQ_ERR__INVALID_ARG;
+        p = prop_find(name);
+        if (!p)
+                return RMQ_ERR__CONF_UNKNOWN;
+        switch (p->type) {
+        case CT_STR:
+                s = *(char *const *)(const void *)(base + p->offset);
+                if (!s)
+                        s = "";
+                break;
+        case CT_INT:
+                snprintf(tmp, sizeof(tmp), "%lld",
+                         (long long)*(const int64_t *)(const void *)(base +
+                                                                     p->offset));
+                break;
+        case CT_BOOL:
+                s = *(const bool *)(const void *)(base + p->offset) ? "true"
+                                                                      : "false";
+                break;
+        case CT_ENUM:
+                enum_name(p->enums,
+                          (int)*(const int64_t *)(const void *)(base +
+                                                                p->offset),
+                          tmp, sizeof(tmp));
+                break;
+        default:
+                tmp[0] = '\0';
+                break;
+        }
+        len = strlen(s) + 1;
+        if (!dest) {
+                *dest_size = len;
+                return RMQ_OK;
+        }
+        if (*dest_size < len) {
+                *dest_size = len;
+                return RMQ_ERR__INVALID_ARG;
+        }
+        memcpy(dest, s, len);
+        *dest_size = len;
+        return RMQ_OK;
+}
+
+void rmq_conf_set_opaque(rmq_conf_t *conf, void *opaque) {
+        conf->opaque = opaque;
+}
+
+void rmq_conf_set_log_cb(rmq_conf_t *conf, rmq_log_cb_t *log_cb) {
+        conf->log_cb = log_cb;
+}
+
+int rmq_conf_property_info(int idx, const char **namep, const char **typep,
+                           const char **defaultp, const char **docp) {
+        static const char *types[] = {"string", "integer", "boolean", "enum",
+                                      "unsupported"};
+        const conf_prop_t *p;
+        if (idx < 0 || (size_t)idx >= RMQ_ARRAY_SIZE(props))
+                return 0;
+        p = &props[idx];
+        if (namep)
+                *namep = p->name;
+        if (typep)
+                *typep = types[p->type];
+        if (defaultp)
+                *defaultp = p->def ? p->def : "";
+        if (docp)
+                *docp = p->doc;
+        return 1;
+}
+
+void rmq__conf_client_ip(const rmq_conf_t *conf, char *dst, size_t size) {
+        if (conf->clientIP && *conf->clientIP)
+                rmq__strlcpy(dst, conf->clientIP, size);
+        else
+                rmq__local_address(dst, size);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The configuration object's fields. Names are the Java field names (STYLE
+ * R1: wire and Java names stay verbatim). The property table in rmq_conf.c
+ * maps each public property name to one of these fields.
+ */
+#ifndef RMQ_CONF_INT_H
+#define RMQ_CONF_INT_H
+
+#include "common/rmq_common.h"
+#include "rocketmq/rmq_conf.h"
+
+/* Serialize types of RemotingCommand headers (Java SerializeType). */
+#define RMQ_SERIALIZE_JSON     0
+#define RMQ_SERIALIZE_ROCKETMQ 1
+
+struct rmq_conf_s {
+        /* ClientConfig */
+        char *namesrvAddr;
+        char *clientIP;
+        char *instanceName;
+        int64_t clientCallbackExecutorThreads;
+        char *namespace_;
+        int64_t accessChannel; /* 0 LOCAL, 1 CLOUD */
+        int64_t pollNameServerInterval;
+        int64_t heartbeatBrokerInterval;
+        int64_t persistConsumerOffsetInterval;
+        int64_t pullTimeDelayMillsWhenException;
+        bool unitMode;
+        char *unitName;
+        bool vipChannelEnabled;
+        bool useTLS;
+        int64_t mqClientApiTimeout;
+        int64_t language; /* LanguageCode */
+        /* NettyClientConfig / NettySystemConfig */
+        int64_t connectTimeoutMillis;
+        int64_t clientAsyncSemaphoreValue;
+        int64_t clientOnewaySemaphoreValue;
+        int64_t clientChannelMaxIdleTimeSeconds;
+        bool clientCloseSocketIfTimeout;
+        int64_t clientSocketSndBufSize;
+        int64_t clientSocketRcvBufSize;
+        int64_t frameMaxLength;
+        int64_t serializeType; /* RMQ_SERIALIZE_* */
+        /* DefaultMQProducer */
+        char *producerGroup;
+        char *createTopicKey;
+        int64_t defaultTopicQueueNums;
+        int64_t sendMsgTimeout;
+        int64_t compressMsgBodyOverHowmuch;
+        int64_t retryTimesWhenSendFailed;
+        int64_t retryTimesWhenSendAsyncFailed;
+        bool retryAnotherBrokerWhenNotStoreOK;
+        int64_t maxMessageSize;
+        bool sendLatencyFaultEnable;
+        int64_t compressLevel;
+        bool sendSmartMsg;
+        /* C-only */
+        char *debug;
+        uint32_t debug_mask;
+        int64_t log_level;
+        /* Not properties */
+        rmq_log_cb_t *log_cb;
+        void *opaque;
+};
+
+/* Resolved clientIP: the configured one, or the first non-loopback IPv4
+ * address of this host (Java RemotingUtil.getLocalAddress), else
+ * 127.0.0.1. Writes into \p dst. */
+void rmq__conf_client_ip(const rmq_conf_t *conf, char *dst, size_t size);
+
+#endif /* RMQ_CONF_INT_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Threads, a fixed worker pool, a counting semaphore with a timed acquire and
+ * a one-shot waiter. Built on libuv's portable primitives.
+ */
+#ifndef RMQ_THREAD_H
+#define RMQ_THREAD_H
+
+#include <uv.h>
+
+#include "common/rmq_common.h"
+#include "common/rmq_list.h"
+
+/* Starts a library thread with every signal blocked (so signals, SIGPIPE
+ * included, go to the host's threads) and named \p name (15 chars max).
+ * Returns 0 or a libuv error. */
+int rmq__thread_create(uv_thread_t *tid, const char *name, void (*fn)(void *),
+                       void *arg);
+
+/* A job embedded in its owner; fn runs on a pool thread and may free the
+ * owner. */
+typedef struct rmq_job_s rmq_job_t;
+typedef void(rmq_job_fn_t)(rmq_job_t *job);
+struct rmq_job_s {
+        rmq_list_t link;
+        rmq_job_fn_t *fn;
+};
+
+/*
+ * Fixed-size worker pool. Java's ThreadPoolExecutor with an unbounded queue
+ * never grows past its core size, so a fixed pool is the faithful model.
+ */
+typedef struct rmq_pool_s rmq_pool_t;
+
+rmq_pool_t *rmq__pool_new(const char *name_prefix, int threads);
+/* Queues \p job. Returns RMQ_ERR__DESTROY once the pool is shutting down
+ * (the job is then not run). Thread-safe. */
+rmq_err_t rmq__pool_submit(rmq_pool_t *pool, rmq_job_t *job);
+/* Convenience: allocates the job node. */
+rmq_err_t rmq__pool_submit_fn(rmq_pool_t *pool, void (*fn)(void *arg),
+                              void *arg);
+/* True when the calling thread is one of the pool's workers. */
+bool rmq__pool_on_worker(rmq_pool_t *pool);
+/* Runs every job already queued, then joins the workers and frees the pool.
+ * Must not be called from a worker of this pool. */
+void rmq__pool_destroy(rmq_pool_t *pool);
+size_t rmq__pool_queued(rmq_pool_t *pool);
+
+/* Counting semaphore (Java Semaphore) with a timed acquire. */
+typedef struct rmq_sem_s {
+        uv_mutex_t lock;
+        uv_cond_t cond;
+        int64_t permits;
+        int waiters;
+} rmq_sem_t;
+
+void rmq__sem_init(rmq_sem_t *sem, int64_t permits);
+void rmq__sem_destroy(rmq_sem_t *sem);
+/* Returns true if a permit was taken within \p timeout_ms (0: try once). */
+bool rmq__sem_acquire(rmq_sem_t *sem, int64_t timeout_ms);
+void rmq__sem_release(rmq_sem_t *sem);
+int64_t rmq__sem_available(rmq_sem_t *sem);
+
+/* One-shot completion used by synchronous calls. */
+typedef struct rmq_waiter_s {
+        uv_mutex_t lock;
+        uv_cond_t cond;
+        int done;
+} rmq_waiter_t;
+
+void rmq__waiter_init(rmq_waiter_t *w);
+void rmq__waiter_destroy(rmq_waiter_t *w);
+void rmq__waiter_signal(rmq_waiter_t *w);
+void rmq__waiter_wait(rmq_waiter_t *w);
+/* Returns true if signalled before \p timeout_ms elapsed. */
+bool rmq__waiter_timedwait(rmq_waiter_t *w, int64_t timeout_ms);
+
+#endif /* RMQ_THREAD_H */
