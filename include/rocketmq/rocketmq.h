@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file rocketmq.h
+ * @brief rocketmq-c: Apache RocketMQ client library for C (umbrella header).
+ *
+ * Applications include only this header. See README.md and docs/ for the
+ * concepts; each header documents ownership, thread safety and errors of
+ * its functions.
+ */
+#ifndef RMQ_ROCKETMQ_H
+#define RMQ_ROCKETMQ_H
+
+#include "rocketmq/rmq_export.h"
+#include "rocketmq/rmq_version.h"
+#include "rocketmq/rmq_err.h"
+#include "rocketmq/rmq_conf.h"
+#include "rocketmq/rmq_request_code.h"
+#include "rocketmq/rmq_message.h"
+#include "rocketmq/rmq_producer.h"
+
+#endif /* RMQ_ROCKETMQ_H */

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Outgoing messages. mirrors common.message.Message. */
+#include <stdio.h>
+
+#include "client/rmq_message_int.h"
+#include "common/rmq_str.h"
+#include "protocol/rmq_message_codec.h"
+
+/* ---- bodies ---- */
+
+rmq_body_t *rmq__body_retain(rmq_body_t *body) {
+        if (body)
+                atomic_fetch_add_explicit(&body->refcnt, 1,
+                                          memory_order_relaxed);
+        return body;
+}
+
+void rmq__body_release(rmq_body_t *body) {
+        if (!body || atomic_fetch_sub_explicit(&body->refcnt, 1,
+                                               memory_order_acq_rel) != 1)
+                return;
+        if (body->free_cb)
+                body->free_cb(body->data, body->len, body->opaque);
+        rmq__free(body);
+}
+
+static void free_copied(void *data, size_t len, void *opaque) {
+        RMQ_UNUSED(len);
+        RMQ_UNUSED(opaque);
+        rmq__free(data);
+}
+
+/* ---- messages ---- */
+
+rmq_message_t *rmq_message_new(const char *topic) {
+        rmq_message_t *msg = rmq__calloc(1, sizeof(*msg));
+        msg->topic         = rmq__strdup(topic);
+        /* Java's Message constructors set waitStoreMsgOK = true. */
+        rmq__message_put_property(msg, RMQ_PROP_WAIT, "true");
+        return msg;
+}
+
+void rmq_message_destroy(rmq_message_t *msg) {
+        size_t i;
+        if (!msg)
+                return;
+        for (i = 0; i < msg->prop_cnt; i++) {
+                rmq__free(msg->props[i].name);
+                rmq__free(msg->props[i].value);
+        }
+        rmq__free(msg->props);
+        rmq__body_release(msg->body);
+        rmq__free(msg->topic);
+        rmq__free(msg);
+}
+
+rmq_message_t *rmq_message_dup(const rmq_message_t *msg) {
+        rmq_message_t *d = rmq__calloc(1, sizeof(*d));
+        size_t i;
+        d->topic = rmq__strdup(msg->topic);
+        d->flag  = msg->flag;
+        d->body  = rmq__body_retain(msg->body);
+        for (i = 0; i < msg->prop_cnt; i++)
+                rmq__message_put_property(d, msg->props[i].name,
+                                          msg->props[i].value);
+        return d;
+}
+
+rmq_err_t rmq_message_set_topic(rmq_message_t *msg, const char *topic) {
+        rmq__free(msg->topic);
+        msg->topic = rmq__strdup(topic);
+        return RMQ_OK;
+}
+
+const char *rmq_message_topic(const rmq_message_t *msg) {
+        return msg->topic;
+}
+
+static ssize_t prop_index(const rmq_message_t *msg, const char *name) {
+        size_t i;
+        for (i = 0; i < msg->prop_cnt; i++)
+                if (!strcmp(msg->props[i].name, name))
+                        return (ssize_t)i;
+        return -1;
+}
+
+void rmq__message_put_property(rmq_message_t *msg, const char *name,
+                               const char *value) {
+        ssize_t i = prop_index(msg, name);
+        if (i >= 0) {
+                rmq__free(msg->props[i].value);
+                msg->props[i].value = rmq__strdup(value);
+                return;
+        }
+        if (msg->prop_cnt == msg->prop_cap) {
+                msg->prop_cap = msg->prop_cap ? msg->prop_cap * 2 : 4;
+                msg->props    = rmq__realloc(msg->props,
+                                             msg->prop_cap * sizeof(*msg->props));
+        }
+        msg->props[msg->prop_cnt].name  = rmq__strdup(name);
+        msg->props[msg->prop_cnt].value = rmq__strdup(value);
+        msg->prop_cnt++;
+}
+
+void rmq__message_remove_property(rmq_message_t *msg, const char *name) {
+        ssize_t i = prop_index(msg, name);
+        if (i < 0)
+                return;
+        rmq__free(msg->props[i].name);
+        rmq__free(msg->props[i].value);
+        memmove(&msg->props[i], &msg->props[i + 1],
+                (msg->prop_cnt - (size_t)i - 1) * sizeof(*msg->props));
+        msg->prop_cnt--;
+}
+
+const char *rmq_message_property(const rmq_message_t *msg, const char *name) {
+        ssize_t i;
+        if (!name)
+                return NULL;
+        i = prop_index(msg, name);
+        return i >= 0 ? msg->props[i].value : NULL;
+}
+
+int rmq_message_property_at(const rmq_message_t *msg, size_t idx,
+                            const char **namep, const char **valuep) {
+        if (idx >= msg->prop_cnt)
+                return 0;
+        if (namep)
+                *namep = msg->props[idx].name;
+        if (valuep)
+                *valuep = msg->props[idx].value;
+        return 1;
+}
+
+static rmq_err_t set_or_remove(rmq_message_t *msg, const char *name,
+                               const char *value) {
+        if (value)
+                rmq__message_put_property(msg, name, value);
+        else
+                rmq__message_remove_property(msg, name);
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_message_set_tags(rmq_message_t *msg, const char *tags) {
+        return set_or_remove(msg, RMQ_PROP_TAGS, tags);
+}
+
+const char *rmq_message_tags(const rmq_message_t *msg) {
+        return rmq_message_property(msg, RMQ_PROP_TAGS);
+}
+
+rmq_err_t rmq_message_set_keys(rmq_message_t *msg, const char *keys) {
+        return set_or_remove(msg, RMQ_PROP_KEYS, keys);
+}
+
+rmq_err_t rmq_message_add_key(rmq_message_t *msg, const char *key) {
+        const char *old;
+        char *joined;
+        if (!key || !*key)
+                return RMQ_ERR__INVALID_ARG;
+        old = rmq_message_keys(msg);
+        if (!old || !*old)
+                return rmq_message_set_keys(msg, key);
+        joined = rmq__asprintf("%s%s%s", old, RMQ_PROP_KEY_SEPARATOR, key);
+        rmq__message_put_property(msg, RMQ_PROP_KEYS, joined);
+        rmq__free(joined);
+        return RMQ_OK;
+}
+
+const char *rmq_message_keys(const rmq_message_t *msg) {
+        return rmq_message_property(msg, RMQ_PROP_KEYS);
+}
+
+rmq_err_t rmq_message_set_body_ref(rmq_message_t *msg, void *data, size_t len,
+                                   rmq_body_free_cb_t *free_cb, void *opaque) {
+        rmq_body_t *b;
+        if (!data && len) {
+                if (free_cb)
+                        free_cb(data, len, opaque);
+                return RMQ_ERR__INVALID_ARG;
+        }
+        b = rmq__malloc(sizeof(*b));
+        atomic_init(&b->refcnt, 1);
+        b->data    = data;
+        b->len     = len;
+        b->free_cb = free_cb;
+        b->opaque  = opaque;
+        rmq__body_release(msg->body);
+        msg->body = b;
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_message_set_body(rmq_message_t *msg, const void *data,
+                               size_t len) {
+        void *copy;
+        if (!data && len)
+                return RMQ_ERR__INVALID_ARG;
+        copy = rmq__malloc(len ? len : 1);
+        if (len)
+                memcpy(copy, data, len);
+        return rmq_message_set_body_ref(msg, copy, len, free_copied, NULL);
+}
+
+const void *rmq_message_body(const rmq_message_t *msg, size_t *lenp) {
+        if (lenp)
+                *lenp = msg->body ? msg->body->len : 0;
+        return msg->body ? msg->body->data : NULL;
+}
+
+void rmq_message_set_flag(rmq_message_t *msg, int32_t flag) {
+        msg->flag = flag;
+}
+
+int32_t rmq_message_flag(const rmq_message_t *msg) {
+        return msg->flag;
+}
+
+static bool blank(const char *s) {
+        if (!s)
+                return true;
+        for (; *s; s++)
+                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
+                    *s != '\f' && *s != '\v')
+                        return false;
+        return true;
+}
+
+rmq_err_t rmq_message_put_user_property(rmq_message_t *msg, const char *name,
+                                        const char *value) {
+        /* mirrors Message.putUserProperty */
+        if (name && rmq__prop_is_reserved(name))
+                return RMQ_ERR__INVALID_ARG;
+        if (blank(name) || blank(value))
+                return RMQ_ERR__INVALID_ARG;
+        rmq__message_put_property(msg, name, value);
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_message_set_delay_time_level(rmq_message_t *msg, int level) {
+        char tmp[16];
+        if (level < 0)
+                return RMQ_ERR__INVALID_ARG;
+        if (level == 0) {
+                rmq__message_remove_property(msg, RMQ_PROP_DELAY);
+                return RMQ_OK;
+        }
+        snprintf(tmp, sizeof(tmp), "%d", level);
+        rmq__message_put_property(msg, RMQ_PROP_DELAY, tmp);
+        return RMQ_OK;
+}
+
+int rmq_message_delay_time_level(const rmq_message_t *msg) {
+        const char *v = rmq_message_property(msg, RMQ_PROP_DELAY);
+        int32_t level;
+        if (!v || rmq__parse_i32(v, &level))
+                return 0;
+        return level;
+}
+
+void rmq_message_set_wait_store_msg_ok(rmq_message_t *msg, int wait) {
+        rmq__message_put_property(msg, RMQ_PROP_WAIT, wait ? "true" : "false");
+}
+
+int rmq_message_wait_store_msg_ok(const rmq_message_t *msg) {
+        /* Java: null means true */
+        const char *v = rmq_message_property(msg, RMQ_PROP_WAIT);
+        return !v || rmq__parse_bool(v);
+}
+
+void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
+                               const char *const *extra, size_t extra_cnt) {
+        size_t i, n = 0;
+        for (i = 0; i + 1 < extra_cnt * 2; i += 2) {
+                if (n++)
+                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
+                rmq__buf_put_str(out, extra[i]);
+                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
+                rmq__buf_put_str(out, extra[i + 1]);
+        }
+        for (i = 0; i < msg->prop_cnt; i++) {
+                if (n++)
+                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
+                rmq__buf_put_str(out, msg->props[i].name);
+                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
+                rmq__buf_put_str(out, msg->props[i].value);
+        }
+}
+
+/* ---- message queues ---- */
+
+void rmq__mq_init(rmq_message_queue_t *mq, const char *topic,
+                  const char *broker, int queue_id) {
+        mq->topic      = rmq__strdup(topic);
+        mq->brokerName = rmq__strdup(broker);
+        mq->queueId    = queue_id;
+}
+
+void rmq__mq_clear(rmq_message_queue_t *mq) {
+        rmq__free(mq->topic);
+        rmq__free(mq->brokerName);
+        mq->topic = mq->brokerName = NULL;
+}
+
+void rmq__mq_copy(rmq_message_queue_t *dst, const rmq_message_queue_t *src) {
+        rmq__mq_init(dst, src->topic, src->brokerName, src->queueId);
+}
+
+bool rmq__mq_equal(const rmq_message_queue_t *a,
+                   const rmq_message_queue_t *b) {
+        return a->queueId == b->queueId && !strcmp(a->topic, b->topic) &&
+               !strcmp(a->brokerName, b->brokerName);
+}
+
+rmq_message_queue_t *rmq_message_queue_new(const char *topic,
+                                           const char *broker_name,
+                                           int queue_id) {
+        rmq_message_queue_t *mq;
+        if (!topic || !broker_name || queue_id < 0)
+                return NULL;
+        mq = rmq__malloc(sizeof(*mq));
+        rmq__mq_init(mq, topic, broker_name, queue_id);
+        return mq;
+}
+
+void rmq_message_queue_destroy(rmq_message_queue_t *mq) {
+        if (!mq)
+                return;
+        rmq__mq_clear(mq);
+        rmq__free(mq);
+}
+
+const char *rmq_message_queue_topic(const rmq_message_queue_t *mq) {
+        return mq->topic;
+}
+
+const char *rmq_message_queue_broker_name(const rmq_message_queue_t *mq) {
+        return mq->brokerName;
+}
+
+int rmq_message_queue_queue_id(const rmq_message_queue_t *mq) {
+        return mq->queueId;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Outgoing message internals (Java Message / MessageAccessor) and the
+ * MessageQueue value type shared by the producer and consumers.
+ */
+#ifndef RMQ_MESSAGE_INT_H
+#define RMQ_MESSAGE_INT_H
+
+#include <stdatomic.h>
+
+#include "common/rmq_buf.h"
+#include "common/rmq_common.h"
+#include "rocketmq/rmq_message.h"
+
+/* A body shared by a message and the sends that still use it. */
+typedef struct rmq_body_s {
+        atomic_int refcnt;
+        void *data;
+        size_t len;
+        rmq_body_free_cb_t *free_cb;
+        void *opaque;
+} rmq_body_t;
+
+rmq_body_t *rmq__body_retain(rmq_body_t *body);
+void rmq__body_release(rmq_body_t *body);
+
+typedef struct rmq_msg_prop_s {
+        char *name;
+        char *value;
+} rmq_msg_prop_t;
+
+struct rmq_message_s {
+        char *topic;
+        int32_t flag;
+        rmq_body_t *body;
+        rmq_msg_prop_t *props;
+        size_t prop_cnt;
+        size_t prop_cap;
+};
+
+/* Sets a property without the user-property checks (Java putProperty). */
+void rmq__message_put_property(rmq_message_t *msg, const char *name,
+                               const char *value);
+void rmq__message_remove_property(rmq_message_t *msg, const char *name);
+
+/* Appends the properties string (k\001v\002..., no trailing separator):
+ * first \p extra_cnt name/value pairs from \p extra (name0, value0, name1,
+ * ...; may be NULL), then the message's own properties. */
+void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
+                               const char *const *extra, size_t extra_cnt);
+
+/* MessageQueue. */
+struct rmq_message_queue_s {
+        char *topic;
+        char *brokerName;
+        int queueId;
+};
+
+void rmq__mq_init(rmq_message_queue_t *mq, const char *topic,
+                  const char *broker, int queue_id);
+void rmq__mq_clear(rmq_message_queue_t *mq);
+void rmq__mq_copy(rmq_message_queue_t *dst, const rmq_message_queue_t *src);
+bool rmq__mq_equal(const rmq_message_queue_t *a, const rmq_message_queue_t *b);
+
+#endif /* RMQ_MESSAGE_INT_H */

@@ -1,0 +1,1580 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The producer. mirrors DefaultMQProducer and DefaultMQProducerImpl
+ * (sendDefaultImpl, sendKernelImpl, sendSelectImpl, batch, start,
+ * shutdown) and the send half of MQClientAPIImpl (sendMessageAsync,
+ * onExceptionImpl).
+ */
+#include <stdio.h>
+
+#include "client/rmq_client.h"
+#include "client/rmq_client_api.h"
+#include "client/rmq_message_int.h"
+#include "common/rmq_str.h"
+#include "common/rmq_time.h"
+#include "producer/rmq_fault.h"
+#include "producer/rmq_publish_info.h"
+#include "protocol/rmq_message_codec.h"
+#include "protocol/rmq_msg_id.h"
+#include "protocol/rmq_names.h"
+#include "rocketmq/rmq_producer.h"
+
+enum { PS_CREATE_JUST, PS_RUNNING, PS_SHUTDOWN_ALREADY, PS_START_FAILED };
+enum { SEND_DEFAULT, SEND_TO_QUEUE, SEND_SELECT };
+
+#define MAX_HOOKS 8
+
+typedef struct send_hook_s {
+        char *name;
+        rmq_send_hook_cb_t *before;
+        rmq_send_hook_cb_t *after;
+        void *opaque;
+} send_hook_t;
+
+struct rmq_producer_s {
+        rmq_conf_t *conf;
+        rmq_logger_t lg;
+        char *group; /* with the namespace */
+        uv_mutex_t lock;
+        int state;
+        rmq_client_t *ci;
+        rmq_strmap_t pub_table; /* topic -> rmq_publish_info_t * */
+        rmq_fault_t fault;
+        rmq_deflater_t **deflaters;
+        size_t ndeflaters;
+        send_hook_t hooks[MAX_HOOKS];
+        int hook_cnt;
+        /* async window (back-pressure) */
+        uv_mutex_t win_lock;
+        uv_cond_t win_cond;
+        int64_t win_num;
+        int64_t win_bytes;
+};
+
+struct rmq_send_context_s {
+        const rmq_producer_t *prod;
+        const rmq_message_t *msg;
+        const char *msg_id;
+        const rmq_message_queue_t *mq;
+        const char *addr;
+        rmq_send_mode_t mode;
+        const rmq_send_result_t *result;
+        rmq_err_t err;
+};
+
+/* One send: the prepared request pieces plus the state of its attempts. */
+typedef struct send_s {
+        rmq_producer_t *prod;
+        rmq_send_mode_t mode;
+        int kind;
+        char *topic; /* with the namespace */
+        const rmq_message_t *umsg;
+        rmq_message_t *msg_keep; /* async: a copy for hooks and selectors */
+        char *uniq_id;
+        rmq_buf_t props;
+        rmq_body_t *body_ref;
+        uint8_t *owned_body;
+        const void *body;
+        size_t body_len;
+        int32_t sys_flag;
+        int32_t flag;
+        bool batch;
+        int32_t reconsume_times;
+        int32_t max_reconsume_times;
+        int64_t begin_first;
+        int64_t timeout;
+        rmq_publish_info_t *tpi;
+        rmq_message_queue_t mq;
+        bool have_mq;
+        char addr[96];
+        int times;
+        int async_retries;
+        bool tried_default;
+        rmq_queue_selector_cb_t *selector;
+        void *sel_arg;
+        rmq_send_cb_t *cb;
+        void *cb_opaque;
+        int64_t attempt_start;
+        size_t win_bytes;
+        rmq_err_t err;
+        char errstr[768];
+        char brokers_sent[256];
+} send_t;
+
+/* ---- validation (Validators) ---- */
+
+static rmq_err_t check_body_and_topic(const rmq_producer_t *prod,
+                                      const char *topic, size_t body_len,
+                                      bool has_body, char *errstr,
+                                      size_t errstr_size) {
+        char buf[300];
+        const char *why = rmq__check_topic(topic, buf, sizeof(buf));
+        if (why)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "%s", why);
+        if (rmq__is_not_allowed_send_topic(topic))
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "Sending message to topic[%s] is "
+                                   "forbidden.",
+                                   topic);
+        if (!has_body)
+                return rmq__seterr(errstr, errstr_size,
+                                   RMQ_ERR_MESSAGE_ILLEGAL,
+                                   "the message body is null");
+        if (body_len == 0)
+                return rmq__seterr(errstr, errstr_size,
+                                   RMQ_ERR_MESSAGE_ILLEGAL,
+                                   "the message body length is zero");
+        if ((int64_t)body_len > prod->conf->maxMessageSize)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__MSG_TOO_LARGE,
+                                   "the message body size over max value, "
+                                   "MAX: %lld",
+                                   (long long)prod->conf->maxMessageSize);
+        return RMQ_OK;
+}
+
+/* mirrors Validators.checkMessage */
+static rmq_err_t check_message(const rmq_producer_t *prod,
+                               const rmq_message_t *msg, char *errstr,
+                               size_t errstr_size) {
+        if (!msg)
+                return rmq__seterr(errstr, errstr_size,
+                                   RMQ_ERR_MESSAGE_ILLEGAL,
+                                   "the message is null");
+        return check_body_and_topic(prod, msg->topic,
+                                    msg->body ? msg->body->len : 0,
+                                    msg->body && msg->body->data, errstr,
+                                    errstr_size);
+}
+
+/* ---- publish info table ---- */
+
+static rmq_publish_info_t *pub_get(rmq_producer_t *prod, const char *topic) {
+        rmq_publish_info_t *tpi;
+        uv_mutex_lock(&prod->lock);
+        tpi = rmq__strmap_get(&prod->pub_table, topic);
+        if (tpi)
+                rmq__publish_info_retain(tpi);
+        uv_mutex_unlock(&prod->lock);
+        return tpi;
+}
+
+static void pub_put_placeholder(rmq_producer_t *prod, const char *topic) {
+        uv_mutex_lock(&prod->lock);
+        if (!rmq__strmap_get(&prod->pub_table, topic))
+                rmq__strmap_set(&prod->pub_table, topic,
+                                rmq__publish_info_empty());
+        uv_mutex_unlock(&prod->lock);
+}
+
+static void pub_release_cb(void *p) {
+        rmq__publish_info_release(p);
+}
+
+/* rmq_producer_ops_t, called with the client instance's lock held */
+
+static void ops_collect_topics(void *impl, rmq_strmap_t *topics) {
+        rmq_producer_t *prod = impl;
+        rmq_strmap_entry_t *it = NULL, *e;
+        size_t b;
+        uv_mutex_lock(&prod->lock);
+        while ((e = rmq__strmap_next(&prod->pub_table, &it, &b)))
+                rmq__strmap_set(topics, e->key, (void *)1);
+        uv_mutex_unlock(&prod->lock);
+}
+
+static void ops_route_updated(void *impl, const char *topic,
+                              const rmq_topic_route_data_t *route) {
+        rmq_producer_t *prod    = impl;
+        rmq_publish_info_t *tpi = rmq__publish_info_from_route(topic, route);
+        rmq_publish_info_t *old;
+        uv_mutex_lock(&prod->lock);
+        old = rmq__strmap_set(&prod->pub_table, topic, tpi);
+        uv_mutex_unlock(&prod->lock);
+        rmq__publish_info_release(old);
+        rmq__dbg(&prod->lg, ROUTE, "topic %s: %zu writable queues", topic,
+                 tpi->mq_cnt);
+}
+
+static bool ops_need_update(void *impl, const char *topic) {
+        rmq_producer_t *prod = impl;
+        rmq_publish_info_t *tpi;
+        bool need;
+        uv_mutex_lock(&prod->lock);
+        tpi  = rmq__strmap_get(&prod->pub_table, topic);
+        need = tpi && !rmq__publish_info_ok(tpi);
+        uv_mutex_unlock(&prod->lock);
+        return need;
+}
+
+static const rmq_producer_ops_t producer_ops = {
+    ops_collect_topics, ops_route_updated, ops_need_update};
+
+/* mirrors DefaultMQProducerImpl.tryToFindTopicPublishInfo (blocking). */
+static rmq_publish_info_t *find_publish_info(rmq_producer_t *prod,
+                                             const char *topic) {
+        rmq_publish_info_t *tpi = pub_get(prod, topic);
+        if (rmq__publish_info_ok(tpi))
+                return tpi;
+        rmq__publish_info_release(tpi);
+        pub_put_placeholder(prod, topic);
+        rmq__client_update_route(prod->ci, topic, false, NULL, 0, NULL, 0);
+        tpi = pub_get(prod, topic);
+        if (tpi && (tpi->have_route || rmq__publish_info_ok(tpi)))
+                return tpi;
+        rmq__publish_info_release(tpi);
+        rmq__client_update_route(prod->ci, topic, true,
+                                 prod->conf->createTopicKey,
+                                 (int)prod->conf->defaultTopicQueueNums, NULL,
+                                 0);
+        return pub_get(prod, topic);
+}
+
+/* ---- hooks ---- */
+
+static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
+                      rmq_err_t err) {
+        rmq_producer_t *prod = s->prod;
+        rmq_send_context_t ctx;
+        int i;
+        if (!prod->hook_cnt)
+                return;
+        ctx.prod   = prod;
+        ctx.msg    = s->msg_keep ? s->msg_keep : s->umsg;
+        ctx.msg_id = s->uniq_id;
+        ctx.mq     = &s->mq;
+        ctx.addr   = s->addr;
+        ctx.mode   = s->mode;
+        ctx.result = res;
+        ctx.err    = err;
+        for (i = 0; i < prod->hook_cnt; i++) {
+                rmq_send_hook_cb_t *cb =
+                    after ? prod->hooks[i].after : prod->hooks[i].before;
+                if (cb)
+                        cb(prod, &ctx, prod->hooks[i].opaque);
+        }
+}
+
+/* ---- preparing a send ---- */
+
+static rmq_deflater_t *deflater_take(rmq_producer_t *prod) {
+        rmq_deflater_t *d = NULL;
+        uv_mutex_lock(&prod->lock);
+        if (prod->ndeflaters)
+                d = prod->deflaters[--prod->ndeflaters];
+        uv_mutex_unlock(&prod->lock);
+        return d ? d : rmq__deflater_new((int)prod->conf->compressLevel);
+}
+
+static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
+        uv_mutex_lock(&prod->lock);
+        prod->deflaters = rmq__realloc(prod->deflaters, (prod->ndeflaters + 1) *
+                                                            sizeof(*prod->deflaters));
+        prod->deflaters[prod->ndeflaters++] = d;
+        uv_mutex_unlock(&prod->lock);
+}
+
+/* Properties of one message as sent: UNIQ_KEY first (as the Java client's
+ * map orders it), then the message's own; on a retry topic RECONSUME_TIME
+ * and MAX_RECONSUME_TIMES move into the header (sendKernelImpl). */
+static void encode_props(const rmq_message_t *msg, const char *uniq,
+                         bool retry_topic, rmq_buf_t *out, int32_t *reconsume,
+                         int32_t *max_reconsume) {
+        size_t i, n = 0;
+        if (uniq && !rmq_message_property(msg, RMQ_PROP_UNIQ_KEY)) {
+                rmq__buf_put_str(out, RMQ_PROP_UNIQ_KEY);
+                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
+                rmq__buf_put_str(out, uniq);
+                n++;
+        }
+        for (i = 0; i < msg->prop_cnt; i++) {
+                const rmq_msg_prop_t *p = &msg->props[i];
+                if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
+                        rmq__parse_i32(p->value, reconsume);
+                        continue;
+                }
+                if (retry_topic &&
+                    !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
+                        rmq__parse_i32(p->value, max_reconsume);
+                        continue;
+                }
+                if (n++)
+                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
+                rmq__buf_put_str(out, p->name);
+                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
+                rmq__buf_put_str(out, p->value);
+        }
+}
+
+static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
+                        int kind) {
+        send_t *s              = rmq__calloc(1, sizeof(*s));
+        s->prod                = prod;
+        s->mode                = mode;
+        s->kind                = kind;
+        s->max_reconsume_times = -1;
+        s->begin_first         = rmq__mono_ms();
+        s->timeout             = prod->conf->sendMsgTimeout;
+        return s;
+}
+
+static void send_free(send_t *s) {
+        if (!s)
+                return;
+        rmq__free(s->topic);
+        rmq_message_destroy(s->msg_keep);
+        rmq__free(s->uniq_id);
+        rmq__buf_free(&s->props);
+        rmq__body_release(s->body_ref);
+        rmq__free(s->owned_body);
+        rmq__publish_info_release(s->tpi);
+        if (s->have_mq)
+                rmq__mq_clear(&s->mq);
+        rmq__free(s);
+}
+
+static rmq_err_t state_ok(rmq_producer_t *prod, char *errstr,
+                          size_t errstr_size) {
+        int st;
+        uv_mutex_lock(&prod->lock);
+        st = prod->state;
+        uv_mutex_unlock(&prod->lock);
+        if (st == PS_RUNNING)
+                return RMQ_OK;
+        /* mirrors makeSureStateOK */
+        return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
+                           "The producer service state not OK, %s",
+                           st == PS_CREATE_JUST ? "CREATE_JUST (not started)"
+                           : st == PS_SHUTDOWN_ALREADY ? "SHUTDOWN_ALREADY"
+                                                       : "START_FAILED");
+}
+
+/* Validates one message and fills the request pieces of \p s. */
+static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
+                                  char *errstr, size_t errstr_size) {
+        rmq_producer_t *prod = s->prod;
+        char id[RMQ_MSG_ID_MAX + 1];
+        const char *uniq;
+        rmq_err_t err;
+        bool retry;
+        if ((err = check_message(prod, msg, errstr, errstr_size)))
+                return err;
+        s->umsg  = msg;
+        s->topic = rmq__ns_wrap(prod->conf->namespace_, msg->topic);
+        s->flag  = msg->flag;
+        /* MessageClientIDSetter.setUniqID: keep an id already set */
+        uniq = rmq_message_property(msg, RMQ_PROP_UNIQ_KEY);
+        if (!uniq) {
+                rmq__msg_id_create(id);
+                uniq = id;
+        }
+        s->uniq_id = rmq__strdup(uniq);
+        retry      = rmq__is_retry_topic(s->topic);
+        encode_props(msg, s->uniq_id, retry, &s->props, &s->reconsume_times,
+                     &s->max_reconsume_times);
+        if (rmq__parse_bool(rmq_message_property(msg, RMQ_PROP_TRAN_MSG)))
+                s->sys_flag |= RMQ_SYSFLAG_TRANSACTION_PREPARED;
+        s->body_ref = rmq__body_retain(msg->body);
+        s->body     = msg->body->data;
+        s->body_len = msg->body->len;
+        /* tryToCompressMessage */
+        if ((int64_t)s->body_len >= prod->conf->compressMsgBodyOverHowmuch) {
+                rmq_deflater_t *d = deflater_take(prod);
+                rmq_buf_t z       = RMQ_BUF_INIT;
+                if (d && !rmq__deflater_compress(d, s->body, s->body_len, &z)) {
+                        s->owned_body = rmq__buf_steal(&z, &s->body_len);
+                        s->body       = s->owned_body;
+                        s->sys_flag |= RMQ_SYSFLAG_COMPRESSED |
+                                       RMQ_SYSFLAG_COMPRESSION_ZLIB;
+                } else {
+                        rmq__buf_free(&z);
+                        rmq__log(&prod->lg, RMQ_LOG_ERROR, "PRODUCER",
+                                 "tryToCompressMessage failed; sending the "
+                                 "body uncompressed");
+                }
+                if (d)
+                        deflater_give(prod, d);
+        }
+        return RMQ_OK;
+}
+
+/* mirrors DefaultMQProducer.batch and MessageBatch.generateFromList */
+static rmq_err_t send_prepare_batch(send_t *s,
+                                    const rmq_message_t *const *msgs,
+                                    size_t cnt, char *errstr,
+                                    size_t errstr_size) {
+        rmq_producer_t *prod = s->prod;
+        rmq_buf_t body = RMQ_BUF_INIT, ids = RMQ_BUF_INIT;
+        size_t i;
+        rmq_err_t err;
+        int wait0;
+        if (!msgs || cnt == 0)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "Failed to initiate the MessageBatch: no "
+                                   "messages");
+        wait0 = msgs[0] ? rmq_message_wait_store_msg_ok(msgs[0]) : 1;
+        for (i = 0; i < cnt; i++) {
+                const rmq_message_t *m = msgs[i];
+                const char *why = NULL;
+                if (!m || !m->topic)
+                        why = "a message or its topic is null";
+                else if (rmq_message_delay_time_level(m) > 0)
+                        why = "TimeDelayLevel is not supported for batching";
+                else if (rmq__is_retry_topic(m->topic))
+                        why = "Retry Group is not supported for batching";
+                else if (strcmp(m->topic, msgs[0]->topic))
+                        why = "The topic of the messages in one batch should "
+                              "be the same";
+                else if (rmq_message_wait_store_msg_ok(m) != wait0)
+                        why = "The waitStoreMsgOK of the messages in one "
+                              "batch should the same";
+                if (why) {
+                        rmq__buf_free(&body);
+                        rmq__buf_free(&ids);
+                        return rmq__seterr(errstr, errstr_size,
+                                           RMQ_ERR__INVALID_ARG,
+                                           "Failed to initiate the "
+                                           "MessageBatch: %s",
+                                           why);
+                }
+        }
+        for (i = 0; i < cnt; i++) {
+                const rmq_message_t *m = msgs[i];
+                char id[RMQ_MSG_ID_MAX + 1];
+                const char *uniq;
+                rmq_buf_t props = RMQ_BUF_INIT;
+                int32_t r = 0, mr = -1;
+                if ((err = check_message(prod, m, errstr, errstr_size))) {
+                        rmq__buf_free(&body);
+                        rmq__buf_free(&ids);
+                        return err;
+                }
+                uniq = rmq_message_property(m, RMQ_PROP_UNIQ_KEY);
+                if (!uniq) {
+                        rmq__msg_id_create(id);
+                        uniq = id;
+                }
+                if (ids.len)
+                        rmq__buf_put_u8(&ids, ',');
+                rmq__buf_put_str(&ids, uniq);
+                encode_props(m, uniq, false, &props, &r, &mr);
+                err = rmq__batch_encode_one(&body, m->flag, m->body->data,
+                                            m->body->len, (char *)props.data,
+                                            props.len);
+                rmq__buf_free(&props);
+                if (err) {
+                        rmq__buf_free(&body);
+                        rmq__buf_free(&ids);
+                        return rmq__seterr(errstr, errstr_size, err,
+                                           "Failed to initiate the "
+                                           "MessageBatch: properties too "
+                                           "large");
+                }
+        }
+        rmq__buf_put_u8(&ids, 0);
+        s->uniq_id = (char *)rmq__buf_steal(&ids, NULL);
+        s->umsg    = msgs[0];
+        s->batch   = true;
+        s->topic   = rmq__ns_wrap(prod->conf->namespace_, msgs[0]->topic);
+        rmq__buf_put_str(&s->props, RMQ_PROP_WAIT);
+        rmq__buf_put_u8(&s->props, RMQ_PROP_NAME_VALUE_SEPARATOR);
+        rmq__buf_put_str(&s->props, wait0 ? "true" : "false");
+        s->owned_body = rmq__buf_steal(&body, &s->body_len);
+        s->body       = s->owned_body;
+        /* Validators.checkMessage(batch) */
+        return check_body_and_topic(prod, s->topic, s->body_len, true, errstr,
+                                    errstr_size);
+}
+
+/* ---- one attempt (sendKernelImpl) ---- */
+
+/* Resolves the broker address of s->mq. mirrors the start of
+ * sendKernelImpl (findBrokerAddressInPublish, then a route refresh). */
+static rmq_err_t resolve_addr(send_t *s, bool may_block) {
+        rmq_producer_t *prod = s->prod;
+        if (!rmq__client_broker_addr_in_publish(prod->ci, s->mq.brokerName,
+                                                s->addr, sizeof(s->addr))) {
+                if (may_block) {
+                        rmq_publish_info_t *tpi =
+                            find_publish_info(prod, s->mq.topic);
+                        rmq__publish_info_release(tpi);
+                }
+                if (!rmq__client_broker_addr_in_publish(
+                        prod->ci, s->mq.brokerName, s->addr, sizeof(s->addr)))
+                        return rmq__seterr(s->errstr, sizeof(s->errstr),
+                                           RMQ_ERR__NO_BROKER,
+                                           "The broker[%s] not exist",
+                                           s->mq.brokerName);
+        }
+        if (prod->conf->vipChannelEnabled) {
+                /* MixAll.brokerVIPChannel: port - 2 */
+                char *colon = strrchr(s->addr, ':');
+                int32_t port;
+                if (colon && !rmq__parse_i32(colon + 1, &port))
+                        snprintf(colon + 1,
+                                 sizeof(s->addr) - (size_t)(colon + 1 - s->addr),
+                                 "%d", (int)(port - 2));
+        }
+        return RMQ_OK;
+}
+
+static rmq_cmd_t *build_request(send_t *s) {
+        rmq_producer_t *prod = s->prod;
+        rmq_send_header_t h;
+        rmq_cmd_t *cmd;
+        memset(&h, 0, sizeof(h));
+        h.producerGroup         = prod->group;
+        h.topic                 = s->topic;
+        h.defaultTopic          = prod->conf->createTopicKey;
+        h.defaultTopicQueueNums = (int32_t)prod->conf->defaultTopicQueueNums;
+        h.queueId               = s->mq.queueId;
+        h.sysFlag               = s->sys_flag;
+        h.bornTimestamp         = rmq__wall_ms();
+        h.flag                  = s->flag;
+        h.properties            = (const char *)s->props.data;
+        h.properties_len        = s->props.len;
+        h.reconsumeTimes        = s->reconsume_times;
+        h.unitMode              = prod->conf->unitMode;
+        h.maxReconsumeTimes     = s->max_reconsume_times;
+        h.batch                 = s->batch;
+        h.bname                 = s->mq.brokerName;
+        if (!h.properties) {
+                h.properties     = "";
+                h.properties_len = 0;
+        }
+        cmd = rmq__api_send_request(&h, prod->conf->sendSmartMsg, s->body,
+                                    s->body_len);
+        cmd->language       = (int32_t)prod->conf->language;
+        cmd->serialize_type = (int32_t)prod->conf->serializeType;
+        return cmd;
+}
+
+static void set_mq(send_t *s, const rmq_message_queue_t *mq) {
+        if (s->have_mq)
+                rmq__mq_clear(&s->mq);
+        rmq__mq_copy(&s->mq, mq);
+        s->have_mq = true;
+}
+
+/* Result topic without the namespace (processSendResponse). */
+static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
+                                  rmq_send_result_t **resultp) {
+        char *topic = rmq__ns_unwrap(s->topic, s->prod->conf->namespace_);
+        rmq_err_t err = rmq__api_process_send_response(
+            resp, topic, s->mq.brokerName, s->uniq_id, s->addr, resultp,
+            s->errstr, sizeof(s->errstr));
+        rmq__free(topic);
+        return err;
+}
+
+/* One synchronous or oneway attempt to s->mq within \p timeout ms. */
+static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
+                             rmq_send_result_t **resultp) {
+        rmq_producer_t *prod = s->prod;
+        rmq_cmd_t *req, *resp = NULL;
+        rmq_err_t err;
+        *resultp = NULL;
+        if ((err = resolve_addr(s, true)))
+                return err;
+        run_hooks(s, false, NULL, RMQ_OK);
+        req = build_request(s);
+        if (s->mode == RMQ_SEND_MODE_ONEWAY) {
+                err = rmq__remoting_invoke_oneway(
+                    rmq__client_remoting(prod->ci), s->addr, req, timeout);
+                if (err)
+                        rmq__seterr(s->errstr, sizeof(s->errstr), err,
+                                    "oneway send to %s failed: %s", s->addr,
+                                    rmq_err2str(err));
+        } else {
+                err = rmq__remoting_invoke_sync(rmq__client_remoting(prod->ci),
+                                                s->addr, req, timeout, &resp,
+                                                s->errstr, sizeof(s->errstr));
+                if (!err)
+                        err = process_response(s, resp, resultp);
+        }
+        rmq__cmd_destroy(req);
+        rmq__cmd_destroy(resp);
+        run_hooks(s, true, *resultp, err);
+        return err;
+}
+
+/* DefaultMQProducer.retryResponseCodes of 4.9.8. */
+static bool retryable_broker_code(rmq_err_t err) {
+        switch ((int)err) {
+        case RMQ_ERR_TOPIC_NOT_EXIST:
+        case RMQ_ERR_SERVICE_NOT_AVAILABLE:
+        case RMQ_ERR_SYSTEM_ERROR:
+        case RMQ_ERR_NO_PERMISSION:
+        case RMQ_ERR_NO_BUYER_ID:
+        case RMQ_ERR_NOT_IN_CURRENT_UNIT:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static void note_broker(send_t *s, const char *broker) {
+        size_t len = strlen(s->brokers_sent);
+        snprintf(s->brokers_sent + len, sizeof(s->brokers_sent) - len, "%s%s",
+                 len ? ", " : "", broker);
+}
+
+static const rmq_message_queue_t *select_queue(send_t *s,
+                                               const char *last_broker,
+                                               rmq_message_queue_t *scratch) {
+        return rmq__fault_select(&s->prod->fault, s->tpi, last_broker,
+                                 scratch);
+}
+
+static rmq_err_t no_route_error(send_t *s, char *errstr, size_t errstr_size) {
+        char ns[80];
+        rmq__remoting_chosen_namesrv(rmq__client_remoting(s->prod->ci), ns,
+                                     sizeof(ns));
+        /* validateNameServerSetting */
+        if (!s->prod->conf->namesrvAddr || !*s->prod->conf->namesrvAddr)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_NAMESRV,
+                                   "No name server address, please set it.");
+        return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,
+                           "No route info of this topic: %s", s->topic);
+}
+
+/* mirrors DefaultMQProducerImpl.sendDefaultImpl for SYNC and ONEWAY. */
+static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
+                                       char *errstr, size_t errstr_size) {
+        rmq_producer_t *prod = s->prod;
+        int times_total = s->mode == RMQ_SEND_MODE_SYNC
+                              ? 1 + (int)prod->conf->retryTimesWhenSendFailed
+                              : 1;
+        rmq_send_result_t *result = NULL;
+        rmq_err_t err             = RMQ_OK, last = RMQ_OK;
+        bool call_timeout         = false;
+        char last_broker[128]     = "";
+
+        s->tpi = find_publish_info(prod, s->topic);
+        if (!rmq__publish_info_ok(s->tpi))
+                return no_route_error(s, errstr, errstr_size);
+        for (s->times = 0; s->times < times_total; s->times++) {
+                rmq_message_queue_t scratch;
+                const rmq_message_queue_t *mq;
+                int64_t begin, cost;
+                mq = select_queue(s, *last_broker ? last_broker : NULL,
+                                  &scratch);
+                if (!mq)
+                        break;
+                set_mq(s, mq);
+                if (scratch.topic)
+                        rmq__mq_clear(&scratch);
+                rmq__strlcpy(last_broker, s->mq.brokerName,
+                             sizeof(last_broker));
+                note_broker(s, s->mq.brokerName);
+                begin = rmq__mono_ms();
+                cost  = begin - s->begin_first;
+                if (s->timeout < cost) {
+                        call_timeout = true;
+                        break;
+                }
+                rmq__send_result_free(result);
+                result = NULL;
+                err    = kernel_sync(s, s->timeout - cost, &result);
+                rmq__fault_update(&prod->fault, s->mq.brokerName,
+                                  rmq__mono_ms() - begin,
+                                  err && err != RMQ_ERR__DESTROY);
+                if (!err) {
+                        if (s->mode == RMQ_SEND_MODE_SYNC &&
+                            result->status != RMQ_SEND_OK &&
+                            prod->conf->retryAnotherBrokerWhenNotStoreOK)
+                                continue;
+                        *resultp = result;
+                        return RMQ_OK;
+                }
+                last = err;
+                rmq__log(&prod->lg, RMQ_LOG_WARN, "PRODUCER",
+                         "send to %s (%s queue %d) failed, %s: %s", s->addr,
+                         s->mq.brokerName, s->mq.queueId,
+                         s->times + 1 < times_total ? "resend at once"
+                                                    : "giving up",
+                         s->errstr);
+                if (err == RMQ_ERR__DESTROY || err == RMQ_ERR__WOULD_DEADLOCK)
+                        break;
+                if (err > 0 && !retryable_broker_code(err)) {
+                        /* a broker answer that is not retried */
+                        if (result) {
+                                *resultp = result;
+                                return RMQ_OK;
+                        }
+                        return rmq__seterr(errstr, errstr_size, err, "%s",
+                                           s->errstr);
+                }
+        }
+        if (result) {
+                *resultp = result;
+                return RMQ_OK;
+        }
+        if (call_timeout)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__TIMED_OUT,
+                                   "sendDefaultImpl call timeout");
+        return rmq__seterr(errstr, errstr_size, last ? last : RMQ_ERR__FAIL,
+                           "Send [%d] times, still failed, cost [%lld]ms, "
+                           "Topic: %s, BrokersSent: [%s]: %s",
+                           s->times, (long long)(rmq__mono_ms() - s->begin_first),
+                           s->topic, s->brokers_sent, s->errstr);
+}
+
+/* mirrors sendSelectImpl / send(msg, mq): one attempt to a given queue. */
+static rmq_err_t send_fixed_blocking(send_t *s,
+                                     const rmq_message_queue_t *mq,
+                                     rmq_send_result_t **resultp,
+                                     char *errstr, size_t errstr_size) {
+        rmq_err_t err;
+        int64_t begin = rmq__mono_ms();
+        if (rmq__mono_ms() - s->begin_first > s->timeout)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__TIMED_OUT,
+                                   "sendSelectImpl call timeout");
+        set_mq(s, mq);
+        err = kernel_sync(s, s->timeout - (begin - s->begin_first), resultp);
+        rmq__fault_update(&s->prod->fault, s->mq.brokerName,
+                          rmq__mono_ms() - begin,
+                          err && err != RMQ_ERR__DESTROY);
+        if (err)
+                return rmq__seterr(errstr, errstr_size, err, "%s", s->errstr);
+        return RMQ_OK;
+}
+
+/* Applies the selector to the topic's queues (namespace stripped, as
+ * parsePublishMessageQueues); writes the chosen queue into \p out. */
+static rmq_err_t run_selector(send_t *s, rmq_message_queue_t *out,
+                              char *errstr, size_t errstr_size) {
+        const rmq_message_t *msg = s->msg_keep ? s->msg_keep : s->umsg;
+        rmq_publish_info_t *tpi  = s->tpi;
+        size_t i;
+        int idx;
+        rmq_message_queue_t *user_mqs;
+        const rmq_message_queue_t **ptrs;
+        const char *ns = s->prod->conf->namespace_;
+        if (!ns || !*ns) {
+                idx = s->selector(tpi->mq_ptrs, tpi->mq_cnt, msg, s->sel_arg,
+                                  NULL);
+        } else {
+                user_mqs = rmq__calloc(tpi->mq_cnt, sizeof(*user_mqs));
+                ptrs     = rmq__calloc(tpi->mq_cnt, sizeof(*ptrs));
+                for (i = 0; i < tpi->mq_cnt; i++) {
+                        char *t = rmq__ns_unwrap(tpi->mqs[i].topic, ns);
+                        rmq__mq_init(&user_mqs[i], t, tpi->mqs[i].brokerName,
+                                     tpi->mqs[i].queueId);
+                        rmq__free(t);
+                        ptrs[i] = &user_mqs[i];
+                }
+                idx = s->selector(ptrs, tpi->mq_cnt, msg, s->sel_arg, NULL);
+                for (i = 0; i < tpi->mq_cnt; i++)
+                        rmq__mq_clear(&user_mqs[i]);
+                rmq__free(user_mqs);
+                rmq__free(ptrs);
+        }
+        if (idx < 0 || (size_t)idx >= tpi->mq_cnt)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "select message queue returned index %d "
+                                   "of %zu queues",
+                                   idx, tpi->mq_cnt);
+        rmq__mq_copy(out, &tpi->mqs[idx]);
+        return RMQ_OK;
+}
+
+/* ---- the public synchronous and oneway calls ---- */
+
+static rmq_err_t guard_thread(rmq_producer_t *prod, char *errstr,
+                              size_t errstr_size) {
+        rmq_err_t err = state_ok(prod, errstr, errstr_size);
+        if (err)
+                return err;
+        if (rmq__io_on_loop(rmq__client_io(prod->ci)))
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__WOULD_DEADLOCK,
+                                   "blocking send on the I/O thread");
+        return RMQ_OK;
+}
+
+static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
+                               int kind, const rmq_message_t *msg,
+                               const rmq_message_t *const *batch,
+                               size_t batch_cnt,
+                               const rmq_message_queue_t *mq,
+                               rmq_queue_selector_cb_t *selector, void *arg,
+                               rmq_send_result_t **resultp, char *errstr,
+                               size_t errstr_size) {
+        send_t *s;
+        rmq_send_result_t *result = NULL;
+        rmq_err_t err;
+        if (resultp)
+                *resultp = NULL;
+        if ((err = guard_thread(prod, errstr, errstr_size)))
+                return err;
+        s = send_new(prod, mode, kind);
+        err = batch ? send_prepare_batch(s, batch, batch_cnt, errstr,
+                                         errstr_size)
+                    : send_prepare_one(s, msg, errstr, errstr_size);
+        if (err)
+                goto out;
+        if (kind == SEND_DEFAULT) {
+                err = send_default_blocking(s, &result, errstr, errstr_size);
+        } else if (kind == SEND_TO_QUEUE) {
+                char *qt = rmq__ns_wrap(prod->conf->namespace_, mq->topic);
+                bool same = !strcmp(qt, s->topic);
+                rmq_message_queue_t q;
+                rmq__mq_init(&q, qt, mq->brokerName, mq->queueId);
+                rmq__free(qt);
+                if (!same)
+                        err = rmq__seterr(errstr, errstr_size,
+                                          RMQ_ERR__INVALID_ARG,
+                                          "message's topic not equal mq's "
+                                          "topic");
+                else
+                        err = send_fixed_blocking(s, &q, &result, errstr,
+                                                  errstr_size);
+                rmq__mq_clear(&q);
+        } else {
+                rmq_message_queue_t q;
+                s->selector = selector;
+                s->sel_arg  = arg;
+                s->tpi      = find_publish_info(prod, s->topic);
+                if (!rmq__publish_info_ok(s->tpi)) {
+                        err = no_route_error(s, errstr, errstr_size);
+                } else if (!(err = run_selector(s, &q, errstr,
+                                                errstr_size))) {
+                        err = send_fixed_blocking(s, &q, &result, errstr,
+                                                  errstr_size);
+                        rmq__mq_clear(&q);
+                }
+        }
+        if (!err && resultp) {
+                *resultp = result;
+                result   = NULL;
+        }
+out:
+        rmq__send_result_free(result);
+        send_free(s);
+        return err;
+}
+
+rmq_err_t rmq_producer_send(rmq_producer_t *prod, const rmq_message_t *msg,
+                            rmq_send_result_t **resultp, char *errstr,
+                            size_t errstr_size) {
+        return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, msg, NULL,
+                             0, NULL, NULL, NULL, resultp, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
+                                   const rmq_message_t *msg, char *errstr,
+                                   size_t errstr_size) {
+        return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_DEFAULT, msg,
+                             NULL, 0, NULL, NULL, NULL, NULL, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
+                                     const rmq_message_t *msg,
+                                     const rmq_message_queue_t *mq,
+                                     rmq_send_result_t **resultp,
+                                     char *errstr, size_t errstr_size) {
+        if (!mq)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "mq is NULL");
+        return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_TO_QUEUE, msg,
+                             NULL, 0, mq, NULL, NULL, resultp, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
+                                            const rmq_message_t *msg,
+                                            const rmq_message_queue_t *mq,
+                                            char *errstr,
+                                            size_t errstr_size) {
+        if (!mq)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "mq is NULL");
+        return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_TO_QUEUE, msg,
+                             NULL, 0, mq, NULL, NULL, NULL, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
+                                   const rmq_message_t *msg,
+                                   rmq_queue_selector_cb_t *selector,
+                                   void *arg, rmq_send_result_t **resultp,
+                                   char *errstr, size_t errstr_size) {
+        if (!selector)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "selector is NULL");
+        return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_SELECT, msg, NULL,
+                             0, NULL, selector, arg, resultp, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_select_oneway(rmq_producer_t *prod,
+                                          const rmq_message_t *msg,
+                                          rmq_queue_selector_cb_t *selector,
+                                          void *arg, char *errstr,
+                                          size_t errstr_size) {
+        if (!selector)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "selector is NULL");
+        return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_SELECT, msg,
+                             NULL, 0, NULL, selector, arg, NULL, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
+                                  const rmq_message_t *const *msgs, size_t cnt,
+                                  rmq_send_result_t **resultp, char *errstr,
+                                  size_t errstr_size) {
+        return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, NULL,
+                             msgs, cnt, NULL, NULL, NULL, resultp, errstr,
+                             errstr_size);
+}
+
+rmq_err_t rmq_producer_send_batch_to_queue(rmq_producer_t *prod,
+                                           const rmq_message_t *const *msgs,
+                                           size_t cnt,
+                                           const rmq_message_queue_t *mq,
+                                           rmq_send_result_t **resultp,
+                                           char *errstr, size_t errstr_size) {
+        if (!mq)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "mq is NULL");
+        return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_TO_QUEUE, NULL,
+                             msgs, cnt, mq, NULL, NULL, resultp, errstr,
+                             errstr_size);
+}
+
+/* ---- async sends ---- */
+
+static void window_release(rmq_producer_t *prod, size_t bytes) {
+        uv_mutex_lock(&prod->win_lock);
+        prod->win_num--;
+        prod->win_bytes -= (int64_t)bytes;
+        uv_cond_broadcast(&prod->win_cond);
+        uv_mutex_unlock(&prod->win_lock);
+}
+
+/* The async window (Java 5's backPressureForAsyncSendNum/Size). */
+static rmq_err_t window_acquire(rmq_producer_t *prod, size_t bytes,
+                                int64_t timeout_ms) {
+        const rmq_conf_t *c = prod->conf;
+        int64_t deadline    = rmq__mono_ms() + timeout_ms;
+        rmq_err_t err       = RMQ_OK;
+        uv_mutex_lock(&prod->win_lock);
+        while (prod->win_num > 0 &&
+               (prod->win_num >= c->backPressureForAsyncSendNum ||
+                prod->win_bytes + (int64_t)bytes >
+                    c->backPressureForAsyncSendSize)) {
+                int64_t left = deadline - rmq__mono_ms();
+                if (!c->enableBackpressureForAsyncMode || left <= 0 ||
+                    prod->state != PS_RUNNING) {
+                        err = RMQ_ERR__QUEUE_FULL;
+                        break;
+                }
+                uv_cond_timedwait(&prod->win_cond, &prod->win_lock,
+                                  (uint64_t)left * 1000000u);
+        }
+        if (!err) {
+                prod->win_num++;
+                prod->win_bytes += (int64_t)bytes;
+        }
+        uv_mutex_unlock(&prod->win_lock);
+        return err;
+}
+
+typedef struct finish_job_s {
+        send_t *s;
+        rmq_err_t err;
+        rmq_send_result_t *res;
+} finish_job_t;
+
+static void finish_now(send_t *s, rmq_err_t err, rmq_send_result_t *res) {
+        rmq_producer_t *prod = s->prod;
+        size_t bytes         = s->win_bytes;
+        s->cb(prod, err, err ? s->errstr : NULL, err ? NULL : res,
+              s->cb_opaque);
+        rmq__send_result_free(res);
+        send_free(s);
+        window_release(prod, bytes);
+}
+
+static void finish_job_run(void *arg) {
+        finish_job_t *fj = arg;
+        finish_now(fj->s, fj->err, fj->res);
+        rmq__free(fj);
+}
+
+/* Ends an accepted async send: the callback runs on the callback pool,
+ * never on the application thread that called send_async. */
+static void async_finish(send_t *s, rmq_err_t err, rmq_send_result_t *res,
+                         bool in_caller) {
+        finish_job_t *fj;
+        if (err && !s->errstr[0])
+                rmq__seterr(s->errstr, sizeof(s->errstr), err, "%s",
+                            rmq_err2str(err));
+        if (!in_caller) {
+                finish_now(s, err, res);
+                return;
+        }
+        fj      = rmq__malloc(sizeof(*fj));
+        fj->s   = s;
+        fj->err = err;
+        fj->res = res;
+        if (rmq__pool_submit_fn(rmq__client_cb_pool(s->prod->ci),
+                                finish_job_run, fj)) {
+                /* The pool is stopping: no thread is left to run it. */
+                rmq__free(fj);
+                finish_now(s, err, res);
+        }
+}
+
+static void async_attempt(send_t *s, bool in_caller);
+
+/* mirrors MQClientAPIImpl.onExceptionImpl with needRetry = true */
+static void async_on_exception(send_t *s, rmq_err_t err, bool in_caller) {
+        rmq_producer_t *prod = s->prod;
+        if (err != RMQ_ERR__DESTROY &&
+            ++s->async_retries <= prod->conf->retryTimesWhenSendAsyncFailed) {
+                if (s->kind == SEND_DEFAULT && s->tpi) {
+                        rmq_message_queue_t scratch;
+                        char last[128];
+                        const rmq_message_queue_t *mq;
+                        rmq__strlcpy(last, s->mq.brokerName, sizeof(last));
+                        mq = select_queue(s, last, &scratch);
+                        if (mq)
+                                set_mq(s, mq);
+                        if (scratch.topic)
+                                rmq__mq_clear(&scratch);
+                        note_broker(s, s->mq.brokerName);
+                }
+                rmq__log(&prod->lg, RMQ_LOG_WARN, "PRODUCER",
+                         "async send msg by retry %d times. topic=%s, "
+                         "brokerName=%s: %s",
+                         s->async_retries, s->topic, s->mq.brokerName,
+                         s->errstr);
+                s->errstr[0] = '\0';
+                async_attempt(s, in_caller);
+                return;
+        }
+        async_finish(s, err, NULL, in_caller);
+}
+
+static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
+                           void *opaque) {
+        send_t *s            = opaque;
+        rmq_producer_t *prod = s->prod;
+        rmq_send_result_t *res = NULL;
+        int64_t cost = rmq__mono_ms() - s->attempt_start;
+        if (!err) {
+                err = process_response(s, resp, &res);
+                rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
+                                  err != RMQ_OK);
+                run_hooks(s, true, res, err);
+                /* A broker error is not retried (needRetry = false). */
+                async_finish(s, err, res, false);
+                return;
+        }
+        rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
+                          err != RMQ_ERR__DESTROY);
+        rmq__strlcpy(s->errstr, errstr ? errstr : rmq_err2str(err),
+                     sizeof(s->errstr));
+        run_hooks(s, true, NULL, err);
+        async_on_exception(s, err, false);
+}
+
+/* One async attempt to s->mq (sendKernelImpl + sendMessageAsync). */
+static void async_attempt(send_t *s, bool in_caller) {
+        rmq_producer_t *prod = s->prod;
+        int64_t left = s->timeout - (rmq__mono_ms() - s->begin_first);
+        rmq_cmd_t *req;
+        rmq_err_t err;
+        if (left <= 0) {
+                rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
+                            "sendKernelImpl call timeout");
+                async_finish(s, RMQ_ERR__TIMED_OUT, NULL, in_caller);
+                return;
+        }
+        if ((err = resolve_addr(s, false))) {
+                /* Java throws from sendKernelImpl: no async retry. */
+                async_finish(s, err, NULL, in_caller);
+                return;
+        }
+        run_hooks(s, false, NULL, RMQ_OK);
+        req              = build_request(s);
+        s->attempt_start = rmq__mono_ms();
+        err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
+                                         s->addr, req, left, 0, async_response,
+                                         s);
+        rmq__cmd_destroy(req);
+        if (err) {
+                rmq__fault_update(&prod->fault, s->mq.brokerName,
+                                  rmq__mono_ms() - s->attempt_start, true);
+                rmq__seterr(s->errstr, sizeof(s->errstr), err,
+                            "send request to %s failed: %s", s->addr,
+                            rmq_err2str(err));
+                run_hooks(s, true, NULL, err);
+                async_on_exception(s, err, in_caller);
+        }
+}
+
+static void async_dispatch(send_t *s, bool in_caller) {
+        rmq_message_queue_t scratch, q;
+        const rmq_message_queue_t *mq;
+        rmq_err_t err;
+        if (s->kind == SEND_SELECT) {
+                err = run_selector(s, &q, s->errstr, sizeof(s->errstr));
+                if (err) {
+                        async_finish(s, err, NULL, in_caller);
+                        return;
+                }
+                set_mq(s, &q);
+                rmq__mq_clear(&q);
+        } else {
+                mq = select_queue(s, NULL, &scratch);
+                if (!mq) {
+                        err = no_route_error(s, s->errstr, sizeof(s->errstr));
+                        async_finish(s, err, NULL, in_caller);
+                        return;
+                }
+                set_mq(s, mq);
+                if (scratch.topic)
+                        rmq__mq_clear(&scratch);
+        }
+        note_broker(s, s->mq.brokerName);
+        async_attempt(s, in_caller);
+}
+
+static void async_route_done(rmq_client_t *ci, rmq_err_t err,
+                             const char *errstr, void *opaque) {
+        send_t *s               = opaque;
+        rmq_producer_t *prod    = s->prod;
+        rmq_publish_info_t *tpi = pub_get(prod, s->topic);
+        RMQ_UNUSED(ci);
+        if (rmq__publish_info_ok(tpi)) {
+                s->tpi = tpi;
+                async_dispatch(s, false);
+                return;
+        }
+        /* tryToFindTopicPublishInfo: fall back to the createTopicKey
+         * route, once. */
+        if (!s->tried_default && !(tpi && tpi->have_route) &&
+            err != RMQ_ERR__DESTROY && err != RMQ_ERR__NO_NAMESRV) {
+                s->tried_default = true;
+                rmq__publish_info_release(tpi);
+                err = rmq__client_update_route_async(
+                    prod->ci, s->topic, true, prod->conf->createTopicKey,
+                    (int)prod->conf->defaultTopicQueueNums, async_route_done,
+                    s);
+                if (!err)
+                        return;
+                tpi = NULL;
+        }
+        rmq__publish_info_release(tpi);
+        if (err == RMQ_ERR__NO_NAMESRV || err == RMQ_ERR__DESTROY)
+                rmq__seterr(s->errstr, sizeof(s->errstr), err, "%s",
+                            errstr ? errstr : rmq_err2str(err));
+        else
+                err = no_route_error(s, s->errstr, sizeof(s->errstr));
+        async_finish(s, err, NULL, false);
+}
+
+static rmq_err_t send_async(rmq_producer_t *prod, int kind,
+                            const rmq_message_t *msg,
+                            const rmq_message_t *const *batch,
+                            size_t batch_cnt, const rmq_message_queue_t *mq,
+                            rmq_queue_selector_cb_t *selector, void *arg,
+                            rmq_send_cb_t *cb, void *opaque) {
+        send_t *s;
+        rmq_err_t err;
+        if (!cb)
+                return RMQ_ERR__INVALID_ARG;
+        if ((err = state_ok(prod, NULL, 0)))
+                return err;
+        s = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
+        err = batch ? send_prepare_batch(s, batch, batch_cnt, NULL, 0)
+                    : send_prepare_one(s, msg, NULL, 0);
+        if (!err && kind == SEND_TO_QUEUE) {
+                char *qt = rmq__ns_wrap(prod->conf->namespace_, mq->topic);
+                if (strcmp(qt, s->topic))
+                        err = RMQ_ERR__INVALID_ARG;
+                else {
+                        rmq_message_queue_t q;
+                        rmq__mq_init(&q, qt, mq->brokerName, mq->queueId);
+                        set_mq(s, &q);
+                        rmq__mq_clear(&q);
+                }
+                rmq__free(qt);
+        }
+        if (!err)
+                err = window_acquire(prod, s->body_len, s->timeout);
+        if (err) {
+                send_free(s);
+                return err;
+        }
+        s->win_bytes = s->body_len;
+        s->cb        = cb;
+        s->cb_opaque = opaque;
+        s->selector  = selector;
+        s->sel_arg   = arg;
+        if (prod->hook_cnt || selector)
+                s->msg_keep = rmq_message_dup(batch ? batch[0] : msg);
+        s->umsg = NULL; /* the caller's message is not used after return */
+        if (kind == SEND_TO_QUEUE) {
+                note_broker(s, s->mq.brokerName);
+                async_attempt(s, true);
+                return RMQ_OK;
+        }
+        s->tpi = pub_get(prod, s->topic);
+        if (rmq__publish_info_ok(s->tpi)) {
+                async_dispatch(s, true);
+                return RMQ_OK;
+        }
+        rmq__publish_info_release(s->tpi);
+        s->tpi = NULL;
+        pub_put_placeholder(prod, s->topic);
+        err = rmq__client_update_route_async(prod->ci, s->topic, false, NULL, 0,
+                                             async_route_done, s);
+        if (err) {
+                rmq__seterr(s->errstr, sizeof(s->errstr), err,
+                            "cannot query the route of %s: %s", s->topic,
+                            rmq_err2str(err));
+                async_finish(s, err, NULL, true);
+        }
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
+                                  const rmq_message_t *msg, rmq_send_cb_t *cb,
+                                  void *opaque) {
+        return send_async(prod, SEND_DEFAULT, msg, NULL, 0, NULL, NULL, NULL,
+                          cb, opaque);
+}
+
+rmq_err_t rmq_producer_send_to_queue_async(rmq_producer_t *prod,
+                                           const rmq_message_t *msg,
+                                           const rmq_message_queue_t *mq,
+                                           rmq_send_cb_t *cb, void *opaque) {
+        if (!mq)
+                return RMQ_ERR__INVALID_ARG;
+        return send_async(prod, SEND_TO_QUEUE, msg, NULL, 0, mq, NULL, NULL,
+                          cb, opaque);
+}
+
+rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
+                                         const rmq_message_t *msg,
+                                         rmq_queue_selector_cb_t *selector,
+                                         void *arg, rmq_send_cb_t *cb,
+                                         void *opaque) {
+        if (!selector)
+                return RMQ_ERR__INVALID_ARG;
+        return send_async(prod, SEND_SELECT, msg, NULL, 0, NULL, selector, arg,
+                          cb, opaque);
+}
+
+rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
+                                        const rmq_message_t *const *msgs,
+                                        size_t cnt, rmq_send_cb_t *cb,
+                                        void *opaque) {
+        return send_async(prod, SEND_DEFAULT, NULL, msgs, cnt, NULL, NULL,
+                          NULL, cb, opaque);
+}
+
+/* ---- selectors ---- */
+
+int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
+                            size_t mq_cnt, const rmq_message_t *msg, void *arg,
+                            void *opaque) {
+        const char *key = arg;
+        int32_t value;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(opaque);
+        if (!key || !mq_cnt)
+                return -1;
+        /* SelectMessageQueueByHash: hashCode() % size, then Math.abs */
+        value = rmq__java_hash(key, strlen(key)) % (int32_t)mq_cnt;
+        if (value < 0)
+                value = -value;
+        return value;
+}
+
+int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
+                              size_t mq_cnt, const rmq_message_t *msg,
+                              void *arg, void *opaque) {
+        static atomic_uint seed;
+        unsigned x;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(arg);
+        RMQ_UNUSED(opaque);
+        if (!mq_cnt)
+                return -1;
+        /* a xorshift step on a shared seed; seeded from the clock */
+        x = atomic_load(&seed);
+        if (!x)
+                x = (unsigned)rmq__mono_ns() | 1u;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        atomic_store(&seed, x);
+        return (int)(x % (unsigned)mq_cnt);
+}
+
+/* ---- fetchPublishMessageQueues ---- */
+
+rmq_err_t rmq_producer_fetch_publish_message_queues(
+    rmq_producer_t *prod, const char *topic, rmq_message_queue_t ***mqsp,
+    size_t *cntp, char *errstr, size_t errstr_size) {
+        char *t;
+        rmq_topic_route_data_t *route;
+        rmq_publish_info_t *tpi;
+        rmq_err_t err;
+        size_t i;
+        *mqsp = NULL;
+        *cntp = 0;
+        if ((err = guard_thread(prod, errstr, errstr_size)))
+                return err;
+        if (!topic)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "topic is NULL");
+        t   = rmq__ns_wrap(prod->conf->namespace_, topic);
+        err = rmq__client_update_route(prod->ci, t, false, NULL, 0, errstr,
+                                       errstr_size);
+        if (err) {
+                rmq__free(t);
+                return err;
+        }
+        route = rmq__client_route_get(prod->ci, t);
+        tpi   = route ? rmq__publish_info_from_route(t, route) : NULL;
+        rmq__topic_route_destroy(route);
+        if (!rmq__publish_info_ok(tpi)) {
+                rmq__publish_info_release(tpi);
+                rmq__free(t);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,
+                                   "Can not find Message Queue for this "
+                                   "topic, %s",
+                                   topic);
+        }
+        *mqsp = rmq__calloc(tpi->mq_cnt, sizeof(**mqsp));
+        for (i = 0; i < tpi->mq_cnt; i++) {
+                char *u = rmq__ns_unwrap(tpi->mqs[i].topic,
+                                         prod->conf->namespace_);
+                (*mqsp)[i] = rmq_message_queue_new(u, tpi->mqs[i].brokerName,
+                                                   tpi->mqs[i].queueId);
+                rmq__free(u);
+        }
+        *cntp = tpi->mq_cnt;
+        rmq__publish_info_release(tpi);
+        rmq__free(t);
+        return RMQ_OK;
+}
+
+void rmq_message_queues_destroy(rmq_message_queue_t **mqs, size_t cnt) {
+        size_t i;
+        if (!mqs)
+                return;
+        for (i = 0; i < cnt; i++)
+                rmq_message_queue_destroy(mqs[i]);
+        rmq__free(mqs);
+}
+
+/* ---- hooks ---- */
+
+rmq_err_t rmq_producer_add_send_hook(rmq_producer_t *prod, const char *name,
+                                     rmq_send_hook_cb_t *before,
+                                     rmq_send_hook_cb_t *after, void *opaque) {
+        rmq_err_t err = RMQ_OK;
+        uv_mutex_lock(&prod->lock);
+        if (prod->state != PS_CREATE_JUST)
+                err = RMQ_ERR__STATE;
+        else if (prod->hook_cnt >= MAX_HOOKS)
+                err = RMQ_ERR__INVALID_ARG;
+        else {
+                send_hook_t *h = &prod->hooks[prod->hook_cnt++];
+                h->name        = rmq__strdup(name ? name : "");
+                h->before      = before;
+                h->after       = after;
+                h->opaque      = opaque;
+        }
+        uv_mutex_unlock(&prod->lock);
+        return err;
+}
+
+const char *rmq_send_context_producer_group(const rmq_send_context_t *ctx) {
+        return ctx->prod->group;
+}
+
+const rmq_message_t *rmq_send_context_message(const rmq_send_context_t *ctx) {
+        return ctx->msg;
+}
+
+const char *rmq_send_context_msg_id(const rmq_send_context_t *ctx) {
+        return ctx->msg_id;
+}
+
+const rmq_message_queue_t *
+rmq_send_context_message_queue(const rmq_send_context_t *ctx) {
+        return ctx->mq;
+}
+
+const char *rmq_send_context_broker_addr(const rmq_send_context_t *ctx) {
+        return ctx->addr;
+}
+
+const char *rmq_send_context_born_host(const rmq_send_context_t *ctx) {
+        return rmq__client_ip(ctx->prod->ci);
+}
+
+rmq_send_mode_t rmq_send_context_mode(const rmq_send_context_t *ctx) {
+        return ctx->mode;
+}
+
+const rmq_send_result_t *rmq_send_context_result(const rmq_send_context_t *ctx) {
+        return ctx->result;
+}
+
+rmq_err_t rmq_send_context_error(const rmq_send_context_t *ctx) {
+        return ctx->err;
+}
+
+const char *rmq_send_context_namespace(const rmq_send_context_t *ctx) {
+        return ctx->prod->conf->namespace_;
+}
+
+/* ---- lifecycle ---- */
+
+rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
+                           char *errstr, size_t errstr_size) {
+        rmq_producer_t *prod;
+        *prodp = NULL;
+        if (!conf)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "conf is NULL");
+        prod       = rmq__calloc(1, sizeof(*prod));
+        prod->conf = rmq_conf_dup(conf);
+        rmq__logger_from_conf(&prod->lg, prod->conf, "");
+        uv_mutex_init(&prod->lock);
+        uv_mutex_init(&prod->win_lock);
+        uv_cond_init(&prod->win_cond);
+        rmq__strmap_init(&prod->pub_table);
+        rmq__fault_init(&prod->fault, prod->conf->sendLatencyFaultEnable);
+        prod->state = PS_CREATE_JUST;
+        *prodp      = prod;
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
+                             size_t errstr_size) {
+        char buf[300];
+        const char *why;
+        rmq_err_t err;
+        uv_mutex_lock(&prod->lock);
+        if (prod->state != PS_CREATE_JUST) {
+                int st = prod->state;
+                uv_mutex_unlock(&prod->lock);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
+                                   "The producer service state not OK, maybe "
+                                   "started once, %s",
+                                   st == PS_RUNNING ? "RUNNING"
+                                   : st == PS_SHUTDOWN_ALREADY
+                                       ? "SHUTDOWN_ALREADY"
+                                       : "START_FAILED");
+        }
+        prod->state = PS_START_FAILED;
+        uv_mutex_unlock(&prod->lock);
+        /* checkConfig */
+        why = rmq__check_group(prod->conf->producerGroup, buf, sizeof(buf));
+        if (!why && !strcmp(prod->conf->producerGroup,
+                            RMQ_DEFAULT_PRODUCER_GROUP))
+                why = "producerGroup can not equal DEFAULT_PRODUCER, please "
+                      "specify another one.";
+        if (why) {
+                uv_mutex_lock(&prod->lock);
+                prod->state = PS_CREATE_JUST;
+                uv_mutex_unlock(&prod->lock);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "%s", why);
+        }
+        prod->group = rmq__ns_wrap(prod->conf->namespace_,
+                                   prod->conf->producerGroup);
+        prod->ci    = rmq__client_acquire(prod->conf);
+        rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
+        err = rmq__client_register_producer(prod->ci, prod->group,
+                                            &producer_ops, prod);
+        if (err) {
+                rmq__client_release(prod->ci);
+                prod->ci = NULL;
+                rmq__free(prod->group);
+                prod->group = NULL;
+                uv_mutex_lock(&prod->lock);
+                prod->state = PS_CREATE_JUST;
+                uv_mutex_unlock(&prod->lock);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "The producer group[%s] has been created "
+                                   "before, specify another name please.",
+                                   prod->conf->producerGroup);
+        }
+        pub_put_placeholder(prod, prod->conf->createTopicKey);
+        err = rmq__client_start(prod->ci, errstr, errstr_size);
+        if (err) {
+                rmq__client_unregister_producer(prod->ci, prod->group);
+                rmq__client_release(prod->ci);
+                prod->ci = NULL;
+                return err;
+        }
+        uv_mutex_lock(&prod->lock);
+        prod->state = PS_RUNNING;
+        uv_mutex_unlock(&prod->lock);
+        rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
+                 "the producer [%s] start OK", prod->group);
+        rmq__client_heartbeat_now(prod->ci);
+        return RMQ_OK;
+}
+
+rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
+        bool running;
+        if (prod->ci && (rmq__pool_on_worker(rmq__client_cb_pool(prod->ci)) ||
+                         rmq__io_on_loop(rmq__client_io(prod->ci))))
+                return RMQ_ERR__WOULD_DEADLOCK;
+        uv_mutex_lock(&prod->lock);
+        running = prod->state == PS_RUNNING;
+        if (running)
+                prod->state = PS_SHUTDOWN_ALREADY;
+        uv_mutex_unlock(&prod->lock);
+        if (!running)
+                return RMQ_OK;
+        /* Let every accepted async send finish: its callback runs. */
+        uv_mutex_lock(&prod->win_lock);
+        uv_cond_broadcast(&prod->win_cond);
+        while (prod->win_num > 0)
+                uv_cond_wait(&prod->win_cond, &prod->win_lock);
+        uv_mutex_unlock(&prod->win_lock);
+        rmq__client_unregister_producer(prod->ci, prod->group);
+        rmq__client_release(prod->ci);
+        prod->ci = NULL;
+        rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
+                 "the producer [%s] shutdown OK", prod->group);
+        return RMQ_OK;
+}
+
+void rmq_producer_destroy(rmq_producer_t *prod) {
+        size_t i;
+        int h;
+        if (!prod)
+                return;
+        rmq_producer_shutdown(prod);
+        rmq__strmap_clear(&prod->pub_table, pub_release_cb);
+        rmq__fault_destroy(&prod->fault);
+        for (i = 0; i < prod->ndeflaters; i++)
+                rmq__deflater_destroy(prod->deflaters[i]);
+        rmq__free(prod->deflaters);
+        for (h = 0; h < prod->hook_cnt; h++)
+                rmq__free(prod->hooks[h].name);
+        uv_cond_destroy(&prod->win_cond);
+        uv_mutex_destroy(&prod->win_lock);
+        uv_mutex_destroy(&prod->lock);
+        rmq__free(prod->group);
+        rmq_conf_destroy(prod->conf);
+        rmq__free(prod);
+}

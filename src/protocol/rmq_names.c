@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+
+#include "common/rmq_str.h"
+#include "protocol/rmq_names.h"
+
+static const char *const system_topics[] = {
+    "TBW102", "SCHEDULE_TOPIC_XXXX", "BenchmarkTest",
+    "RMQ_SYS_TRANS_HALF_TOPIC", "RMQ_SYS_TRACE_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC", "TRANS_CHECK_MAX_TIME_TOPIC",
+    "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"};
+
+static const char *const not_allowed_send_topics[] = {
+    "SCHEDULE_TOPIC_XXXX", "RMQ_SYS_TRANS_HALF_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC", "TRANS_CHECK_MAX_TIME_TOPIC",
+    "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"};
+
+static bool in_list(const char *s, const char *const *list, size_t n) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (!strcmp(s, list[i]))
+                        return true;
+        return false;
+}
+
+bool rmq__is_system_topic(const char *topic) {
+        /* TopicValidator.isSystemTopic: the set, or the rmq_sys_ prefix */
+        return in_list(topic, system_topics, RMQ_ARRAY_SIZE(system_topics)) ||
+               !strncmp(topic, "rmq_sys_", 8);
+}
+
+bool rmq__is_not_allowed_send_topic(const char *topic) {
+        return in_list(topic, not_allowed_send_topics,
+                       RMQ_ARRAY_SIZE(not_allowed_send_topics));
+}
+
+bool rmq__is_retry_topic(const char *topic) {
+        return topic && !strncmp(topic, RMQ_RETRY_GROUP_TOPIC_PREFIX, 7);
+}
+
+bool rmq__is_dlq_topic(const char *topic) {
+        return topic && !strncmp(topic, RMQ_DLQ_GROUP_TOPIC_PREFIX, 5);
+}
+
+bool rmq__name_illegal(const char *s) {
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '%' || c == '|' ||
+                      c == '_' || c == '-'))
+                        return true;
+        }
+        return false;
+}
+
+static bool is_blank(const char *s) {
+        if (!s)
+                return true;
+        for (; *s; s++)
+                if (!(*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
+                      *s == '\f' || *s == '\v'))
+                        return false;
+        return true;
+}
+
+const char *rmq__check_topic(const char *topic, char *buf, size_t size) {
+        if (is_blank(topic))
+                return "The specified topic is blank";
+        if (strlen(topic) > RMQ_TOPIC_MAX_LENGTH) {
+                snprintf(buf, size,
+                         "The specified topic is longer than topic max "
+                         "length %d.",
+                         RMQ_TOPIC_MAX_LENGTH);
+                return buf;
+        }
+        if (rmq__name_illegal(topic)) {
+                snprintf(buf, size,
+                         "The specified topic[%s] contains illegal "
+                         "characters, allowing only ^[%%|a-zA-Z0-9_-]+$",
+                         topic);
+                return buf;
+        }
+        return NULL;
+}
+
+const char *rmq__check_group(const char *group, char *buf, size_t size) {
+        if (is_blank(group))
+                return "the specified group is blank";
+        if (strlen(group) > RMQ_CHARACTER_MAX_LENGTH)
+                return "the specified group is longer than group max length "
+                       "255.";
+        if (rmq__name_illegal(group)) {
+                snprintf(buf, size,
+                         "the specified group[%s] contains illegal "
+                         "characters, allowing only ^[%%|a-zA-Z0-9_-]+$",
+                         group);
+                return buf;
+        }
+        return NULL;
+}
+
+char *rmq__retry_topic(const char *group) {
+        return rmq__asprintf("%s%s", RMQ_RETRY_GROUP_TOPIC_PREFIX, group);
+}
+
+char *rmq__dlq_topic(const char *group) {
+        return rmq__asprintf("%s%s", RMQ_DLQ_GROUP_TOPIC_PREFIX, group);
+}
+
+static bool is_system_resource(const char *r) {
+        return *r && (rmq__is_system_topic(r) ||
+                      !strncmp(r, RMQ_SYS_CONSUMER_GROUP_PREFIX,
+                               strlen(RMQ_SYS_CONSUMER_GROUP_PREFIX)));
+}
+
+static const char *without_retry_dlq(const char *r, const char **prefix) {
+        *prefix = "";
+        if (rmq__is_retry_topic(r)) {
+                *prefix = RMQ_RETRY_GROUP_TOPIC_PREFIX;
+                return r + strlen(RMQ_RETRY_GROUP_TOPIC_PREFIX);
+        }
+        if (rmq__is_dlq_topic(r)) {
+                *prefix = RMQ_DLQ_GROUP_TOPIC_PREFIX;
+                return r + strlen(RMQ_DLQ_GROUP_TOPIC_PREFIX);
+        }
+        return r;
+}
+
+static bool starts_with_ns(const char *r, const char *ns) {
+        size_t n = strlen(ns);
+        return !strncmp(r, ns, n) && r[n] == '%';
+}
+
+char *rmq__ns_wrap(const char *ns, const char *resource) {
+        const char *prefix, *bare;
+        if (!resource)
+                return NULL;
+        if (!ns || !*ns || !*resource || is_system_resource(resource))
+                return rmq__strdup(resource);
+        bare = without_retry_dlq(resource, &prefix);
+        if (starts_with_ns(bare, ns))
+                return rmq__strdup(resource); /* isAlreadyWithNamespace */
+        return rmq__asprintf("%s%s%%%s", prefix, ns, bare);
+}
+
+char *rmq__ns_unwrap(const char *resource, const char *ns) {
+        const char *prefix, *bare;
+        if (!resource)
+                return NULL;
+        if (!ns || !*ns || !*resource)
+                return rmq__strdup(resource);
+        bare = without_retry_dlq(resource, &prefix);
+        if (!starts_with_ns(bare, ns) || is_system_resource(resource))
+                return rmq__strdup(resource);
+        return rmq__asprintf("%s%s", prefix, bare + strlen(ns) + 1);
+}
