@@ -453,7 +453,6 @@ rmq_err_t rmq__batch_decode_next(rmq_rd_t *rd, rmq_batch_elem_t *el) {
 
 struct rmq_deflater_s {
         z_stream zs;
-        int level;
 };
 
 /* mirrors new java.util.zip.Deflater(level) */
@@ -468,7 +467,6 @@ rmq_deflater_t *rmq__deflater_new(int level) {
                 rmq__free(dfl);
                 return NULL;
         }
-        dfl->level = level;
         return dfl;
 }
 

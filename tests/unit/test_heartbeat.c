@@ -327,6 +327,43 @@ static void test_enum_names(void **state) {
                             "CONSUME_FROM_MAX_OFFSET");
 }
 
+/* Strings that need escaping survive encode -> decode -> encode. */
+static void test_escaping_round_trip(void **state) {
+        rmq_heartbeat_data_t *hb = rmq__heartbeat_new("ip@\"quoted\"\\\x01");
+        rmq_heartbeat_data_t *back = NULL;
+        rmq_consumer_data_t *cd;
+        rmq_subscription_data_t sd;
+        rmq_buf_t a = RMQ_BUF_INIT, b = RMQ_BUF_INIT;
+        (void)state;
+        cd = rmq__heartbeat_add_consumer(hb, "g\n1", RMQ_HB_CONSUME_PASSIVELY,
+                                         -1, RMQ_HB_CONSUME_FROM_TIMESTAMP,
+                                         true);
+        assert_int_equal(rmq__subscription_build(&sd, "T\u00e9",
+                                                 "h\xc3\xa9 || \"x\"", NULL,
+                                                 -5),
+                         RMQ_OK);
+        rmq__consumer_data_add_subscription(cd, &sd);
+        rmq__heartbeat_encode(hb, &a);
+        /* a null enum is left out, as fastjson leaves out nulls */
+        assert_null(memmem(a.data, a.len, "messageModel", 12));
+        assert_int_equal(rmq__heartbeat_decode(a.data, a.len, &back, NULL, 0),
+                         RMQ_OK);
+        assert_string_equal(back->clientID, hb->clientID);
+        assert_string_equal(back->consumerDataSet[0].groupName, "g\n1");
+        assert_int_equal(back->consumerDataSet[0].messageModel, -1);
+        assert_true(back->consumerDataSet[0].unitMode);
+        assert_true(rmq__subscription_equal(
+            &back->consumerDataSet[0].subscriptionDataSet[0], &sd));
+        rmq__heartbeat_encode(back, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        rmq__subscription_clear(&sd);
+        rmq__heartbeat_destroy(back);
+        rmq__heartbeat_destroy(hb);
+        rmq__buf_free(&a);
+        rmq__buf_free(&b);
+}
+
 static void expect_bad(const char *s) {
         rmq_heartbeat_data_t *hb = (void *)1;
         char err[256] = "";
@@ -372,6 +409,7 @@ int main(void) {
             cmocka_unit_test(test_tag_expression_like_java),
             cmocka_unit_test(test_subscription_build_rules),
             cmocka_unit_test(test_enum_names),
+            cmocka_unit_test(test_escaping_round_trip),
             cmocka_unit_test(test_malformed_heartbeats),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
