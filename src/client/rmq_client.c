@@ -413,22 +413,14 @@ rmq_err_t rmq__client_update_route_async(rmq_client_t *ci, const char *topic,
 /* mirrors MQClientInstance.prepareHeartbeatData. ci->lock held. */
 static void build_heartbeat(rmq_client_t *ci, rmq_buf_t *out,
                             bool *has_consumers) {
-        rmq_heartbeat_data_t hb;
-        rmq_producer_data_t *pds;
+        rmq_heartbeat_data_t *hb = rmq__heartbeat_new(ci->client_id);
         size_t i;
-        memset(&hb, 0, sizeof(hb));
-        pds = rmq__calloc(ci->producer_cnt + 1, sizeof(*pds));
         for (i = 0; i < ci->producer_cnt; i++)
-                pds[i].groupName = ci->producers[i].group;
-        pds[ci->producer_cnt].groupName = RMQ_CLIENT_INNER_PRODUCER_GROUP;
-        hb.clientID             = ci->client_id;
-        hb.producerDataSet      = pds;
-        hb.producerDataSet_cnt  = ci->producer_cnt + 1;
-        hb.consumerDataSet      = NULL;
-        hb.consumerDataSet_cnt  = 0;
-        rmq__heartbeat_encode(&hb, out);
-        *has_consumers = hb.consumerDataSet_cnt > 0;
-        rmq__free(pds);
+                rmq__heartbeat_add_producer(hb, ci->producers[i].group);
+        rmq__heartbeat_add_producer(hb, RMQ_CLIENT_INNER_PRODUCER_GROUP);
+        rmq__heartbeat_encode(hb, out);
+        *has_consumers = hb->consumerDataSet_cnt > 0;
+        rmq__heartbeat_destroy(hb);
 }
 
 static void heartbeat_done(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
@@ -485,13 +477,12 @@ static void send_heartbeats(rmq_client_t *ci) {
         rmq__buf_free(&body);
 }
 
-static void heartbeat_on_loop(rmq_io_t *io, void *arg) {
-        RMQ_UNUSED(io);
-        send_heartbeats(arg);
-}
-
 void rmq__client_heartbeat_now(rmq_client_t *ci) {
-        if (ci->state == CI_RUNNING)
+        int st;
+        uv_mutex_lock(&ci->lock);
+        st = ci->state;
+        uv_mutex_unlock(&ci->lock);
+        if (st == CI_RUNNING)
                 send_heartbeats(ci);
 }
 

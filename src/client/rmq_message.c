@@ -288,29 +288,6 @@ void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
 
 /* ---- message queues ---- */
 
-void rmq__mq_init(rmq_message_queue_t *mq, const char *topic,
-                  const char *broker, int queue_id) {
-        mq->topic      = rmq__strdup(topic);
-        mq->brokerName = rmq__strdup(broker);
-        mq->queueId    = queue_id;
-}
-
-void rmq__mq_clear(rmq_message_queue_t *mq) {
-        rmq__free(mq->topic);
-        rmq__free(mq->brokerName);
-        mq->topic = mq->brokerName = NULL;
-}
-
-void rmq__mq_copy(rmq_message_queue_t *dst, const rmq_message_queue_t *src) {
-        rmq__mq_init(dst, src->topic, src->brokerName, src->queueId);
-}
-
-bool rmq__mq_equal(const rmq_message_queue_t *a,
-                   const rmq_message_queue_t *b) {
-        return a->queueId == b->queueId && !strcmp(a->topic, b->topic) &&
-               !strcmp(a->brokerName, b->brokerName);
-}
-
 rmq_message_queue_t *rmq_message_queue_new(const char *topic,
                                            const char *broker_name,
                                            int queue_id) {

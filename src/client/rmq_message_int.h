@@ -10,6 +10,7 @@
 
 #include "common/rmq_buf.h"
 #include "common/rmq_common.h"
+#include "protocol/rmq_bodies.h"
 #include "rocketmq/rmq_message.h"
 
 /* A body shared by a message and the sends that still use it. */
@@ -48,18 +49,5 @@ void rmq__message_remove_property(rmq_message_t *msg, const char *name);
  * ...; may be NULL), then the message's own properties. */
 void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
                                const char *const *extra, size_t extra_cnt);
-
-/* MessageQueue. */
-struct rmq_message_queue_s {
-        char *topic;
-        char *brokerName;
-        int queueId;
-};
-
-void rmq__mq_init(rmq_message_queue_t *mq, const char *topic,
-                  const char *broker, int queue_id);
-void rmq__mq_clear(rmq_message_queue_t *mq);
-void rmq__mq_copy(rmq_message_queue_t *dst, const rmq_message_queue_t *src);
-bool rmq__mq_equal(const rmq_message_queue_t *a, const rmq_message_queue_t *b);
 
 #endif /* RMQ_MESSAGE_INT_H */

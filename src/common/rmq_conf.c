@@ -195,6 +195,21 @@ static const conf_prop_t props[] = {
      "Use SEND_MESSAGE_V2 with its compact header "
      "(org.apache.rocketmq.client.sendSmartMsg).",
      NULL},
+    {"enableBackpressureForAsyncMode", CT_BOOL,
+     F(enableBackpressureForAsyncMode), 0, 0, "false", NULL,
+     "When the async send window is full, wait up to sendMsgTimeout for room "
+     "(true) or fail at once with RMQ_ERR__QUEUE_FULL (false). Java 5.x "
+     "name.",
+     NULL},
+    {"backPressureForAsyncSendNum", CT_INT, F(backPressureForAsyncSendNum), 1,
+     INT32_MAX, "10000", NULL,
+     "Most async sends in flight per producer (the async window). Java 5.x "
+     "name.",
+     NULL},
+    {"backPressureForAsyncSendSize", CT_INT, F(backPressureForAsyncSendSize),
+     1, INT64_MAX, "104857600", NULL,
+     "Most body bytes of async sends in flight per producer. Java 5.x name.",
+     NULL},
     /* C-only */
     {"debug", CT_STR, F(debug), 0, 0, NULL, NULL,
      "Comma-separated debug facilities logged at DEBUG level: remoting, "

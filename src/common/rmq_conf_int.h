@@ -55,6 +55,9 @@ struct rmq_conf_s {
         bool sendLatencyFaultEnable;
         int64_t compressLevel;
         bool sendSmartMsg;
+        bool enableBackpressureForAsyncMode;
+        int64_t backPressureForAsyncSendNum;
+        int64_t backPressureForAsyncSendSize;
         /* C-only */
         char *debug;
         uint32_t debug_mask;

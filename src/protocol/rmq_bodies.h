@@ -14,7 +14,8 @@
 
 #include "common/rmq_buf.h"
 
-typedef struct rmq_mq_s {
+/* MessageQueue. The same struct is the public rmq_message_queue_t. */
+typedef struct rmq_message_queue_s {
         char *topic;
         char *brokerName;
         int32_t queueId;

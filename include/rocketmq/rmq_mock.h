@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file rmq_mock.h
+ * @brief EXPERIMENTAL: the built-in mock cluster (a name server and N
+ *        brokers) for tests, examples and applications' own tests.
+ *
+ * The idea of librdkafka's mock cluster: an in-process RocketMQ that
+ * answers the 4.9.x remoting protocol as the real name server and brokers
+ * do (routes, sends, pulls with long polling, offsets, locks, retries and
+ * dead letters, delay levels, transactions with check-back, queries), on
+ * 127.0.0.1 ephemeral ports, on its own thread, and that tests can break on
+ * purpose (fail, delay or swallow chosen requests, close connections, stop
+ * and restart brokers). The same code runs as the `rmq-mock-cluster`
+ * program.
+ *
+ * This header is outside the library's ABI promise: it may change in any
+ * release.
+ *
+ * Thread safety: every function is thread-safe; each call is carried out
+ * on the mock's thread and waits for it. Calls never block on the network.
+ * Broker ids are 0 .. broker_cnt-1; brokers are named "broker-a",
+ * "broker-b", ... in that order, all in cluster "DefaultCluster", each a
+ * master (brokerId 0).
+ */
+#ifndef RMQ_MOCK_H
+#define RMQ_MOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rmq_err.h"
+#include "rmq_export.h"
+#include "rmq_request_code.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A mock cluster. */
+typedef struct rmq_mock_cluster_s rmq_mock_cluster_t;
+
+/** @name Lifecycle and configuration
+ * @{ */
+
+/**
+ * @brief Start a name server and \p broker_cnt brokers (1..26) on
+ *        127.0.0.1 ephemeral ports.
+ * @returns RMQ_OK, RMQ_ERR__INVALID_ARG, or RMQ_ERR__TRANSPORT when a port
+ *          cannot be bound (reason in \p errstr).
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_cluster_new(rmq_mock_cluster_t **mcp,
+                                          int broker_cnt, char *errstr,
+                                          size_t errstr_size);
+
+/**
+ * @brief As rmq_mock_cluster_new(), with the name server on \p namesrv_port
+ *        (0 = ephemeral) and the brokers on \p broker_base_port,
+ *        broker_base_port+1, ... (0 = ephemeral).
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_cluster_new_ports(rmq_mock_cluster_t **mcp,
+                                                int broker_cnt,
+                                                int namesrv_port,
+                                                int broker_base_port,
+                                                char *errstr,
+                                                size_t errstr_size);
+
+/** @brief Stop and free everything (closes every connection). NULL-safe. */
+RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
+
+/**
+ * @brief Set a cluster option (names and defaults as the broker's
+ *        BrokerConfig/MessageStoreConfig where one exists):
+ *
+ * | name | default | meaning |
+ * | --- | --- | --- |
+ * | autoCreateTopicEnable | true | create a topic on its first send |
+ * | defaultTopicQueueNums | 4 | read and write queues of auto-created topics |
+ * | maxMessageSize | 4194304 | larger bodies are refused (MESSAGE_ILLEGAL) |
+ * | longPollingEnable | true | hold pulls until a message or the suspend timeout |
+ * | delayTimeScale | 1.0 | multiplies the 18 delay levels (0.001: 1 s -> 1 ms) |
+ * | transactionTimeOut | 6000 | ms before an unresolved half message is checked |
+ * | transactionCheckInterval | 60000 | ms between transaction check rounds |
+ * | transactionCheckMax | 15 | checks before a half message is discarded |
+ * | lockExpiry | 60000 | ms a queue lock (LOCK_BATCH_MQ) lives |
+ * | channelExpiredTimeout | 120000 | ms without heartbeat before a client is dropped |
+ * | maxReconsumeTimes | 16 | default for CONSUMER_SEND_MSG_BACK |
+ * | printMessages | false | log every stored message (the program's --print-messages) |
+ *
+ * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__CONF_INVALID.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_cluster_set(rmq_mock_cluster_t *mc,
+                                          const char *name, const char *value,
+                                          char *errstr, size_t errstr_size);
+
+/** @returns "127.0.0.1:port" of the name server (valid with \p mc). */
+RMQ_EXPORT const char *rmq_mock_cluster_namesrv_addr(const rmq_mock_cluster_t *mc);
+/** @returns The number of brokers. */
+RMQ_EXPORT int rmq_mock_cluster_broker_cnt(const rmq_mock_cluster_t *mc);
+/** @returns "127.0.0.1:port" of broker \p broker_id, or NULL. */
+RMQ_EXPORT const char *rmq_mock_broker_addr(const rmq_mock_cluster_t *mc,
+                                            int broker_id);
+/** @returns The broker's name ("broker-a", ...), or NULL. */
+RMQ_EXPORT const char *rmq_mock_broker_name(const rmq_mock_cluster_t *mc,
+                                            int broker_id);
+
+/** @} */
+
+/** @name Topics
+ * @{ */
+
+/**
+ * @brief Create \p topic, or change its queue counts, on broker
+ *        \p broker_id or on every broker (-1), with perm RW.
+ * @returns RMQ_OK or RMQ_ERR__INVALID_ARG.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_topic_create(rmq_mock_cluster_t *mc,
+                                           const char *topic, int broker_id,
+                                           int read_queues, int write_queues);
+
+/** @brief Set a topic's perm bits (PermName: READ 4, WRITE 2) on a broker
+ *         (-1: all). */
+RMQ_EXPORT rmq_err_t rmq_mock_topic_set_perm(rmq_mock_cluster_t *mc,
+                                             const char *topic, int broker_id,
+                                             int perm);
+
+/** @} */
+
+/** @name Fault injection
+ * @{ */
+
+/**
+ * @brief The next \p cnt requests with \p request_code that reach broker
+ *        \p broker_id (-1: any broker; -2: the name server) are answered
+ *        with the given codes, one per request, in order (rmq_err_t values
+ *        as ints: broker response codes such as RMQ_ERR_SYSTEM_BUSY).
+ *        RMQ_ERR__TRANSPORT closes the connection instead of answering;
+ *        RMQ_ERR__TIMED_OUT swallows the request (no answer ever).
+ */
+RMQ_EXPORT void rmq_mock_push_request_errors(rmq_mock_cluster_t *mc,
+                                             int broker_id, int request_code,
+                                             size_t cnt, ...);
+
+/** @brief Array form of rmq_mock_push_request_errors(). */
+RMQ_EXPORT void rmq_mock_push_request_errors_array(rmq_mock_cluster_t *mc,
+                                                   int broker_id,
+                                                   int request_code,
+                                                   size_t cnt,
+                                                   const int *errors);
+
+/** @brief Drop every pending injected error. */
+RMQ_EXPORT void rmq_mock_clear_request_errors(rmq_mock_cluster_t *mc);
+
+/** @brief Delay every response of broker \p broker_id (-2: the name
+ *         server) by \p rtt_ms (0 = none). */
+RMQ_EXPORT rmq_err_t rmq_mock_broker_set_rtt(rmq_mock_cluster_t *mc,
+                                             int broker_id, int rtt_ms);
+
+/**
+ * @brief Stop broker \p broker_id: close its listener and connections. It
+ *        stays in the name server's routes (as a real name server keeps a
+ *        dead broker until its registration expires) unless
+ *        rmq_mock_broker_unregister() is called. Its data is kept.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_broker_set_down(rmq_mock_cluster_t *mc,
+                                              int broker_id);
+/** @brief Restart a stopped broker on the same port with its data. */
+RMQ_EXPORT rmq_err_t rmq_mock_broker_set_up(rmq_mock_cluster_t *mc,
+                                            int broker_id);
+/** @brief Remove (0) or restore (1) a broker in the name server's routes. */
+RMQ_EXPORT rmq_err_t rmq_mock_broker_set_registered(rmq_mock_cluster_t *mc,
+                                                    int broker_id,
+                                                    int registered);
+
+/** @brief Close every client connection to broker \p broker_id (-1: all
+ *         brokers, -2: the name server, -3: everything). */
+RMQ_EXPORT void rmq_mock_close_connections(rmq_mock_cluster_t *mc,
+                                           int broker_id);
+
+/** @brief Send NOTIFY_CONSUMER_IDS_CHANGED to every client of \p group. */
+RMQ_EXPORT rmq_err_t rmq_mock_group_notify_ids_changed(rmq_mock_cluster_t *mc,
+                                                       const char *group);
+
+/** @} */
+
+/** @name Inspection
+ * @{ */
+
+/** @brief Start counting requests per code (counts start at 0). */
+RMQ_EXPORT void rmq_mock_start_request_tracking(rmq_mock_cluster_t *mc);
+/** @brief Stop counting and forget the counts. */
+RMQ_EXPORT void rmq_mock_stop_request_tracking(rmq_mock_cluster_t *mc);
+/** @returns Requests with \p request_code received since tracking started,
+ *           on broker \p broker_id (-1: all brokers, -2: the name server,
+ *           -3: everything). */
+RMQ_EXPORT size_t rmq_mock_request_count(rmq_mock_cluster_t *mc,
+                                         int broker_id, int request_code);
+
+/** @returns The max offset (number of messages ever stored) of a queue, or
+ *           -1 if the topic or queue does not exist on that broker. */
+RMQ_EXPORT int64_t rmq_mock_queue_max_offset(rmq_mock_cluster_t *mc,
+                                             const char *topic, int broker_id,
+                                             int queue_id);
+
+/** @returns Messages stored for \p topic over every broker and queue. */
+RMQ_EXPORT int64_t rmq_mock_topic_message_count(rmq_mock_cluster_t *mc,
+                                                const char *topic);
+
+/** A stored message, as a consumer would receive it. */
+typedef struct rmq_mock_msg_s rmq_mock_msg_t;
+
+/**
+ * @brief Copy out the message at \p offset of a queue.
+ * @returns RMQ_OK (free with rmq_mock_msg_destroy()) or RMQ_ERR__NOT_FOUND.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_message_get(rmq_mock_cluster_t *mc,
+                                          const char *topic, int broker_id,
+                                          int queue_id, int64_t offset,
+                                          rmq_mock_msg_t **msgp);
+/** @brief Free a message from rmq_mock_message_get(). NULL-safe. */
+RMQ_EXPORT void rmq_mock_msg_destroy(rmq_mock_msg_t *msg);
+/** @returns The topic. */
+RMQ_EXPORT const char *rmq_mock_msg_topic(const rmq_mock_msg_t *msg);
+/** @returns The body, decompressed if it was sent compressed. */
+RMQ_EXPORT const void *rmq_mock_msg_body(const rmq_mock_msg_t *msg,
+                                         size_t *lenp);
+/** @returns A property (TAGS, KEYS, UNIQ_KEY, user properties...) or NULL. */
+RMQ_EXPORT const char *rmq_mock_msg_property(const rmq_mock_msg_t *msg,
+                                             const char *name);
+/** @returns The offset message id the broker assigned. */
+RMQ_EXPORT const char *rmq_mock_msg_offset_msg_id(const rmq_mock_msg_t *msg);
+/** @returns The queue id. */
+RMQ_EXPORT int rmq_mock_msg_queue_id(const rmq_mock_msg_t *msg);
+/** @returns The queue offset. */
+RMQ_EXPORT int64_t rmq_mock_msg_queue_offset(const rmq_mock_msg_t *msg);
+/** @returns The flag set by the producer. */
+RMQ_EXPORT int32_t rmq_mock_msg_flag(const rmq_mock_msg_t *msg);
+/** @returns The sysFlag as sent (compression, transaction bits). */
+RMQ_EXPORT int32_t rmq_mock_msg_sys_flag(const rmq_mock_msg_t *msg);
+/** @returns The reconsume times. */
+RMQ_EXPORT int32_t rmq_mock_msg_reconsume_times(const rmq_mock_msg_t *msg);
+/** @returns The born timestamp (ms). */
+RMQ_EXPORT int64_t rmq_mock_msg_born_timestamp(const rmq_mock_msg_t *msg);
+/** @returns The store timestamp (ms). */
+RMQ_EXPORT int64_t rmq_mock_msg_store_timestamp(const rmq_mock_msg_t *msg);
+
+/** @returns The committed offset of \p group on a queue, or -1. */
+RMQ_EXPORT int64_t rmq_mock_committed_offset(rmq_mock_cluster_t *mc,
+                                             const char *group,
+                                             const char *topic, int broker_id,
+                                             int queue_id);
+
+/**
+ * @brief The client ids of \p group's live members on \p broker_id (-1:
+ *        any), as GET_CONSUMER_LIST_BY_GROUP would answer; producer groups
+ *        too.
+ * @param idsp Receives an array of \p *cntp strings; free it with
+ *             rmq_mock_strings_destroy().
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_group_members(rmq_mock_cluster_t *mc,
+                                            const char *group, int broker_id,
+                                            char ***idsp, size_t *cntp);
+/** @brief Free an array of strings from the mock. */
+RMQ_EXPORT void rmq_mock_strings_destroy(char **v, size_t cnt);
+
+/** @returns 1 and the owner's client id in \p dst if a live lock of
+ *           \p group holds the queue, else 0. */
+RMQ_EXPORT int rmq_mock_queue_lock_owner(rmq_mock_cluster_t *mc,
+                                         const char *group, const char *topic,
+                                         int broker_id, int queue_id,
+                                         char *dst, size_t dst_size);
+
+/** @returns Half (prepared) messages not yet committed or rolled back. */
+RMQ_EXPORT int64_t rmq_mock_half_message_count(rmq_mock_cluster_t *mc);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RMQ_MOCK_H */
