@@ -45,11 +45,15 @@ static inline bool rmq__log_enabled(const rmq_logger_t *lg,
         return lg && lg->cb && (int)level <= lg->level;
 }
 
+static inline bool rmq__dbg_enabled(const rmq_logger_t *lg, uint32_t bit) {
+        return lg && (lg->debug & bit);
+}
+
 /* Debug log that costs one test when the facility is off; FAC is the
  * suffix of an RMQ_DBG_ constant, which also names the facility. */
 #define rmq__dbg(lg, FAC, ...)                                                 \
         do {                                                                   \
-                if ((lg) && ((lg)->debug & RMQ_DBG_##FAC))                     \
+                if (rmq__dbg_enabled((lg), RMQ_DBG_##FAC))                     \
                         rmq__log((lg), RMQ_LOG_DEBUG, #FAC, __VA_ARGS__);      \
         } while (0)
 

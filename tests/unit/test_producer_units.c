@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Producer building blocks without a network: names and namespaces
+ * (Validators, NamespaceUtil), the message object, TopicPublishInfo built
+ * from a route, queue selection, the latency fault strategy, the hash
+ * selector's Java compatibility, and the send request header.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "client/rmq_client_api.h"
+#include "client/rmq_message_int.h"
+#include "common/rmq_str.h"
+#include "producer/rmq_fault.h"
+#include "producer/rmq_publish_info.h"
+#include "protocol/rmq_message_codec.h"
+#include "protocol/rmq_names.h"
+#include "rocketmq/rocketmq.h"
+#include "testutil.h"
+
+static void test_topic_and_group_validation(void **state) {
+        char buf[256];
+        char longtopic[200];
+        (void)state;
+        memset(longtopic, 'a', 128);
+        longtopic[128] = '\0';
+        assert_null(rmq__check_topic("TopicTest", buf, sizeof(buf)));
+        assert_null(rmq__check_topic("%RETRY%G|x-y_z", buf, sizeof(buf)));
+        assert_string_equal(rmq__check_topic("  ", buf, sizeof(buf)),
+                            "The specified topic is blank");
+        assert_non_null(strstr(rmq__check_topic(longtopic, buf, sizeof(buf)),
+                               "longer than topic max length 127"));
+        longtopic[127] = '\0';
+        assert_null(rmq__check_topic(longtopic, buf, sizeof(buf)));
+        assert_non_null(strstr(rmq__check_topic("a b", buf, sizeof(buf)),
+                               "illegal characters"));
+        assert_non_null(strstr(rmq__check_topic("t\xc3\xa9", buf,
+                                                sizeof(buf)),
+                               "illegal characters"));
+        assert_true(rmq__is_not_allowed_send_topic("SCHEDULE_TOPIC_XXXX"));
+        assert_false(rmq__is_not_allowed_send_topic("TBW102"));
+        assert_true(rmq__is_system_topic("TBW102"));
+        assert_true(rmq__is_system_topic("rmq_sys_anything"));
+        assert_null(rmq__check_group("PG_1", buf, sizeof(buf)));
+        assert_non_null(rmq__check_group("", buf, sizeof(buf)));
+        assert_non_null(rmq__check_group("bad group", buf, sizeof(buf)));
+}
+
+static void expect_str(char *got, const char *want) {
+        assert_string_equal(got, want);
+        free(got);
+}
+
+static void test_namespaces(void **state) {
+        (void)state;
+        /* NamespaceUtil.wrapNamespace */
+        expect_str(rmq__ns_wrap("ns", "T"), "ns%T");
+        expect_str(rmq__ns_wrap("ns", "ns%T"), "ns%T");
+        expect_str(rmq__ns_wrap("ns", "%RETRY%G"), "%RETRY%ns%G");
+        expect_str(rmq__ns_wrap("ns", "%DLQ%G"), "%DLQ%ns%G");
+        expect_str(rmq__ns_wrap("ns", "TBW102"), "TBW102");
+        expect_str(rmq__ns_wrap("ns", "CID_RMQ_SYS_X"), "CID_RMQ_SYS_X");
+        expect_str(rmq__ns_wrap(NULL, "T"), "T");
+        expect_str(rmq__ns_wrap("", "T"), "T");
+        /* withoutNamespace(resource, namespace) */
+        expect_str(rmq__ns_unwrap("ns%T", "ns"), "T");
+        expect_str(rmq__ns_unwrap("%RETRY%ns%G", "ns"), "%RETRY%G");
+        expect_str(rmq__ns_unwrap("other%T", "ns"), "other%T");
+        expect_str(rmq__ns_unwrap("T", NULL), "T");
+        expect_str(rmq__retry_topic("G"), "%RETRY%G");
+        expect_str(rmq__dlq_topic("G"), "%DLQ%G");
+}
+
+static int freed;
+
+static void count_free(void *data, size_t len, void *opaque) {
+        (void)data;
+        (void)len;
+        (void)opaque;
+        freed++;
+}
+
+static void test_message_object(void **state) {
+        rmq_message_t *msg = rmq_message_new("T"), *dup;
+        static char body[] = "hello";
+        const char *n, *v;
+        size_t len;
+        rmq_buf_t props = RMQ_BUF_INIT;
+        (void)state;
+        /* Java's Message sets WAIT=true */
+        assert_string_equal(rmq_message_property(msg, "WAIT"), "true");
+        assert_int_equal(rmq_message_wait_store_msg_ok(msg), 1);
+        rmq_message_set_tags(msg, "TagA");
+        rmq_message_set_keys(msg, "k1");
+        rmq_message_add_key(msg, "k2");
+        assert_string_equal(rmq_message_keys(msg), "k1 k2");
+        assert_int_equal(rmq_message_put_user_property(msg, "color", "red"),
+                         RMQ_OK);
+        /* reserved and blank names are refused (putUserProperty) */
+        assert_int_equal(rmq_message_put_user_property(msg, "TAGS", "x"),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_put_user_property(msg, "UNIQ_KEY", "x"),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_put_user_property(msg, " ", "x"),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_put_user_property(msg, "a", ""),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_set_delay_time_level(msg, 3), RMQ_OK);
+        assert_int_equal(rmq_message_delay_time_level(msg), 3);
+        assert_int_equal(rmq_message_set_delay_time_level(msg, -1),
+                         RMQ_ERR__INVALID_ARG);
+        rmq_message_set_flag(msg, 7);
+        assert_int_equal(rmq_message_flag(msg), 7);
+        assert_int_equal(rmq_message_set_body_ref(msg, body, 5, count_free,
+                                                  NULL),
+                         RMQ_OK);
+        dup = rmq_message_dup(msg);
+        rmq_message_destroy(msg);
+        assert_int_equal(freed, 0); /* the copy still shares the body */
+        assert_memory_equal(rmq_message_body(dup, &len), "hello", 5);
+        assert_int_equal(len, 5);
+        assert_string_equal(rmq_message_tags(dup), "TagA");
+        assert_int_equal(rmq_message_property_at(dup, 0, &n, &v), 1);
+        assert_string_equal(n, "WAIT");
+        rmq__message_encode_props(dup, &props, NULL, 0);
+        assert_int_equal(props.len,
+                         strlen("WAIT\001true\002TAGS\001TagA\002KEYS\001k1 k2"
+                                "\002color\001red\002DELAY\0013"));
+        rmq_message_destroy(dup);
+        assert_int_equal(freed, 1);
+        rmq__buf_free(&props);
+        /* a NULL body with a length is refused, and free_cb still runs */
+        msg = rmq_message_new(NULL);
+        assert_int_equal(rmq_message_set_body_ref(msg, NULL, 3, count_free,
+                                                  NULL),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(freed, 2);
+        rmq_message_destroy(msg);
+}
+
+static rmq_topic_route_data_t *two_broker_route(int wa, int wb, int perm_b) {
+        static char body[1024];
+        rmq_topic_route_data_t *r = NULL;
+        snprintf(body, sizeof(body),
+                 "{\"brokerDatas\":[{\"brokerAddrs\":{\"0\":\"127.0.0.1:1\"},"
+                 "\"brokerName\":\"broker-b\",\"cluster\":\"C\"},"
+                 "{\"brokerAddrs\":{\"0\":\"127.0.0.1:2\",\"1\":"
+                 "\"127.0.0.1:3\"},\"brokerName\":\"broker-a\",\"cluster\":"
+                 "\"C\"},{\"brokerAddrs\":{\"1\":\"127.0.0.1:4\"},"
+                 "\"brokerName\":\"broker-c\",\"cluster\":\"C\"}],"
+                 "\"queueDatas\":[{\"brokerName\":\"broker-b\",\"perm\":%d,"
+                 "\"readQueueNums\":4,\"topicSysFlag\":0,\"writeQueueNums\":"
+                 "%d},{\"brokerName\":\"broker-a\",\"perm\":6,"
+                 "\"readQueueNums\":4,\"topicSysFlag\":0,\"writeQueueNums\":"
+                 "%d},{\"brokerName\":\"broker-c\",\"perm\":6,"
+                 "\"readQueueNums\":4,\"topicSysFlag\":0,\"writeQueueNums\":"
+                 "4}]}",
+                 perm_b, wb, wa);
+        assert_int_equal(rmq__topic_route_decode(body, strlen(body), &r, NULL,
+                                                 0),
+                         RMQ_OK);
+        return r;
+}
+
+static void test_publish_info_from_route(void **state) {
+        rmq_topic_route_data_t *r = two_broker_route(2, 3, 6);
+        rmq_publish_info_t *tpi   = rmq__publish_info_from_route("T", r);
+        size_t i;
+        (void)state;
+        /* sorted by broker name; broker-c has no master so it is skipped */
+        assert_int_equal(tpi->mq_cnt, 5);
+        assert_string_equal(tpi->mqs[0].brokerName, "broker-a");
+        assert_int_equal(tpi->mqs[1].queueId, 1);
+        assert_string_equal(tpi->mqs[2].brokerName, "broker-b");
+        assert_int_equal(tpi->mqs[4].queueId, 2);
+        assert_false(tpi->order_topic);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "broker-b"), 3);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "nope"), -1);
+        /* rotation avoids the last broker when it can */
+        for (i = 0; i < 20; i++) {
+                const rmq_message_queue_t *mq =
+                    rmq__publish_info_select(tpi, "broker-a");
+                assert_string_equal(mq->brokerName, "broker-b");
+        }
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+        /* a read-only broker gets no write queues */
+        r   = two_broker_route(2, 3, 4);
+        tpi = rmq__publish_info_from_route("T", r);
+        assert_int_equal(tpi->mq_cnt, 2);
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+}
+
+static void test_publish_info_order_topic(void **state) {
+        rmq_topic_route_data_t *r = two_broker_route(2, 3, 6);
+        rmq_publish_info_t *tpi;
+        (void)state;
+        r->orderTopicConf = strdup("broker-x:2;broker-y:1");
+        tpi = rmq__publish_info_from_route("T", r);
+        assert_true(tpi->order_topic);
+        assert_int_equal(tpi->mq_cnt, 3);
+        assert_string_equal(tpi->mqs[2].brokerName, "broker-y");
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+        tpi = rmq__publish_info_empty();
+        assert_false(rmq__publish_info_ok(tpi));
+        assert_null(rmq__publish_info_select(tpi, NULL));
+        rmq__publish_info_release(tpi);
+}
+
+static int64_t fake_now;
+static int64_t fake_clock(void) {
+        return fake_now;
+}
+
+static void test_fault_strategy(void **state) {
+        rmq_fault_t f;
+        rmq_topic_route_data_t *r = two_broker_route(2, 2, 6);
+        rmq_publish_info_t *tpi   = rmq__publish_info_from_route("T", r);
+        rmq_message_queue_t scratch;
+        int i;
+        (void)state;
+        /* 4.9.8 tables */
+        assert_int_equal(rmq__fault_not_available_ms(40), 0);
+        assert_int_equal(rmq__fault_not_available_ms(550), 30000);
+        assert_int_equal(rmq__fault_not_available_ms(1000), 60000);
+        assert_int_equal(rmq__fault_not_available_ms(30000), 600000);
+        rmq__fault_init(&f, true);
+        f.now_ms = fake_clock;
+        fake_now = 1000000;
+        /* a slow broker is avoided while it is not available */
+        rmq__fault_update(&f, "broker-a", 600, false);
+        assert_false(rmq__fault_available(&f, "broker-a"));
+        for (i = 0; i < 20; i++) {
+                const rmq_message_queue_t *mq =
+                    rmq__fault_select(&f, tpi, NULL, &scratch);
+                assert_string_equal(mq->brokerName, "broker-b");
+                assert_null(scratch.topic);
+        }
+        /* a failure isolates broker-b (30 s latency -> 600 s) */
+        rmq__fault_update(&f, "broker-b", 10, true);
+        assert_false(rmq__fault_available(&f, "broker-b"));
+        /* every broker is faulty: pickOneAtLeast takes the better half
+         * (lowest latency first: broker-b) and a queue id below its
+         * write queue count */
+        {
+                const rmq_message_queue_t *mq =
+                    rmq__fault_select(&f, tpi, NULL, &scratch);
+                assert_non_null(mq);
+                assert_ptr_equal(mq, &scratch);
+                assert_string_equal(mq->brokerName, "broker-b");
+                assert_true(mq->queueId >= 0 && mq->queueId < 2);
+                if (scratch.topic)
+                        rmq__mq_clear(&scratch);
+        }
+        /* time passes: available again */
+        fake_now += 600001;
+        assert_true(rmq__fault_available(&f, "broker-a"));
+        assert_true(rmq__fault_available(&f, "broker-b"));
+        rmq__fault_destroy(&f);
+        /* disabled: plain rotation with last-broker avoidance */
+        rmq__fault_init(&f, false);
+        rmq__fault_update(&f, "broker-a", 100000, true);
+        assert_true(rmq__fault_available(&f, "broker-a"));
+        {
+                const rmq_message_queue_t *mq =
+                    rmq__fault_select(&f, tpi, "broker-b", &scratch);
+                assert_string_equal(mq->brokerName, "broker-a");
+        }
+        rmq__fault_destroy(&f);
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+}
+
+static void test_hash_selector_matches_java(void **state) {
+        rmq_message_queue_t q[8];
+        const rmq_message_queue_t *ptrs[8];
+        int i;
+        (void)state;
+        for (i = 0; i < 8; i++) {
+                rmq__mq_init(&q[i], "T", "b", i);
+                ptrs[i] = &q[i];
+        }
+        /* values printed by a JDK 17: "order-1".hashCode() = -1207111310,
+         * % 8 = -6 -> Math.abs -> 6 */
+        assert_int_equal(rmq__java_hash("order-1", 7), -1207111310);
+        assert_int_equal(rmq_queue_selector_hash(ptrs, 8, NULL, "order-1",
+                                                 NULL),
+                         6);
+        /* UTF-16 code units: "h\u00e9llo" and a surrogate pair */
+        assert_int_equal(rmq__java_hash("h\xc3\xa9llo", 6), 103094734);
+        assert_int_equal(rmq__java_hash("\xf0\x9f\x98\x80x", 5), 54959989);
+        /* "abc".hashCode() = 96354; % 3 = 0 */
+        assert_int_equal(rmq_queue_selector_hash(ptrs, 3, NULL, "abc", NULL),
+                         0);
+        assert_int_equal(rmq_queue_selector_hash(ptrs, 8, NULL, NULL, NULL),
+                         -1);
+        for (i = 0; i < 100; i++) {
+                int k = rmq_queue_selector_random(ptrs, 8, NULL, NULL, NULL);
+                assert_true(k >= 0 && k < 8);
+        }
+        for (i = 0; i < 8; i++)
+                rmq__mq_clear(&q[i]);
+}
+
+static void test_send_request_header(void **state) {
+        /* The V2 header of fixture 005, rebuilt. */
+        static const char props[] =
+            "UNIQ_KEY\001FD000000000000000000000000000002400230946E097EB94C520000"
+            "\002WAIT\001true\002TAGS\001TagA";
+        rmq_send_header_t h;
+        rmq_cmd_t *cmd, *fix;
+        size_t len, i;
+        uint8_t *f = rmq_test_fixture_load("005-", &len, NULL, 0);
+        (void)state;
+        memset(&h, 0, sizeof(h));
+        h.producerGroup         = "PG_DEMO";
+        h.topic                 = "TopicTest";
+        h.defaultTopic          = "TBW102";
+        h.defaultTopicQueueNums = 4;
+        h.queueId               = 0;
+        h.bornTimestamp         = 1795617272914LL;
+        h.properties            = props;
+        h.properties_len        = sizeof(props) - 1;
+        h.maxReconsumeTimes     = -1;
+        h.bname                 = "broker-a";
+        cmd = rmq__api_send_request(&h, true, "hello sync", 10);
+        assert_int_equal(rmq__cmd_decode(f, len, &fix, NULL, 0), RMQ_OK);
+        assert_int_equal(cmd->code, RMQ_REQ_SEND_MESSAGE_V2);
+        assert_int_equal(cmd->ext_cnt, fix->ext_cnt);
+        for (i = 0; i < fix->ext_cnt; i++) {
+                assert_string_equal(cmd->ext[i].key, fix->ext[i].key);
+                assert_string_equal(cmd->ext[i].val, fix->ext[i].val);
+        }
+        rmq__cmd_destroy(cmd);
+        /* without sendSmartMsg: SEND_MESSAGE with the long names */
+        cmd = rmq__api_send_request(&h, false, "x", 1);
+        assert_int_equal(cmd->code, RMQ_REQ_SEND_MESSAGE);
+        assert_string_equal(rmq__cmd_ext(cmd, "producerGroup"), "PG_DEMO");
+        assert_string_equal(rmq__cmd_ext(cmd, "bname"), "broker-a");
+        rmq__cmd_destroy(cmd);
+        h.batch = true;
+        cmd     = rmq__api_send_request(&h, false, "x", 1);
+        assert_int_equal(cmd->code, RMQ_REQ_SEND_BATCH_MESSAGE);
+        assert_string_equal(rmq__cmd_ext(cmd, "m"), "true");
+        rmq__cmd_destroy(cmd);
+        rmq__cmd_destroy(fix);
+        free(f);
+}
+
+static void test_send_response_processing(void **state) {
+        size_t len;
+        uint8_t *f = rmq_test_fixture_load("007-", &len, NULL, 0);
+        rmq_cmd_t *resp;
+        rmq_send_result_t *res = NULL;
+        char err[256];
+        (void)state;
+        assert_int_equal(rmq__cmd_decode(f, len, &resp, NULL, 0), RMQ_OK);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "TopicTest", "broker-a", "UNIQ", "addr",
+                             &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_SEND_OK);
+        assert_string_equal(rmq_send_result_msg_id(res), "UNIQ");
+        assert_string_equal(rmq_send_result_offset_msg_id(res),
+                            rmq__cmd_ext(resp, "msgId"));
+        assert_string_equal(
+            rmq_message_queue_broker_name(rmq_send_result_message_queue(res)),
+            "broker-a");
+        assert_string_equal(rmq_send_result_region_id(res), "DefaultRegion");
+        assert_int_equal(rmq_send_result_trace_on(res), 1);
+        rmq_send_result_destroy(res);
+        /* a broker error becomes its code with the remark */
+        resp->code = RMQ_ERR_SYSTEM_BUSY;
+        rmq__cmd_set_remark(resp, "busy now");
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "TopicTest", "broker-a", "UNIQ", "addr",
+                             &res, err, sizeof(err)),
+                         RMQ_ERR_SYSTEM_BUSY);
+        assert_null(res);
+        assert_non_null(strstr(err, "busy now"));
+        resp->code = RMQ_ERR_FLUSH_DISK_TIMEOUT;
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "TopicTest", "broker-a", "UNIQ", "addr",
+                             &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+        free(f);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_topic_and_group_validation),
+            cmocka_unit_test(test_namespaces),
+            cmocka_unit_test(test_message_object),
+            cmocka_unit_test(test_publish_info_from_route),
+            cmocka_unit_test(test_publish_info_order_topic),
+            cmocka_unit_test(test_fault_strategy),
+            cmocka_unit_test(test_hash_selector_matches_java),
+            cmocka_unit_test(test_send_request_header),
+            cmocka_unit_test(test_send_response_processing),
+        };
+        return cmocka_run_group_tests_name("producer_units", tests, NULL,
+                                           NULL);
+}
