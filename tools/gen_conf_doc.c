@@ -24,9 +24,27 @@ int main(void) {
                "`RMQ_ERR__CONF_INVALID` with the reason.\n\n"
                "| Property | Type | Default | Description |\n"
                "| --- | --- | --- | --- |\n");
-        for (i = 0; rmq_conf_property_info(i, &name, &type, &def, &doc); i++)
-                printf("| `%s` | %s | %s%s%s | %s |\n", name, type,
+        for (i = 0; rmq_conf_property_info(i, &name, &type, &def, &doc);
+             i++) {
+                char t[256];
+                size_t k, n = 0;
+                /* enumerations: "A|B" -> "one of A, B" (a '|' would split
+                 * the table cell) */
+                if (strchr(type, '|')) {
+                        n = (size_t)snprintf(t, sizeof(t), "one of ");
+                        for (k = 0; type[k] && n + 3 < sizeof(t); k++) {
+                                if (type[k] == '|') {
+                                        t[n++] = ',';
+                                        t[n++] = ' ';
+                                } else
+                                        t[n++] = type[k];
+                        }
+                        t[n] = '\0';
+                } else
+                        snprintf(t, sizeof(t), "%s", type);
+                printf("| `%s` | %s | %s%s%s | %s |\n", name, t,
                        *def ? "`" : "", *def ? def : "(see description)",
                        *def ? "`" : "", doc);
+        }
         return 0;
 }

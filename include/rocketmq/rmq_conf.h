@@ -120,7 +120,8 @@ RMQ_EXPORT void rmq_conf_set_log_cb(rmq_conf_t *conf, rmq_log_cb_t *log_cb);
  * @param idx       0 .. n-1.
  * @param namep     Receives the property name.
  * @param typep     Receives a type word: "string", "integer", "boolean",
- *                  "enum", or "unsupported".
+ *                  "unsupported", or for an enumeration its values
+ *                  separated by '|' (e.g. "JSON|ROCKETMQ").
  * @param defaultp  Receives the default value as a string ("" if none).
  * @param docp      Receives a one-paragraph description.
  * @returns 1 if \p idx names a property, 0 past the end. Out-pointers may

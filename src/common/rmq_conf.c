@@ -470,7 +470,7 @@ int rmq_conf_property_info(int idx, const char **namep, const char **typep,
         if (namep)
                 *namep = p->name;
         if (typep)
-                *typep = types[p->type];
+                *typep = p->type == CT_ENUM ? p->enums : types[p->type];
         if (defaultp)
                 *defaultp = p->def ? p->def : "";
         if (docp)

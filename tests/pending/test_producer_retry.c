@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Producer failure handling against the mock cluster with fault injection:
+ * which broker codes are retried (4.9.8's retryResponseCodes), failover to
+ * the other broker, latency fault tolerance, timeouts, async retries on
+ * transport failures, route changes, retryAnotherBrokerWhenNotStoreOK and
+ * the async window.
+ */
+#include "producer_fixture.h"
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static rmq_producer_t *warm(rmq_mock_cluster_t *mc, const char *group,
+                            const char *topic, const char *const *extra) {
+        rmq_producer_t *prod = fx_producer(mc, group, extra);
+        rmq_message_t *msg   = fx_msg(topic, "warm");
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, NULL, 0), RMQ_OK);
+        rmq_message_destroy(msg);
+        return prod;
+}
+
+static size_t sends(rmq_mock_cluster_t *mc) {
+        return rmq_mock_request_count(mc, -1, RMQ_REQ_SEND_MESSAGE_V2);
+}
+
+static void test_retryable_codes_are_retried(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicR", "retry me");
+        rmq_send_result_t *res;
+        char err[512];
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicR", -1, 2, 2);
+        prod = warm(mc, "PG_R1", "TopicR", NULL);
+        rmq_mock_start_request_tracking(mc);
+        /* SYSTEM_ERROR is in 4.9.8's retryResponseCodes: retried on the
+         * other broker */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(sends(mc), 2);
+        rmq_send_result_destroy(res);
+        /* three failures exhaust 1 + retryTimesWhenSendFailed (2) */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 3,
+                                     RMQ_ERR_TOPIC_NOT_EXIST,
+                                     RMQ_ERR_SERVICE_NOT_AVAILABLE,
+                                     RMQ_ERR_NO_PERMISSION);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_ERR_NO_PERMISSION);
+        assert_non_null(strstr(err, "Send [3] times, still failed"));
+        assert_int_equal(sends(mc), 5);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_other_codes_fail_at_once(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicR", "busy");
+        char err[512];
+        fx_async_t a;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 1;
+        rmq_mock_topic_create(mc, "TopicR", -1, 2, 2);
+        prod = warm(mc, "PG_R2", "TopicR", NULL);
+        rmq_mock_start_request_tracking(mc);
+        /* SYSTEM_BUSY is not retried by the 4.9.8 client */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(sends(mc), 1);
+        /* async: a broker error goes to the callback without a retry */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
+                         RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_async_done, &a, 5000));
+        assert_int_equal(atomic_load(&a.last_err), RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(sends(mc), 2);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_failover_when_a_broker_is_down(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        int i;
+        char err[512];
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicF", -1, 2, 2);
+        prod = warm(mc, "PG_F", "TopicF", NULL);
+        rmq_mock_broker_set_down(mc, 0);
+        /* every send succeeds, on broker-b, in the first or second try */
+        for (i = 0; i < 20; i++) {
+                rmq_message_t *msg = fx_msg("TopicF", "failover");
+                rmq_send_result_t *res;
+                assert_int_equal(rmq_producer_send(prod, msg, &res, err,
+                                                   sizeof(err)),
+                                 RMQ_OK);
+                assert_string_equal(rmq_message_queue_broker_name(
+                                        rmq_send_result_message_queue(res)),
+                                    rmq_mock_broker_name(mc, 1));
+                rmq_send_result_destroy(res);
+                rmq_message_destroy(msg);
+        }
+        /* back up: its data is still there and it takes sends again */
+        rmq_mock_broker_set_up(mc, 0);
+        {
+                int64_t before = rmq_mock_topic_message_count(mc, "TopicF");
+                for (i = 0; i < 10; i++) {
+                        rmq_message_t *msg = fx_msg("TopicF", "back");
+                        assert_int_equal(rmq_producer_send(prod, msg, NULL,
+                                                           err, sizeof(err)),
+                                         RMQ_OK);
+                        rmq_message_destroy(msg);
+                }
+                assert_int_equal(rmq_mock_topic_message_count(mc, "TopicF"),
+                                 before + 10);
+                assert_true(rmq_mock_queue_max_offset(mc, "TopicF", 0, 0) +
+                                rmq_mock_queue_max_offset(mc, "TopicF", 0,
+                                                          1) >=
+                            2);
+        }
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_latency_fault_tolerance(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        int i, on_slow = 0;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicL", -1, 2, 2);
+        prod = warm(mc, "PG_L", "TopicL",
+                    (const char *const[]){"sendLatencyFaultEnable", "true",
+                                          NULL});
+        /* broker-a answers in 600 ms: >= 550 ms makes it unavailable for
+         * 30 s (4.9.8 tables) after the first slow send */
+        rmq_mock_broker_set_rtt(mc, 0, 600);
+        for (i = 0; i < 12; i++) {
+                rmq_message_t *msg = fx_msg("TopicL", "latency");
+                rmq_send_result_t *res;
+                assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0),
+                                 RMQ_OK);
+                if (!strcmp(rmq_message_queue_broker_name(
+                                rmq_send_result_message_queue(res)),
+                            rmq_mock_broker_name(mc, 0)))
+                        on_slow++;
+                rmq_send_result_destroy(res);
+                rmq_message_destroy(msg);
+        }
+        assert_true(on_slow <= 1);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_send_timeout(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicT", "slow");
+        char err[512];
+        int64_t t0;
+        rmq_err_t e;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicT", -1, 1, 1);
+        prod = warm(mc, "PG_T", "TopicT",
+                    (const char *const[]){"sendMsgTimeout", "300", NULL});
+        rmq_mock_broker_set_rtt(mc, 0, 2000);
+        t0 = now_ms();
+        e  = rmq_producer_send(prod, msg, NULL, err, sizeof(err));
+        assert_true(e == RMQ_ERR__TIMED_OUT);
+        assert_true(now_ms() - t0 < 300 + 1000 * rmq_test_tmout_multiplier());
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_async_retry_on_transport_failure(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicAR", "async retry");
+        fx_async_t a;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 1;
+        rmq_mock_topic_create(mc, "TopicAR", -1, 2, 2);
+        prod = warm(mc, "PG_AR", "TopicAR", NULL);
+        rmq_mock_start_request_tracking(mc);
+        /* the connection is closed on the first try: retried */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR__TRANSPORT);
+        assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
+                         RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_async_done, &a, 10000));
+        assert_int_equal(atomic_load(&a.ok), 1);
+        assert_int_equal(sends(mc), 2);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static bool queues_grew(void *arg) {
+        rmq_mock_cluster_t *mc = arg;
+        return rmq_mock_queue_max_offset(mc, "TopicRC", 0, 7) > 0;
+}
+
+typedef struct rc_s {
+        rmq_mock_cluster_t *mc;
+        rmq_producer_t *prod;
+} rc_t;
+
+static bool send_and_check(void *arg) {
+        rc_t *rc           = arg;
+        rmq_message_t *msg = fx_msg("TopicRC", "grow");
+        rmq_producer_send(rc->prod, msg, NULL, NULL, 0);
+        rmq_message_destroy(msg);
+        return queues_grew(rc->mc);
+}
+
+static void test_route_change(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rc_t rc;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicRC", -1, 2, 2);
+        rc.mc   = mc;
+        rc.prod = warm(mc, "PG_RC", "TopicRC",
+                       (const char *const[]){"pollNameServerInterval", "100",
+                                             NULL});
+        /* 2 -> 8 queues: the periodic refresh brings queue 7 into use */
+        rmq_mock_topic_create(mc, "TopicRC", -1, 8, 8);
+        assert_true(rmq_test_wait_until(send_and_check, &rc, 10000));
+        rmq_producer_destroy(rc.prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_retry_another_broker_when_not_store_ok(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicNS", "store");
+        rmq_send_result_t *res;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicNS", -1, 2, 2);
+        prod = warm(mc, "PG_NSOK", "TopicNS",
+                    (const char *const[]){"retryAnotherBrokerWhenNotStoreOK",
+                                          "true", NULL});
+        rmq_mock_start_request_tracking(mc);
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_SEND_OK);
+        assert_int_equal(sends(mc), 2);
+        rmq_send_result_destroy(res);
+        rmq_producer_destroy(prod);
+        /* default: the FLUSH_DISK_TIMEOUT result is returned as is */
+        prod = warm(mc, "PG_NSOK2", "TopicNS", NULL);
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_async_window(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicW", "window");
+        fx_async_t a;
+        int errs[5] = {RMQ_ERR__TIMED_OUT, RMQ_ERR__TIMED_OUT,
+                       RMQ_ERR__TIMED_OUT, RMQ_ERR__TIMED_OUT,
+                       RMQ_ERR__TIMED_OUT};
+        int i;
+        int64_t t0;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 5;
+        rmq_mock_topic_create(mc, "TopicW", -1, 1, 1);
+        prod = warm(mc, "PG_W", "TopicW",
+                    (const char *const[]){"backPressureForAsyncSendNum", "5",
+                                          "sendMsgTimeout", "800", NULL});
+        /* the broker swallows 5 sends: the window fills up */
+        rmq_mock_push_request_errors_array(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 5,
+                                           errs);
+        for (i = 0; i < 5; i++)
+                assert_int_equal(rmq_producer_send_async(prod, msg,
+                                                         fx_async_cb, &a),
+                                 RMQ_OK);
+        assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
+                         RMQ_ERR__QUEUE_FULL);
+        assert_true(rmq_test_wait_until(fx_async_done, &a, 5000));
+        assert_int_equal(atomic_load(&a.errs), 5);
+        rmq_producer_destroy(prod);
+        /* with back-pressure the call waits for room instead */
+        memset(&a, 0, sizeof(a));
+        a.expect = 6;
+        prod = warm(mc, "PG_W2", "TopicW",
+                    (const char *const[]){"backPressureForAsyncSendNum", "5",
+                                          "sendMsgTimeout", "800",
+                                          "enableBackpressureForAsyncMode",
+                                          "true", NULL});
+        rmq_mock_push_request_errors_array(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 5,
+                                           errs);
+        for (i = 0; i < 5; i++)
+                assert_int_equal(rmq_producer_send_async(prod, msg,
+                                                         fx_async_cb, &a),
+                                 RMQ_OK);
+        t0 = now_ms();
+        assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
+                         RMQ_OK);
+        assert_true(now_ms() - t0 >= 300);
+        assert_true(rmq_test_wait_until(fx_async_done, &a, 5000));
+        assert_int_equal(atomic_load(&a.ok), 1);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_retryable_codes_are_retried),
+            cmocka_unit_test(test_other_codes_fail_at_once),
+            cmocka_unit_test(test_failover_when_a_broker_is_down),
+            cmocka_unit_test(test_latency_fault_tolerance),
+            cmocka_unit_test(test_send_timeout),
+            cmocka_unit_test(test_async_retry_on_transport_failure),
+            cmocka_unit_test(test_route_change),
+            cmocka_unit_test(test_retry_another_broker_when_not_store_ok),
+            cmocka_unit_test(test_async_window),
+        };
+        return cmocka_run_group_tests_name("producer_retry", tests, NULL,
+                                           NULL);
+}
