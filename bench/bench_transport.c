@@ -1033,6 +1033,17 @@ static void compare(const opts_t *o) {
                                params, o->label, "hop_cost", ref->impl, mr,
                                cand->impl, mc, mc / mr, nrun);
         }
+        /* Peak RSS of the client processes (each run is a fresh process). */
+        if (o->pipelined) {
+                printf("vm_hwm %s %s:", params, o->label);
+                for (i = 0; i < ni; i++)
+                        printf("%s %s %.0f kB", i ? "," : "",
+                               impl_is_ref(ser[i].impl)
+                                   ? ser[i].impl
+                                   : cand_label(o, ser[i].impl),
+                               median(ser[i].hwm, ser[i].n));
+                printf(" (VmHWM of the client, median of %d)\n", ser[0].n);
+        }
         /* Candidates against a second reference (sync: the thread hop). */
         if (ni >= 3 && impl_is_ref(ser[1].impl)) {
                 for (i = 2; i < ni; i++) {
