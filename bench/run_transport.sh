@@ -30,6 +30,11 @@
 # CALLGRIND_ZERO_STATS / CALLGRIND_DUMP_STATS_AT, which writes cg.<pid>.1:
 # its "totals:" divided by 20000 is the figure. This script does exactly
 # that (servers native, pinned split) unless --no-callgrind.
+#
+# The environment reaches every server and client, so allocator settings can
+# be compared without rebuilding, e.g. glibc without heap trimming:
+#   GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216 \
+#       bench/run_transport.sh --no-callgrind
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +54,7 @@ while [ $# -gt 0 ]; do
         --out) out=$2; shift ;;
         --rounds) rounds=$2; shift ;;
         --secs) secs=$2; shift ;;
-        -h|--help) sed -n '3,33p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,38p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
         esac
         shift
