@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
         --out) out=$2; shift ;;
         --rounds) rounds=$2; shift ;;
         --secs) secs=$2; shift ;;
-        -h|--help) sed -n '3,38p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,37p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
         esac
         shift
