@@ -124,6 +124,25 @@ rmq_err_t rmq__pool_submit(rmq_pool_t *pool, rmq_job_t *job) {
         return RMQ_OK;
 }
 
+rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs,
+                                size_t n) {
+        if (!n)
+                return RMQ_OK;
+        uv_mutex_lock(&pool->lock);
+        if (pool->stopping) {
+                uv_mutex_unlock(&pool->lock);
+                return RMQ_ERR__DESTROY;
+        }
+        rmq__list_move_all(jobs, &pool->jobs);
+        pool->queued += n;
+        if (n > 1 && pool->nthreads > 1)
+                uv_cond_broadcast(&pool->cond);
+        else
+                uv_cond_signal(&pool->cond);
+        uv_mutex_unlock(&pool->lock);
+        return RMQ_OK;
+}
+
 static void fn_job_run(rmq_job_t *job) {
         fn_job_t *fj = RMQ_CONTAINER_OF(job, fn_job_t, job);
         void (*fn)(void *) = fj->fn;

@@ -36,6 +36,11 @@ rmq_pool_t *rmq__pool_new(const char *name_prefix, int threads);
 /* Queues \p job. Returns RMQ_ERR__DESTROY once the pool is shutting down
  * (the job is then not run). Thread-safe. */
 rmq_err_t rmq__pool_submit(rmq_pool_t *pool, rmq_job_t *job);
+/* Queues every job on \p jobs (\p n of them, linked through their link
+ * fields) with one lock and one wake-up, in list order; \p jobs ends
+ * empty. Returns RMQ_ERR__DESTROY once the pool is shutting down (then no
+ * job is queued and \p jobs is left as it was). Thread-safe. */
+rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs, size_t n);
 /* Convenience: allocates the job node. */
 rmq_err_t rmq__pool_submit_fn(rmq_pool_t *pool, void (*fn)(void *arg),
                               void *arg);

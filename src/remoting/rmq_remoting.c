@@ -131,6 +131,13 @@ struct rmq_remoting_s {
         rmq_sem_t async_sem;
         rmq_sem_t oneway_sem;
 
+        /* Async completions of one read callback, handed to the callback
+         * pool at its end in one submission (one wake-up of the pool rather
+         * than one per response). Loop thread. */
+        bool cb_batching;
+        rmq_list_t cb_batch;
+        size_t cb_batch_n;
+
         uv_mutex_t ns_lock;
         char **namesrv;
         size_t namesrv_cnt;
@@ -346,9 +353,14 @@ static void req_complete(rmq_remoting_t *rm, rmq_req_t *req, rmq_err_t err,
                 break;
         case REQ_ASYNC:
                 req->job.fn = async_job;
-                if ((req->flags & RMQ_INVOKE_F_ON_LOOP) || !rm->cb_pool ||
-                    rmq__pool_submit(rm->cb_pool, &req->job))
+                if ((req->flags & RMQ_INVOKE_F_ON_LOOP) || !rm->cb_pool) {
                         async_job(&req->job);
+                } else if (rm->cb_batching) {
+                        rmq__list_insert_tail(&rm->cb_batch, &req->job.link);
+                        rm->cb_batch_n++;
+                } else if (rmq__pool_submit(rm->cb_pool, &req->job)) {
+                        async_job(&req->job);
+                }
                 break;
         default: /* oneway: nothing waits */
                 rmq__sem_release(&rm->oneway_sem);
@@ -838,8 +850,27 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
         *buf = uv_buf_init((char *)ch->rbuf, READ_BUF_SIZE);
 }
 
+/* Hands the async completions gathered by a read callback to the pool
+ * (or runs them here if the pool is shutting down, as req_complete does). */
+static void cb_batch_flush(rmq_remoting_t *rm) {
+        rm->cb_batching = false;
+        if (!rm->cb_batch_n ||
+            !rmq__pool_submit_list(rm->cb_pool, &rm->cb_batch,
+                                   rm->cb_batch_n)) {
+                rm->cb_batch_n = 0;
+                return;
+        }
+        rm->cb_batch_n = 0;
+        while (!rmq__list_empty(&rm->cb_batch)) {
+                rmq_job_t *job = RMQ_CONTAINER_OF(
+                    rmq__list_pop_head(&rm->cb_batch), rmq_job_t, link);
+                job->fn(job);
+        }
+}
+
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-        rmq_channel_t *ch = s->data;
+        rmq_channel_t *ch  = s->data;
+        rmq_remoting_t *rm = ch->rm;
         char err[200];
         if (nread == 0)
                 return;
@@ -851,12 +882,15 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         }
         ch->last_active = rmq__mono_ms();
         rmq__channel_retain(ch);
+        rm->cb_batching = rm->cb_pool != NULL;
         if ((uint8_t *)buf->base != ch->rbuf) {
                 rmq__fdec_commit(&ch->dec, (size_t)nread, on_frame, ch);
         } else if (rmq__fdec_feed(&ch->dec, ch->rbuf, (size_t)nread, on_frame,
                                   ch, err, sizeof(err)) < 0) {
                 channel_fail(ch, RMQ_ERR__BAD_MSG, err);
         }
+        if (rm->cb_batching)
+                cb_batch_flush(rm);
         rmq__channel_release(ch);
 }
 
@@ -1468,6 +1502,7 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
         rmq__strmap_init(&rm->channels);
         rmq__list_init(&rm->accepted);
         rmq__list_init(&rm->flush_list);
+        rmq__list_init(&rm->cb_batch);
         rmq__imap_init(&rm->table);
         rmq__sem_init(&rm->async_sem, rconf->async_permits);
         rmq__sem_init(&rm->oneway_sem, rconf->oneway_permits);

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Transport benchmark driver: our transport (rmq_remoting) against a bare
+# libuv loopback echo with the same frames, in one invocation, reference and
+# candidate alternating, medians of several runs.
+#
+#   bench/run_transport.sh [--quick] [--no-callgrind] [--build-dir DIR]
+#                          [--out DIR] [--rounds N] [--secs S]
+#
+# Build first (Release):
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DRMQ_BUILD_EXAMPLES=OFF
+#   cmake --build build-rel -j2 --target bench_transport
+#
+# Pinning: the servers run in their own processes. "split" puts the servers
+# on CPU 1 and the client on CPU 0; "same" puts everything on CPU 0. Both
+# reference and candidate are pinned the same way (taskset on the whole
+# process, so every thread of it).
+#
+# Output: one line per case and candidate,
+#   <case> <params> pin=<p> <variant>: ref X req/s, rmq Y req/s, ratio R (median of N)
+# and '#' lines with per-round figures, client/server CPU per request and
+# VmHWM. The full log goes to $OUT/transport.log.
+#
+# Instructions per request (candidate client process only, callgrind):
+#   valgrind --tool=callgrind --callgrind-out-file=cg.%p \
+#       build-rel/bench/bench_transport client --impl rmq --port <rmq server> \
+#       --w 1000 --body 1024 --count 20000
+# runs 20000 warm-up requests, then brackets 20000 measured ones with
+# CALLGRIND_ZERO_STATS / CALLGRIND_DUMP_STATS_AT, which writes cg.<pid>.1:
+# its "totals:" divided by 20000 is the figure. This script does exactly
+# that (servers native, pinned split) unless --no-callgrind.
+#
+# The environment reaches every server and client, so allocator settings can
+# be compared without rebuilding, e.g. glibc without heap trimming:
+#   GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216 \
+#       bench/run_transport.sh --no-callgrind
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build="$root/build-rel"
+out=""
+quick=0
+callgrind=1
+rounds=""
+secs=""
+
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --quick) quick=1 ;;
+        --no-callgrind) callgrind=0 ;;
+        --build-dir) build=$2; shift ;;
+        --out) out=$2; shift ;;
+        --rounds) rounds=$2; shift ;;
+        --secs) secs=$2; shift ;;
+        -h|--help) sed -n '3,37p' "$0"; exit 0 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+        esac
+        shift
+done
+
+bin="$build/bench/bench_transport"
+[ -x "$bin" ] || { echo "no $bin: build the bench_transport target first" >&2; exit 2; }
+ncpu=$(nproc)
+if [ "$ncpu" -lt 2 ]; then
+        echo "needs 2 CPUs for the split pinning (have $ncpu)" >&2
+        exit 2
+fi
+
+if [ $quick = 1 ]; then
+        rounds=${rounds:-3}
+        secs=${secs:-0.25}
+        warmup=0.05
+        cg_count=2000
+else
+        rounds=${rounds:-5}
+        secs=${secs:-0.6}
+        warmup=0.15
+        cg_count=20000
+fi
+out=${out:-"$build/bench-results/transport-$(date +%Y%m%d-%H%M%S)"}
+mkdir -p "$out"
+log="$out/transport.log"
+: > "$log"
+
+say() { echo "$@" | tee -a "$log"; }
+
+servers=()
+cleanup() {
+        local p
+        for p in "${servers[@]}"; do
+                kill "$p" 2>/dev/null || true
+        done
+        for p in "${servers[@]}"; do
+                wait "$p" 2>/dev/null || true
+        done
+        servers=()
+}
+trap cleanup EXIT
+
+# start_server IMPL CPU -> sets srv_port and srv_pid
+start_server() {
+        local impl=$1 cpu=$2 f="$out/server-$1.out" i
+        : > "$f"
+        taskset -c "$cpu" "$bin" server --impl "$impl" > "$f" &
+        srv_pid=$!
+        servers+=("$srv_pid")
+        for i in $(seq 100); do
+                [ -s "$f" ] && break
+                sleep 0.05
+        done
+        srv_port=$(awk '/^port/ {print $2}' "$f")
+        [ -n "$srv_port" ] || { echo "server $impl did not start" >&2; exit 1; }
+}
+
+# run_pinning LABEL SERVER_CPU CLIENT_CPU CASES...
+# a case is "pipelined:W:BODY" or "sync:BODY"
+run_pinning() {
+        local label=$1 scpu=$2 ccpu=$3 c
+        shift 3
+        start_server ref "$scpu"; ref_port=$srv_port; ref_pid=$srv_pid
+        start_server rmq "$scpu"; rmq_port=$srv_port; rmq_pid=$srv_pid
+        for c in "$@"; do
+                local kind=${c%%:*} args
+                if [ "$kind" = pipelined ]; then
+                        local rest=${c#pipelined:}
+                        args=(--case pipelined --w "${rest%%:*}" --body "${rest#*:}"
+                              --impls ref,rmq,rmq-loop)
+                else
+                        args=(--case sync --body "${c#sync:}"
+                              --impls ref,ref-hop,rmq)
+                fi
+                taskset -c "$ccpu" "$bin" compare --label "pin=$label" \
+                        --ref-port "$ref_port" --rmq-port "$rmq_port" \
+                        --ref-pid "$ref_pid" --rmq-pid "$rmq_pid" \
+                        --rounds "$rounds" --secs "$secs" --warmup "$warmup" \
+                        "${args[@]}" | tee -a "$log"
+        done
+        cleanup
+}
+
+start=$(date +%s)
+say "# rocketmq-c transport benchmark $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+    "$(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r), libuv $(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+say "# rounds $rounds, window ${secs}s after ${warmup}s warm-up, each run a fresh client process"
+
+if [ $quick = 1 ]; then
+        run_pinning split 1 0 pipelined:1000:1024 sync:1024
+else
+        run_pinning split 1 0 pipelined:1000:1024 pipelined:100:1024 \
+                pipelined:10000:1024 pipelined:1000:128 sync:1024 sync:128
+        run_pinning same 0 0 pipelined:1000:1024 sync:1024
+fi
+
+if [ $callgrind = 1 ] && command -v valgrind > /dev/null; then
+        start_server ref 1; ref_port=$srv_port
+        start_server rmq 1; rmq_port=$srv_port
+        for impl in ref rmq rmq-loop; do
+                port=$rmq_port
+                [ $impl = ref ] && port=$ref_port
+                rm -f "$out"/cg.$impl.*
+                taskset -c 0 valgrind --tool=callgrind \
+                        --callgrind-out-file="$out/cg.$impl.%p" \
+                        "$bin" client --impl $impl --port "$port" --w 1000 \
+                        --body 1024 --count "$cg_count" \
+                        > "$out/cg.$impl.txt" 2> "$out/cg.$impl.err" || {
+                        say "# callgrind $impl failed, see $out/cg.$impl.err"
+                        continue
+                }
+                f=$(ls "$out"/cg.$impl.*.1 2> /dev/null | head -1)
+                ir=$(awk '/^totals:/ {print $2; exit}' "$f")
+                say "$(printf 'callgrind_instructions pipelined_async w=1000 body=1024 client=%s: %s Ir for %s requests, %.0f instructions/request' \
+                        "$impl" "$ir" "$cg_count" "$(echo "$ir / $cg_count" | bc -l)")"
+        done
+        say "# callgrind profiles: callgrind_annotate $out/cg.rmq.<pid>.1"
+        cleanup
+fi
+
+say "# total $(( $(date +%s) - start ))s; log $log"
+echo
+echo "== summary =="
+grep -v '^#' "$log" || true
+grep '^# summary' "$log" || true
