@@ -463,9 +463,15 @@ int rmq__json_item_i64(const cJSON *item, int64_t *out) {
         if (!item)
                 return -1;
         if (cJSON_IsNumber(item)) {
+                double d = item->valuedouble;
                 if (item->valuestring)
                         return rmq__parse_i64(item->valuestring, out);
-                *out = (int64_t)item->valuedouble;
+                /* Casting NaN or a value outside [-2^63, 2^63) is
+                 * undefined: such a number is not an int64. */
+                if (!(d >= -9223372036854775808.0 &&
+                      d < 9223372036854775808.0))
+                        return -1;
+                *out = (int64_t)d;
                 return 0;
         }
         if (cJSON_IsString(item))
