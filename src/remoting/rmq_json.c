@@ -401,8 +401,10 @@ static void print_item(const cJSON *item, rmq_buf_t *out) {
                 } else {
                         char tmp[32];
                         double d = item->valuedouble;
-                        if (d == (double)(int64_t)d && d < 9.2e18 &&
-                            d > -9.2e18)
+                        /* Range first: casting NaN or a value beyond
+                         * int64 is undefined. */
+                        if (d < 9.2e18 && d > -9.2e18 &&
+                            d == (double)(int64_t)d)
                                 rmq__buf_put_i64_dec(out, (int64_t)d);
                         else {
                                 snprintf(tmp, sizeof(tmp), "%.17g", d);
