@@ -18,7 +18,9 @@
  *   version, opaque, flag, remark, ext fields (in order, byte-exact) and
  *   body; encoding that second command gives the same bytes again;
  * - after rmq__cmd_take_body and freeing the returned storage, the header
- *   is intact (ASan catches strings left pointing into the frame).
+ *   is intact (ASan catches strings left pointing into the frame);
+ * - a JSON header that decodes no longer does with a ',' after it
+ *   (trailing bytes after the header object are an error).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,13 +264,36 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
         rmq__fdec_free(&dec);
 }
 
+/* \p data is a frame with a JSON header that decodes: the same frame with
+ * a ',' appended to the header must not. */
+static void check_trailing_rejected(const uint8_t *data, size_t size) {
+        uint32_t hlen    = rmq__be32_read(data + 4) & 0xffffff;
+        uint8_t *f       = rmq__malloc(size + 1);
+        rmq_cmd_t *cmd   = NULL;
+        char errstr[256] = "";
+
+        memcpy(f, data, 8 + hlen);
+        f[8 + hlen] = ',';
+        memcpy(f + 9 + hlen, data + 8 + hlen, size - 8 - hlen);
+        rmq__be32_write(f, rmq__be32_read(data) + 1);
+        rmq__be32_write(f + 4, rmq__be32_read(data + 4) + 1);
+        if (rmq__cmd_decode_owned(f, size + 1, &cmd, errstr,
+                                  sizeof(errstr)) == RMQ_OK)
+                oracle_fail("JSON header accepted with a trailing ','", cmd,
+                            NULL);
+}
+
 static void fuzz_whole(const uint8_t *data, size_t size) {
         rmq_cmd_t *cmd   = NULL;
         char errstr[256] = "";
         rmq_err_t err;
+        bool json;
 
-        err = rmq__cmd_decode(data, size, &cmd, errstr, sizeof(errstr));
+        err  = rmq__cmd_decode(data, size, &cmd, errstr, sizeof(errstr));
+        json = err == RMQ_OK && cmd->serialize_type == RMQ_SERIALIZE_JSON;
         check_decode_result(err, cmd, errstr, size & 1);
+        if (json)
+                check_trailing_rejected(data, size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,6 +7,8 @@
  *
  * Oracles (abort() on failure):
  * - a rejected input gets a reason in errstr;
+ * - an accepted input followed by a ',' is rejected ("trailing blanks are
+ *   allowed, anything else after the value is an error", rmq_json.h);
  * - the printed text has no NUL byte and parses again;
  * - printing the second tree gives the same text (print is a fixed point
  *   after one round), and rmq__json_print_str agrees with rmq__json_print.
@@ -47,6 +49,22 @@ static void walk(const cJSON *item) {
         }
 }
 
+/* \p data parsed as one value: with a non-blank byte after it, it must
+ * not. */
+static void check_trailing_rejected(const uint8_t *data, size_t size) {
+        char *text = rmq__malloc(size + 1);
+        cJSON *root;
+        if (size)
+                memcpy(text, data, size);
+        text[size] = ',';
+        root       = rmq__json_parse(text, size + 1, NULL, 0);
+        rmq__free(text);
+        if (root) {
+                cJSON_Delete(root);
+                oracle_fail("accepted with a trailing ','", NULL, NULL);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char errstr[256] = "";
         rmq_buf_t p1 = RMQ_BUF_INIT, p2 = RMQ_BUF_INIT;
@@ -61,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         oracle_fail("rejected without a reason", NULL, NULL);
                 return 0;
         }
+        check_trailing_rejected(data, size);
         walk(root);
         rmq__json_print(root, &p1);
         if (p1.len && memchr(p1.data, '\0', p1.len))
