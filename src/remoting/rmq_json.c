@@ -362,7 +362,10 @@ cJSON *rmq__json_parse(const char *text, size_t len, char *errstr,
         lx.depth = 0;
         lx.err   = NULL;
         root     = parse_value(&lx);
-        if (root && rmq__jlex_peek(&lx) != 0) {
+        /* Not rmq__jlex_peek() != 0: peek answers 0 for a NUL byte too. */
+        if (root)
+                rmq__jlex_ws(&lx);
+        if (root && lx.p != lx.end) {
                 lx_fail(&lx, "trailing characters after the JSON value");
                 cJSON_Delete(root);
                 root = NULL;

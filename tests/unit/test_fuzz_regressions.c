@@ -89,10 +89,70 @@ static void test_json_print_out_of_range_number(void **state) {
         }
 }
 
+/*
+ * fuzz_json (trailing-byte oracle; input "5\0"): rmq__json_parse checked
+ * for trailing bytes with rmq__jlex_peek() != 0, but peek answers 0 for a
+ * NUL byte as well as for the end of input, so anything after a NUL was
+ * silently ignored ("5\0,garbage" parsed as 5). The parser now requires
+ * the cursor to reach the end after trailing blanks.
+ */
+static void test_json_parse_rejects_bytes_after_nul(void **state) {
+        static const struct {
+                const char *text;
+                size_t len;
+        } bad[] = {{"5\0", 2}, {"5\0,", 3}, {"{}\0x", 4}, {"[1] \0 ]", 6},
+                   {"\"s\"\0\"t\"", 6}};
+        char errstr[128];
+        size_t i;
+        cJSON *root;
+        (void)state;
+        for (i = 0; i < RMQ_ARRAY_SIZE(bad); i++) {
+                errstr[0] = '\0';
+                root = rmq__json_parse(bad[i].text, bad[i].len, errstr,
+                                       sizeof(errstr));
+                if (root) {
+                        cJSON_Delete(root);
+                        fail_msg("case %zu accepted", i);
+                }
+                assert_non_null(strstr(errstr, "trailing"));
+        }
+        root = rmq__json_parse("5 \t\r\n", 5, NULL, 0);
+        assert_non_null(root);
+        cJSON_Delete(root);
+}
+
+/*
+ * fuzz_frame (trailing-byte oracle): the JSON remoting header decoder had
+ * the same rmq__jlex_peek() != 0 test, so a header with a NUL byte after
+ * the object and anything behind it decoded as if the rest were absent.
+ */
+static void test_json_header_rejects_bytes_after_nul(void **state) {
+        static const uint8_t frame[] = {
+            0, 0, 0, 16, 0, 0, 0, 12, '{', '"', 'c', 'o',
+            'd', 'e', '"', ':', '1', '}', 0, 'x'};
+        static const uint8_t ok[] = {
+            0, 0, 0, 15, 0, 0, 0, 11, '{', '"', 'c', 'o',
+            'd', 'e', '"', ':', '1', '}', ' '};
+        rmq_cmd_t *cmd   = NULL;
+        char errstr[256] = "";
+        (void)state;
+        assert_int_equal(rmq__cmd_decode(frame, sizeof(frame), &cmd, errstr,
+                                         sizeof(errstr)),
+                         RMQ_ERR__BAD_MSG);
+        assert_null(cmd);
+        assert_non_null(strstr(errstr, "trailing bytes"));
+        assert_int_equal(rmq__cmd_decode(ok, sizeof(ok), &cmd, NULL, 0),
+                         RMQ_OK);
+        assert_int_equal(cmd->code, 1);
+        rmq__cmd_destroy(cmd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_json_item_i64_out_of_range),
             cmocka_unit_test(test_json_print_out_of_range_number),
+            cmocka_unit_test(test_json_parse_rejects_bytes_after_nul),
+            cmocka_unit_test(test_json_header_rejects_bytes_after_nul),
         };
         return cmocka_run_group_tests_name("fuzz_regressions", tests, NULL,
                                            NULL);
