@@ -362,7 +362,10 @@ cJSON *rmq__json_parse(const char *text, size_t len, char *errstr,
         lx.depth = 0;
         lx.err   = NULL;
         root     = parse_value(&lx);
-        if (root && rmq__jlex_peek(&lx) != 0) {
+        /* Not rmq__jlex_peek() != 0: peek answers 0 for a NUL byte too. */
+        if (root)
+                rmq__jlex_ws(&lx);
+        if (root && lx.p != lx.end) {
                 lx_fail(&lx, "trailing characters after the JSON value");
                 cJSON_Delete(root);
                 root = NULL;
@@ -401,8 +404,10 @@ static void print_item(const cJSON *item, rmq_buf_t *out) {
                 } else {
                         char tmp[32];
                         double d = item->valuedouble;
-                        if (d == (double)(int64_t)d && d < 9.2e18 &&
-                            d > -9.2e18)
+                        /* Range first: casting NaN or a value beyond
+                         * int64 is undefined. */
+                        if (d < 9.2e18 && d > -9.2e18 &&
+                            d == (double)(int64_t)d)
                                 rmq__buf_put_i64_dec(out, (int64_t)d);
                         else {
                                 snprintf(tmp, sizeof(tmp), "%.17g", d);
@@ -463,9 +468,15 @@ int rmq__json_item_i64(const cJSON *item, int64_t *out) {
         if (!item)
                 return -1;
         if (cJSON_IsNumber(item)) {
+                double d = item->valuedouble;
                 if (item->valuestring)
                         return rmq__parse_i64(item->valuestring, out);
-                *out = (int64_t)item->valuedouble;
+                /* Casting NaN or a value outside [-2^63, 2^63) is
+                 * undefined: such a number is not an int64. */
+                if (!(d >= -9223372036854775808.0 &&
+                      d < 9223372036854775808.0))
+                        return -1;
+                *out = (int64_t)d;
                 return 0;
         }
         if (cJSON_IsString(item))

@@ -477,7 +477,9 @@ static rmq_err_t decode_json_header(rmq_cmd_t *cmd, char *h, size_t hlen,
                         goto bad;
                 break;
         }
-        if (rmq__jlex_peek(&lx) != 0) {
+        /* Not rmq__jlex_peek() != 0: peek answers 0 for a NUL byte too. */
+        rmq__jlex_ws(&lx);
+        if (lx.p != lx.end) {
                 lx.err = "trailing bytes after the header object";
                 goto bad;
         }
