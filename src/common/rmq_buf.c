@@ -48,7 +48,7 @@ void rmq__buf_put_i64_dec(rmq_buf_t *buf, int64_t v) {
 }
 
 void rmq__buf_put_json_escaped(rmq_buf_t *buf, const char *s, size_t n) {
-        static const char hex[] = "0123456789abcdef";
+        static const char hex[] = "0123456789ABCDEF";
         size_t i, start = 0;
         rmq__buf_reserve(buf, n + 2);
         for (i = 0; i < n; i++) {

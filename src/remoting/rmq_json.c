@@ -80,7 +80,18 @@ int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp) {
         if (rmq__jlex_expect(lx, '"'))
                 return -1;
         start = d = s = lx->p;
-        /* Fast scan: most strings have no escapes. */
+        /* Fast path: most strings have no escapes; find the closing quote
+         * and make sure no backslash comes before it. */
+        {
+                char *q = memchr(s, '"', (size_t)(lx->end - s));
+                if (q && !memchr(s, '\\', (size_t)(q - s))) {
+                        *q    = '\0';
+                        lx->p = q + 1;
+                        *sp   = start;
+                        *lenp = (size_t)(q - start);
+                        return 0;
+                }
+        }
         while (s < lx->end && *s != '"' && *s != '\\')
                 s++;
         d = s;

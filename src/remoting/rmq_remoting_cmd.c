@@ -266,46 +266,116 @@ void *rmq__cmd_take_body(rmq_cmd_t *cmd, const uint8_t **bodyp,
 
 /* ---- encoding ---- */
 
-static void put_json_str(rmq_buf_t *out, const char *s, size_t n) {
-        rmq__buf_put_u8(out, '"');
-        rmq__buf_put_json_escaped(out, s, n);
-        rmq__buf_put_u8(out, '"');
+/* Bytes a JSON string must escape: control characters, '"' and '\\'. */
+static const uint8_t json_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+/* Writes "s" (quoted, escaped as fastjson escapes) at \p p, which has room
+ * for 6 * n + 2 bytes; returns the end. */
+static uint8_t *put_json_str(uint8_t *p, const char *s, size_t n) {
+        static const char hex[] = "0123456789ABCDEF";
+        const uint8_t *u = (const uint8_t *)s, *e = u + n;
+        *p++ = '"';
+        while (u < e) {
+                const uint8_t *run = u;
+                while (u < e && !json_esc[*u])
+                        u++;
+                memcpy(p, run, (size_t)(u - run));
+                p += u - run;
+                if (u == e)
+                        break;
+                *p++ = '\\';
+                switch (*u) {
+                case '"': *p++ = '"'; break;
+                case '\\': *p++ = '\\'; break;
+                case '\n': *p++ = 'n'; break;
+                case '\r': *p++ = 'r'; break;
+                case '\t': *p++ = 't'; break;
+                case '\b': *p++ = 'b'; break;
+                case '\f': *p++ = 'f'; break;
+                default:
+                        *p++ = 'u';
+                        *p++ = '0';
+                        *p++ = '0';
+                        *p++ = (uint8_t)hex[*u >> 4];
+                        *p++ = (uint8_t)hex[*u & 0xf];
+                        break;
+                }
+                u++;
+        }
+        *p++ = '"';
+        return p;
 }
 
+static uint8_t *put_lit(uint8_t *p, const char *lit, size_t n) {
+        memcpy(p, lit, n);
+        return p + n;
+}
+
+#define PUT_LIT(p, lit) put_lit((p), (lit), sizeof(lit) - 1)
+
+static uint8_t *put_dec(uint8_t *p, int64_t v) {
+        char tmp[24];
+        char *e = tmp + sizeof(tmp), *q = e;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--q = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--q = '-';
+        memcpy(p, q, (size_t)(e - q));
+        return p + (e - q);
+}
+
+/* The JSON header, written straight into the frame buffer (one size check
+ * up front, then raw writes). fastjson writes bean properties in
+ * alphabetical order. */
 static void encode_json_header(const rmq_cmd_t *cmd, rmq_buf_t *out) {
         uint32_t i;
         const char *lang = rmq__language_name(cmd->language);
-        /* fastjson writes bean properties in alphabetical order. */
-        rmq__buf_put_str(out, "{\"code\":");
-        rmq__buf_put_i64_dec(out, cmd->code);
+        size_t need = 200 + (cmd->remark ? cmd->remark_len * 6 : 0);
+        uint8_t *p;
+        for (i = 0; i < cmd->ext_cnt; i++)
+                need += ((size_t)cmd->ext[i].klen + cmd->ext[i].vlen) * 6 + 6;
+        rmq__buf_reserve(out, need);
+        p = out->data + out->len;
+        p = PUT_LIT(p, "{\"code\":");
+        p = put_dec(p, cmd->code);
         if (cmd->ext_cnt || cmd->ext_present) {
-                rmq__buf_put_str(out, ",\"extFields\":{");
+                p = PUT_LIT(p, ",\"extFields\":{");
                 for (i = 0; i < cmd->ext_cnt; i++) {
                         if (i)
-                                rmq__buf_put_u8(out, ',');
-                        put_json_str(out, cmd->ext[i].key, cmd->ext[i].klen);
-                        rmq__buf_put_u8(out, ':');
-                        put_json_str(out, cmd->ext[i].val, cmd->ext[i].vlen);
+                                *p++ = ',';
+                        p    = put_json_str(p, cmd->ext[i].key, cmd->ext[i].klen);
+                        *p++ = ':';
+                        p    = put_json_str(p, cmd->ext[i].val, cmd->ext[i].vlen);
                 }
-                rmq__buf_put_u8(out, '}');
+                *p++ = '}';
         }
-        rmq__buf_put_str(out, ",\"flag\":");
-        rmq__buf_put_i64_dec(out, cmd->flag);
-        rmq__buf_put_str(out, ",\"language\":");
+        p = PUT_LIT(p, ",\"flag\":");
+        p = put_dec(p, cmd->flag);
+        p = PUT_LIT(p, ",\"language\":");
         if (lang)
-                put_json_str(out, lang, strlen(lang));
+                p = put_json_str(p, lang, strlen(lang));
         else
-                rmq__buf_put_i64_dec(out, cmd->language);
-        rmq__buf_put_str(out, ",\"opaque\":");
-        rmq__buf_put_i64_dec(out, cmd->opaque);
+                p = put_dec(p, cmd->language);
+        p = PUT_LIT(p, ",\"opaque\":");
+        p = put_dec(p, cmd->opaque);
         if (cmd->remark) {
-                rmq__buf_put_str(out, ",\"remark\":");
-                put_json_str(out, cmd->remark, cmd->remark_len);
+                p = PUT_LIT(p, ",\"remark\":");
+                p = put_json_str(p, cmd->remark, cmd->remark_len);
         }
-        rmq__buf_put_str(out, ",\"serializeTypeCurrentRPC\":\"JSON\""
-                              ",\"version\":");
-        rmq__buf_put_i64_dec(out, cmd->version);
-        rmq__buf_put_u8(out, '}');
+        p = PUT_LIT(p, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+        p    = put_dec(p, cmd->version);
+        *p++ = '}';
+        out->len = (size_t)(p - out->data);
 }
 
 static void encode_binary_header(const rmq_cmd_t *cmd, rmq_buf_t *out) {
