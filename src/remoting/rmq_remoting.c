@@ -499,6 +499,7 @@ static void channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
         if (ch->in_flush) {
                 rmq__list_remove(&ch->flink);
                 ch->in_flush = false;
+                rmq__channel_release(ch); /* the flush list's reference */
         }
         uv_mutex_lock(&rm->ns_lock);
         if (!strcmp(rm->ns_chosen, ch->addr))

@@ -140,6 +140,16 @@ void rmq__cmd_ext_append(rmq_cmd_t *cmd, const char *key, const char *val,
         e->vlen          = (uint32_t)vlen;
 }
 
+void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,
+                             size_t vlen) {
+        size_t klen      = strlen(key);
+        rmq_cmd_ext_t *e = ext_slot(cmd);
+        e->key           = cmd_strdup(cmd, key, klen);
+        e->klen          = (uint32_t)klen;
+        e->val           = cmd_strdup(cmd, val, vlen);
+        e->vlen          = (uint32_t)vlen;
+}
+
 void rmq__cmd_ext_addn(rmq_cmd_t *cmd, const char *key, const char *val,
                        size_t vlen) {
         uint32_t i;

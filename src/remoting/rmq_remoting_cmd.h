@@ -99,6 +99,10 @@ void rmq__cmd_ext_add_bool(rmq_cmd_t *cmd, const char *key, bool v);
 void rmq__cmd_ext_append(rmq_cmd_t *cmd, const char *key, const char *val,
                          size_t vlen);
 void rmq__cmd_ext_append_i64(rmq_cmd_t *cmd, const char *key, int64_t v);
+/* Appends a copy of \p key too: for keys that do not outlive the command
+ * (ext fields taken from another command). */
+void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,
+                             size_t vlen);
 
 /* Ext lookup: value or NULL. */
 const char *rmq__cmd_ext(const rmq_cmd_t *cmd, const char *key);

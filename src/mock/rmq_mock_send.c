@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320):
+ * SendMessageProcessor and AbstractSendMessageProcessor (4.9.8), with the
+ * transactional prepare of TransactionalMessageBridge.
+ */
+#include <stdio.h>
+
+#include "common/rmq_str.h"
+#include "mock/rmq_mock_int.h"
+#include "protocol/rmq_names.h"
+#include "protocol/rmq_route.h"
+
+/* SendMessageRequestHeader (V2 uses one-letter names). */
+typedef struct send_hdr_s {
+        const char *producerGroup;
+        const char *topic;
+        const char *defaultTopic;
+        int32_t defaultTopicQueueNums;
+        int32_t queueId;
+        int32_t sysFlag;
+        int64_t bornTimestamp;
+        int32_t flag;
+        const char *properties;
+        int32_t reconsumeTimes;
+        bool unitMode;
+        bool batch;
+        int32_t maxReconsumeTimes;
+        bool has_max_reconsume;
+} send_hdr_t;
+
+/* RemotingCommand#decodeCommandCustomHeader of SendMessageRequestHeader
+ * or SendMessageRequestHeaderV2, in their field order. */
+static void send_hdr_parse(const rmq_cmd_t *req, send_hdr_t *sh,
+                           rmq_mock_hdr_t *h) {
+        bool v2 = req->code != RMQ_REQ_SEND_MESSAGE;
+        memset(sh, 0, sizeof(*sh));
+        rmq__mock_hdr_init(h, req);
+        sh->producerGroup = rmq__mock_hdr_str(h, v2 ? "a" : "producerGroup",
+                                              true);
+        sh->topic        = rmq__mock_hdr_str(h, v2 ? "b" : "topic", true);
+        sh->defaultTopic = rmq__mock_hdr_str(h, v2 ? "c" : "defaultTopic",
+                                             true);
+        sh->defaultTopicQueueNums = rmq__mock_hdr_i32(
+            h, v2 ? "d" : "defaultTopicQueueNums", true, 0);
+        sh->queueId = rmq__mock_hdr_i32(h, v2 ? "e" : "queueId", true, 0);
+        sh->sysFlag = rmq__mock_hdr_i32(h, v2 ? "f" : "sysFlag", true, 0);
+        sh->bornTimestamp = rmq__mock_hdr_i64(h, v2 ? "g" : "bornTimestamp",
+                                              true, 0);
+        sh->flag       = rmq__mock_hdr_i32(h, v2 ? "h" : "flag", true, 0);
+        sh->properties = rmq__mock_hdr_str(h, v2 ? "i" : "properties", false);
+        sh->reconsumeTimes = rmq__mock_hdr_i32(
+            h, v2 ? "j" : "reconsumeTimes", false, 0);
+        sh->unitMode = rmq__mock_hdr_bool(h, v2 ? "k" : "unitMode", false);
+        sh->batch    = rmq__mock_hdr_bool(h, v2 ? "m" : "batch", false);
+        sh->has_max_reconsume =
+            rmq__cmd_ext(req, v2 ? "l" : "maxReconsumeTimes") != NULL;
+        sh->maxReconsumeTimes = rmq__mock_hdr_i32(
+            h, v2 ? "l" : "maxReconsumeTimes", false, 0);
+}
+
+static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
+        resp->code = code;
+        rmq__cmd_set_remark(resp, remark);
+        return resp;
+}
+
+/* UtilAll.isBlank */
+static bool is_blank(const char *s) {
+        for (; s && *s; s++)
+                if ((unsigned char)*s > ' ')
+                        return false;
+        return true;
+}
+
+/* mirrors AbstractSendMessageProcessor#msgCheck: validates the topic,
+ * finds or auto-creates it and checks the queue id. NULL when all is
+ * well (*tp set), else the failed response. */
+static rmq_cmd_t *msg_check(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
+                            rmq_cmd_t *resp, rmq_mock_topic_t **tp) {
+        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_topic_t *t;
+        char remark[512], tc[320];
+        if (is_blank(sh->topic))
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                            "The specified topic is blank.");
+        if (rmq__name_illegal(sh->topic))
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                            "The specified topic contains illegal characters, "
+                            "allowing only ^[%|a-zA-Z0-9_-]+$");
+        if (strlen(sh->topic) > RMQ_TOPIC_MAX_LENGTH)
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                            "The specified topic is longer than topic max "
+                            "length.");
+        if (rmq__is_not_allowed_send_topic(sh->topic)) {
+                snprintf(remark, sizeof(remark),
+                         "Sending message to topic[%s] is forbidden.",
+                         sh->topic);
+                return fail(resp, RMQ_ERR_NO_PERMISSION, remark);
+        }
+        t = rmq__mock_topic_get(mb, sh->topic);
+        if (!t) {
+                int32_t sys_flag = 0;
+                if (sh->unitMode)
+                        sys_flag = rmq__is_retry_topic(sh->topic) ? 0x2 : 0x1;
+                t = rmq__mock_topic_create_in_send(mb, sh->topic,
+                                                   sh->defaultTopic,
+                                                   sh->defaultTopicQueueNums,
+                                                   sys_flag);
+                if (!t && rmq__is_retry_topic(sh->topic))
+                        t = rmq__mock_topic_create_in_send_back(
+                            mb, sh->topic, 1, RMQ_PERM_READ | RMQ_PERM_WRITE,
+                            sys_flag);
+                if (!t) {
+                        snprintf(remark, sizeof(remark),
+                                 "topic[%s] not exist, apply first "
+                                 "please!" RMQ_MOCK_FAQ_SUFFIX,
+                                 sh->topic);
+                        return fail(resp, RMQ_ERR_TOPIC_NOT_EXIST, remark);
+                }
+        }
+        if (sh->queueId >= RMQ_MAX(t->write_queues, t->read_queues)) {
+                rmq__mock_topic_format(t, tc, sizeof(tc));
+                snprintf(remark, sizeof(remark),
+                         "request queueId[%d] is illegal, %s Producer: %s",
+                         (int)sh->queueId, tc, rmq__channel_addr(ctx->ch));
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        *tp = t;
+        return NULL;
+}
+
+/* The queue of a request's queueId, or a random one when negative. */
+static bool pick_queue(rmq_mock_ctx_t *ctx, const rmq_mock_topic_t *t,
+                       int32_t requested, int32_t *qid) {
+        if (requested >= 0) {
+                *qid = requested;
+                return true;
+        }
+        if (t->write_queues <= 0)
+                return false;
+        *qid = rmq__mock_rand(ctx->mc) % t->write_queues;
+        return true;
+}
+
+static void born_host(rmq_mock_ctx_t *ctx, rmq_msg_host_t *host) {
+        if (rmq__msg_host_parse(rmq__channel_addr(ctx->ch), host))
+                rmq__msg_host_parse("127.0.0.1:0", host);
+}
+
+/* Puts a message through the store; fills the success header. */
+static rmq_cmd_t *put_result(rmq_mock_ctx_t *ctx, rmq_cmd_t *resp,
+                             rmq_mock_put_t st, rmq_mock_stored_t *sm,
+                             int32_t qid, const rmq_mock_inner_t *in) {
+        char remark[300], id[RMQ_OFFSET_MSG_ID_MAX + 1];
+        switch (st) {
+        case RMQ_MOCK_PUT_OK:
+                break;
+        case RMQ_MOCK_PUT_ILLEGAL:
+                rmq__mock_illegal_remark(ctx->mc, remark, sizeof(remark));
+                return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
+        case RMQ_MOCK_PUT_BAD_DELAY:
+                snprintf(remark, sizeof(remark),
+                         "java.lang.NumberFormatException: For input string: "
+                         "\"%s\"",
+                         rmq__mock_props_get(&in->props, RMQ_PROP_DELAY));
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        default:
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, "UNKNOWN_ERROR");
+        }
+        rmq__mock_stored_msg_id(sm, id);
+        resp->code = RMQ_OK;
+        rmq__cmd_ext_add(resp, "msgId", id);
+        rmq__cmd_ext_add_i64(resp, "queueId", qid);
+        rmq__cmd_ext_add_i64(resp, "queueOffset", sm->queue_offset);
+        return resp;
+}
+
+/* mirrors TransactionalMessageBridge#parseHalfMessageInner and
+ * #putHalfMessage: the message goes to RMQ_SYS_TRANS_HALF_TOPIC queue 0
+ * with its real topic and queue in properties. */
+static rmq_mock_put_t put_half(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
+                               rmq_mock_stored_t **smp) {
+        char qid[16];
+        rmq_mock_put_t st;
+        snprintf(qid, sizeof(qid), "%d", (int)in->queue_id);
+        rmq__mock_props_put(&in->props, RMQ_PROP_REAL_TOPIC, in->topic);
+        rmq__mock_props_put(&in->props, RMQ_PROP_REAL_QID, qid);
+        in->sys_flag = rmq__sysflag_set_transaction(
+            in->sys_flag, RMQ_SYSFLAG_TRANSACTION_NOT);
+        rmq__mock_inner_set_topic(in, RMQ_MOCK_TOPIC_HALF);
+        in->queue_id = 0;
+        rmq__mock_inner_sync_props(in);
+        rmq__mock_topic_create_in_send_back(mb, RMQ_MOCK_TOPIC_HALF, 1,
+                                            RMQ_PERM_READ | RMQ_PERM_WRITE, 0);
+        st = rmq__mock_put(mb, in, smp);
+        if (st == RMQ_MOCK_PUT_OK)
+                rmq__mock_half_add(mb, *smp);
+        return st;
+}
+
+/* mirrors SendMessageProcessor#asyncSendMessage (with handleRetryAndDLQ) */
+static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
+                           rmq_mock_topic_t *t, rmq_cmd_t *resp) {
+        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_inner_t in;
+        rmq_mock_stored_t *sm = NULL;
+        rmq_mock_put_t st;
+        const char *wait, *tran;
+        int32_t qid;
+        if (!pick_queue(ctx, t, sh->queueId, &qid))
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                            "java.lang.ArithmeticException: / by zero");
+        rmq__mock_inner_init(&in);
+        rmq__mock_inner_set_topic(&in, sh->topic);
+        in.queue_id = qid;
+        if (rmq__is_retry_topic(sh->topic)) {
+                const char *group = sh->topic + strlen(
+                                                    RMQ_RETRY_GROUP_TOPIC_PREFIX);
+                int32_t max = ctx->mc->opts.maxReconsumeTimes;
+                if (ctx->req->version >= RMQ_MOCK_V3_4_9 &&
+                    sh->has_max_reconsume)
+                        max = sh->maxReconsumeTimes;
+                if (sh->reconsumeTimes >= max) {
+                        char *dlq = rmq__dlq_topic(group);
+                        rmq__mock_topic_create_in_send_back(
+                            mb, dlq, 1, RMQ_PERM_READ | RMQ_PERM_WRITE, 0);
+                        rmq__mock_inner_set_topic(&in, dlq);
+                        in.queue_id = 0;
+                        rmq__free(dlq);
+                }
+        }
+        in.sys_flag        = sh->sysFlag;
+        in.body            = ctx->req->body;
+        in.body_len        = ctx->req->body_len;
+        in.flag            = sh->flag;
+        in.born_ts         = sh->bornTimestamp;
+        in.reconsume_times = sh->reconsumeTimes;
+        born_host(ctx, &in.born_host);
+        rmq__mock_props_parse(&in.props, sh->properties,
+                              sh->properties ? strlen(sh->properties) : 0);
+        rmq__mock_props_put(&in.props, RMQ_PROP_CLUSTER, RMQ_MOCK_CLUSTER_NAME);
+        wait = rmq__mock_props_get(&in.props, RMQ_PROP_WAIT);
+        if (wait) {
+                /* "WAIT=true" is not stored, but stays in the map. */
+                char *w = rmq__strdup(wait);
+                rmq__mock_props_del(&in.props, RMQ_PROP_WAIT);
+                rmq__mock_inner_sync_props(&in);
+                rmq__mock_props_put(&in.props, RMQ_PROP_WAIT, w);
+                rmq__free(w);
+        } else {
+                rmq__mock_inner_sync_props(&in);
+        }
+        tran = rmq__mock_props_get(&in.props, RMQ_PROP_TRAN_MSG);
+        if (tran && rmq__parse_bool(tran))
+                st = put_half(mb, &in, &sm);
+        else
+                st = rmq__mock_put(mb, &in, &sm);
+        resp = put_result(ctx, resp, st, sm, qid, &in);
+        rmq__mock_inner_clear(&in);
+        return resp;
+}
+
+/* mirrors SendMessageProcessor#asyncSendBatchMessage and
+ * CommitLog.MessageExtEncoder#encode(MessageExtBatch): each element keeps
+ * its own properties, followed by the batch's. */
+static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
+                             rmq_mock_topic_t *t, rmq_cmd_t *resp) {
+        rmq_mock_broker_t *mb  = ctx->mb;
+        rmq_mock_cluster_t *mc = ctx->mc;
+        rmq_mock_props_t props;
+        rmq_buf_t bprops = RMQ_BUF_INIT, ids = RMQ_BUF_INIT, one = RMQ_BUF_INIT;
+        rmq_batch_elem_t el;
+        rmq_msg_host_t bh;
+        rmq_rd_t rd;
+        const char *delay;
+        char remark[300];
+        int32_t qid, level = 0;
+        int64_t first = -1;
+        size_t cnt = 0;
+        if (!pick_queue(ctx, t, sh->queueId, &qid))
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                            "java.lang.ArithmeticException: / by zero");
+        rmq__mock_props_parse(&props, sh->properties,
+                              sh->properties ? strlen(sh->properties) : 0);
+        rmq__mock_props_put(&props, RMQ_PROP_CLUSTER, RMQ_MOCK_CLUSTER_NAME);
+        delay = rmq__mock_props_get(&props, RMQ_PROP_DELAY);
+        if (delay && rmq__parse_i32(delay, &level)) {
+                snprintf(remark, sizeof(remark),
+                         "java.lang.NumberFormatException: For input string: "
+                         "\"%s\"",
+                         delay);
+                rmq__mock_props_clear(&props);
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        rmq__mock_props_encode(&props, &bprops);
+        rmq__mock_props_clear(&props);
+        /* DefaultMessageStore#checkMessages, CommitLog#asyncPutMessages */
+        if ((int64_t)ctx->req->body_len > mc->opts.maxMessageSize ||
+            rmq__sysflag_transaction(sh->sysFlag) !=
+                RMQ_SYSFLAG_TRANSACTION_NOT ||
+            level > 0 || bprops.len > INT16_MAX) {
+                rmq__mock_illegal_remark(mc, remark, sizeof(remark));
+                rmq__buf_free(&bprops);
+                return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
+        }
+        /* Every element is checked before any is stored. */
+        rmq__rd_init(&rd, ctx->req->body, ctx->req->body_len);
+        while (rmq__rd_remains(&rd) > 0) {
+                if (rmq__batch_decode_next(&rd, &el)) {
+                        rmq__buf_free(&bprops);
+                        return fail(resp, RMQ_ERR_SYSTEM_ERROR,
+                                    "java.nio.BufferUnderflowException");
+                }
+                if (el.propertiesLen + 1 + bprops.len > INT16_MAX) {
+                        rmq__mock_illegal_remark(mc, remark, sizeof(remark));
+                        rmq__buf_free(&bprops);
+                        return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
+                }
+        }
+        born_host(ctx, &bh);
+        rmq__rd_init(&rd, ctx->req->body, ctx->req->body_len);
+        while (rmq__rd_remains(&rd) > 0 && !rmq__batch_decode_next(&rd, &el)) {
+                rmq_msg_view_t mv;
+                rmq_mock_stored_t *sm;
+                char id[RMQ_OFFSET_MSG_ID_MAX + 1];
+                rmq__buf_reset(&one);
+                rmq__buf_put(&one, el.properties, el.propertiesLen);
+                if (el.propertiesLen && bprops.len &&
+                    el.properties[el.propertiesLen - 1] != RMQ_PROP_SEPARATOR)
+                        rmq__buf_put_u8(&one, RMQ_PROP_SEPARATOR);
+                rmq__buf_put(&one, bprops.data, bprops.len);
+                memset(&mv, 0, sizeof(mv));
+                mv.flag           = el.flag;
+                mv.sysFlag        = sh->sysFlag;
+                mv.bornTimestamp  = sh->bornTimestamp;
+                mv.bornHost       = bh;
+                mv.reconsumeTimes = sh->reconsumeTimes;
+                mv.body           = el.body;
+                mv.bodyLen        = el.bodyLen;
+                mv.properties     = (const char *)one.data;
+                mv.propertiesLen  = one.len;
+                sm = rmq__mock_append(mb, t, qid, &mv);
+                if (!sm)
+                        break;
+                if (first < 0)
+                        first = sm->queue_offset;
+                rmq__mock_stored_msg_id(sm, id);
+                if (cnt++)
+                        rmq__buf_put_u8(&ids, ',');
+                rmq__buf_put_str(&ids, id);
+        }
+        rmq__buf_put_u8(&ids, '\0');
+        if (first < 0)
+                first = rmq__mock_queue_max(rmq__mock_queue(t, qid));
+        resp->code = RMQ_OK;
+        rmq__cmd_ext_add(resp, "msgId", (const char *)ids.data);
+        rmq__cmd_ext_add_i64(resp, "queueId", qid);
+        rmq__cmd_ext_add_i64(resp, "queueOffset", first);
+        rmq__buf_free(&bprops);
+        rmq__buf_free(&ids);
+        rmq__buf_free(&one);
+        return resp;
+}
+
+/* mirrors SendMessageProcessor#asyncProcessRequest for the send codes */
+rmq_cmd_t *rmq__mock_h_send(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        send_hdr_t sh;
+        rmq_cmd_t *resp, *failed;
+        rmq_mock_topic_t *t = NULL;
+        send_hdr_parse(ctx->req, &sh, &h);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        /* preSend: the response carries MSG_REGION and TRACE_ON whatever
+         * the outcome. */
+        resp = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, NULL);
+        rmq__cmd_ext_add(resp, RMQ_PROP_MSG_REGION, RMQ_MOCK_REGION_ID);
+        rmq__cmd_ext_add(resp, RMQ_PROP_TRACE_ON, "true");
+        failed = msg_check(ctx, &sh, resp, &t);
+        if (failed)
+                return failed;
+        if (sh.batch)
+                return send_batch(ctx, &sh, t, resp);
+        return send_one(ctx, &sh, t, resp);
+}

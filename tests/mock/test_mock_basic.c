@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Mock cluster, stage 1: lifecycle and options, the name server's routes,
+ * sends (V1, V2, batch, compressed, retry/DLQ), heartbeats, unregistration,
+ * serialize types and unknown codes, driven with raw remoting calls.
+ */
+#include "mock_client.h"
+#include "protocol/rmq_route.h"
+
+typedef struct fx_s {
+        rmq_mock_cluster_t *mc;
+        mtc_t *c;
+        const char *ns;
+        const char *b0;
+} fx_t;
+
+static int setup(void **state) {
+        fx_t *fx = calloc(1, sizeof(*fx));
+        char err[256];
+        if (rmq_mock_cluster_new(&fx->mc, 2, err, sizeof(err)) != RMQ_OK) {
+                fprintf(stderr, "mock: %s\n", err);
+                return -1;
+        }
+        fx->c  = mtc_new();
+        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
+        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fx_t *fx = *state;
+        mtc_destroy(fx->c);
+        rmq_mock_cluster_destroy(fx->mc);
+        free(fx);
+        return 0;
+}
+
+static rmq_topic_route_data_t *route_of(fx_t *fx, const char *topic,
+                                        int *codep) {
+        rmq_cmd_t *resp = mtc_call(fx->c, fx->ns,
+                                   mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
+                                           "topic", topic, NULL));
+        rmq_topic_route_data_t *route = NULL;
+        char err[128];
+        *codep = resp->code;
+        if (resp->code == 0)
+                assert_int_equal(rmq__topic_route_decode(resp->body,
+                                                         resp->body_len,
+                                                         &route, err,
+                                                         sizeof(err)),
+                                 RMQ_OK);
+        rmq__cmd_destroy(resp);
+        return route;
+}
+
+static const rmq_queue_data_t *qd_of(const rmq_topic_route_data_t *r,
+                                     const char *broker) {
+        size_t i;
+        for (i = 0; i < r->queueDatas_cnt; i++)
+                if (!strcmp(r->queueDatas[i].brokerName, broker))
+                        return &r->queueDatas[i];
+        return NULL;
+}
+
+static void test_lifecycle_and_options(void **state) {
+        fx_t *fx = *state;
+        rmq_mock_cluster_t *mc;
+        char err[256];
+        assert_int_equal(rmq_mock_cluster_new(&mc, 0, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_mock_cluster_new(&mc, 27, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_mock_cluster_broker_cnt(fx->mc), 2);
+        assert_string_equal(rmq_mock_broker_name(fx->mc, 0), "broker-a");
+        assert_string_equal(rmq_mock_broker_name(fx->mc, 1), "broker-b");
+        assert_null(rmq_mock_broker_name(fx->mc, 2));
+        assert_null(rmq_mock_broker_addr(fx->mc, -1));
+        assert_true(!strncmp(fx->ns, "127.0.0.1:", 10));
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "nope", "1", err,
+                                              sizeof(err)),
+                         RMQ_ERR__CONF_UNKNOWN);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "maxMessageSize", "x",
+                                              err, sizeof(err)),
+                         RMQ_ERR__CONF_INVALID);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "longPollingEnable",
+                                              "maybe", err, sizeof(err)),
+                         RMQ_ERR__CONF_INVALID);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "delayTimeScale",
+                                              "0.001", err, sizeof(err)),
+                         RMQ_OK);
+        /* A second cluster on chosen ports, then released. */
+        assert_int_equal(rmq_mock_cluster_new_ports(&mc, 1, 0, 0, err,
+                                                    sizeof(err)),
+                         RMQ_OK);
+        rmq_mock_cluster_destroy(mc);
+        rmq_mock_cluster_destroy(NULL);
+}
+
+static void test_route_tbw102_and_unknown(void **state) {
+        fx_t *fx = *state;
+        rmq_topic_route_data_t *r;
+        rmq_cmd_t *resp;
+        int code;
+        r = route_of(fx, "TBW102", &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->brokerDatas_cnt, 2);
+        assert_int_equal(r->queueDatas_cnt, 2);
+        assert_int_equal(qd_of(r, "broker-a")->perm, 7);
+        assert_int_equal(qd_of(r, "broker-a")->writeQueueNums, 4);
+        assert_string_equal(rmq__broker_data_master_addr(
+                                rmq__topic_route_broker(r, "broker-b")),
+                            rmq_mock_broker_addr(fx->mc, 1));
+        assert_string_equal(r->brokerDatas[0].cluster, "DefaultCluster");
+        rmq__topic_route_destroy(r);
+
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "NoSuchTopic", NULL));
+        assert_int_equal(resp->code, RMQ_ERR_TOPIC_NOT_EXIST);
+        assert_string_equal(resp->remark,
+                            "No topic route info in name server for the "
+                            "topic: NoSuchTopic\nSee "
+                            "http://rocketmq.apache.org/docs/faq/ for "
+                            "further details.");
+        assert_int_equal(resp->language, RMQ_LANG_JAVA);
+        assert_int_equal(resp->version, 409);
+        rmq__cmd_destroy(resp);
+
+        /* Missing header field: the Java decode error. */
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, NULL));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_non_null(strstr(resp->remark, "the custom field <topic> is null"));
+        rmq__cmd_destroy(resp);
+}
+
+static void test_topic_create_and_perm(void **state) {
+        fx_t *fx = *state;
+        rmq_topic_route_data_t *r;
+        int code;
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "T1", 1, 3, 2), RMQ_OK);
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "bad topic", -1, 1, 1),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "T1", 5, 1, 1),
+                         RMQ_ERR__INVALID_ARG);
+        r = route_of(fx, "T1", &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->queueDatas_cnt, 1);
+        assert_string_equal(r->queueDatas[0].brokerName, "broker-b");
+        assert_int_equal(r->queueDatas[0].readQueueNums, 3);
+        assert_int_equal(r->queueDatas[0].writeQueueNums, 2);
+        assert_int_equal(r->queueDatas[0].perm, 6);
+        rmq__topic_route_destroy(r);
+        assert_int_equal(rmq_mock_topic_set_perm(fx->mc, "T1", -1, 4), RMQ_OK);
+        assert_int_equal(rmq_mock_topic_set_perm(fx->mc, "nope", -1, 4),
+                         RMQ_ERR__NOT_FOUND);
+        r = route_of(fx, "T1", &code);
+        assert_int_equal(r->queueDatas[0].perm, 4);
+        rmq__topic_route_destroy(r);
+        /* Queue count change, visible in routes. */
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "T1", -1, 8, 8), RMQ_OK);
+        r = route_of(fx, "T1", &code);
+        assert_int_equal(r->queueDatas_cnt, 2);
+        assert_int_equal(qd_of(r, "broker-b")->readQueueNums, 8);
+        assert_int_equal(qd_of(r, "broker-b")->perm, 4); /* kept */
+        assert_int_equal(qd_of(r, "broker-a")->perm, 6);
+        rmq__topic_route_destroy(r);
+}
+
+static void test_send_v2_stored_format(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        rmq_mock_msg_t *m;
+        rmq_topic_route_data_t *r;
+        char id[64];
+        const void *body;
+        size_t len;
+        int code;
+        int64_t off;
+        /* Unknown topic: auto-created from TBW102 (min(d=4, 4) queues). */
+        req = mtc_send_req("AutoTopic", 1, "TagA", "hello");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        assert_null(resp->remark);
+        mtc_assert_ext(resp, "queueId", "1");
+        mtc_assert_ext(resp, "queueOffset", "0");
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        mtc_assert_ext(resp, "TRACE_ON", "true");
+        /* Java HashMap order of the ext fields (fixture 007). */
+        assert_string_equal(resp->ext[0].key, "queueId");
+        assert_string_equal(resp->ext[1].key, "TRACE_ON");
+        assert_string_equal(resp->ext[4].key, "queueOffset");
+        snprintf(id, sizeof(id), "%s", rmq__cmd_ext(resp, "msgId"));
+        assert_int_equal(strlen(id), 32);
+        rmq__cmd_destroy(resp);
+        off = mtc_send(fx->c, fx->b0, "AutoTopic", 1, "TagA", "hello 2");
+        assert_int_equal(off, 1);
+
+        r = route_of(fx, "AutoTopic", &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->queueDatas_cnt, 1);
+        assert_int_equal(r->queueDatas[0].readQueueNums, 4);
+        assert_int_equal(r->queueDatas[0].perm, 6);
+        rmq__topic_route_destroy(r);
+
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "AutoTopic", 0, 1),
+                         2);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "AutoTopic", 0, 9),
+                         -1);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "AutoTopic", 1, 1),
+                         -1);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "AutoTopic"), 2);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "AutoTopic", 0, 1, 0,
+                                              &m),
+                         RMQ_OK);
+        assert_string_equal(rmq_mock_msg_topic(m), "AutoTopic");
+        body = rmq_mock_msg_body(m, &len);
+        assert_int_equal(len, 5);
+        assert_memory_equal(body, "hello", 5);
+        assert_string_equal(rmq_mock_msg_property(m, "TAGS"), "TagA");
+        assert_string_equal(rmq_mock_msg_property(m, "CLUSTER"),
+                            "DefaultCluster");
+        assert_null(rmq_mock_msg_property(m, "WAIT")); /* not stored */
+        assert_string_equal(rmq_mock_msg_offset_msg_id(m), id);
+        assert_int_equal(rmq_mock_msg_queue_id(m), 1);
+        assert_int_equal(rmq_mock_msg_queue_offset(m), 0);
+        assert_int_equal(rmq_mock_msg_born_timestamp(m), 1700000000000LL);
+        assert_true(rmq_mock_msg_store_timestamp(m) > 1700000000000LL);
+        assert_int_equal(rmq_mock_msg_flag(m), 0);
+        assert_int_equal(rmq_mock_msg_sys_flag(m), 0);
+        assert_int_equal(rmq_mock_msg_reconsume_times(m), 0);
+        rmq_mock_msg_destroy(m);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "AutoTopic", 0, 1, 7,
+                                              &m),
+                         RMQ_ERR__NOT_FOUND);
+        assert_null(m);
+        rmq_mock_msg_destroy(NULL);
+}
+
+static void test_send_v1_and_compressed(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        rmq_mock_msg_t *m;
+        uint8_t big[6000];
+        rmq_buf_t z = RMQ_BUF_INIT;
+        rmq_deflater_t *dfl = rmq__deflater_new(5);
+        const void *body;
+        size_t len, i;
+        /* SEND_MESSAGE with long header names. */
+        req = mtc_req(RMQ_REQ_SEND_MESSAGE, "producerGroup", "PG", "topic",
+                      "V1Topic", "defaultTopic", "TBW102",
+                      "defaultTopicQueueNums", "4", "queueId", "0", "sysFlag",
+                      "0", "bornTimestamp", "1", "flag", "7", "properties",
+                      "KEYS\001k1 k2\002TAGS\001x", NULL);
+        rmq__cmd_set_body_copy(req, "v1", 2);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "V1Topic", 0, 0, 0, &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_flag(m), 7);
+        assert_string_equal(rmq_mock_msg_property(m, "KEYS"), "k1 k2");
+        rmq_mock_msg_destroy(m);
+
+        /* A compressed body (sysFlag 769) is stored as sent. */
+        for (i = 0; i < sizeof(big); i++)
+                big[i] = (uint8_t)('a' + i % 7);
+        assert_int_equal(rmq__deflater_compress(dfl, big, sizeof(big), &z),
+                         RMQ_OK);
+        rmq__deflater_destroy(dfl);
+        req = mtc_send_req("V1Topic", 0, "Big", "");
+        rmq__cmd_ext_add(req, "f", "769");
+        rmq__cmd_set_body_copy(req, z.data, z.len);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "V1Topic", 0, 0, 1, &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_sys_flag(m), 769);
+        body = rmq_mock_msg_body(m, &len);
+        assert_int_equal(len, sizeof(big));
+        assert_memory_equal(body, big, sizeof(big));
+        rmq_mock_msg_destroy(m);
+        rmq__buf_free(&z);
+}
+
+static void test_send_batch(void **state) {
+        fx_t *fx = *state;
+        rmq_buf_t b = RMQ_BUF_INIT;
+        rmq_cmd_t *req, *resp;
+        rmq_mock_msg_t *m;
+        const char *ids;
+        int i;
+        for (i = 0; i < 3; i++) {
+                char props[64], body[16];
+                snprintf(props, sizeof(props),
+                         "KEYS\001batch-%d\002WAIT\001true\002TAGS\001TagB", i);
+                snprintf(body, sizeof(body), "batch %d", i);
+                assert_int_equal(rmq__batch_encode_one(&b, 0, body,
+                                                       strlen(body), props,
+                                                       strlen(props)),
+                                 RMQ_OK);
+        }
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
+                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
+                      "h", "0", "i", "WAIT\001true", "j", "0", "k", "false",
+                      "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        mtc_assert_ext(resp, "queueId", "2");
+        mtc_assert_ext(resp, "queueOffset", "0");
+        ids = rmq__cmd_ext(resp, "msgId");
+        assert_int_equal(strlen(ids), 32 * 3 + 2);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "BatchTopic", 0, 2),
+                         3);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "BatchTopic", 0, 2, 1,
+                                              &m),
+                         RMQ_OK);
+        assert_string_equal(rmq_mock_msg_property(m, "KEYS"), "batch-1");
+        assert_string_equal(rmq_mock_msg_property(m, "CLUSTER"),
+                            "DefaultCluster");
+        rmq_mock_msg_destroy(m);
+
+        /* A truncated batch body: SYSTEM_ERROR, nothing stored. */
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
+                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
+                      "h", "0", "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len - 3);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "BatchTopic", 0, 2),
+                         3);
+        /* A batch with a delay level is illegal. */
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
+                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
+                      "h", "0", "i", "DELAY\0012", "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
+        rmq__cmd_destroy(resp);
+        rmq__buf_free(&b);
+}
+
+static void test_send_checks(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        char *big;
+        char err[128];
+        /* Illegal characters. */
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("a b", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "The specified topic contains illegal "
+                            "characters, allowing only ^[%|a-zA-Z0-9_-]+$");
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        rmq__cmd_destroy(resp);
+        /* Not allowed. */
+        resp = mtc_call(fx->c, fx->b0,
+                        mtc_send_req("SCHEDULE_TOPIC_XXXX", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_NO_PERMISSION);
+        assert_string_equal(resp->remark, "Sending message to "
+                                          "topic[SCHEDULE_TOPIC_XXXX] is "
+                                          "forbidden.");
+        rmq__cmd_destroy(resp);
+        /* Queue id beyond the topic's queues. */
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "Q2", 0, 2, 2), RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("Q2", 2, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_true(!strncmp(resp->remark,
+                             "request queueId[2] is illegal, TopicConfig "
+                             "[topicName=Q2, readQueueNums=2, "
+                             "writeQueueNums=2, perm=RW-",
+                             90));
+        rmq__cmd_destroy(resp);
+        /* Missing required field. */
+        req = mtc_send_req("Q2", 0, NULL, "x");
+        req->ext_cnt = 1; /* only "a" left */
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "org.apache.rocketmq.remoting.exception."
+                            "RemotingCommandException: the custom field <b> "
+                            "is null");
+        rmq__cmd_destroy(resp);
+        /* Too large a body. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "maxMessageSize", "100",
+                                              err, sizeof(err)),
+                         RMQ_OK);
+        big = calloc(1, 200);
+        memset(big, 'x', 150);
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("Q2", 0, NULL, big));
+        free(big);
+        assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
+        assert_string_equal(resp->remark,
+                            "the message is illegal, maybe msg body or "
+                            "properties length not matched. msg body length "
+                            "limit 100B, msg properties length limit 32KB.");
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "Q2", 0, 0), 0);
+        /* Auto-creation off: TBW102 is gone and unknown topics fail. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "autoCreateTopicEnable",
+                                              "false", err, sizeof(err)),
+                         RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("NewOne", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_TOPIC_NOT_EXIST);
+        assert_true(!strncmp(resp->remark,
+                             "topic[NewOne] not exist, apply first please!",
+                             44));
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TBW102", NULL));
+        assert_int_equal(resp->code, RMQ_ERR_TOPIC_NOT_EXIST);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "autoCreateTopicEnable",
+                                              "true", err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(mtc_send(fx->c, fx->b0, "NewOne", 0, NULL, "x"), 0);
+}
+
+static void test_send_retry_and_dlq(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        /* A send to a retry topic at maxReconsumeTimes goes to the DLQ. */
+        req = mtc_send_req("%RETRY%G1", 0, NULL, "r");
+        rmq__cmd_ext_add(req, "j", "3");
+        rmq__cmd_ext_add(req, "l", "3");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%G1"), 1);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%RETRY%G1"), 0);
+        req = mtc_send_req("%RETRY%G1", 0, NULL, "r");
+        rmq__cmd_ext_add(req, "j", "1");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%RETRY%G1"), 1);
+}
+
+static void test_heartbeat_unregister(void **state) {
+        fx_t *fx = *state;
+        mtc_t *c2 = mtc_new();
+        rmq_cmd_t *resp;
+        char **ids;
+        size_t n;
+        int code;
+        rmq_topic_route_data_t *r;
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", "PG_X", "CG_X", "TopicX",
+                      "*");
+        mtc_heartbeat(c2, fx->b0, "10.0.0.1@b", NULL, "CG_X", "TopicX", "*");
+        /* The first member hears that the group changed. */
+        assert_true(mtc_inbox_wait(fx->c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED,
+                                   1, 2000));
+        resp = mtc_inbox_take(fx->c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED);
+        mtc_assert_ext(resp, "consumerGroup", "CG_X");
+        assert_true(rmq__cmd_is_oneway(resp));
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_group_members(fx->mc, "CG_X", -1, &ids, &n),
+                         RMQ_OK);
+        assert_int_equal(n, 2);
+        rmq_mock_strings_destroy(ids, n);
+        assert_int_equal(rmq_mock_group_members(fx->mc, "PG_X", 0, &ids, &n),
+                         RMQ_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(ids[0], "10.0.0.1@a");
+        rmq_mock_strings_destroy(ids, n);
+        assert_int_equal(rmq_mock_group_members(fx->mc, "PG_X", 1, &ids, &n),
+                         RMQ_OK);
+        assert_int_equal(n, 0);
+        rmq_mock_strings_destroy(ids, n);
+        /* The retry topic is created by the heartbeat, as the broker does. */
+        r = route_of(fx, "%RETRY%CG_X", &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->queueDatas[0].readQueueNums, 1);
+        assert_int_equal(r->queueDatas[0].perm, 6);
+        rmq__topic_route_destroy(r);
+
+        resp = mtc_call(c2, fx->b0,
+                        mtc_req(RMQ_REQ_UNREGISTER_CLIENT, "clientID",
+                                "10.0.0.1@b", "consumerGroup", "CG_X", NULL));
+        assert_int_equal(resp->code, 0);
+        assert_true(resp->ext_present);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_group_members(fx->mc, "CG_X", -1, &ids, &n),
+                         RMQ_OK);
+        assert_int_equal(n, 1);
+        rmq_mock_strings_destroy(ids, n);
+        assert_true(mtc_inbox_wait(fx->c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED,
+                                   1, 2000));
+        /* Closing the connection removes the member (housekeeping). */
+        mtc_destroy(c2);
+        resp = mtc_call(fx->c, fx->b0,
+                        mtc_req(RMQ_REQ_UNREGISTER_CLIENT, NULL));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+        /* Bad heartbeat bodies. */
+        resp = mtc_call(fx->c, fx->b0, mtc_req(RMQ_REQ_HEART_BEAT, NULL));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+        {
+                rmq_cmd_t *req = mtc_req(RMQ_REQ_HEART_BEAT, NULL);
+                rmq__cmd_set_body_copy(req, "{\"clientID\":", 12);
+                resp = mtc_call(fx->c, fx->b0, req);
+                assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+                rmq__cmd_destroy(resp);
+        }
+}
+
+static void test_serialize_types_and_unknown(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        req                 = mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                      "TBW102", NULL);
+        req->serialize_type = RMQ_SERIALIZE_ROCKETMQ;
+        resp                = mtc_call(fx->c, fx->ns, req);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(resp->serialize_type, RMQ_SERIALIZE_ROCKETMQ);
+        rmq__cmd_destroy(resp);
+        req                 = mtc_send_req("SerTopic", 0, NULL, "x");
+        req->serialize_type = RMQ_SERIALIZE_ROCKETMQ;
+        resp                = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(resp->serialize_type, RMQ_SERIALIZE_ROCKETMQ);
+        mtc_assert_ext(resp, "queueOffset", "0");
+        rmq__cmd_destroy(resp);
+        /* Unknown codes, and broker codes at the name server. */
+        resp = mtc_call(fx->c, fx->b0, mtc_req(9999, NULL));
+        assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
+        assert_string_equal(resp->remark, " request type 9999 not supported");
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->ns, mtc_send_req("SerTopic", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
+        rmq__cmd_destroy(resp);
+}
+
+static void test_namesrv_misc(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_BROKER_CLUSTER_INFO, NULL));
+        assert_int_equal(resp->code, 0);
+        assert_non_null(memmem(resp->body, resp->body_len,
+                               "\"clusterAddrTable\":{\"DefaultCluster\":[",
+                               37));
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+                                NULL));
+        assert_int_equal(resp->code, 0);
+        assert_non_null(memmem(resp->body, resp->body_len, "\"TBW102\"", 8));
+        rmq__cmd_destroy(resp);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_lifecycle_and_options, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_route_tbw102_and_unknown,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_topic_create_and_perm, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_v2_stored_format, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_v1_and_compressed,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_checks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_retry_and_dlq, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_heartbeat_unregister, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_serialize_types_and_unknown,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup,
+                                            teardown),
+        };
+        return cmocka_run_group_tests_name("mock_basic", tests, NULL, NULL);
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Mock cluster fault injection and inspection: injected error codes,
+ * closed connections, swallowed requests, RTT, brokers down and up with
+ * their data, unregistered brokers, closed connections, channel expiry,
+ * queue count changes and request tracking.
+ */
+#include "common/rmq_time.h"
+#include "mock_client.h"
+#include "protocol/rmq_route.h"
+
+typedef struct fx_s {
+        rmq_mock_cluster_t *mc;
+        mtc_t *c;
+        const char *ns;
+        const char *b0;
+        const char *b1;
+} fx_t;
+
+static int setup(void **state) {
+        fx_t *fx = calloc(1, sizeof(*fx));
+        if (rmq_mock_cluster_new(&fx->mc, 2, NULL, 0) != RMQ_OK)
+                return -1;
+        fx->c  = mtc_new();
+        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
+        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
+        fx->b1 = rmq_mock_broker_addr(fx->mc, 1);
+        rmq_mock_topic_create(fx->mc, "TopicF", -1, 4, 4);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fx_t *fx = *state;
+        mtc_destroy(fx->c);
+        rmq_mock_cluster_destroy(fx->mc);
+        free(fx);
+        return 0;
+}
+
+static int send_code(fx_t *fx, const char *addr) {
+        rmq_cmd_t *resp = mtc_call(fx->c, addr,
+                                   mtc_send_req("TopicF", 0, NULL, "x"));
+        int code = resp->code;
+        rmq__cmd_destroy(resp);
+        return code;
+}
+
+static void test_error_codes(void **state) {
+        fx_t *fx = *state;
+        int errs[2] = {RMQ_ERR_FLUSH_DISK_TIMEOUT, RMQ_ERR_SERVICE_NOT_AVAILABLE};
+        rmq_cmd_t *resp;
+        rmq_mock_push_request_errors(fx->mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 2,
+                                     RMQ_ERR_SYSTEM_BUSY, RMQ_ERR_NO_PERMISSION);
+        rmq_mock_push_request_errors_array(fx->mc, -1,
+                                           RMQ_REQ_SEND_MESSAGE_V2, 2, errs);
+        /* Broker 1 takes the "any broker" errors. */
+        assert_int_equal(send_code(fx, fx->b1), RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(send_code(fx, fx->b0), RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(send_code(fx, fx->b0), RMQ_ERR_NO_PERMISSION);
+        assert_int_equal(send_code(fx, fx->b0), RMQ_ERR_SERVICE_NOT_AVAILABLE);
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 1);
+        /* The name server. */
+        rmq_mock_push_request_errors(fx->mc, -2,
+                                     RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, 1,
+                                     RMQ_ERR_SYSTEM_ERROR);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        /* Cleared errors never fire. */
+        rmq_mock_push_request_errors(fx->mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_BUSY);
+        rmq_mock_clear_request_errors(fx->mc);
+        assert_int_equal(send_code(fx, fx->b0), 0);
+}
+
+static void test_close_and_swallow(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp = NULL;
+        rmq_err_t e;
+        int64_t t0;
+        rmq_mock_push_request_errors(fx->mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 2,
+                                     RMQ_ERR__TRANSPORT, RMQ_ERR__TIMED_OUT);
+        e = mtc_try_call(fx->c, fx->b0, mtc_send_req("TopicF", 0, NULL, "x"),
+                         3000, &resp);
+        assert_int_equal(e, RMQ_ERR__TRANSPORT);
+        t0 = rmq__mono_ms();
+        e  = mtc_try_call(fx->c, fx->b0, mtc_send_req("TopicF", 0, NULL, "x"),
+                          200, &resp);
+        assert_int_equal(e, RMQ_ERR__TIMED_OUT);
+        assert_true(rmq__mono_ms() - t0 >= 190);
+        /* Nothing was stored; the next request is answered. */
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 1);
+}
+
+static void ignore_cb(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
+                      void *opaque) {
+        (void)err;
+        (void)resp;
+        (void)errstr;
+        (void)opaque;
+}
+
+static bool stored_on_b1(void *arg) {
+        return rmq_mock_queue_max_offset(arg, "TopicF", 1, 0) == 2;
+}
+
+static void test_rtt(void **state) {
+        fx_t *fx = *state;
+        int64_t t0;
+        rmq_cmd_t *resp;
+        assert_int_equal(rmq_mock_broker_set_rtt(fx->mc, 0, 150), RMQ_OK);
+        assert_int_equal(rmq_mock_broker_set_rtt(fx->mc, 7, 150),
+                         RMQ_ERR__INVALID_ARG);
+        t0 = rmq__mono_ms();
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_true(rmq__mono_ms() - t0 >= 140);
+        t0 = rmq__mono_ms();
+        assert_int_equal(send_code(fx, fx->b1), 0);
+        assert_true(rmq__mono_ms() - t0 < 140);
+        assert_int_equal(rmq_mock_broker_set_rtt(fx->mc, 0, 0), RMQ_OK);
+        assert_int_equal(rmq_mock_broker_set_rtt(fx->mc, -2, 120), RMQ_OK);
+        t0   = rmq__mono_ms();
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_true(rmq__mono_ms() - t0 >= 110);
+        /* A delayed answer still pending at destroy is freed. */
+        rmq_mock_broker_set_rtt(fx->mc, 1, 5000);
+        resp = mtc_send_req("TopicF", 0, NULL, "x");
+        rmq__remoting_invoke_async(fx->c->rm, fx->b1, resp, 10000, 0,
+                                   ignore_cb, NULL);
+        rmq__cmd_destroy(resp);
+        assert_true(rmq_test_wait_until(stored_on_b1, fx->mc, 2000));
+}
+
+static void test_broker_down_up(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp = NULL;
+        rmq_topic_route_data_t *r;
+        rmq_mock_msg_t *m;
+        char err[128];
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_broker_set_down(fx->mc, 0), RMQ_OK);
+        assert_int_equal(rmq_mock_broker_set_down(fx->mc, 0), RMQ_OK);
+        assert_int_not_equal(mtc_try_call(fx->c, fx->b0,
+                                          mtc_send_req("TopicF", 0, NULL, "x"),
+                                          1000, &resp),
+                             RMQ_OK);
+        /* Still routed until unregistered. */
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
+                                                 &r, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(r->brokerDatas_cnt, 2);
+        rmq__topic_route_destroy(r);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_broker_set_registered(fx->mc, 0, 0), RMQ_OK);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
+                                                 &r, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(r->brokerDatas_cnt, 1);
+        assert_string_equal(r->brokerDatas[0].brokerName, "broker-b");
+        rmq__topic_route_destroy(r);
+        rmq__cmd_destroy(resp);
+        /* Data is kept while down; inspection still works. */
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 2);
+        assert_int_equal(rmq_mock_broker_set_up(fx->mc, 0), RMQ_OK);
+        assert_int_equal(rmq_mock_broker_set_registered(fx->mc, 0, 1), RMQ_OK);
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 3);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "TopicF", 0, 0, 0, &m),
+                         RMQ_OK);
+        rmq_mock_msg_destroy(m);
+        assert_int_equal(rmq_mock_broker_set_down(fx->mc, 5),
+                         RMQ_ERR__INVALID_ARG);
+}
+
+static bool members_are(void *arg) {
+        void **a = arg;
+        char **ids;
+        size_t n;
+        rmq_mock_group_members(a[0], a[1], -1, &ids, &n);
+        rmq_mock_strings_destroy(ids, n);
+        return n == (size_t)(intptr_t)a[2];
+}
+
+static void test_close_connections_and_expiry(void **state) {
+        fx_t *fx = *state;
+        void *args[3] = {fx->mc, (void *)"CG_F", (void *)(intptr_t)0};
+        char err[128];
+        mtc_heartbeat(fx->c, fx->b0, "1.1.1.1@x", NULL, "CG_F", "TopicF", "*");
+        args[2] = (void *)(intptr_t)1;
+        assert_true(members_are(args));
+        rmq_mock_close_connections(fx->mc, 0);
+        args[2] = (void *)(intptr_t)0;
+        assert_true(rmq_test_wait_until(members_are, args, 2000));
+        /* The client reconnects on its next call. */
+        mtc_heartbeat(fx->c, fx->b0, "1.1.1.1@x", NULL, "CG_F", "TopicF", "*");
+        args[2] = (void *)(intptr_t)1;
+        assert_true(members_are(args));
+        /* No heartbeat for channelExpiredTimeout: dropped and closed. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "channelExpiredTimeout",
+                                              "100", err, sizeof(err)),
+                         RMQ_OK);
+        args[2] = (void *)(intptr_t)0;
+        assert_true(rmq_test_wait_until(members_are, args, 2000));
+        rmq_mock_close_connections(fx->mc, -3);
+}
+
+static void test_notify_api(void **state) {
+        fx_t *fx = *state;
+        mtc_heartbeat(fx->c, fx->b1, "1.1.1.1@x", NULL, "CG_N", "TopicF", "*");
+        assert_int_equal(rmq_mock_group_notify_ids_changed(fx->mc, "CG_N"),
+                         RMQ_OK);
+        assert_true(mtc_inbox_wait(fx->c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED,
+                                   1, 2000));
+        assert_int_equal(rmq_mock_group_notify_ids_changed(fx->mc, "nobody"),
+                         RMQ_ERR__NOT_FOUND);
+}
+
+static void test_tracking(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -3,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         0);
+        rmq_mock_start_request_tracking(fx->mc);
+        send_code(fx, fx->b0);
+        send_code(fx, fx->b0);
+        send_code(fx, fx->b1);
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TopicF", NULL));
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_request_count(fx->mc, 0,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         2);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -1,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         3);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -2,
+                                                RMQ_REQ_GET_ROUTEINFO_BY_TOPIC),
+                         1);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -3,
+                                                RMQ_REQ_GET_ROUTEINFO_BY_TOPIC),
+                         1);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -2,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         0);
+        rmq_mock_start_request_tracking(fx->mc);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -1,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         0);
+        rmq_mock_stop_request_tracking(fx->mc);
+        send_code(fx, fx->b0);
+        assert_int_equal(rmq_mock_request_count(fx->mc, -1,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_close_and_swallow, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_rtt, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_broker_down_up, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_close_connections_and_expiry,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_notify_api, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("mock_faults", tests, NULL, NULL);
+}
