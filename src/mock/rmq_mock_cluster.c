@@ -289,6 +289,19 @@ static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq__mock_reply(ep, ch, req, rmq__mock_response(err, remark));
 }
 
+/* An injected FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or
+ * SLAVE_NOT_AVAILABLE on a send is what the real broker answers for a
+ * message it stored but could not flush or replicate in time: the message
+ * is stored and the answer carries the usual send header. */
+static bool stored_anyway(int code, int fault) {
+        return (code == RMQ_REQ_SEND_MESSAGE ||
+                code == RMQ_REQ_SEND_MESSAGE_V2 ||
+                code == RMQ_REQ_SEND_BATCH_MESSAGE) &&
+               (fault == RMQ_ERR_FLUSH_DISK_TIMEOUT ||
+                fault == RMQ_ERR_FLUSH_SLAVE_TIMEOUT ||
+                fault == RMQ_ERR_SLAVE_NOT_AVAILABLE);
+}
+
 /* ---- dispatch ---- */
 
 void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
@@ -298,14 +311,15 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq_mock_handler_t *h;
         rmq_mock_ctx_t ctx;
         rmq_cmd_t *resp;
-        int fault;
+        int fault = 0;
         RMQ_UNUSED(rm);
 
         track(mc, ep->id, req->code);
         rmq__dbg(&mc->lg, MOCK, "%s: request %s (%d) from %s", ep->addr,
                  rmq__request_code_name(req->code), req->code,
                  rmq__channel_addr(ch));
-        if (fault_pop(mc, ep->id, req->code, &fault)) {
+        if (fault_pop(mc, ep->id, req->code, &fault) &&
+            !stored_anyway(req->code, fault)) {
                 fault_apply(ep, ch, req, fault);
                 rmq__cmd_destroy(req);
                 return;
@@ -333,6 +347,9 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         ctx.ch  = ch;
         ctx.req = req;
         resp    = h(&ctx);
+        if (resp && fault && resp->code == RMQ_OK &&
+            stored_anyway(req->code, fault))
+                resp->code = fault; /* stored, but not flushed or synced */
         if (resp && ctx.req)
                 rmq__mock_reply(ep, ch, ctx.req, resp);
         else

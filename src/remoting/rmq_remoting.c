@@ -507,7 +507,7 @@ static void channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
         uv_mutex_unlock(&rm->ns_lock);
 
         if (reason && !rm->closing)
-                rmq__log(rm->lg, was_connected ? RMQ_LOG_WARN : RMQ_LOG_ERROR,
+                rmq__log(rm->lg, RMQ_LOG_WARN,
                          "REMOTING", "channel %s closed: %s", ch->addr,
                          reason);
 
