@@ -15,6 +15,7 @@
 #include "common/rmq_thread.h"
 #include "common/rmq_time.h"
 #include "protocol/rmq_heartbeat.h"
+#include "rocketmq/rmq_mock.h"
 
 enum { CI_CREATE_JUST, CI_RUNNING, CI_SHUTDOWN_ALREADY, CI_START_FAILED };
 
@@ -49,6 +50,7 @@ struct rmq_client_s {
         producer_reg_t *producers;
         size_t producer_cnt;
         uint64_t hb_times;
+        rmq_mock_cluster_t *mock; /* test.mock.brokers */
 };
 
 /* ---- registry (the only process-wide state) ---- */
@@ -549,6 +551,20 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
         switch (ci->state) {
         case CI_CREATE_JUST:
                 ci->state = CI_START_FAILED;
+                if (ci->conf->test_mock_brokers > 0) {
+                        err = rmq_mock_cluster_new(
+                            &ci->mock, (int)ci->conf->test_mock_brokers,
+                            errstr, errstr_size);
+                        if (err)
+                                break;
+                        rmq__free(ci->conf->namesrvAddr);
+                        ci->conf->namesrvAddr = rmq__strdup(
+                            rmq_mock_cluster_namesrv_addr(ci->mock));
+                        rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
+                                 "test.mock.brokers: using a private mock "
+                                 "cluster at %s",
+                                 ci->conf->namesrvAddr);
+                }
                 ci->io    = rmq__io_new("rmq-io", &ci->lg);
                 ci->pool  = rmq__pool_new(
                     "rmq-cb", (int)ci->conf->clientCallbackExecutorThreads);
@@ -589,6 +605,7 @@ static void client_free(rmq_client_t *ci) {
                 rmq__io_destroy(ci->io, ci->rm ? stop_on_loop : NULL, ci);
         rmq__pool_destroy(ci->pool);
         rmq__remoting_free(ci->rm);
+        rmq_mock_cluster_destroy(ci->mock);
         rmq__strmap_clear(&ci->routes, route_free);
         rmq__strmap_clear(&ci->brokers, broker_addrs_free);
         for (i = 0; i < ci->producer_cnt; i++)

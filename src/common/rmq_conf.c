@@ -211,6 +211,11 @@ static const conf_prop_t props[] = {
      "Most body bytes of async sends in flight per producer. Java 5.x name.",
      NULL},
     /* C-only */
+    {"test.mock.brokers", CT_INT, F(test_mock_brokers), 0, 26, "0", NULL,
+     "Testing aid (librdkafka's test.mock.num.brokers): when > 0, the client "
+     "instance starts a private in-process mock cluster with this many "
+     "brokers and uses it as its name server, ignoring namesrvAddr.",
+     NULL},
     {"debug", CT_STR, F(debug), 0, 0, NULL, NULL,
      "Comma-separated debug facilities logged at DEBUG level: remoting, "
      "route, producer, consumer, rebalance, offset, trace, mock, all.",

@@ -59,6 +59,7 @@ struct rmq_conf_s {
         int64_t backPressureForAsyncSendNum;
         int64_t backPressureForAsyncSendSize;
         /* C-only */
+        int64_t test_mock_brokers;
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;

@@ -627,11 +627,9 @@ static const rmq_message_queue_t *select_queue(send_t *s,
 }
 
 static rmq_err_t no_route_error(send_t *s, char *errstr, size_t errstr_size) {
-        char ns[80];
-        rmq__remoting_chosen_namesrv(rmq__client_remoting(s->prod->ci), ns,
-                                     sizeof(ns));
+        const rmq_conf_t *cc = rmq__client_conf(s->prod->ci);
         /* validateNameServerSetting */
-        if (!s->prod->conf->namesrvAddr || !*s->prod->conf->namesrvAddr)
+        if (!cc->namesrvAddr || !*cc->namesrvAddr)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_NAMESRV,
                                    "No name server address, please set it.");
         return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,

@@ -692,6 +692,31 @@ static void test_fetch_publish_queues(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+static void test_private_mock_from_conf(void **state) {
+        rmq_conf_t *conf = rmq_conf_new();
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicPriv", "private");
+        rmq_send_result_t *res;
+        char err[512];
+        (void)state;
+        /* test.mock.brokers: no name server needed at all */
+        rmq_conf_set(conf, "namesrvAddr", "127.0.0.1:1", NULL, 0);
+        assert_int_equal(rmq_conf_set(conf, "test.mock.brokers", "2", err,
+                                      sizeof(err)),
+                         RMQ_OK);
+        rmq_conf_set(conf, "producerGroup", "PG_PRIV", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)), RMQ_OK);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_SEND_OK);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_conf_destroy(conf);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_sync_send_stores_message),
@@ -711,6 +736,7 @@ int main(void) {
             cmocka_unit_test(test_many_threads),
             cmocka_unit_test(test_shutdown_with_async_in_flight),
             cmocka_unit_test(test_fetch_publish_queues),
+            cmocka_unit_test(test_private_mock_from_conf),
         };
         (void)fast_route;
         return cmocka_run_group_tests_name("producer_send", tests, NULL, NULL);
