@@ -599,6 +599,8 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
         return err;
 }
 
+static void unregister_client(rmq_client_t *ci, const char *producer_group);
+
 static void client_free(rmq_client_t *ci) {
         size_t i;
         if (ci->io)
@@ -629,6 +631,9 @@ void rmq__client_release(rmq_client_t *ci) {
                 return;
         rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
                  "the client factory [%s] shutdown", ci->client_id);
+        /* MQClientInstance.shutdown stops its inner producer, which
+         * unregisters CLIENT_INNER_PRODUCER from every broker. */
+        unregister_client(ci, RMQ_CLIENT_INNER_PRODUCER_GROUP);
         ci->state = CI_SHUTDOWN_ALREADY;
         client_free(ci);
 }

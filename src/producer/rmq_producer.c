@@ -37,6 +37,8 @@ struct rmq_producer_s {
         char *group; /* with the namespace */
         uv_mutex_t lock;
         int state;
+        int active;          /* public calls in progress (lock) */
+        uv_cond_t idle_cond; /* signalled when active drops to 0 */
         rmq_client_t *ci;
         rmq_strmap_t pub_table; /* topic -> rmq_publish_info_t * */
         rmq_fault_t fault;
@@ -333,20 +335,31 @@ static void send_free(send_t *s) {
         rmq__free(s);
 }
 
-static rmq_err_t state_ok(rmq_producer_t *prod, char *errstr,
-                          size_t errstr_size) {
+/* Every public send call runs between call_enter() and call_leave(), so
+ * shutdown can wait for the calls in progress before it releases the
+ * client instance. mirrors makeSureStateOK for the error. */
+static rmq_err_t call_enter(rmq_producer_t *prod, char *errstr,
+                            size_t errstr_size) {
         int st;
         uv_mutex_lock(&prod->lock);
         st = prod->state;
+        if (st == PS_RUNNING)
+                prod->active++;
         uv_mutex_unlock(&prod->lock);
         if (st == PS_RUNNING)
                 return RMQ_OK;
-        /* mirrors makeSureStateOK */
         return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
                            "The producer service state not OK, %s",
                            st == PS_CREATE_JUST ? "CREATE_JUST (not started)"
                            : st == PS_SHUTDOWN_ALREADY ? "SHUTDOWN_ALREADY"
                                                        : "START_FAILED");
+}
+
+static void call_leave(rmq_producer_t *prod) {
+        uv_mutex_lock(&prod->lock);
+        if (--prod->active == 0)
+                uv_cond_broadcast(&prod->idle_cond);
+        uv_mutex_unlock(&prod->lock);
 }
 
 /* Validates one message and fills the request pieces of \p s. */
@@ -779,14 +792,18 @@ static rmq_err_t run_selector(send_t *s, rmq_message_queue_t *out,
 
 /* ---- the public synchronous and oneway calls ---- */
 
+/* call_enter() for a blocking call; on success call_leave() follows. */
 static rmq_err_t guard_thread(rmq_producer_t *prod, char *errstr,
                               size_t errstr_size) {
-        rmq_err_t err = state_ok(prod, errstr, errstr_size);
+        rmq_err_t err = call_enter(prod, errstr, errstr_size);
         if (err)
                 return err;
-        if (rmq__io_on_loop(rmq__client_io(prod->ci)))
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__WOULD_DEADLOCK,
+        if (rmq__io_on_loop(rmq__client_io(prod->ci))) {
+                call_leave(prod);
+                return rmq__seterr(errstr, errstr_size,
+                                   RMQ_ERR__WOULD_DEADLOCK,
                                    "blocking send on the I/O thread");
+        }
         return RMQ_OK;
 }
 
@@ -849,6 +866,7 @@ static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
 out:
         rmq__send_result_free(result);
         send_free(s);
+        call_leave(prod);
         return err;
 }
 
@@ -1177,18 +1195,41 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
         async_finish(s, err, NULL, false);
 }
 
+static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
+                                  const rmq_message_t *msg,
+                                  const rmq_message_t *const *batch,
+                                  size_t batch_cnt,
+                                  const rmq_message_queue_t *mq,
+                                  rmq_queue_selector_cb_t *selector,
+                                  void *arg, rmq_send_cb_t *cb, void *opaque);
+
 static rmq_err_t send_async(rmq_producer_t *prod, int kind,
                             const rmq_message_t *msg,
                             const rmq_message_t *const *batch,
                             size_t batch_cnt, const rmq_message_queue_t *mq,
                             rmq_queue_selector_cb_t *selector, void *arg,
                             rmq_send_cb_t *cb, void *opaque) {
-        send_t *s;
         rmq_err_t err;
         if (!cb)
                 return RMQ_ERR__INVALID_ARG;
-        if ((err = state_ok(prod, NULL, 0)))
+        if ((err = call_enter(prod, NULL, 0)))
                 return err;
+        err = send_async_start(prod, kind, msg, batch, batch_cnt, mq,
+                               selector, arg, cb, opaque);
+        call_leave(prod);
+        return err;
+}
+
+static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
+                                  const rmq_message_t *msg,
+                                  const rmq_message_t *const *batch,
+                                  size_t batch_cnt,
+                                  const rmq_message_queue_t *mq,
+                                  rmq_queue_selector_cb_t *selector,
+                                  void *arg, rmq_send_cb_t *cb,
+                                  void *opaque) {
+        send_t *s;
+        rmq_err_t err;
         s = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
         err = batch ? send_prepare_batch(s, batch, batch_cnt, NULL, 0)
                     : send_prepare_one(s, msg, NULL, 0);
@@ -1321,21 +1362,34 @@ int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
 
 /* ---- fetchPublishMessageQueues ---- */
 
+static rmq_err_t fetch_queues(rmq_producer_t *prod, const char *topic,
+                              rmq_message_queue_t ***mqsp, size_t *cntp,
+                              char *errstr, size_t errstr_size);
+
 rmq_err_t rmq_producer_fetch_publish_message_queues(
     rmq_producer_t *prod, const char *topic, rmq_message_queue_t ***mqsp,
     size_t *cntp, char *errstr, size_t errstr_size) {
+        rmq_err_t err;
+        *mqsp = NULL;
+        *cntp = 0;
+        if (!topic)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "topic is NULL");
+        if ((err = guard_thread(prod, errstr, errstr_size)))
+                return err;
+        err = fetch_queues(prod, topic, mqsp, cntp, errstr, errstr_size);
+        call_leave(prod);
+        return err;
+}
+
+static rmq_err_t fetch_queues(rmq_producer_t *prod, const char *topic,
+                              rmq_message_queue_t ***mqsp, size_t *cntp,
+                              char *errstr, size_t errstr_size) {
         char *t;
         rmq_topic_route_data_t *route;
         rmq_publish_info_t *tpi;
         rmq_err_t err;
         size_t i;
-        *mqsp = NULL;
-        *cntp = 0;
-        if ((err = guard_thread(prod, errstr, errstr_size)))
-                return err;
-        if (!topic)
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "topic is NULL");
         t   = rmq__ns_wrap(prod->conf->namespace_, topic);
         err = rmq__client_update_route(prod->ci, t, false, NULL, 0, errstr,
                                        errstr_size);
@@ -1453,6 +1507,7 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         prod->conf = rmq_conf_dup(conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, "");
         uv_mutex_init(&prod->lock);
+        uv_cond_init(&prod->idle_cond);
         uv_mutex_init(&prod->win_lock);
         uv_cond_init(&prod->win_cond);
         rmq__strmap_init(&prod->pub_table);
@@ -1542,7 +1597,12 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         uv_mutex_unlock(&prod->lock);
         if (!running)
                 return RMQ_OK;
-        /* Let every accepted async send finish: its callback runs. */
+        /* Let the calls in progress return ... */
+        uv_mutex_lock(&prod->lock);
+        while (prod->active > 0)
+                uv_cond_wait(&prod->idle_cond, &prod->lock);
+        uv_mutex_unlock(&prod->lock);
+        /* ... and every accepted async send finish: its callback runs. */
         uv_mutex_lock(&prod->win_lock);
         uv_cond_broadcast(&prod->win_cond);
         while (prod->win_num > 0)
@@ -1571,6 +1631,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
                 rmq__free(prod->hooks[h].name);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
+        uv_cond_destroy(&prod->idle_cond);
         uv_mutex_destroy(&prod->lock);
         rmq__free(prod->group);
         rmq_conf_destroy(prod->conf);
