@@ -882,6 +882,27 @@ static void test_delayed_reply_and_server_events(void **state) {
         server_stop(s);
 }
 
+static void test_hostname_and_bad_addresses(void **state) {
+        server_t *s = server_start(0);
+        client_t *c = client_new();
+        char addr[64], err[256];
+        rmq_cmd_t *resp = NULL;
+        (void)state;
+        /* a host name is resolved (off the loop thread's hot path) */
+        snprintf(addr, sizeof(addr), "localhost:%d", s->port);
+        assert_int_equal(call(c, addr, CODE_ECHO, 5000, &resp, err,
+                              sizeof(err)),
+                         RMQ_OK);
+        rmq__cmd_destroy(resp);
+        /* an address without a port fails at once with a reason */
+        assert_int_equal(call(c, "no-port-here", CODE_ECHO, 1000, &resp, err,
+                              sizeof(err)),
+                         RMQ_ERR__CONNECT);
+        assert_null(resp);
+        client_destroy(c);
+        server_stop(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_sync_both_serialize_types),
@@ -902,6 +923,7 @@ int main(void) {
             cmocka_unit_test(test_bad_frames_close_channel),
             cmocka_unit_test(test_large_frames),
             cmocka_unit_test(test_delayed_reply_and_server_events),
+            cmocka_unit_test(test_hostname_and_bad_addresses),
         };
         return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }
