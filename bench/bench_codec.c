@@ -61,6 +61,9 @@ typedef struct bench_case_s {
         int needs_resp; /* index + 1 into ctx->resp, or 0 */
 } bench_case_t;
 
+/* Where the results end up, so the loops cannot be optimised away. */
+volatile uint64_t bench_sink;
+
 static const char producer_group[] = "PG_DEMO";
 static const char topic[]          = "TopicTest";
 static const char default_topic[]  = "TBW102";
@@ -336,7 +339,7 @@ static size_t frame_len(const bench_case_t *bc, bench_ctx_t *ctx) {
         if (bc->fn == case_encode_rocketmq || bc->fn == case_decode_rocketmq)
                 return ctx->req[RMQ_SERIALIZE_ROCKETMQ].len;
         if (bc->fn == case_cjson_encode_json) {
-                bench_run_case(bc, ctx, 1);
+                bc->fn(ctx, 1); /* not counted by callgrind */
                 return ctx->buf.len;
         }
         return ctx->req[RMQ_SERIALIZE_JSON].len;
@@ -353,7 +356,7 @@ static void usage(const char *argv0) {
                 "case, no calibration\n"
                 "                  (for valgrind --tool=callgrind "
                 "--toggle-collect=bench_run_case)\n"
-                "  --case NAME     only the cases whose name contains NAME\n"
+                "  --case NAME     only the case NAME\n"
                 "  --fixtures DIR  wire fixtures (default %s)\n",
                 argv0, RMQ_FIXTURES_DIR);
 }
@@ -408,7 +411,7 @@ int main(int argc, char **argv) {
                 double ns[101], med;
                 uint64_t n, r, nruns = fixed_n ? 1 : runs;
 
-                if (only && !strstr(bc->name, only))
+                if (only && strcmp(bc->name, only))
                         continue;
                 if (bc->needs_resp && !ctx.resp[bc->needs_resp - 1]) {
                         printf("# %s: skipped, fixture not found in %s\n",
@@ -444,7 +447,7 @@ int main(int argc, char **argv) {
         if (enc_json_ns > 0 && cjson_ns > 0)
                 printf("ratio cjson_encode_json_1k/encode_json_1k: %.2fx\n",
                        cjson_ns / enc_json_ns);
-        fprintf(stderr, "# sink %llu\n", (unsigned long long)ctx.sink);
+        bench_sink = ctx.sink;
         ctx_free(&ctx);
         return 0;
 bad:
