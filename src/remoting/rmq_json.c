@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdio.h>
 
 #include "common/rmq_str.h"
@@ -219,6 +220,38 @@ int rmq__jlex_skip(rmq_jlex_t *lx) {
 
 static cJSON *parse_value(rmq_jlex_t *lx);
 
+/* The JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (so no nan, inf, hex or leading '+', which fastjson could not read back). */
+static bool json_number(const char *s, size_t n) {
+        size_t i = 0;
+        if (i < n && s[i] == '-')
+                i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+                return false;
+        if (s[i] == '0')
+                i++;
+        else
+                while (i < n && s[i] >= '0' && s[i] <= '9')
+                        i++;
+        if (i < n && s[i] == '.') {
+                i++;
+                if (i >= n || s[i] < '0' || s[i] > '9')
+                        return false;
+                while (i < n && s[i] >= '0' && s[i] <= '9')
+                        i++;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                i++;
+                if (i < n && (s[i] == '+' || s[i] == '-'))
+                        i++;
+                if (i >= n || s[i] < '0' || s[i] > '9')
+                        return false;
+                while (i < n && s[i] >= '0' && s[i] <= '9')
+                        i++;
+        }
+        return i == n;
+}
+
 static cJSON *parse_scalar(rmq_jlex_t *lx) {
         char *s;
         size_t n;
@@ -239,6 +272,10 @@ static cJSON *parse_scalar(rmq_jlex_t *lx) {
                         lx_fail(lx, "number too long");
                         return NULL;
                 }
+                if (!json_number(s, n)) {
+                        lx_fail(lx, "bad literal");
+                        return NULL;
+                }
                 memcpy(tmp, s, n);
                 tmp[n] = '\0';
                 d      = strtod(tmp, &endp);
@@ -246,7 +283,11 @@ static cJSON *parse_scalar(rmq_jlex_t *lx) {
                         lx_fail(lx, "bad literal");
                         return NULL;
                 }
-                /* fastjson writes longs plainly; also accept "123L". */
+                if (!isfinite(d)) {
+                        lx_fail(lx, "number out of range");
+                        return NULL;
+                }
+                /* fastjson writes longs plainly: keep their exact text. */
                 item = cJSON_CreateNumber(d);
                 if (item && !rmq__parse_i64n(s, n, &iv))
                         item->valuestring = rmq__strndup(s, n);

@@ -7,9 +7,11 @@
  * that are not JSON: maps keyed by objects (MessageQueue-keyed offset
  * tables: `{{"brokerName":"b","queueId":0,"topic":"T"}:5}`) and, from older
  * servers, unquoted numeric keys (`{0:"127.0.0.1:10911"}`). The parser here
- * accepts both and builds a cJSON tree: a non-string key becomes the compact
- * JSON text of that key and the item is marked RMQ_JSON_RAWKEY, so the
- * printer writes it back unquoted, as fastjson reads it. Numbers keep their
+ * accepts both and builds a cJSON tree: an object or array key becomes the
+ * compact JSON text of that key and the item is marked RMQ_JSON_RAWKEY, so
+ * the printer writes it back unquoted, as fastjson reads it; an unquoted
+ * numeric key becomes an ordinary string key ("0"). Numbers must follow the
+ * JSON grammar (no nan, inf or hex). Numbers keep their
  * exact text so 64-bit values survive (cJSON stores doubles).
  *
  * The same lexer decodes JSON remoting headers in place (rmq_remoting_cmd.c).

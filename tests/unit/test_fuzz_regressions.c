@@ -31,8 +31,7 @@ static cJSON *parse_ok(const char *text) {
 static void test_json_item_i64_out_of_range(void **state) {
         static const char *const bad[] = {
             "1e29", "-1e29", "123456789012345678901234567890",
-            "9223372036854775808", "-9.3e18", "1e400",
-            "-1e400", "nan", "inf", "-inf"};
+            "9223372036854775808", "-9.3e18"};
         size_t i;
         (void)state;
         for (i = 0; i < RMQ_ARRAY_SIZE(bad); i++) {
@@ -67,8 +66,7 @@ static void test_json_item_i64_out_of_range(void **state) {
  * parses back to the same print.
  */
 static void test_json_print_out_of_range_number(void **state) {
-        static const char *const nums[] = {"1e29", "-1e29", "1e400",
-                                           "-1e400", "nan",
+        static const char *const nums[] = {"1e29", "-1e29",
                                            "123456789012345678901234567890"};
         size_t i;
         (void)state;
@@ -147,8 +145,27 @@ static void test_json_header_rejects_bytes_after_nul(void **state) {
         rmq__cmd_destroy(cmd);
 }
 
+/* Numbers outside the JSON grammar or beyond double range are refused:
+ * the printer could only write them back as text fastjson cannot read. */
+static void test_json_rejects_non_json_numbers(void **state) {
+        static const char *const bad[] = {"nan",  "inf",  "-inf", "1e400",
+                                          "-1e400", "0x10", "+5",  "01",
+                                          "1.",   ".5",   "1e",   "123L"};
+        size_t i;
+        (void)state;
+        for (i = 0; i < RMQ_ARRAY_SIZE(bad); i++) {
+                char err[128] = "";
+                cJSON *root = rmq__json_parse(bad[i], strlen(bad[i]), err,
+                                              sizeof(err));
+                if (root)
+                        fail_msg("%s accepted", bad[i]);
+                assert_non_null(strstr(err, "invalid JSON body"));
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_json_rejects_non_json_numbers),
             cmocka_unit_test(test_json_item_i64_out_of_range),
             cmocka_unit_test(test_json_print_out_of_range_number),
             cmocka_unit_test(test_json_parse_rejects_bytes_after_nul),
