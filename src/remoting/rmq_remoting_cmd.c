@@ -748,9 +748,6 @@ int rmq__fdec_feed(rmq_frame_decoder_t *dec, const uint8_t *data, size_t len,
                                 return r;
                 }
         }
-        /* A frame whose length word arrived with nothing after it. */
-        if (dec->frame && dec->have == dec->need)
-                return fdec_complete(dec, cb, opaque);
         return 0;
 }
 
