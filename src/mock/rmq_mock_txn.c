@@ -4,7 +4,7 @@
 
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm) {
         rmq_mock_half_t *hm = rmq__calloc(1, sizeof(*hm));
-        hm->sm              = sm;
+        hm->commit_offset   = (int64_t)sm->node.key;
         rmq__list_insert_tail(&mb->halves, &hm->link);
 }
 
