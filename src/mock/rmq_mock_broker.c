@@ -571,6 +571,7 @@ void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
         mb->pull_timer.data  = mb;
         mb->sched_timer.data = mb;
         mb->txn_timer.data   = mb;
+        rmq__mock_txn_timer_start(mb);
 }
 
 void rmq__mock_broker_close(rmq_mock_broker_t *mb) {

@@ -488,6 +488,9 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
                 return;
         if (!strcmp(a->name, "channelExpiredTimeout"))
                 housekeep_arm(mc);
+        if (!strcmp(a->name, "transactionCheckInterval"))
+                for (i = 0; i < mc->broker_cnt; i++)
+                        rmq__mock_txn_timer_start(mc->brokers[i]);
         /* TBW102 exists only while autoCreateTopicEnable is on (the
          * broker creates it at start only then), sized by
          * defaultTopicQueueNums (BrokerConfig). */

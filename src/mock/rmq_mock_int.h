@@ -244,6 +244,7 @@ struct rmq_mock_broker_s {
         int64_t pull_timer_due;
         int64_t sched_timer_due;
         int64_t txn_timer_due;
+        unsigned tx_rr; /* ProducerManager's positiveAtomicCounter */
 };
 
 /* A request code's pending injected errors. */
@@ -514,6 +515,8 @@ void rmq__mock_sched_free(rmq_mock_broker_t *mb);
 /* A half message was stored: track it for END_TRANSACTION and checks. */
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm);
 void rmq__mock_txn_timer_cb(uv_timer_t *t);
+/* (Re)starts the check rounds every transactionCheckInterval. */
+void rmq__mock_txn_timer_start(rmq_mock_broker_t *mb);
 void rmq__mock_half_free(rmq_mock_broker_t *mb);
 int64_t rmq__mock_half_count(rmq_mock_cluster_t *mc);
 
@@ -528,6 +531,8 @@ rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx);      /* 34 */
 rmq_cmd_t *rmq__mock_h_unregister(rmq_mock_ctx_t *ctx);     /* 35 */
 rmq_cmd_t *rmq__mock_h_check_client_config(rmq_mock_ctx_t *ctx); /* 46 */
 rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx);           /* 11 */
+rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx);      /* 36 */
+rmq_cmd_t *rmq__mock_h_end_transaction(rmq_mock_ctx_t *ctx); /* 37 */
 rmq_cmd_t *rmq__mock_h_consumer_list(rmq_mock_ctx_t *ctx);  /* 38 */
 rmq_cmd_t *rmq__mock_h_query_offset(rmq_mock_ctx_t *ctx);   /* 14 */
 rmq_cmd_t *rmq__mock_h_update_offset(rmq_mock_ctx_t *ctx);  /* 15 */
