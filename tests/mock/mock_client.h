@@ -31,8 +31,8 @@ typedef struct mtc_s {
         uv_mutex_t lock;
         rmq_cmd_t *inbox[MTC_INBOX_MAX];
         size_t inbox_cnt;
-        int answer_code; /* non-zero: GET_CONSUMER_RUNNING_INFO is not
-                          * answered */
+        const rmq_cmd_t *running_answer; /* the answer to a forwarded
+                                          * GET_CONSUMER_RUNNING_INFO */
 } mtc_t;
 
 /* Keeps every request the mock sends to this client; answers
@@ -40,12 +40,15 @@ typedef struct mtc_s {
 static inline void mtc_proc(rmq_remoting_t *rm, rmq_channel_t *ch,
                             rmq_cmd_t *req, void *opaque) {
         mtc_t *c = opaque;
-        if (req->code == RMQ_REQ_GET_CONSUMER_RUNNING_INFO &&
-            !c->answer_code) {
+        if (req->code == RMQ_REQ_GET_CONSUMER_RUNNING_INFO) {
                 rmq_cmd_t *resp = rmq__cmd_new_response(
                     0, "not set any response code");
                 resp->language = RMQ_LANG_JAVA;
-                rmq__cmd_set_body_copy(resp, "{\"mqTable\":{}}", 14);
+                if (c->running_answer)
+                        rmq__cmd_set_body_copy(resp, c->running_answer->body,
+                                               c->running_answer->body_len);
+                else
+                        rmq__cmd_set_body_copy(resp, "{\"mqTable\":{}}", 14);
                 rmq__remoting_reply(rm, ch, req, resp);
         }
         uv_mutex_lock(&c->lock);
