@@ -123,6 +123,19 @@ RMQ_EXPORT rmq_err_t rmq_mock_topic_set_perm(rmq_mock_cluster_t *mc,
                                              const char *topic, int broker_id,
                                              int perm);
 
+/**
+ * @brief Drop the messages of a queue below \p min_offset, as the broker
+ *        does when it deletes expired commit log files: the queue's min
+ *        offset becomes \p min_offset (at most its max offset), so pulls
+ *        below it get PULL_OFFSET_MOVED (OFFSET_TOO_SMALL) and a group
+ *        without a committed offset gets QUERY_NOT_FOUND.
+ * @returns RMQ_OK, RMQ_ERR__NOT_FOUND (no such topic or queue on that
+ *          broker) or RMQ_ERR__INVALID_ARG.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc,
+                                             const char *topic, int broker_id,
+                                             int queue_id, int64_t min_offset);
+
 /** @} */
 
 /** @name Fault injection

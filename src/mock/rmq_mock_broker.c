@@ -311,6 +311,24 @@ rmq_mock_stored_t *rmq__mock_queue_at(rmq_mock_queue_t *q, int64_t offset) {
         return q->msgs[offset - q->min_offset];
 }
 
+void rmq__mock_queue_truncate(rmq_mock_broker_t *mb, rmq_mock_queue_t *q,
+                              int64_t min_offset) {
+        size_t n, i;
+        if (min_offset > rmq__mock_queue_max(q))
+                min_offset = rmq__mock_queue_max(q);
+        if (min_offset <= q->min_offset)
+                return;
+        n = (size_t)(min_offset - q->min_offset);
+        for (i = 0; i < n; i++) {
+                rmq__imap_del(&mb->by_offset, q->msgs[i]->node.key);
+                rmq__free(q->msgs[i]->data);
+                rmq__free(q->msgs[i]);
+        }
+        memmove(q->msgs, q->msgs + n, (q->cnt - n) * sizeof(*q->msgs));
+        q->cnt -= n;
+        q->min_offset = min_offset;
+}
+
 void rmq__mock_broker_system_topics(rmq_mock_broker_t *mb) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
         const int32_t rw = RMQ_PERM_READ | RMQ_PERM_WRITE;
@@ -553,6 +571,7 @@ void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
         mb->pull_timer.data  = mb;
         mb->sched_timer.data = mb;
         mb->txn_timer.data   = mb;
+        rmq__mock_txn_timer_start(mb);
 }
 
 void rmq__mock_broker_close(rmq_mock_broker_t *mb) {

@@ -505,6 +505,9 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
                 return;
         if (!strcmp(a->name, "channelExpiredTimeout"))
                 housekeep_arm(mc);
+        if (!strcmp(a->name, "transactionCheckInterval"))
+                for (i = 0; i < mc->broker_cnt; i++)
+                        rmq__mock_txn_timer_start(mc->brokers[i]);
         /* TBW102 exists only while autoCreateTopicEnable is on (the
          * broker creates it at start only then), sized by
          * defaultTopicQueueNums (BrokerConfig). */
@@ -827,6 +830,41 @@ rmq_err_t rmq_mock_topic_set_perm(rmq_mock_cluster_t *mc, const char *topic,
         a.perm      = perm;
         a.set_perm  = true;
         if (rmq__io_call(mc->io, topic_on_loop, &a))
+                return RMQ_ERR__DESTROY;
+        return a.err;
+}
+
+typedef struct truncate_args_s {
+        rmq_mock_cluster_t *mc;
+        const char *topic;
+        int broker_id;
+        int queue_id;
+        int64_t min_offset;
+        rmq_err_t err;
+} truncate_args_t;
+
+static void truncate_on_loop(rmq_io_t *io, void *arg) {
+        truncate_args_t *a    = arg;
+        rmq_mock_broker_t *mb = a->mc->brokers[a->broker_id];
+        rmq_mock_topic_t *t   = rmq__mock_topic_get(mb, a->topic);
+        rmq_mock_queue_t *q   = t ? rmq__mock_queue(t, a->queue_id) : NULL;
+        RMQ_UNUSED(io);
+        if (!q) {
+                a->err = RMQ_ERR__NOT_FOUND;
+                return;
+        }
+        rmq__mock_queue_truncate(mb, q, a->min_offset);
+}
+
+rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc, const char *topic,
+                                  int broker_id, int queue_id,
+                                  int64_t min_offset) {
+        truncate_args_t a = {mc, topic, broker_id, queue_id, min_offset,
+                             RMQ_OK};
+        if (!mc || !topic || broker_id < 0 || broker_id >= mc->broker_cnt ||
+            min_offset < 0)
+                return RMQ_ERR__INVALID_ARG;
+        if (rmq__io_call(mc->io, truncate_on_loop, &a))
                 return RMQ_ERR__DESTROY;
         return a.err;
 }

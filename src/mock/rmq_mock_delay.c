@@ -43,7 +43,7 @@ void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                          int32_t level) {
         rmq_mock_sched_t *s = rmq__calloc(1, sizeof(*s));
         rmq_list_t *n;
-        s->sm  = sm;
+        s->commit_offset = (int64_t)sm->node.key;
         s->due = rmq__mock_now(mb->ep.mc) + level_delay(mb->ep.mc, level);
         /* Sorted by due time; equal times keep their order. */
         for (n = mb->sched.prev; n != &mb->sched; n = n->prev)
@@ -55,13 +55,16 @@ void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
 
 /* mirrors ScheduleMessageService#messageTimeup and the delivery of
  * DeliverDelayedMessageTimerTask#executeOnTimeup */
-static void deliver(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm) {
+static void deliver(rmq_mock_broker_t *mb, int64_t commit_offset) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
+        rmq_mock_stored_t *sm  = rmq__mock_lookup(mb, commit_offset);
         rmq_mock_inner_t in;
         rmq_mock_stored_t *out;
         rmq_msg_view_t mv;
         const char *real_topic, *real_qid;
         int32_t qid;
+        if (!sm)
+                return; /* truncated meanwhile */
         rmq__mock_inner_from_stored(&in, sm, &mv);
         /* propertiesString = the map as parsed; DELAY is then cleared and
          * WAIT set to false in the map only. */
@@ -98,7 +101,7 @@ void rmq__mock_sched_timer_cb(uv_timer_t *t) {
                 if (s->due > now)
                         break;
                 rmq__list_remove(&s->link);
-                deliver(mb, s->sm);
+                deliver(mb, s->commit_offset);
                 rmq__free(s);
         }
         sched_rearm(mb);

@@ -189,14 +189,14 @@ typedef struct rmq_mock_pull_s {
 /* A message waiting in SCHEDULE_TOPIC_XXXX (ScheduleMessageService). */
 typedef struct rmq_mock_sched_s {
         rmq_list_t link;
-        rmq_mock_stored_t *sm;
+        int64_t commit_offset; /* of the message in SCHEDULE_TOPIC_XXXX */
         int64_t due; /* loop ms */
 } rmq_mock_sched_t;
 
 /* An unresolved half message (TransactionalMessageServiceImpl). */
 typedef struct rmq_mock_half_s {
         rmq_list_t link;
-        rmq_mock_stored_t *sm; /* the current copy in the half topic */
+        int64_t commit_offset; /* of the current copy in the half topic */
         int64_t first_offset;  /* commit offset of the first copy */
         int64_t stored_at;     /* loop ms of the first copy */
         int32_t check_times;
@@ -244,6 +244,7 @@ struct rmq_mock_broker_s {
         int64_t pull_timer_due;
         int64_t sched_timer_due;
         int64_t txn_timer_due;
+        unsigned tx_rr; /* ProducerManager's positiveAtomicCounter */
 };
 
 /* A request code's pending injected errors. */
@@ -502,6 +503,10 @@ void rmq__mock_pull_timer_cb(uv_timer_t *t);
 
 /* ---- rmq_mock_delay.c / rmq_mock_txn.c ---- */
 
+/* Drops the messages of a queue below \p min_offset (commit log expiry). */
+void rmq__mock_queue_truncate(rmq_mock_broker_t *mb, rmq_mock_queue_t *q,
+                              int64_t min_offset);
+
 /* Schedules a message stored in SCHEDULE_TOPIC_XXXX. */
 void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                          int32_t level);
@@ -510,6 +515,8 @@ void rmq__mock_sched_free(rmq_mock_broker_t *mb);
 /* A half message was stored: track it for END_TRANSACTION and checks. */
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm);
 void rmq__mock_txn_timer_cb(uv_timer_t *t);
+/* (Re)starts the check rounds every transactionCheckInterval. */
+void rmq__mock_txn_timer_start(rmq_mock_broker_t *mb);
 void rmq__mock_half_free(rmq_mock_broker_t *mb);
 int64_t rmq__mock_half_count(rmq_mock_cluster_t *mc);
 
@@ -523,5 +530,22 @@ rmq_cmd_t *rmq__mock_h_send(rmq_mock_ctx_t *ctx);           /* 10, 310, 320 */
 rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx);      /* 34 */
 rmq_cmd_t *rmq__mock_h_unregister(rmq_mock_ctx_t *ctx);     /* 35 */
 rmq_cmd_t *rmq__mock_h_check_client_config(rmq_mock_ctx_t *ctx); /* 46 */
+rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx);           /* 11 */
+rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx);      /* 36 */
+rmq_cmd_t *rmq__mock_h_end_transaction(rmq_mock_ctx_t *ctx); /* 37 */
+rmq_cmd_t *rmq__mock_h_consumer_list(rmq_mock_ctx_t *ctx);  /* 38 */
+rmq_cmd_t *rmq__mock_h_query_offset(rmq_mock_ctx_t *ctx);   /* 14 */
+rmq_cmd_t *rmq__mock_h_update_offset(rmq_mock_ctx_t *ctx);  /* 15 */
+rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx);           /* 41 */
+rmq_cmd_t *rmq__mock_h_unlock(rmq_mock_ctx_t *ctx);         /* 42 */
+rmq_cmd_t *rmq__mock_h_max_offset(rmq_mock_ctx_t *ctx);     /* 30 */
+rmq_cmd_t *rmq__mock_h_min_offset(rmq_mock_ctx_t *ctx);     /* 31 */
+rmq_cmd_t *rmq__mock_h_search_offset(rmq_mock_ctx_t *ctx);  /* 29 */
+rmq_cmd_t *rmq__mock_h_earliest_time(rmq_mock_ctx_t *ctx);  /* 32 */
+rmq_cmd_t *rmq__mock_h_view_message(rmq_mock_ctx_t *ctx);   /* 33 */
+rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx);  /* 12 */
+rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
+rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
+rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
 
 #endif /* RMQ_MOCK_INT_H */

@@ -1,19 +1,450 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* PULL_MESSAGE and long polling (stage 2). */
+/*
+ * PULL_MESSAGE (PullMessageProcessor over DefaultMessageStore#getMessage)
+ * and long polling (PullRequestHoldService): a pull that finds nothing
+ * with FLAG_SUSPEND is held until a message that its subscription accepts
+ * arrives on the queue, or its suspend timeout ends, then it is executed
+ * again without suspending and answered.
+ */
+#include <stdio.h>
+
+#include "common/rmq_str.h"
 #include "mock/rmq_mock_int.h"
+#include "protocol/rmq_route.h"
+
+/* GetMessageStatus */
+typedef enum get_status_e {
+        GET_FOUND,
+        GET_NO_MATCHED_MESSAGE,
+        GET_NO_MESSAGE_IN_QUEUE,
+        GET_OFFSET_TOO_SMALL,
+        GET_OFFSET_OVERFLOW_ONE,
+        GET_OFFSET_OVERFLOW_BADLY,
+} get_status_t;
+
+static const char *const get_status_names[] = {
+    "FOUND",
+    "NO_MATCHED_MESSAGE",
+    "NO_MESSAGE_IN_QUEUE",
+    "OFFSET_TOO_SMALL",
+    "OFFSET_OVERFLOW_ONE",
+    "OFFSET_OVERFLOW_BADLY",
+};
+
+typedef struct get_result_s {
+        get_status_t status;
+        int64_t next_begin;
+        int64_t min_offset;
+        int64_t max_offset;
+        rmq_buf_t body;
+        int count;
+} get_result_t;
+
+/* PullMessageRequestHeader */
+typedef struct pull_hdr_s {
+        const char *consumerGroup;
+        const char *topic;
+        int32_t queueId;
+        int64_t queueOffset;
+        int32_t maxMsgNums;
+        int32_t sysFlag;
+        int64_t commitOffset;
+        int64_t suspendTimeoutMillis;
+        const char *subscription;
+        int64_t subVersion;
+        const char *expressionType;
+} pull_hdr_t;
+
+static void pull_hdr_parse(const rmq_cmd_t *req, pull_hdr_t *ph,
+                           rmq_mock_hdr_t *h) {
+        rmq__mock_hdr_init(h, req);
+        ph->consumerGroup = rmq__mock_hdr_str(h, "consumerGroup", true);
+        ph->topic         = rmq__mock_hdr_str(h, "topic", true);
+        ph->queueId       = rmq__mock_hdr_i32(h, "queueId", true, 0);
+        ph->queueOffset   = rmq__mock_hdr_i64(h, "queueOffset", true, 0);
+        ph->maxMsgNums    = rmq__mock_hdr_i32(h, "maxMsgNums", true, 0);
+        ph->sysFlag       = rmq__mock_hdr_i32(h, "sysFlag", true, 0);
+        ph->commitOffset  = rmq__mock_hdr_i64(h, "commitOffset", true, 0);
+        ph->suspendTimeoutMillis =
+            rmq__mock_hdr_i64(h, "suspendTimeoutMillis", true, 0);
+        ph->subscription   = rmq__mock_hdr_str(h, "subscription", false);
+        ph->subVersion     = rmq__mock_hdr_i64(h, "subVersion", true, 0);
+        ph->expressionType = rmq__mock_hdr_str(h, "expressionType", false);
+}
+
+static bool is_tag_type(const rmq_subscription_data_t *sd) {
+        return !sd->expressionType ||
+               !strcmp(sd->expressionType, RMQ_EXPRESSION_TYPE_TAG);
+}
+
+/* ExpressionMessageFilter#isMatchedByConsumeQueue: by tags code. */
+static bool filter_match(const rmq_subscription_data_t *sd,
+                         int32_t tags_code) {
+        size_t i;
+        if (!sd || sd->classFilterMode || !is_tag_type(sd))
+                return true;
+        if (!sd->subString || !strcmp(sd->subString, RMQ_SUB_ALL))
+                return true;
+        for (i = 0; i < sd->codeSet_cnt; i++)
+                if (sd->codeSet[i] == tags_code)
+                        return true;
+        return false;
+}
+
+/* DefaultMessageStore#isTheBatchFull (messages are all "in memory"). */
+static bool batch_full(const get_result_t *r, uint32_t size,
+                       int32_t max_msgs) {
+        if (r->body.len == 0 || r->count == 0)
+                return false;
+        if (max_msgs <= r->count)
+                return true;
+        if (r->body.len + size > RMQ_MOCK_MAX_TRANSFER_BYTES)
+                return true;
+        return r->count > RMQ_MOCK_MAX_TRANSFER_COUNT - 1;
+}
+
+/* mirrors DefaultMessageStore#getMessage */
+static void get_message(rmq_mock_queue_t *q, int64_t offset, int32_t max_msgs,
+                        const rmq_subscription_data_t *sd, get_result_t *r) {
+        int64_t limit, scanned = 0;
+        r->min_offset = q ? q->min_offset : 0;
+        r->max_offset = q ? rmq__mock_queue_max(q) : 0;
+        if (r->max_offset == 0) {
+                r->status     = GET_NO_MESSAGE_IN_QUEUE;
+                r->next_begin = 0;
+                return;
+        }
+        if (offset < r->min_offset) {
+                r->status     = GET_OFFSET_TOO_SMALL;
+                r->next_begin = r->min_offset;
+                return;
+        }
+        if (offset == r->max_offset) {
+                r->status     = GET_OFFSET_OVERFLOW_ONE;
+                r->next_begin = offset;
+                return;
+        }
+        if (offset > r->max_offset) {
+                r->status     = GET_OFFSET_OVERFLOW_BADLY;
+                r->next_begin = r->max_offset;
+                return;
+        }
+        /* The consume queue is read for max(16000 bytes, maxMsgNums
+         * entries) of 20 bytes each. */
+        limit = RMQ_MAX(800, (int64_t)max_msgs);
+        r->status = GET_NO_MATCHED_MESSAGE;
+        for (; offset + scanned < r->max_offset && scanned < limit;
+             scanned++) {
+                rmq_mock_stored_t *sm = rmq__mock_queue_at(q, offset + scanned);
+                if (batch_full(r, sm->len, max_msgs))
+                        break;
+                if (!filter_match(sd, sm->tags_code))
+                        continue;
+                rmq__buf_put(&r->body, sm->data, sm->len);
+                r->count++;
+                r->status = GET_FOUND;
+        }
+        r->next_begin = offset + scanned;
+}
+
+static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
+        resp->code = code;
+        rmq__cmd_set_remark(resp, remark);
+        return resp;
+}
+
+static void pull_timer_rearm(rmq_mock_broker_t *mb) {
+        rmq_list_t *n;
+        int64_t due = INT64_MAX;
+        for (n = mb->held.next; n != &mb->held; n = n->next) {
+                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
+                if (p->deadline < due)
+                        due = p->deadline;
+        }
+        if (due == INT64_MAX) {
+                uv_timer_stop(&mb->pull_timer);
+                mb->pull_timer_due = 0;
+                return;
+        }
+        rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer, &mb->pull_timer_due,
+                            due, rmq__mock_pull_timer_cb);
+}
+
+/* PullRequestHoldService#suspendPullRequest. Takes \p req. */
+static bool hold(rmq_mock_broker_t *mb, rmq_channel_t *ch, rmq_cmd_t *req,
+                 const pull_hdr_t *ph, int64_t polling_ms) {
+        rmq_mock_conn_t *conn = rmq__channel_user(ch);
+        rmq_mock_pull_t *p;
+        if (!conn || conn->held_pulls >= RMQ_MOCK_MAX_HELD_PER_CHANNEL ||
+            mb->ep.mc->stopping)
+                return false;
+        p           = rmq__calloc(1, sizeof(*p));
+        p->mb       = mb;
+        p->ch       = rmq__channel_retain(ch);
+        p->req      = req;
+        p->topic    = rmq__strdup(ph->topic);
+        p->queue_id = ph->queueId;
+        p->offset   = ph->queueOffset;
+        p->deadline = rmq__mock_now(mb->ep.mc) + RMQ_MAX(polling_ms, 0);
+        conn->held_pulls++;
+        rmq__list_insert_tail(&mb->held, &p->link);
+        pull_timer_rearm(mb);
+        return true;
+}
+
+/* mirrors PullMessageProcessor#processRequest. Returns the response, or
+ * NULL when the request was held (and taken: *heldp). */
+static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
+                               rmq_cmd_t *req, bool allow_suspend,
+                               bool *heldp) {
+        rmq_mock_cluster_t *mc = mb->ep.mc;
+        rmq_subscription_data_t own, *sd = NULL;
+        bool own_used = false;
+        rmq_mock_hdr_t h;
+        pull_hdr_t ph;
+        rmq_mock_topic_t *t;
+        get_result_t gr;
+        rmq_cmd_t *resp;
+        char remark[512];
+        bool has_suspend, has_commit, has_sub;
+        *heldp = false;
+        pull_hdr_parse(req, &ph, &h);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        resp        = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, NULL);
+        has_suspend = (ph.sysFlag & RMQ_PULL_FLAG_SUSPEND) != 0;
+        has_commit  = (ph.sysFlag & RMQ_PULL_FLAG_COMMIT_OFFSET) != 0;
+        has_sub     = (ph.sysFlag & RMQ_PULL_FLAG_SUBSCRIPTION) != 0;
+        t           = rmq__mock_topic_get(mb, ph.topic);
+        if (!t) {
+                snprintf(remark, sizeof(remark),
+                         "topic[%s] not exist, apply first please! "
+                         RMQ_MOCK_FAQ_SUFFIX,
+                         ph.topic);
+                return fail(resp, RMQ_ERR_TOPIC_NOT_EXIST, remark);
+        }
+        if (!rmq__perm_is_readable(t->perm)) {
+                snprintf(remark, sizeof(remark),
+                         "the topic[%s] pulling message is forbidden",
+                         ph.topic);
+                return fail(resp, RMQ_ERR_NO_PERMISSION, remark);
+        }
+        if (ph.queueId < 0 || ph.queueId >= t->read_queues) {
+                snprintf(remark, sizeof(remark),
+                         "queueId[%d] is illegal, topic:[%s] "
+                         "topicConfig.readQueueNums:[%d] consumer:[/%s]",
+                         (int)ph.queueId, ph.topic, (int)t->read_queues,
+                         rmq__channel_addr(ch));
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        if (has_sub) {
+                if (rmq__subscription_build(&own, ph.topic, ph.subscription,
+                                            ph.expressionType,
+                                            ph.subVersion))
+                        return fail(resp, RMQ_ERR_SUBSCRIPTION_PARSE_FAILED,
+                                    "parse the consumer's subscription "
+                                    "failed");
+                sd       = &own;
+                own_used = true;
+        } else {
+                rmq_mock_group_t *g = rmq__strmap_get(&mb->consumers,
+                                                      ph.consumerGroup);
+                size_t i;
+                if (!g)
+                        return fail(resp, RMQ_ERR_SUBSCRIPTION_NOT_EXIST,
+                                    "the consumer's group info not "
+                                    "exist" RMQ_MOCK_FAQ_SUFFIX);
+                for (i = 0; i < g->sub_cnt; i++)
+                        if (!strcmp(g->subs[i].topic, ph.topic))
+                                sd = &g->subs[i];
+                if (!sd)
+                        return fail(resp, RMQ_ERR_SUBSCRIPTION_NOT_EXIST,
+                                    "the consumer's subscription not "
+                                    "exist" RMQ_MOCK_FAQ_SUFFIX);
+                if (sd->subVersion < ph.subVersion)
+                        return fail(resp, RMQ_ERR_SUBSCRIPTION_NOT_LATEST,
+                                    "the consumer's subscription not "
+                                    "latest");
+        }
+        if (!is_tag_type(sd)) {
+                /* enablePropertyFilter is off, as by default. */
+                snprintf(remark, sizeof(remark),
+                         "The broker does not support consumer to filter "
+                         "message by %s",
+                         sd->expressionType);
+                if (own_used)
+                        rmq__subscription_clear(&own);
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        if (ph.maxMsgNums < 0) {
+                snprintf(remark, sizeof(remark),
+                         "java.lang.IllegalArgumentException: Illegal "
+                         "Capacity: %d",
+                         (int)ph.maxMsgNums);
+                if (own_used)
+                        rmq__subscription_clear(&own);
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        memset(&gr, 0, sizeof(gr));
+        get_message(rmq__mock_queue(t, ph.queueId), ph.queueOffset,
+                    ph.maxMsgNums, sd, &gr);
+        if (own_used)
+                rmq__subscription_clear(&own);
+        rmq__cmd_set_remark(resp, get_status_names[gr.status]);
+        rmq__cmd_ext_add_i64(resp, "nextBeginOffset", gr.next_begin);
+        rmq__cmd_ext_add_i64(resp, "minOffset", gr.min_offset);
+        rmq__cmd_ext_add_i64(resp, "maxOffset", gr.max_offset);
+        rmq__cmd_ext_add_i64(resp, "suggestWhichBrokerId", RMQ_MASTER_ID);
+        switch (gr.status) {
+        case GET_FOUND:
+                resp->code = RMQ_OK;
+                rmq__mock_set_body(resp, &gr.body);
+                break;
+        case GET_NO_MESSAGE_IN_QUEUE:
+                resp->code = ph.queueOffset != 0 ? RMQ_ERR_PULL_OFFSET_MOVED
+                                                 : RMQ_ERR_PULL_NOT_FOUND;
+                break;
+        case GET_NO_MATCHED_MESSAGE:
+                resp->code = RMQ_ERR_PULL_RETRY_IMMEDIATELY;
+                break;
+        case GET_OFFSET_OVERFLOW_ONE:
+                resp->code = RMQ_ERR_PULL_NOT_FOUND;
+                break;
+        default: /* OFFSET_TOO_SMALL, OFFSET_OVERFLOW_BADLY */
+                resp->code = RMQ_ERR_PULL_OFFSET_MOVED;
+                break;
+        }
+        rmq__buf_free(&gr.body);
+        if (resp->code == RMQ_ERR_PULL_NOT_FOUND && allow_suspend &&
+            has_suspend) {
+                int64_t polling = mc->opts.longPollingEnable
+                                      ? ph.suspendTimeoutMillis
+                                      : mc->opts.shortPollingTimeMills;
+                if (hold(mb, ch, req, &ph, polling)) {
+                        *heldp = true;
+                        rmq__cmd_destroy(resp);
+                        resp = NULL;
+                }
+        }
+        if (allow_suspend && has_commit)
+                rmq__mock_offset_set(mb, ph.consumerGroup, ph.topic,
+                                     ph.queueId, ph.commitOffset);
+        return resp;
+}
+
+rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx) {
+        bool held;
+        rmq_cmd_t *resp = pull_process(ctx->mb, ctx->ch, ctx->req, true,
+                                       &held);
+        if (held)
+                ctx->req = NULL;
+        return resp;
+}
+
+static void pull_free(rmq_mock_pull_t *p) {
+        rmq_mock_conn_t *conn = rmq__channel_user(p->ch);
+        if (conn && conn->held_pulls > 0)
+                conn->held_pulls--;
+        rmq__channel_release(p->ch);
+        rmq__cmd_destroy(p->req);
+        rmq__free(p->topic);
+        rmq__free(p);
+}
+
+/* PullMessageProcessor#executeRequestWhenWakeup */
+static void wakeup(rmq_mock_broker_t *mb, rmq_mock_pull_t *p) {
+        bool held;
+        rmq_cmd_t *resp;
+        rmq__list_remove(&p->link);
+        resp = pull_process(mb, p->ch, p->req, false, &held);
+        if (resp)
+                rmq__mock_reply(&mb->ep, p->ch, p->req, resp);
+        pull_free(p);
+}
+
+/* Would a message the pull's subscription accepts be found now? */
+static bool arrived(rmq_mock_broker_t *mb, const rmq_mock_pull_t *p) {
+        rmq_mock_topic_t *t = rmq__mock_topic_get(mb, p->topic);
+        rmq_mock_queue_t *q = t ? rmq__mock_queue(t, p->queue_id) : NULL;
+        const rmq_subscription_data_t *sd = NULL;
+        rmq_subscription_data_t own;
+        bool match = false;
+        const char *group, *sub, *type;
+        int64_t o;
+        int32_t flag = 0;
+        if (!q || rmq__mock_queue_max(q) <= p->offset)
+                return false;
+        group = rmq__cmd_ext(p->req, "consumerGroup");
+        sub   = rmq__cmd_ext(p->req, "subscription");
+        type  = rmq__cmd_ext(p->req, "expressionType");
+        rmq__cmd_ext_i32(p->req, "sysFlag", &flag);
+        if (flag & RMQ_PULL_FLAG_SUBSCRIPTION) {
+                if (rmq__subscription_build(&own, p->topic, sub, type, 0))
+                        return true; /* answered with the parse error */
+                sd = &own;
+        } else {
+                rmq_mock_group_t *g = rmq__strmap_get(&mb->consumers, group);
+                size_t i;
+                for (i = 0; g && i < g->sub_cnt; i++)
+                        if (!strcmp(g->subs[i].topic, p->topic))
+                                sd = &g->subs[i];
+                if (!sd)
+                        return true;
+        }
+        for (o = RMQ_MAX(p->offset, q->min_offset);
+             o < rmq__mock_queue_max(q) && !match; o++)
+                match = filter_match(sd, rmq__mock_queue_at(q, o)->tags_code);
+        if (sd == &own)
+                rmq__subscription_clear(&own);
+        return match;
+}
+
+/* PullRequestHoldService#notifyMessageArriving and the timeout check,
+ * for every held pull. */
+void rmq__mock_pull_timer_cb(uv_timer_t *t) {
+        rmq_mock_broker_t *mb = t->data;
+        int64_t now           = rmq__mock_now(mb->ep.mc);
+        rmq_list_t *n, *next;
+        mb->pull_timer_due = 0;
+        for (n = mb->held.next; n != &mb->held; n = next) {
+                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
+                next               = n->next;
+                if (now >= p->deadline || arrived(mb, p)) {
+                        wakeup(mb, p);
+                        /* The list may have changed: start again. */
+                        next = mb->held.next;
+                }
+        }
+        pull_timer_rearm(mb);
+}
 
 void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
                              int32_t queue_id) {
-        RMQ_UNUSED(mb);
-        RMQ_UNUSED(topic);
-        RMQ_UNUSED(queue_id);
+        rmq_list_t *n;
+        for (n = mb->held.next; n != &mb->held; n = n->next) {
+                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
+                if (p->queue_id == queue_id && !strcmp(p->topic, topic)) {
+                        /* Checked once the current request is done, so a
+                         * batch is seen whole. */
+                        rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer,
+                                            &mb->pull_timer_due,
+                                            rmq__mock_now(mb->ep.mc),
+                                            rmq__mock_pull_timer_cb);
+                        return;
+                }
+        }
 }
 
 void rmq__mock_pull_drop(rmq_mock_broker_t *mb, rmq_channel_t *ch) {
-        RMQ_UNUSED(mb);
-        RMQ_UNUSED(ch);
-}
-
-void rmq__mock_pull_timer_cb(uv_timer_t *t) {
-        RMQ_UNUSED(t);
+        rmq_list_t *n, *next;
+        for (n = mb->held.next; n != &mb->held; n = next) {
+                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
+                next               = n->next;
+                if (ch && p->ch != ch)
+                        continue;
+                rmq__list_remove(&p->link);
+                pull_free(p);
+        }
+        if (!mb->ep.mc->stopping)
+                pull_timer_rearm(mb);
 }

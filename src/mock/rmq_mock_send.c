@@ -384,3 +384,91 @@ rmq_cmd_t *rmq__mock_h_send(rmq_mock_ctx_t *ctx) {
                 return send_batch(ctx, &sh, t, resp);
         return send_one(ctx, &sh, t, resp);
 }
+
+/* mirrors SendMessageProcessor#asyncConsumerSendMsgBack: the message at
+ * \p offset goes to %RETRY%<group> with the delay of its reconsume count
+ * (3 + reconsumeTimes unless the request gives a level), or to
+ * %DLQ%<group> after maxReconsumeTimes or with a negative level. */
+rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx) {
+        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_hdr_t h;
+        const char *group, *origin;
+        int64_t offset;
+        int32_t delay, max;
+        bool unit, has_max;
+        char *topic;
+        rmq_mock_topic_t *t;
+        rmq_mock_stored_t *sm, *out;
+        rmq_mock_inner_t in;
+        rmq_msg_view_t mv;
+        rmq_mock_put_t st;
+        rmq_cmd_t *resp;
+        char remark[300], num[16], id[RMQ_OFFSET_MSG_ID_MAX + 1];
+        rmq__mock_hdr_init(&h, ctx->req);
+        offset = rmq__mock_hdr_i64(&h, "offset", true, 0);
+        group  = rmq__mock_hdr_str(&h, "group", true);
+        delay  = rmq__mock_hdr_i32(&h, "delayLevel", true, 0);
+        unit   = rmq__mock_hdr_bool(&h, "unitMode", false);
+        has_max = rmq__cmd_ext(ctx->req, "maxReconsumeTimes") != NULL;
+        max = rmq__mock_hdr_i32(&h, "maxReconsumeTimes", false,
+                                ctx->mc->opts.maxReconsumeTimes);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        if (!has_max || ctx->req->version < RMQ_MOCK_V3_4_9)
+                max = ctx->mc->opts.maxReconsumeTimes;
+        /* The subscription group is auto-created: 1 retry queue. */
+        topic = rmq__retry_topic(group);
+        t     = rmq__mock_topic_create_in_send_back(
+            mb, topic, 1, RMQ_PERM_READ | RMQ_PERM_WRITE, unit ? 0x2 : 0);
+        if (!rmq__perm_is_writeable(t->perm)) {
+                snprintf(remark, sizeof(remark),
+                         "the topic[%s] sending message is forbidden", topic);
+                rmq__free(topic);
+                return rmq__mock_response(RMQ_ERR_NO_PERMISSION, remark);
+        }
+        sm = rmq__mock_lookup(mb, offset);
+        if (!sm) {
+                snprintf(remark, sizeof(remark),
+                         "look message by offset failed, %lld",
+                         (long long)offset);
+                rmq__free(topic);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        rmq__mock_inner_from_stored(&in, sm, &mv);
+        if (!rmq__mock_props_get(&in.props, RMQ_PROP_RETRY_TOPIC))
+                rmq__mock_props_put(&in.props, RMQ_PROP_RETRY_TOPIC, in.topic);
+        rmq__mock_props_put(&in.props, RMQ_PROP_WAIT, "false");
+        in.queue_id = 0;
+        if (mv.reconsumeTimes >= max || delay < 0) {
+                char *dlq = rmq__dlq_topic(group);
+                rmq__mock_topic_create_in_send_back(
+                    mb, dlq, 1, RMQ_PERM_READ | RMQ_PERM_WRITE, 0);
+                rmq__free(topic);
+                topic = dlq;
+                delay = 0;
+        } else if (delay == 0) {
+                delay = 3 + mv.reconsumeTimes;
+        }
+        snprintf(num, sizeof(num), "%d", (int)delay);
+        rmq__mock_props_put(&in.props, RMQ_PROP_DELAY, num);
+        rmq__mock_inner_set_topic(&in, topic);
+        rmq__free(topic);
+        in.reconsume_times = mv.reconsumeTimes + 1;
+        in.prepared_tx_offset = 0;
+        origin = rmq__mock_props_get(&in.props, RMQ_PROP_ORIGIN_MESSAGE_ID);
+        if (!origin || is_blank(origin)) {
+                rmq__mock_stored_msg_id(sm, id);
+                rmq__mock_props_put(&in.props, RMQ_PROP_ORIGIN_MESSAGE_ID, id);
+        }
+        rmq__mock_inner_sync_props(&in);
+        st = rmq__mock_put(mb, &in, &out);
+        if (st == RMQ_MOCK_PUT_OK)
+                resp = rmq__mock_response(RMQ_OK, NULL);
+        else
+                resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR,
+                                          st == RMQ_MOCK_PUT_ILLEGAL
+                                              ? "MESSAGE_ILLEGAL"
+                                              : "UNKNOWN_ERROR");
+        rmq__mock_inner_clear(&in);
+        return resp;
+}

@@ -31,15 +31,26 @@ typedef struct mtc_s {
         uv_mutex_t lock;
         rmq_cmd_t *inbox[MTC_INBOX_MAX];
         size_t inbox_cnt;
-        int answer_code; /* code a check-back answer would carry; unused */
+        const rmq_cmd_t *running_answer; /* the answer to a forwarded
+                                          * GET_CONSUMER_RUNNING_INFO */
 } mtc_t;
 
-/* Keeps every request the mock sends to this client. */
+/* Keeps every request the mock sends to this client; answers
+ * GET_CONSUMER_RUNNING_INFO as a Java client does. */
 static inline void mtc_proc(rmq_remoting_t *rm, rmq_channel_t *ch,
                             rmq_cmd_t *req, void *opaque) {
         mtc_t *c = opaque;
-        (void)rm;
-        (void)ch;
+        if (req->code == RMQ_REQ_GET_CONSUMER_RUNNING_INFO) {
+                rmq_cmd_t *resp = rmq__cmd_new_response(
+                    0, "not set any response code");
+                resp->language = RMQ_LANG_JAVA;
+                if (c->running_answer)
+                        rmq__cmd_set_body_copy(resp, c->running_answer->body,
+                                               c->running_answer->body_len);
+                else
+                        rmq__cmd_set_body_copy(resp, "{\"mqTable\":{}}", 14);
+                rmq__remoting_reply(rm, ch, req, resp);
+        }
         uv_mutex_lock(&c->lock);
         if (c->inbox_cnt < MTC_INBOX_MAX)
                 c->inbox[c->inbox_cnt++] = req;
@@ -169,6 +180,99 @@ static inline void mtc_oneway(mtc_t *c, const char *addr, rmq_cmd_t *req) {
         assert_int_equal(rmq__remoting_invoke_oneway(c->rm, addr, req, 3000),
                          RMQ_OK);
         rmq__cmd_destroy(req);
+}
+
+/* An asynchronous call whose answer is waited for later. */
+typedef struct mtc_async_s {
+        uv_mutex_t lock;
+        int done;
+        rmq_err_t err;
+        rmq_cmd_t *resp; /* a copy */
+} mtc_async_t;
+
+static inline void mtc_async_cb(rmq_err_t err, rmq_cmd_t *resp,
+                                const char *errstr, void *opaque) {
+        mtc_async_t *a = opaque;
+        rmq_cmd_t *copy = NULL;
+        (void)errstr;
+        if (!err) {
+                rmq_buf_t b = RMQ_BUF_INIT;
+                char e[128];
+                rmq__cmd_encode(resp, &b);
+                assert_int_equal(rmq__cmd_decode(b.data, b.len, &copy, e,
+                                                 sizeof(e)),
+                                 RMQ_OK);
+                rmq__buf_free(&b);
+        }
+        uv_mutex_lock(&a->lock);
+        a->err  = err;
+        a->resp = copy;
+        a->done = 1;
+        uv_mutex_unlock(&a->lock);
+}
+
+/* Starts \p req (taken) to \p addr; the answer lands in \p a. */
+static inline void mtc_async_start(mtc_t *c, const char *addr, rmq_cmd_t *req,
+                                   int64_t timeout_ms, mtc_async_t *a) {
+        memset(a, 0, sizeof(*a));
+        uv_mutex_init(&a->lock);
+        assert_int_equal(rmq__remoting_invoke_async(c->rm, addr, req,
+                                                    timeout_ms,
+                                                    RMQ_INVOKE_F_ON_LOOP,
+                                                    mtc_async_cb, a),
+                         RMQ_OK);
+        rmq__cmd_destroy(req);
+}
+
+static inline bool mtc_async_done_cond(void *arg) {
+        mtc_async_t *a = arg;
+        int d;
+        uv_mutex_lock(&a->lock);
+        d = a->done;
+        uv_mutex_unlock(&a->lock);
+        return d != 0;
+}
+
+static inline bool mtc_async_done(mtc_async_t *a) {
+        return mtc_async_done_cond(a);
+}
+
+/* Waits for the answer; returns it (caller destroys) or fails. */
+static inline rmq_cmd_t *mtc_async_wait(mtc_async_t *a, int timeout_ms) {
+        rmq_cmd_t *r;
+        if (!rmq_test_wait_until(mtc_async_done_cond, a, timeout_ms))
+                fail_msg("no answer within %d ms", timeout_ms);
+        uv_mutex_destroy(&a->lock);
+        if (a->err)
+                fail_msg("async call failed: %s", rmq_err2name(a->err));
+        r       = a->resp;
+        a->resp = NULL;
+        return r;
+}
+
+/* A PULL_MESSAGE request. */
+static inline rmq_cmd_t *mtc_pull_req(const char *group, const char *topic,
+                                      int queue_id, int64_t offset,
+                                      int max_msgs, int sys_flag,
+                                      int64_t suspend_ms,
+                                      const char *subscription,
+                                      int64_t sub_version) {
+        char qid[16], off[24], max[16], flag[16], susp[24], ver[24];
+        rmq_cmd_t *req;
+        snprintf(qid, sizeof(qid), "%d", queue_id);
+        snprintf(off, sizeof(off), "%lld", (long long)offset);
+        snprintf(max, sizeof(max), "%d", max_msgs);
+        snprintf(flag, sizeof(flag), "%d", sys_flag);
+        snprintf(susp, sizeof(susp), "%lld", (long long)suspend_ms);
+        snprintf(ver, sizeof(ver), "%lld", (long long)sub_version);
+        req = mtc_req(RMQ_REQ_PULL_MESSAGE, "consumerGroup", group, "topic",
+                      topic, "queueId", qid, "queueOffset", off, "maxMsgNums",
+                      max, "sysFlag", flag, "commitOffset", "0",
+                      "suspendTimeoutMillis", susp, "subVersion", ver,
+                      "expressionType", "TAG", NULL);
+        if (subscription)
+                rmq__cmd_ext_add(req, "subscription", subscription);
+        return req;
 }
 
 /* A SEND_MESSAGE_V2 request (properties "TAGS\1tag" + UNIQ_KEY). */

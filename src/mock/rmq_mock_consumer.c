@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Consumer-facing requests: the group's client list, committed offsets
+ * (ConsumerManageProcessor), queue locks (AdminBrokerProcessor over
+ * RebalanceLockManager) and the admin views mqadmin uses
+ * (GET_CONSUMER_CONNECTION_LIST, GET_CONSUME_STATS, and
+ * GET_CONSUMER_RUNNING_INFO forwarded to the client as Broker2Client).
+ */
+#include <stdio.h>
+
+#include "common/rmq_str.h"
+#include "mock/rmq_mock_int.h"
+#include "protocol/rmq_bodies.h"
+#include "protocol/rmq_jsonw.h"
+#include "protocol/rmq_names.h"
+
+/* MQVersion.Version.V3_1_8_SNAPSHOT.ordinal() */
+#define V3_1_8_SNAPSHOT 60
+/* Broker2Client#callClient waits this long. */
+#define CALL_CLIENT_TIMEOUT_MS 10000
+
+/* mirrors ConsumerManageProcessor#getConsumerListByGroup */
+rmq_cmd_t *rmq__mock_h_consumer_list(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group;
+        rmq_mock_group_t *g;
+        rmq_cmd_t *resp;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        g = rmq__strmap_get(&ctx->mb->consumers, group);
+        if (g && g->client_cnt) {
+                rmq_buf_t body = RMQ_BUF_INIT;
+                size_t n;
+                const char **ids = rmq__mock_group_ids(g, &n);
+                rmq__consumer_list_encode(ids, n, &body);
+                rmq__free(ids);
+                resp = rmq__mock_response_hdr(RMQ_OK, NULL);
+                rmq__mock_set_body(resp, &body);
+                return resp;
+        }
+        {
+                char *remark = rmq__asprintf("no consumer for this group, %s",
+                                             group);
+                resp = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, remark);
+                rmq__free(remark);
+        }
+        return resp;
+}
+
+/* mirrors ConsumerManageProcessor#updateConsumerOffset */
+rmq_cmd_t *rmq__mock_h_update_offset(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group, *topic;
+        int32_t qid;
+        int64_t off;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        topic = rmq__mock_hdr_str(&h, "topic", true);
+        qid   = rmq__mock_hdr_i32(&h, "queueId", true, 0);
+        off   = rmq__mock_hdr_i64(&h, "commitOffset", true, 0);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        rmq__mock_offset_set(ctx->mb, group, topic, qid, off);
+        return rmq__mock_response_hdr(RMQ_OK, NULL);
+}
+
+/* mirrors ConsumerManageProcessor#queryConsumerOffset: without a
+ * committed offset the answer is 0 while the queue still starts at 0 (the
+ * message there is "in memory"), else QUERY_NOT_FOUND. */
+rmq_cmd_t *rmq__mock_h_query_offset(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group, *topic;
+        rmq_mock_topic_t *t;
+        rmq_mock_queue_t *q;
+        rmq_cmd_t *resp;
+        int32_t qid;
+        int64_t off;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        topic = rmq__mock_hdr_str(&h, "topic", true);
+        qid   = rmq__mock_hdr_i32(&h, "queueId", true, 0);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        off = rmq__mock_offset_get(ctx->mb, group, topic, qid);
+        t   = rmq__mock_topic_get(ctx->mb, topic);
+        q   = t ? rmq__mock_queue(t, qid) : NULL;
+        if (off < 0 && (!q || q->min_offset <= 0))
+                off = 0;
+        if (off < 0)
+                return rmq__mock_response_hdr(
+                    RMQ_ERR_QUERY_NOT_FOUND,
+                    "Not found, V3_0_6_SNAPSHOT maybe this group consumer "
+                    "boot first");
+        resp = rmq__mock_response_hdr(RMQ_OK, NULL);
+        rmq__cmd_ext_add_i64(resp, "offset", off);
+        return resp;
+}
+
+/* ---- locks (RebalanceLockManager) ---- */
+
+static char *lock_key(const char *group, const rmq_mq_t *mq) {
+        return rmq__asprintf("%s\001%s\001%s\001%d", group, mq->topic,
+                             mq->brokerName ? mq->brokerName : "",
+                             (int)mq->queueId);
+}
+
+/* tryLock of one queue: true if \p client_id holds it afterwards. */
+static bool try_lock(rmq_mock_broker_t *mb, const char *group,
+                     const rmq_mq_t *mq, const char *client_id) {
+        int64_t now = rmq__mock_now(mb->ep.mc);
+        char *key   = lock_key(group, mq);
+        rmq_mock_lock_t *l = rmq__strmap_get(&mb->locks, key);
+        bool expired;
+        if (!l) {
+                l            = rmq__calloc(1, sizeof(*l));
+                l->client_id = rmq__strdup(client_id);
+                rmq__strmap_set(&mb->locks, key, l);
+                l->last_update = now;
+                rmq__free(key);
+                return true;
+        }
+        rmq__free(key);
+        expired = now - l->last_update > mb->ep.mc->opts.lockExpiry;
+        if (!strcmp(l->client_id, client_id) && !expired) {
+                l->last_update = now;
+                return true;
+        }
+        if (expired) {
+                rmq__free(l->client_id);
+                l->client_id   = rmq__strdup(client_id);
+                l->last_update = now;
+                return true;
+        }
+        return false;
+}
+
+static rmq_cmd_t *body_error(const char *err) {
+        char remark[300];
+        snprintf(remark, sizeof(remark), "com.alibaba.fastjson.JSONException: %s",
+                 err);
+        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+}
+
+/* mirrors AdminBrokerProcessor#lockBatchMQ */
+rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx) {
+        rmq_lock_batch_request_t lr;
+        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_mq_t *ok;
+        rmq_cmd_t *resp;
+        size_t i, n = 0;
+        char err[200];
+        memset(&lr, 0, sizeof(lr));
+        if (rmq__lock_batch_request_decode(ctx->req->body, ctx->req->body_len,
+                                           &lr, err, sizeof(err)) ||
+            !lr.consumerGroup || !lr.clientId) {
+                rmq__lock_batch_request_clear(&lr);
+                return body_error(err[0] ? err : "consumerGroup/clientId");
+        }
+        ok = rmq__calloc(lr.mqSet_cnt + 1, sizeof(*ok));
+        for (i = 0; i < lr.mqSet_cnt; i++) {
+                if (!lr.mqSet[i].topic)
+                        continue;
+                if (try_lock(ctx->mb, lr.consumerGroup, &lr.mqSet[i],
+                             lr.clientId))
+                        rmq__mq_copy(&ok[n++], &lr.mqSet[i]);
+        }
+        rmq__mq_java_order(ok, n);
+        rmq__lock_batch_response_encode(ok, n, &body);
+        rmq__mq_array_free(ok, n);
+        rmq__lock_batch_request_clear(&lr);
+        resp = rmq__mock_response(RMQ_OK, NULL);
+        rmq__mock_set_body(resp, &body);
+        return resp;
+}
+
+/* mirrors AdminBrokerProcessor#unlockBatchMQ */
+rmq_cmd_t *rmq__mock_h_unlock(rmq_mock_ctx_t *ctx) {
+        rmq_lock_batch_request_t lr;
+        size_t i;
+        char err[200];
+        memset(&lr, 0, sizeof(lr));
+        if (rmq__lock_batch_request_decode(ctx->req->body, ctx->req->body_len,
+                                           &lr, err, sizeof(err)) ||
+            !lr.consumerGroup || !lr.clientId) {
+                rmq__lock_batch_request_clear(&lr);
+                return body_error(err[0] ? err : "consumerGroup/clientId");
+        }
+        for (i = 0; i < lr.mqSet_cnt; i++) {
+                char *key;
+                rmq_mock_lock_t *l;
+                if (!lr.mqSet[i].topic)
+                        continue;
+                key = lock_key(lr.consumerGroup, &lr.mqSet[i]);
+                l   = rmq__strmap_get(&ctx->mb->locks, key);
+                if (l && !strcmp(l->client_id, lr.clientId))
+                        rmq__mock_lock_free(rmq__strmap_del(&ctx->mb->locks,
+                                                            key));
+                rmq__free(key);
+        }
+        rmq__lock_batch_request_clear(&lr);
+        return rmq__mock_response(RMQ_OK, NULL);
+}
+
+/* ---- admin views ---- */
+
+static void write_subscription(rmq_jsonw_t *jw, const char *key,
+                               const rmq_subscription_data_t *sd) {
+        size_t i;
+        rmq__jsonw_obj_open(jw, key);
+        rmq__jsonw_bool(jw, "classFilterMode", sd->classFilterMode);
+        rmq__jsonw_arr_open(jw, "codeSet");
+        for (i = 0; i < sd->codeSet_cnt; i++)
+                rmq__jsonw_i64(jw, NULL, sd->codeSet[i]);
+        rmq__jsonw_arr_close(jw);
+        rmq__jsonw_str(jw, "expressionType", sd->expressionType);
+        rmq__jsonw_str(jw, "subString", sd->subString);
+        rmq__jsonw_i64(jw, "subVersion", sd->subVersion);
+        rmq__jsonw_arr_open(jw, "tagsSet");
+        for (i = 0; i < sd->tagsSet_cnt; i++)
+                rmq__jsonw_str(jw, NULL, sd->tagsSet[i]);
+        rmq__jsonw_arr_close(jw);
+        rmq__jsonw_str(jw, "topic", sd->topic);
+        rmq__jsonw_obj_close(jw);
+}
+
+/* mirrors AdminBrokerProcessor#getConsumerConnectionList (ConsumerConnection) */
+rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group;
+        rmq_mock_group_t *g;
+        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        rmq_cmd_t *resp;
+        size_t i;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        g = rmq__strmap_get(&ctx->mb->consumers, group);
+        if (!g) {
+                char *remark = rmq__asprintf("the consumer group[%s] not online",
+                                             group);
+                resp = rmq__mock_response(RMQ_ERR_CONSUMER_NOT_ONLINE, remark);
+                rmq__free(remark);
+                return resp;
+        }
+        rmq__jsonw_init(&jw, &body);
+        rmq__jsonw_obj_open(&jw, NULL);
+        rmq__jsonw_arr_open(&jw, "connectionSet");
+        for (i = 0; i < g->client_cnt; i++) {
+                const rmq_mock_client_t *c = &g->clients[i];
+                rmq__jsonw_obj_open(&jw, NULL);
+                rmq__jsonw_str(&jw, "clientAddr", rmq__channel_addr(c->ch));
+                rmq__jsonw_str(&jw, "clientId", c->client_id);
+                rmq__jsonw_str(&jw, "language",
+                               rmq__language_name(c->language)
+                                   ? rmq__language_name(c->language)
+                                   : "OTHER");
+                rmq__jsonw_i64(&jw, "version", c->version);
+                rmq__jsonw_obj_close(&jw);
+        }
+        rmq__jsonw_arr_close(&jw);
+        rmq__jsonw_str(&jw, "consumeFromWhere",
+                       rmq__consume_from_where_name(g->consume_from_where));
+        rmq__jsonw_str(&jw, "consumeType",
+                       rmq__consume_type_name(g->consume_type));
+        rmq__jsonw_str(&jw, "messageModel",
+                       rmq__message_model_name(g->message_model));
+        rmq__jsonw_obj_open(&jw, "subscriptionTable");
+        for (i = 0; i < g->sub_cnt; i++)
+                write_subscription(&jw, g->subs[i].topic, &g->subs[i]);
+        rmq__jsonw_obj_close(&jw);
+        rmq__jsonw_obj_close(&jw);
+        resp = rmq__mock_response(RMQ_OK, NULL);
+        rmq__mock_set_body(resp, &body);
+        return resp;
+}
+
+/* Does group \p g subscribe \p topic (or subscribe nothing)? */
+static bool group_wants_topic(const rmq_mock_group_t *g, const char *topic) {
+        size_t i;
+        if (!g || !g->sub_cnt)
+                return true;
+        for (i = 0; i < g->sub_cnt; i++)
+                if (!strcmp(g->subs[i].topic, topic))
+                        return true;
+        return false;
+}
+
+static void consume_stats_topic(rmq_mock_broker_t *mb, rmq_jsonw_t *jw,
+                                const char *group, rmq_mock_topic_t *t) {
+        int32_t i;
+        for (i = 0; i < t->read_queues; i++) {
+                rmq_mock_queue_t *q = rmq__mock_queue(t, i);
+                int64_t broker_off  = q ? rmq__mock_queue_max(q) : 0;
+                int64_t cons_off = rmq__mock_offset_get(mb, group, t->name, i);
+                int64_t last     = 0;
+                if (cons_off < 0)
+                        cons_off = 0;
+                if (q && cons_off - 1 >= 0) {
+                        rmq_mock_stored_t *sm = rmq__mock_queue_at(q,
+                                                                   cons_off - 1);
+                        if (sm)
+                                last = sm->store_ts;
+                }
+                rmq__jsonw_raw_key_begin(jw);
+                rmq__jsonw_str(jw, "brokerName", mb->name);
+                rmq__jsonw_i64(jw, "queueId", i);
+                rmq__jsonw_str(jw, "topic", t->name);
+                rmq__jsonw_raw_key_end(jw);
+                rmq__jsonw_obj_open(jw, NULL);
+                rmq__jsonw_i64(jw, "brokerOffset", broker_off);
+                rmq__jsonw_i64(jw, "consumerOffset", cons_off);
+                rmq__jsonw_i64(jw, "lastTimestamp", last);
+                rmq__jsonw_obj_close(jw);
+        }
+}
+
+/* mirrors AdminBrokerProcessor#getConsumeStats (ConsumeStats; consumeTps
+ * is always 0 here) */
+rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
+        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_hdr_t h;
+        const char *group, *topic;
+        rmq_mock_group_t *g;
+        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        rmq_cmd_t *resp;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        topic = rmq__mock_hdr_str(&h, "topic", false);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        g = rmq__strmap_get(&mb->consumers, group);
+        rmq__jsonw_init(&jw, &body);
+        rmq__jsonw_obj_open(&jw, NULL);
+        rmq__jsonw_i64(&jw, "consumeTps", 0);
+        rmq__jsonw_obj_open(&jw, "offsetTable");
+        if (topic && *topic) {
+                rmq_mock_topic_t *t = rmq__mock_topic_get(mb, topic);
+                if (t && group_wants_topic(g, topic))
+                        consume_stats_topic(mb, &jw, group, t);
+        } else {
+                /* ConsumerOffsetManager#whichTopicByConsumer */
+                rmq_strmap_entry_t *it = NULL, *e;
+                size_t b, gl = strlen(group);
+                while ((e = rmq__strmap_next(&mb->offsets, &it, &b))) {
+                        size_t kl = strlen(e->key);
+                        char *tn;
+                        rmq_mock_topic_t *t;
+                        if (kl <= gl + 1 || strcmp(e->key + kl - gl, group) ||
+                            e->key[kl - gl - 1] != '@')
+                                continue;
+                        tn = rmq__strndup(e->key, kl - gl - 1);
+                        t  = rmq__mock_topic_get(mb, tn);
+                        if (t && group_wants_topic(g, tn))
+                                consume_stats_topic(mb, &jw, group, t);
+                        rmq__free(tn);
+                }
+        }
+        rmq__jsonw_obj_close(&jw);
+        rmq__jsonw_obj_close(&jw);
+        resp = rmq__mock_response(RMQ_OK, NULL);
+        rmq__mock_set_body(resp, &body);
+        return resp;
+}
+
+/* A GET_CONSUMER_RUNNING_INFO forwarded to a client. */
+typedef struct call_client_s {
+        rmq_mock_ep_t *ep;
+        rmq_channel_t *ch; /* the admin's */
+        rmq_cmd_t *req;    /* the admin's */
+        char *group;
+        char *client_id;
+} call_client_t;
+
+static void call_client_done(rmq_err_t err, rmq_cmd_t *cresp,
+                             const char *errstr, void *opaque) {
+        call_client_t *cc = opaque;
+        rmq_cmd_t *resp;
+        char remark[512];
+        uint32_t i;
+        if (err == RMQ_ERR__TIMED_OUT) {
+                snprintf(remark, sizeof(remark),
+                         "consumer <%s> <%s> Timeout: "
+                         "org.apache.rocketmq.remoting.exception."
+                         "RemotingTimeoutException: %s",
+                         cc->group, cc->client_id, errstr ? errstr : "");
+                resp = rmq__mock_response(RMQ_ERR_CONSUME_MSG_TIMEOUT, remark);
+        } else if (err) {
+                snprintf(remark, sizeof(remark),
+                         "invoke consumer <%s> <%s> Exception: %s", cc->group,
+                         cc->client_id, errstr ? errstr : rmq_err2str(err));
+                resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        } else {
+                /* The client's answer is handed back as it is. */
+                resp = rmq__mock_response(cresp->code, NULL);
+                if (cresp->remark)
+                        rmq__cmd_set_remark(resp, cresp->remark);
+                for (i = 0; i < cresp->ext_cnt; i++)
+                        rmq__cmd_ext_append_dup(resp, cresp->ext[i].key,
+                                                cresp->ext[i].val,
+                                                cresp->ext[i].vlen);
+                resp->ext_present = cresp->ext_present;
+                if (cresp->body_len)
+                        rmq__cmd_set_body_copy(resp, cresp->body,
+                                               cresp->body_len);
+        }
+        rmq__mock_reply(cc->ep, cc->ch, cc->req, resp);
+        rmq__channel_release(cc->ch);
+        rmq__cmd_destroy(cc->req);
+        rmq__free(cc->group);
+        rmq__free(cc->client_id);
+        rmq__free(cc);
+}
+
+/* mirrors AdminBrokerProcessor#getConsumerRunningInfo / #callConsumer */
+rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group, *client_id;
+        rmq_mock_group_t *g;
+        rmq_mock_client_t *c = NULL;
+        call_client_t *cc;
+        rmq_cmd_t *fwd;
+        char remark[300];
+        size_t i;
+        rmq__mock_hdr_init(&h, ctx->req);
+        group     = rmq__mock_hdr_str(&h, "consumerGroup", true);
+        client_id = rmq__mock_hdr_str(&h, "clientId", true);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        g = rmq__strmap_get(&ctx->mb->consumers, group);
+        for (i = 0; g && i < g->client_cnt; i++)
+                if (!strcmp(g->clients[i].client_id, client_id))
+                        c = &g->clients[i];
+        if (!c) {
+                snprintf(remark, sizeof(remark),
+                         "The Consumer <%s> <%s> not online", group, client_id);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        if (c->version < V3_1_8_SNAPSHOT) {
+                snprintf(remark, sizeof(remark),
+                         "The Consumer <%s> Version <%d> too low to finish, "
+                         "please upgrade it to V3_1_8_SNAPSHOT",
+                         client_id, (int)c->version);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        fwd           = rmq__cmd_new_request(RMQ_REQ_GET_CONSUMER_RUNNING_INFO);
+        fwd->language = RMQ_LANG_JAVA;
+        fwd->version  = RMQ_MOCK_VERSION;
+        for (i = 0; i < ctx->req->ext_cnt; i++)
+                rmq__cmd_ext_append_dup(fwd, ctx->req->ext[i].key,
+                                        ctx->req->ext[i].val,
+                                        ctx->req->ext[i].vlen);
+        if (ctx->req->body_len)
+                rmq__cmd_set_body_copy(fwd, ctx->req->body,
+                                       ctx->req->body_len);
+        cc            = rmq__calloc(1, sizeof(*cc));
+        cc->ep        = ctx->ep;
+        cc->ch        = rmq__channel_retain(ctx->ch);
+        cc->req       = ctx->req;
+        cc->group     = rmq__strdup(group);
+        cc->client_id = rmq__strdup(client_id);
+        if (rmq__remoting_invoke_channel(ctx->ep->rm, c->ch, fwd,
+                                         CALL_CLIENT_TIMEOUT_MS,
+                                         RMQ_INVOKE_F_ON_LOOP,
+                                         call_client_done, cc)) {
+                rmq__channel_release(cc->ch);
+                rmq__free(cc->group);
+                rmq__free(cc->client_id);
+                rmq__free(cc);
+                rmq__cmd_destroy(fwd);
+                snprintf(remark, sizeof(remark),
+                         "invoke consumer <%s> <%s> Exception: channel closed",
+                         group, client_id);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        rmq__cmd_destroy(fwd);
+        ctx->req = NULL; /* answered by call_client_done */
+        return NULL;
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Mock cluster, stage 3: CONSUMER_SEND_MSG_BACK (retry and dead letter
+ * topics), delay levels, and transactions (half messages, END_TRANSACTION,
+ * check-backs, transactionCheckMax).
+ */
+#include <time.h>
+
+#include "mock_client.h"
+#include "protocol/rmq_route.h"
+
+typedef struct fx_s {
+        rmq_mock_cluster_t *mc;
+        mtc_t *c;
+        const char *ns;
+        const char *b0;
+} fx_t;
+
+#define T "TopicR"
+
+static int setup(void **state) {
+        fx_t *fx = calloc(1, sizeof(*fx));
+        char err[64];
+        if (rmq_mock_cluster_new(&fx->mc, 1, NULL, 0) != RMQ_OK)
+                return -1;
+        fx->c  = mtc_new();
+        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
+        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
+        rmq_mock_topic_create(fx->mc, T, -1, 2, 2);
+        /* 1 s -> 2 ms, 10 s -> 20 ms, 2 h -> 14.4 s */
+        rmq_mock_cluster_set(fx->mc, "delayTimeScale", "0.002", err,
+                             sizeof(err));
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fx_t *fx = *state;
+        mtc_destroy(fx->c);
+        rmq_mock_cluster_destroy(fx->mc);
+        free(fx);
+        return 0;
+}
+
+typedef struct count_s {
+        rmq_mock_cluster_t *mc;
+        const char *topic;
+        int64_t n;
+} count_t;
+
+static bool count_is(void *arg) {
+        count_t *c = arg;
+        return rmq_mock_topic_message_count(c->mc, c->topic) == c->n;
+}
+
+static bool wait_count(fx_t *fx, const char *topic, int64_t n, int ms) {
+        count_t c = {fx->mc, topic, n};
+        return rmq_test_wait_until(count_is, &c, ms);
+}
+
+/* The commit log offset of the message at queue offset \p off. */
+static int64_t commit_offset_of(fx_t *fx, const char *topic, int qid,
+                                int64_t off) {
+        rmq_mock_msg_t *m;
+        int64_t host_off;
+        rmq_msg_host_t host;
+        assert_int_equal(rmq_mock_message_get(fx->mc, topic, 0, qid, off, &m),
+                         RMQ_OK);
+        assert_int_equal(rmq__offset_msg_id_decode(
+                             rmq_mock_msg_offset_msg_id(m),
+                             strlen(rmq_mock_msg_offset_msg_id(m)), &host,
+                             &host_off),
+                         RMQ_OK);
+        rmq_mock_msg_destroy(m);
+        return host_off;
+}
+
+static int send_back(fx_t *fx, int64_t commit_off, const char *delay,
+                     const char *max) {
+        char off[24];
+        rmq_cmd_t *req, *resp;
+        int code;
+        snprintf(off, sizeof(off), "%lld", (long long)commit_off);
+        req = mtc_req(RMQ_REQ_CONSUMER_SEND_MSG_BACK, "offset", off, "group",
+                      "CG_R", "delayLevel", delay, "originTopic", T,
+                      "unitMode", "false", NULL);
+        req->version = 409;
+        if (max)
+                rmq__cmd_ext_add(req, "maxReconsumeTimes", max);
+        resp = mtc_call(fx->c, fx->b0, req);
+        code = resp->code;
+        assert_false(resp->ext_cnt);
+        rmq__cmd_destroy(resp);
+        return code;
+}
+
+static void test_send_back_retry_and_dlq(void **state) {
+        fx_t *fx = *state;
+        rmq_mock_msg_t *m;
+        rmq_cmd_t *resp;
+        rmq_topic_route_data_t *r;
+        int64_t c0, c1;
+        char orig_id[64], err[64];
+        mtc_send(fx->c, fx->b0, T, 0, "TagR", "retry me");
+        c0 = commit_offset_of(fx, T, 0, 0);
+        assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 0, 0, &m), RMQ_OK);
+        snprintf(orig_id, sizeof(orig_id), "%s", rmq_mock_msg_offset_msg_id(m));
+        rmq_mock_msg_destroy(m);
+        /* delayLevel 0: level 3 + reconsumeTimes = 3 (10 s scaled). */
+        assert_int_equal(send_back(fx, c0, "0", NULL), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
+                                                   "SCHEDULE_TOPIC_XXXX", 0, 2),
+                         1);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%RETRY%CG_R"),
+                         0);
+        assert_true(wait_count(fx, "%RETRY%CG_R", 1, 2000));
+        assert_int_equal(rmq_mock_message_get(fx->mc, "%RETRY%CG_R", 0, 0, 0,
+                                              &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_reconsume_times(m), 1);
+        assert_string_equal(rmq_mock_msg_property(m, "RETRY_TOPIC"), T);
+        assert_string_equal(rmq_mock_msg_property(m, "ORIGIN_MESSAGE_ID"),
+                            orig_id);
+        assert_string_equal(rmq_mock_msg_property(m, "DELAY"), "3");
+        assert_string_equal(rmq_mock_msg_property(m, "WAIT"), "false");
+        assert_string_equal(rmq_mock_msg_property(m, "REAL_TOPIC"),
+                            "%RETRY%CG_R");
+        assert_string_equal(rmq_mock_msg_property(m, "REAL_QID"), "0");
+        assert_string_equal(rmq_mock_msg_property(m, "TAGS"), "TagR");
+        rmq_mock_msg_destroy(m);
+        /* The retry topic is in routes as the broker creates it. */
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "%RETRY%CG_R", NULL));
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
+                                                 &r, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(r->queueDatas[0].perm, 6);
+        assert_int_equal(r->queueDatas[0].writeQueueNums, 1);
+        rmq__topic_route_destroy(r);
+        rmq__cmd_destroy(resp);
+        /* Again from the retry message: its ORIGIN_MESSAGE_ID is kept. */
+        c1 = commit_offset_of(fx, "%RETRY%CG_R", 0, 0);
+        assert_int_equal(send_back(fx, c1, "1", NULL), 0);
+        assert_true(wait_count(fx, "%RETRY%CG_R", 2, 2000));
+        assert_int_equal(rmq_mock_message_get(fx->mc, "%RETRY%CG_R", 0, 0, 1,
+                                              &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_reconsume_times(m), 2);
+        assert_string_equal(rmq_mock_msg_property(m, "ORIGIN_MESSAGE_ID"),
+                            orig_id);
+        assert_string_equal(rmq_mock_msg_property(m, "RETRY_TOPIC"), T);
+        rmq_mock_msg_destroy(m);
+        /* maxReconsumeTimes reached: the dead letter queue, at once. */
+        c1 = commit_offset_of(fx, "%RETRY%CG_R", 0, 1);
+        assert_int_equal(send_back(fx, c1, "0", "2"), 0);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%CG_R"), 1);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "%DLQ%CG_R", 0, 0, 0,
+                                              &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_reconsume_times(m), 3);
+        assert_string_equal(rmq_mock_msg_property(m, "DELAY"), "0");
+        rmq_mock_msg_destroy(m);
+        /* A negative level: straight to the DLQ too. */
+        assert_int_equal(send_back(fx, c0, "-1", NULL), 0);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%CG_R"), 2);
+        /* Unknown offset. */
+        assert_int_equal(send_back(fx, 999999, "0", NULL),
+                         RMQ_ERR_SYSTEM_ERROR);
+}
+
+static void test_delay_levels(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        rmq_mock_msg_t *m;
+        req = mtc_send_req(T, 1, "TagD", "later");
+        rmq__cmd_ext_add(req, "i", "UNIQ_KEY\001D1\002WAIT\001true\002DELAY\0012"
+                                   "\002TAGS\001TagD");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        mtc_assert_ext(resp, "queueId", "1");
+        mtc_assert_ext(resp, "queueOffset", "0"); /* in SCHEDULE_TOPIC queue 1 */
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, T, 0, 1), 0);
+        assert_true(wait_count(fx, T, 1, 2000));
+        assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 1, 0, &m), RMQ_OK);
+        assert_string_equal(rmq_mock_msg_property(m, "REAL_TOPIC"), T);
+        assert_string_equal(rmq_mock_msg_property(m, "REAL_QID"), "1");
+        assert_string_equal(rmq_mock_msg_property(m, "DELAY"), "2");
+        assert_string_equal(rmq_mock_msg_property(m, "WAIT"), "true");
+        rmq_mock_msg_destroy(m);
+        /* Beyond the last level: 18. A bad level is a Java exception. */
+        req = mtc_send_req(T, 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", "DELAY\00140");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
+                                                   "SCHEDULE_TOPIC_XXXX", 0,
+                                                   17),
+                         1);
+        req = mtc_send_req(T, 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", "DELAY\001abc");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+}
+
+/* Sends a half message of PG_TX; returns its queue offset and commit log
+ * offset in the half topic. */
+static void send_half(fx_t *fx, const char *uniq, int64_t born,
+                      int64_t *qoff, int64_t *coff) {
+        char props[128], g[24];
+        rmq_cmd_t *req, *resp;
+        rmq_msg_host_t host;
+        const char *id;
+        snprintf(props, sizeof(props),
+                 "TRAN_MSG\001true\002UNIQ_KEY\001%s\002WAIT\001true\002"
+                 "PGROUP\001PG_TX\002TAGS\001TagTx",
+                 uniq);
+        snprintf(g, sizeof(g), "%lld", (long long)born);
+        req = mtc_send_req("TopicTx", 1, NULL, "tx body");
+        rmq__cmd_ext_add(req, "a", "PG_TX");
+        rmq__cmd_ext_add(req, "f", "4");
+        rmq__cmd_ext_add(req, "g", g);
+        rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        mtc_assert_ext(resp, "queueId", "1");
+        assert_int_equal(rmq__cmd_ext_i64(resp, "queueOffset", qoff), 0);
+        id = rmq__cmd_ext(resp, "msgId");
+        assert_int_equal(rmq__offset_msg_id_decode(id, strlen(id), &host, coff),
+                         RMQ_OK);
+        rmq__cmd_destroy(resp);
+}
+
+static rmq_cmd_t *end_req(const char *group, int64_t qoff, int64_t coff,
+                          int cor, bool from_check) {
+        char q[24], c[24], r[8];
+        snprintf(q, sizeof(q), "%lld", (long long)qoff);
+        snprintf(c, sizeof(c), "%lld", (long long)coff);
+        snprintf(r, sizeof(r), "%d", cor);
+        return mtc_req(RMQ_REQ_END_TRANSACTION, "producerGroup", group,
+                       "tranStateTableOffset", q, "commitLogOffset", c,
+                       "commitOrRollback", r, "fromTransactionCheck",
+                       from_check ? "true" : "false", "msgId", "X", NULL);
+}
+
+static bool half_is(void *arg) {
+        void **a = arg;
+        return rmq_mock_half_message_count(a[0]) == (int64_t)(intptr_t)a[1];
+}
+
+static void test_transactions(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        rmq_mock_msg_t *m;
+        int64_t q0, c0, q1, c1, q2, c2;
+        void *args[2] = {fx->mc, (void *)(intptr_t)0};
+        mtc_heartbeat(fx->c, fx->b0, "tx@1", "PG_TX", NULL, NULL, NULL);
+        send_half(fx, "U0", 1700000000000LL, &q0, &c0);
+        send_half(fx, "U1", 1700000000000LL, &q1, &c1);
+        send_half(fx, "U2", 1700000000000LL, &q2, &c2);
+        assert_int_equal(rmq_mock_half_message_count(fx->mc), 3);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "TopicTx"), 0);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc,
+                                                      "RMQ_SYS_TRANS_HALF_TOPIC"),
+                         3);
+        /* Checks: wrong group, wrong offsets. */
+        resp = mtc_call(fx->c, fx->b0, end_req("PG_OTHER", q0, c0, 8, false));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "The producer group wrong");
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->b0, end_req("PG_TX", q0 + 7, c0, 8, false));
+        assert_string_equal(resp->remark,
+                            "The transaction state table offset wrong");
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->b0, end_req("PG_TX", q0, c0 + 1, 8, false));
+        assert_string_equal(resp->remark,
+                            "Find prepared transaction message failed");
+        rmq__cmd_destroy(resp);
+        /* Commit (oneway, as the client sends it). */
+        mtc_oneway(fx->c, fx->b0, end_req("PG_TX", q0, c0, 8, false));
+        assert_true(wait_count(fx, "TopicTx", 1, 2000));
+        assert_int_equal(rmq_mock_message_get(fx->mc, "TopicTx", 0, 1, 0, &m),
+                         RMQ_OK);
+        assert_int_equal(rmq_mock_msg_sys_flag(m) & 0xC, 8);
+        assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"), "U0");
+        rmq_mock_msg_destroy(m);
+        /* Rollback, synchronously. */
+        resp = mtc_call(fx->c, fx->b0, end_req("PG_TX", q1, c1, 12, false));
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        /* UNKNOW (0): no answer, nothing changes. */
+        mtc_oneway(fx->c, fx->b0, end_req("PG_TX", q2, c2, 0, false));
+        args[1] = (void *)(intptr_t)1;
+        assert_true(rmq_test_wait_until(half_is, args, 2000));
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "TopicTx"), 1);
+}
+
+static void test_check_back(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *chk;
+        rmq_rd_t rd;
+        rmq_msg_view_t mv;
+        const char *v;
+        size_t vl;
+        int64_t q, c, qoff, coff;
+        char err[64];
+        void *args[2] = {fx->mc, (void *)(intptr_t)0};
+        mtc_heartbeat(fx->c, fx->b0, "tx@1", "PG_TX", NULL, NULL, NULL);
+        send_half(fx, "UC", 1700000000000LL, &q, &c);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc,
+                                              "transactionCheckInterval", "30",
+                                              err, sizeof(err)),
+                         RMQ_OK);
+        assert_true(mtc_inbox_wait(fx->c, RMQ_REQ_CHECK_TRANSACTION_STATE, 1,
+                                   3000));
+        chk = mtc_inbox_take(fx->c, RMQ_REQ_CHECK_TRANSACTION_STATE);
+        assert_true(rmq__cmd_is_oneway(chk));
+        assert_int_equal(chk->serialize_type, RMQ_SERIALIZE_JSON);
+        mtc_assert_ext(chk, "msgId", "UC");
+        mtc_assert_ext(chk, "transactionId", "UC");
+        assert_int_equal(rmq__cmd_ext_i64(chk, "tranStateTableOffset", &qoff),
+                         0);
+        assert_int_equal(rmq__cmd_ext_i64(chk, "commitLogOffset", &coff), 0);
+        assert_true(qoff > q);
+        assert_non_null(rmq__cmd_ext(chk, "offsetMsgId"));
+        rmq__rd_init(&rd, chk->body, chk->body_len);
+        assert_int_equal(rmq__msg_decode_next(&rd, &mv), RMQ_OK);
+        assert_true(rmq__streqn(mv.topic, mv.topicLen, "TopicTx"));
+        assert_int_equal(mv.queueId, 1);
+        assert_int_equal(mv.commitLogOffset, coff);
+        assert_int_equal(rmq__props_get(mv.properties, mv.propertiesLen,
+                                        "TRANSACTION_CHECK_TIMES", &v, &vl),
+                         0);
+        assert_true(rmq__streqn(v, vl, "1"));
+        rmq__cmd_destroy(chk);
+        /* The client's answer, as the Java client sends it. */
+        mtc_oneway(fx->c, fx->b0, end_req("PG_TX", qoff, coff, 8, true));
+        assert_true(wait_count(fx, "TopicTx", 1, 2000));
+        assert_true(rmq_test_wait_until(half_is, args, 2000));
+
+        /* Never answered: moved to TRANS_CHECK_MAX_TIME_TOPIC after
+         * transactionCheckMax checks. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "transactionCheckMax",
+                                              "2", err, sizeof(err)),
+                         RMQ_OK);
+        send_half(fx, "UD", 1700000000000LL, &q, &c);
+        assert_true(rmq_test_wait_until(half_is, args, 3000));
+        assert_true(wait_count(fx, "TRANS_CHECK_MAX_TIME_TOPIC", 1, 2000));
+        assert_true(mtc_inbox_count(fx->c, RMQ_REQ_CHECK_TRANSACTION_STATE) >=
+                    2);
+        /* Not checked before transactionTimeOut since its birth. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "transactionTimeOut",
+                                              "600000", err, sizeof(err)),
+                         RMQ_OK);
+        {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                send_half(fx, "UE", (int64_t)ts.tv_sec * 1000, &q, &c);
+        }
+        rmq_test_sleep_ms(150);
+        assert_int_equal(rmq_mock_half_message_count(fx->mc), 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_send_back_retry_and_dlq,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_delay_levels, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_transactions, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_check_back, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("mock_retry_txn", tests, NULL, NULL);
+}
