@@ -74,9 +74,10 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | name | default | meaning |
  * | --- | --- | --- |
  * | autoCreateTopicEnable | true | create a topic on its first send |
- * | defaultTopicQueueNums | 4 | read and write queues of auto-created topics |
+ * | defaultTopicQueueNums | 4 | queues of TBW102, so of auto-created topics (min with the client's) |
  * | maxMessageSize | 4194304 | larger bodies are refused (MESSAGE_ILLEGAL) |
  * | longPollingEnable | true | hold pulls until a message or the suspend timeout |
+ * | shortPollingTimeMills | 1000 | how long a pull is held when long polling is off |
  * | delayTimeScale | 1.0 | multiplies the 18 delay levels (0.001: 1 s -> 1 ms) |
  * | transactionTimeOut | 6000 | ms before an unresolved half message is checked |
  * | transactionCheckInterval | 60000 | ms between transaction check rounds |

@@ -426,6 +426,8 @@ rmq_mock_stored_t *rmq__mock_append(rmq_mock_broker_t *mb,
         rmq_buf_t buf = RMQ_BUF_INIT;
         const char *tags;
         size_t tl, len;
+        if (queue_id < 0 || queue_id > 65535)
+                return NULL;
         if ((size_t)queue_id >= t->queue_cnt)
                 rmq__mock_topic_put(mb, t->name, t->read_queues,
                                     RMQ_MAX(t->write_queues, queue_id + 1),
