@@ -310,7 +310,10 @@ static rmq_err_t route_from_response(rmq_client_t *ci, const char *topic,
                                                routep, errstr, errstr_size);
         if (resp->code == RMQ_ERR_TOPIC_NOT_EXIST &&
             strncmp(topic, "%RETRY%", 7) && strcmp(topic, "TBW102"))
-                rmq__log(&ci->lg, RMQ_LOG_WARN, "ROUTE",
+                /* Java logs this at warn; a topic that does not exist yet
+                 * is normal (the broker creates it on the first send), so
+                 * info here. */
+                rmq__log(&ci->lg, RMQ_LOG_INFO, "ROUTE",
                          "get Topic [%s] RouteInfoFromNameServer is not exist "
                          "value",
                          topic);
