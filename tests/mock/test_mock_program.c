@@ -128,7 +128,7 @@ static void test_usage(void **state) {
         const char *set[]     = {"--namesrv-port", "0", "--set", "nope=1", NULL};
         (void)state;
         if (!find_program())
-                skip();
+                fail_msg("rmq-mock-cluster not found at %s", program);
         assert_int_equal(run_to_end(help), 0);
         assert_int_equal(run_to_end(bogus), 2);
         assert_int_equal(run_to_end(missing), 2);
@@ -153,7 +153,7 @@ static void test_serve_and_stop(void **state) {
         int64_t t0;
         (void)state;
         if (!find_program())
-                skip();
+                fail_msg("rmq-mock-cluster not found at %s", program);
         start(&p, args);
         assert_true(read_until(&p, "broker-b: ", 5000));
         assert_true(read_until(&p, "\n", 1000));
@@ -202,7 +202,7 @@ static void test_sigint(void **state) {
         proc_t p;
         (void)state;
         if (!find_program())
-                skip();
+                fail_msg("rmq-mock-cluster not found at %s", program);
         start(&p, args);
         assert_true(read_until(&p, "broker-a: ", 5000));
         assert_int_equal(stop(&p, SIGINT), 0);
