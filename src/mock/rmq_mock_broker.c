@@ -381,6 +381,27 @@ void rmq__mock_illegal_remark(const rmq_mock_cluster_t *mc, char *dst,
                  (long long)mc->opts.maxMessageSize);
 }
 
+/* mirrors IndexService#buildIndex: a message is indexed (and moves the
+ * index file's end timestamp and offset) when it has a UNIQ_KEY or a
+ * non-empty key in KEYS, unless it is a rollback. */
+static bool indexed(const rmq_msg_view_t *mv) {
+        const char *v;
+        size_t vl, i;
+        if (rmq__sysflag_transaction(mv->sysFlag) ==
+            RMQ_SYSFLAG_TRANSACTION_ROLLBACK)
+                return false;
+        if (!rmq__props_get(mv->properties, mv->propertiesLen,
+                            RMQ_PROP_UNIQ_KEY, &v, &vl))
+                return true;
+        if (rmq__props_get(mv->properties, mv->propertiesLen, RMQ_PROP_KEYS,
+                           &v, &vl))
+                return false;
+        for (i = 0; i < vl; i++)
+                if (v[i] != ' ')
+                        return true;
+        return false;
+}
+
 /* One line per stored message for --print-messages. */
 static void print_stored(rmq_mock_broker_t *mb, const rmq_mock_stored_t *sm,
                          const rmq_msg_view_t *mv) {
@@ -465,6 +486,10 @@ rmq_mock_stored_t *rmq__mock_append(rmq_mock_broker_t *mb,
         }
         q->msgs[q->cnt++] = sm;
         mb->commit_offset += (int64_t)len;
+        if (indexed(mv)) {
+                mb->index_last_ts  = mv->storeTimestamp;
+                mb->index_last_phy = mv->commitLogOffset;
+        }
         if (mc->opts.printMessages)
                 print_stored(mb, sm, mv);
         rmq__mock_pull_arriving(mb, t->name, queue_id);

@@ -238,6 +238,10 @@ struct rmq_mock_broker_s {
         rmq_list_t held;        /* rmq_mock_pull_t */
         rmq_list_t sched;       /* rmq_mock_sched_t, by due time */
         rmq_list_t halves;      /* rmq_mock_half_t */
+        /* IndexService: the end store timestamp and commit log offset of
+         * the last index file (the last message indexed by a key). */
+        int64_t index_last_ts;
+        int64_t index_last_phy;
         uv_timer_t pull_timer;
         uv_timer_t sched_timer;
         uv_timer_t txn_timer;

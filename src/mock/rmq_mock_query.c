@@ -184,7 +184,9 @@ static int cmp_asc(const void *a, const void *b) {
 /* mirrors QueryMessageProcessor#queryMessage and
  * DefaultMessageStore#queryMessage: the newest maxNum (at most 64)
  * messages of the topic with the key stored within [begin, end], in
- * commit log order. */
+ * commit log order. indexLastUpdateTimestamp/Phyoffset are the last index
+ * file's end values (IndexService#queryOffset): the store time and commit
+ * log offset of the last message indexed by a key, 0 before any. */
 rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
         const char *topic, *key, *uniq;
@@ -231,15 +233,17 @@ rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
                 resp = rmq__mock_response_hdr(
                     RMQ_ERR_QUERY_NOT_FOUND,
                     "can not find message, maybe time range not correct");
-                rmq__cmd_ext_add_i64(resp, "indexLastUpdateTimestamp", 0);
-                rmq__cmd_ext_add_i64(resp, "indexLastUpdatePhyoffset", 0);
+                rmq__cmd_ext_add_i64(resp, "indexLastUpdateTimestamp",
+                                     ctx->mb->index_last_ts);
+                rmq__cmd_ext_add_i64(resp, "indexLastUpdatePhyoffset",
+                                     ctx->mb->index_last_phy);
                 return resp;
         }
         resp = rmq__mock_response_hdr(RMQ_OK, NULL);
         rmq__cmd_ext_add_i64(resp, "indexLastUpdateTimestamp",
-                             found[0]->store_ts);
+                             ctx->mb->index_last_ts);
         rmq__cmd_ext_add_i64(resp, "indexLastUpdatePhyoffset",
-                             found[0]->node.key);
+                             ctx->mb->index_last_phy);
         qsort(found, nf, sizeof(*found), cmp_asc);
         for (i = 0; i < nf; i++)
                 rmq__buf_put(&body, found[i]->data, found[i]->len);

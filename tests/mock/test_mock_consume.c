@@ -539,6 +539,69 @@ static void test_queries(void **state) {
         rmq__cmd_destroy(resp);
 }
 
+/* The commit log offset and store time of the message at \p off. */
+static void stored_at(fx_t *fx, const char *topic, int qid, int64_t off,
+                      int64_t *phyp, int64_t *tsp) {
+        rmq_mock_msg_t *m;
+        rmq_msg_host_t host;
+        const char *id;
+        assert_int_equal(rmq_mock_message_get(fx->mc, topic, 0, qid, off, &m),
+                         RMQ_OK);
+        id = rmq_mock_msg_offset_msg_id(m);
+        assert_int_equal(rmq__offset_msg_id_decode(id, strlen(id), &host,
+                                                   phyp),
+                         RMQ_OK);
+        *tsp = rmq_mock_msg_store_timestamp(m);
+        rmq_mock_msg_destroy(m);
+}
+
+/* QUERY_MESSAGE answers, found or not, with the last index file's end
+ * values (IndexService#queryOffset): the store time and commit log offset
+ * of the last message indexed by a key (UNIQ_KEY or KEYS, any topic), 0
+ * before any. */
+static void assert_index_last(fx_t *fx, int want_code, int64_t phy,
+                              int64_t ts) {
+        rmq_cmd_t *resp = mtc_call(
+            fx->c, fx->b0,
+            mtc_req(RMQ_REQ_QUERY_MESSAGE, "topic", T, "key", "k1", "maxNum",
+                    "32", "beginTimestamp", "0", "endTimestamp",
+                    "99999999999999", NULL));
+        assert_int_equal(resp->code, want_code);
+        assert_int_equal(ext_i64(resp, "indexLastUpdatePhyoffset"), phy);
+        assert_int_equal(ext_i64(resp, "indexLastUpdateTimestamp"), ts);
+        rmq__cmd_destroy(resp);
+}
+
+static void test_query_index_last_update(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        int64_t phy, ts;
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
+        mtc_send(fx->c, fx->b0, T, 0, NULL, "a"); /* UNIQ_KEY only */
+        stored_at(fx, T, 0, 0, &phy, &ts);
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        /* A message of another topic is indexed too. */
+        mtc_send(fx->c, fx->b0, "TopicOther", 0, NULL, "b");
+        stored_at(fx, "TopicOther", 0, 0, &phy, &ts);
+        assert_true(phy > 0);
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        /* One without UNIQ_KEY and with blank KEYS is not. */
+        req = mtc_send_req(T, 1, NULL, "c");
+        rmq__cmd_ext_add(req, "i", "KEYS\001  \002TAGS\001t");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        /* KEYS alone is enough; the found answer has the same values. */
+        req = mtc_send_req(T, 1, NULL, "d");
+        rmq__cmd_ext_add(req, "i", "KEYS\001k0 k1");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+        stored_at(fx, T, 1, 1, &phy, &ts);
+        assert_index_last(fx, RMQ_OK, phy, ts);
+}
+
 static void test_admin_views(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp;
@@ -606,6 +669,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_query_index_last_update,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_admin_views, setup, teardown),
         };
         return cmocka_run_group_tests_name("mock_consume", tests, NULL, NULL);
