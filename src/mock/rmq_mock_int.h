@@ -495,6 +495,49 @@ const char *rmq__mock_lock_owner(rmq_mock_broker_t *mb, const char *group,
                                  int32_t queue_id);
 void rmq__mock_lock_free(void *p);
 
+/* ---- rmq_mock_send.c: shared with SEND_REPLY_MESSAGE ---- */
+
+/* SendMessageRequestHeader (V2 uses one-letter names). */
+typedef struct rmq_mock_send_hdr_s {
+        const char *producerGroup;
+        const char *topic;
+        const char *defaultTopic;
+        int32_t defaultTopicQueueNums;
+        int32_t queueId;
+        int32_t sysFlag;
+        int64_t bornTimestamp;
+        int32_t flag;
+        const char *properties;
+        int32_t reconsumeTimes;
+        bool has_reconsume_times;
+        bool unitMode;
+        bool batch;
+        int32_t maxReconsumeTimes;
+        bool has_max_reconsume;
+} rmq_mock_send_hdr_t;
+
+/* RemotingCommand#decodeCommandCustomHeader of SendMessageRequestHeader
+ * (codes 10 and 324) or SendMessageRequestHeaderV2 (the others), in the
+ * order the broker decodes their fields; errors are left in \p h. */
+void rmq__mock_send_hdr_parse(const rmq_cmd_t *req, rmq_mock_send_hdr_t *sh,
+                              rmq_mock_hdr_t *h);
+/* TopicValidator#validateTopic: NULL, or the remark of the refusal
+ * (SYSTEM_ERROR). */
+const char *rmq__mock_topic_invalid(const char *topic);
+/* mirrors AbstractSendMessageProcessor#msgCheck: validates the topic,
+ * finds or auto-creates it and checks the queue id. NULL when all is
+ * well (*tp set), else \p resp with the failure. */
+rmq_cmd_t *rmq__mock_msg_check(rmq_mock_ctx_t *ctx,
+                               const rmq_mock_send_hdr_t *sh, rmq_cmd_t *resp,
+                               rmq_mock_topic_t **tp);
+/* The queue of a request's queueId, or a random one when negative
+ * (nextInt(99999999) % writeQueueNums); false for no write queue (the
+ * broker's ArithmeticException). */
+bool rmq__mock_pick_queue(rmq_mock_ctx_t *ctx, const rmq_mock_topic_t *t,
+                          int32_t requested, int32_t *qid);
+/* The remote address of \p ch as a born host. */
+void rmq__mock_born_host(const rmq_channel_t *ch, rmq_msg_host_t *host);
+
 /* ---- rmq_mock_pull.c ---- */
 
 /* A message arrived on a queue: answer the pulls held for it

@@ -2,7 +2,8 @@
 /*
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320):
  * SendMessageProcessor and AbstractSendMessageProcessor (4.9.8), with the
- * transactional prepare of TransactionalMessageBridge.
+ * transactional prepare of TransactionalMessageBridge. The header parsing
+ * and msgCheck are shared with SEND_REPLY_MESSAGE (rmq_mock_reply.c).
  */
 #include <stdio.h>
 
@@ -11,52 +12,56 @@
 #include "protocol/rmq_names.h"
 #include "protocol/rmq_route.h"
 
-/* SendMessageRequestHeader (V2 uses one-letter names). */
-typedef struct send_hdr_s {
-        const char *producerGroup;
-        const char *topic;
-        const char *defaultTopic;
-        int32_t defaultTopicQueueNums;
-        int32_t queueId;
-        int32_t sysFlag;
-        int64_t bornTimestamp;
-        int32_t flag;
-        const char *properties;
-        int32_t reconsumeTimes;
-        bool unitMode;
-        bool batch;
-        int32_t maxReconsumeTimes;
-        bool has_max_reconsume;
-} send_hdr_t;
-
-/* RemotingCommand#decodeCommandCustomHeader of SendMessageRequestHeader
- * or SendMessageRequestHeaderV2, in their field order. */
-static void send_hdr_parse(const rmq_cmd_t *req, send_hdr_t *sh,
-                           rmq_mock_hdr_t *h) {
-        bool v2 = req->code != RMQ_REQ_SEND_MESSAGE;
+/* SendMessageRequestHeaderV2 has a FastCodesHeader#decode: a..n in that
+ * order (the mock refuses missing @CFNotNull fields as the reflective
+ * decoder would; see docs/MOCK_CLUSTER.md). SendMessageRequestHeader goes
+ * through the reflective decoder, whose fields come from a HashSet<Field>
+ * (RemotingCommand#getClazzFields): that set's iteration order decides
+ * which missing or bad field is reported first. */
+void rmq__mock_send_hdr_parse(const rmq_cmd_t *req, rmq_mock_send_hdr_t *sh,
+                              rmq_mock_hdr_t *h) {
         memset(sh, 0, sizeof(*sh));
         rmq__mock_hdr_init(h, req);
-        sh->producerGroup = rmq__mock_hdr_str(h, v2 ? "a" : "producerGroup",
-                                              true);
-        sh->topic        = rmq__mock_hdr_str(h, v2 ? "b" : "topic", true);
-        sh->defaultTopic = rmq__mock_hdr_str(h, v2 ? "c" : "defaultTopic",
-                                             true);
-        sh->defaultTopicQueueNums = rmq__mock_hdr_i32(
-            h, v2 ? "d" : "defaultTopicQueueNums", true, 0);
-        sh->queueId = rmq__mock_hdr_i32(h, v2 ? "e" : "queueId", true, 0);
-        sh->sysFlag = rmq__mock_hdr_i32(h, v2 ? "f" : "sysFlag", true, 0);
-        sh->bornTimestamp = rmq__mock_hdr_i64(h, v2 ? "g" : "bornTimestamp",
-                                              true, 0);
-        sh->flag       = rmq__mock_hdr_i32(h, v2 ? "h" : "flag", true, 0);
-        sh->properties = rmq__mock_hdr_str(h, v2 ? "i" : "properties", false);
-        sh->reconsumeTimes = rmq__mock_hdr_i32(
-            h, v2 ? "j" : "reconsumeTimes", false, 0);
-        sh->unitMode = rmq__mock_hdr_bool(h, v2 ? "k" : "unitMode", false);
-        sh->batch    = rmq__mock_hdr_bool(h, v2 ? "m" : "batch", false);
-        sh->has_max_reconsume =
-            rmq__cmd_ext(req, v2 ? "l" : "maxReconsumeTimes") != NULL;
-        sh->maxReconsumeTimes = rmq__mock_hdr_i32(
-            h, v2 ? "l" : "maxReconsumeTimes", false, 0);
+        if (req->code == RMQ_REQ_SEND_MESSAGE ||
+            req->code == RMQ_REQ_SEND_REPLY_MESSAGE) {
+                sh->producerGroup = rmq__mock_hdr_str(h, "producerGroup", true);
+                sh->has_max_reconsume =
+                    rmq__cmd_ext(req, "maxReconsumeTimes") != NULL;
+                sh->maxReconsumeTimes =
+                    rmq__mock_hdr_i32(h, "maxReconsumeTimes", false, 0);
+                sh->properties = rmq__mock_hdr_str(h, "properties", false);
+                sh->bornTimestamp =
+                    rmq__mock_hdr_i64(h, "bornTimestamp", true, 0);
+                sh->topic   = rmq__mock_hdr_str(h, "topic", true);
+                sh->sysFlag = rmq__mock_hdr_i32(h, "sysFlag", true, 0);
+                sh->has_reconsume_times =
+                    rmq__cmd_ext(req, "reconsumeTimes") != NULL;
+                sh->reconsumeTimes =
+                    rmq__mock_hdr_i32(h, "reconsumeTimes", false, 0);
+                sh->flag    = rmq__mock_hdr_i32(h, "flag", true, 0);
+                sh->queueId = rmq__mock_hdr_i32(h, "queueId", true, 0);
+                sh->defaultTopic = rmq__mock_hdr_str(h, "defaultTopic", true);
+                sh->defaultTopicQueueNums =
+                    rmq__mock_hdr_i32(h, "defaultTopicQueueNums", true, 0);
+                sh->unitMode = rmq__mock_hdr_bool(h, "unitMode", false);
+                sh->batch    = rmq__mock_hdr_bool(h, "batch", false);
+                return;
+        }
+        sh->producerGroup = rmq__mock_hdr_str(h, "a", true);
+        sh->topic         = rmq__mock_hdr_str(h, "b", true);
+        sh->defaultTopic  = rmq__mock_hdr_str(h, "c", true);
+        sh->defaultTopicQueueNums = rmq__mock_hdr_i32(h, "d", true, 0);
+        sh->queueId       = rmq__mock_hdr_i32(h, "e", true, 0);
+        sh->sysFlag       = rmq__mock_hdr_i32(h, "f", true, 0);
+        sh->bornTimestamp = rmq__mock_hdr_i64(h, "g", true, 0);
+        sh->flag          = rmq__mock_hdr_i32(h, "h", true, 0);
+        sh->properties    = rmq__mock_hdr_str(h, "i", false);
+        sh->has_reconsume_times = rmq__cmd_ext(req, "j") != NULL;
+        sh->reconsumeTimes      = rmq__mock_hdr_i32(h, "j", false, 0);
+        sh->unitMode            = rmq__mock_hdr_bool(h, "k", false);
+        sh->has_max_reconsume   = rmq__cmd_ext(req, "l") != NULL;
+        sh->maxReconsumeTimes   = rmq__mock_hdr_i32(h, "l", false, 0);
+        sh->batch               = rmq__mock_hdr_bool(h, "m", false);
 }
 
 static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
@@ -73,25 +78,27 @@ static bool is_blank(const char *s) {
         return true;
 }
 
-/* mirrors AbstractSendMessageProcessor#msgCheck: validates the topic,
- * finds or auto-creates it and checks the queue id. NULL when all is
- * well (*tp set), else the failed response. */
-static rmq_cmd_t *msg_check(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
-                            rmq_cmd_t *resp, rmq_mock_topic_t **tp) {
+const char *rmq__mock_topic_invalid(const char *topic) {
+        if (is_blank(topic))
+                return "The specified topic is blank.";
+        if (rmq__name_illegal(topic))
+                return "The specified topic contains illegal characters, "
+                       "allowing only ^[%|a-zA-Z0-9_-]+$";
+        if (strlen(topic) > RMQ_TOPIC_MAX_LENGTH)
+                return "The specified topic is longer than topic max length.";
+        return NULL;
+}
+
+rmq_cmd_t *rmq__mock_msg_check(rmq_mock_ctx_t *ctx,
+                               const rmq_mock_send_hdr_t *sh, rmq_cmd_t *resp,
+                               rmq_mock_topic_t **tp) {
         rmq_mock_broker_t *mb = ctx->mb;
         rmq_mock_topic_t *t;
+        const char *bad;
         char remark[512], tc[320];
-        if (is_blank(sh->topic))
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                            "The specified topic is blank.");
-        if (rmq__name_illegal(sh->topic))
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                            "The specified topic contains illegal characters, "
-                            "allowing only ^[%|a-zA-Z0-9_-]+$");
-        if (strlen(sh->topic) > RMQ_TOPIC_MAX_LENGTH)
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                            "The specified topic is longer than topic max "
-                            "length.");
+        bad = rmq__mock_topic_invalid(sh->topic);
+        if (bad)
+                return fail(resp, RMQ_ERR_SYSTEM_ERROR, bad);
         if (rmq__is_not_allowed_send_topic(sh->topic)) {
                 snprintf(remark, sizeof(remark),
                          "Sending message to topic[%s] is forbidden.",
@@ -130,9 +137,8 @@ static rmq_cmd_t *msg_check(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
         return NULL;
 }
 
-/* The queue of a request's queueId, or a random one when negative. */
-static bool pick_queue(rmq_mock_ctx_t *ctx, const rmq_mock_topic_t *t,
-                       int32_t requested, int32_t *qid) {
+bool rmq__mock_pick_queue(rmq_mock_ctx_t *ctx, const rmq_mock_topic_t *t,
+                          int32_t requested, int32_t *qid) {
         if (requested >= 0) {
                 *qid = requested;
                 return true;
@@ -143,8 +149,8 @@ static bool pick_queue(rmq_mock_ctx_t *ctx, const rmq_mock_topic_t *t,
         return true;
 }
 
-static void born_host(rmq_mock_ctx_t *ctx, rmq_msg_host_t *host) {
-        if (rmq__msg_host_parse(rmq__channel_addr(ctx->ch), host))
+void rmq__mock_born_host(const rmq_channel_t *ch, rmq_msg_host_t *host) {
+        if (rmq__msg_host_parse(rmq__channel_addr(ch), host))
                 rmq__msg_host_parse("127.0.0.1:0", host);
 }
 
@@ -200,7 +206,7 @@ static rmq_mock_put_t put_half(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
 }
 
 /* mirrors SendMessageProcessor#asyncSendMessage (with handleRetryAndDLQ) */
-static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
+static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
                            rmq_mock_topic_t *t, rmq_cmd_t *resp) {
         rmq_mock_broker_t *mb = ctx->mb;
         rmq_mock_inner_t in;
@@ -208,7 +214,7 @@ static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
         rmq_mock_put_t st;
         const char *wait, *tran;
         int32_t qid;
-        if (!pick_queue(ctx, t, sh->queueId, &qid))
+        if (!rmq__mock_pick_queue(ctx, t, sh->queueId, &qid))
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR,
                             "java.lang.ArithmeticException: / by zero");
         rmq__mock_inner_init(&in);
@@ -236,7 +242,7 @@ static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
         in.flag            = sh->flag;
         in.born_ts         = sh->bornTimestamp;
         in.reconsume_times = sh->reconsumeTimes;
-        born_host(ctx, &in.born_host);
+        rmq__mock_born_host(ctx->ch, &in.born_host);
         rmq__mock_props_parse(&in.props, sh->properties,
                               sh->properties ? strlen(sh->properties) : 0);
         rmq__mock_props_put(&in.props, RMQ_PROP_CLUSTER, RMQ_MOCK_CLUSTER_NAME);
@@ -264,7 +270,7 @@ static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
 /* mirrors SendMessageProcessor#asyncSendBatchMessage and
  * CommitLog.MessageExtEncoder#encode(MessageExtBatch): each element keeps
  * its own properties, followed by the batch's. */
-static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
+static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
                              rmq_mock_topic_t *t, rmq_cmd_t *resp) {
         rmq_mock_broker_t *mb  = ctx->mb;
         rmq_mock_cluster_t *mc = ctx->mc;
@@ -278,7 +284,7 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
         int32_t qid, level = 0;
         int64_t first = -1;
         size_t cnt = 0;
-        if (!pick_queue(ctx, t, sh->queueId, &qid))
+        if (!rmq__mock_pick_queue(ctx, t, sh->queueId, &qid))
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR,
                             "java.lang.ArithmeticException: / by zero");
         rmq__mock_props_parse(&props, sh->properties,
@@ -318,7 +324,7 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
                         return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
                 }
         }
-        born_host(ctx, &bh);
+        rmq__mock_born_host(ctx->ch, &bh);
         rmq__rd_init(&rd, ctx->req->body, ctx->req->body_len);
         while (rmq__rd_remains(&rd) > 0 && !rmq__batch_decode_next(&rd, &el)) {
                 rmq_msg_view_t mv;
@@ -366,10 +372,10 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const send_hdr_t *sh,
 /* mirrors SendMessageProcessor#asyncProcessRequest for the send codes */
 rmq_cmd_t *rmq__mock_h_send(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
-        send_hdr_t sh;
+        rmq_mock_send_hdr_t sh;
         rmq_cmd_t *resp, *failed;
         rmq_mock_topic_t *t = NULL;
-        send_hdr_parse(ctx->req, &sh, &h);
+        rmq__mock_send_hdr_parse(ctx->req, &sh, &h);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
         /* preSend: the response carries MSG_REGION and TRACE_ON whatever
@@ -377,7 +383,7 @@ rmq_cmd_t *rmq__mock_h_send(rmq_mock_ctx_t *ctx) {
         resp = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, NULL);
         rmq__cmd_ext_add(resp, RMQ_PROP_MSG_REGION, RMQ_MOCK_REGION_ID);
         rmq__cmd_ext_add(resp, RMQ_PROP_TRACE_ON, "true");
-        failed = msg_check(ctx, &sh, resp, &t);
+        failed = rmq__mock_msg_check(ctx, &sh, resp, &t);
         if (failed)
                 return failed;
         if (sh.batch)
