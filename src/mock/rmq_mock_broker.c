@@ -581,6 +581,7 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
         rmq__strmap_init(&mb->topics);
         rmq__imap_init(&mb->by_offset);
         rmq__strmap_init(&mb->producers);
+        rmq__strmap_init(&mb->producer_ids);
         rmq__strmap_init(&mb->consumers);
         rmq__strmap_init(&mb->offsets);
         rmq__strmap_init(&mb->locks);
@@ -612,6 +613,7 @@ void rmq__mock_broker_free(rmq_mock_broker_t *mb) {
         rmq__mock_sched_free(mb);
         rmq__mock_half_free(mb);
         rmq__strmap_clear(&mb->producers, rmq__mock_group_free);
+        rmq__strmap_clear(&mb->producer_ids, rmq__mock_channel_release);
         rmq__strmap_clear(&mb->consumers, rmq__mock_group_free);
         rmq__strmap_clear(&mb->offsets, rmq__mock_offsets_free);
         rmq__strmap_clear(&mb->locks, rmq__mock_lock_free);

@@ -110,6 +110,36 @@ static bool group_update_channel(rmq_mock_cluster_t *mc, rmq_mock_group_t *g,
         return added;
 }
 
+/* ---- ProducerManager.clientChannelTable ---- */
+
+void rmq__mock_channel_release(void *ch) {
+        rmq__channel_release(ch);
+}
+
+/* A producer's channel became new in one of its groups: the client id
+ * now names it (clientChannelTable.put). */
+static void producer_id_set(rmq_mock_broker_t *mb, const char *client_id,
+                            rmq_channel_t *ch) {
+        rmq_channel_t *old = rmq__strmap_set(&mb->producer_ids, client_id,
+                                             rmq__channel_retain(ch));
+        if (old)
+                rmq__channel_release(old);
+}
+
+/* clientChannelTable.remove(clientId): whichever channel the id names,
+ * and although the client may still be in another group, as the broker
+ * does. */
+static void producer_id_del(rmq_mock_broker_t *mb, const char *client_id) {
+        rmq_channel_t *old = rmq__strmap_del(&mb->producer_ids, client_id);
+        if (old)
+                rmq__channel_release(old);
+}
+
+rmq_channel_t *rmq__mock_producer_channel(rmq_mock_broker_t *mb,
+                                          const char *client_id) {
+        return rmq__strmap_get(&mb->producer_ids, client_id);
+}
+
 static rmq_subscription_data_t *group_sub(rmq_mock_group_t *g,
                                           const char *topic) {
         size_t i;
@@ -234,11 +264,12 @@ rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx) {
                         rmq__mock_notify_ids_changed(mb, g);
         }
         for (i = 0; i < hb->producerDataSet_cnt; i++) {
+                const char *id = hb->clientID ? hb->clientID : "";
                 rmq_mock_group_t *g = rmq__mock_group_get(
                     &mb->producers, hb->producerDataSet[i].groupName);
-                group_update_channel(mc, g, ctx->ch,
-                                     hb->clientID ? hb->clientID : "",
-                                     ctx->req);
+                /* ProducerManager#registerProducer */
+                if (group_update_channel(mc, g, ctx->ch, id, ctx->req))
+                        producer_id_set(mb, id, ctx->ch);
         }
         rmq__heartbeat_destroy(hb);
         return rmq__mock_response(RMQ_OK, NULL);
@@ -248,17 +279,19 @@ rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx) {
 rmq_cmd_t *rmq__mock_h_unregister(rmq_mock_ctx_t *ctx) {
         rmq_mock_broker_t *mb = ctx->mb;
         rmq_mock_hdr_t h;
-        const char *pgroup, *cgroup;
+        const char *client_id, *pgroup, *cgroup;
         rmq__mock_hdr_init(&h, ctx->req);
-        rmq__mock_hdr_str(&h, "clientID", true);
+        client_id = rmq__mock_hdr_str(&h, "clientID", true);
         pgroup = rmq__mock_hdr_str(&h, "producerGroup", false);
         cgroup = rmq__mock_hdr_str(&h, "consumerGroup", false);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
         if (pgroup) {
                 rmq_mock_group_t *g = rmq__strmap_get(&mb->producers, pgroup);
+                /* ProducerManager#unregisterProducer */
                 if (g) {
                         group_remove(g, ctx->ch);
+                        producer_id_del(mb, client_id);
                         if (!g->client_cnt)
                                 group_del(&mb->producers, g);
                 }
@@ -308,6 +341,9 @@ static void groups_channel_closed(rmq_mock_broker_t *mb, rmq_strmap_t *groups,
                 }
                 for (i = 0; i < nv; i++) {
                         rmq_mock_group_t *g = victims[i];
+                        if (!consumers)
+                                producer_id_del(mb,
+                                                group_find(g, ch)->client_id);
                         group_remove(g, ch);
                         if (!g->client_cnt)
                                 group_del(groups, g);
@@ -328,7 +364,7 @@ void rmq__mock_client_channel_closed(rmq_mock_broker_t *mb,
  * whose last heartbeat is older than channelExpiredTimeout and closes
  * their channels. */
 static void groups_scan(rmq_mock_broker_t *mb, rmq_strmap_t *groups,
-                        int64_t now) {
+                        bool producers, int64_t now) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
         rmq_channel_t *close_list[64];
         size_t nc = 0, i;
@@ -349,6 +385,8 @@ static void groups_scan(rmq_mock_broker_t *mb, rmq_strmap_t *groups,
                                  mb->name, rmq__channel_addr(c->ch), g->name);
                         if (nc < 64)
                                 close_list[nc++] = rmq__channel_retain(c->ch);
+                        if (producers)
+                                producer_id_del(mb, c->client_id);
                         group_remove_at(g, i);
                 }
         }
@@ -379,8 +417,8 @@ void rmq__mock_clients_scan(rmq_mock_cluster_t *mc) {
         int i;
         for (i = 0; i < mc->broker_cnt; i++) {
                 rmq_mock_broker_t *mb = mc->brokers[i];
-                groups_scan(mb, &mb->producers, now);
-                groups_scan(mb, &mb->consumers, now);
+                groups_scan(mb, &mb->producers, true, now);
+                groups_scan(mb, &mb->consumers, false, now);
                 groups_drop_empty(&mb->producers);
                 groups_drop_empty(&mb->consumers);
         }

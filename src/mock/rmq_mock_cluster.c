@@ -74,7 +74,7 @@ void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body) {
 
 /* Puts the ext fields in the order a Java HashMap<String,String> iterates
  * them (RemotingCommand.extFields), as the real servers write them. */
-static void ext_java_order(rmq_cmd_t *cmd) {
+void rmq__mock_ext_java_order(rmq_cmd_t *cmd) {
         int32_t hashes[64];
         size_t order[64];
         rmq_cmd_ext_t tmp[64];
@@ -111,7 +111,7 @@ void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
         rmq_mock_delayed_t *d;
         resp->language = RMQ_LANG_JAVA;
         resp->version  = RMQ_MOCK_VERSION;
-        ext_java_order(resp);
+        rmq__mock_ext_java_order(resp);
         if (ep->rtt_ms <= 0 || mc->stopping || rmq__cmd_is_oneway(req)) {
                 rmq__remoting_reply(ep->rm, ch, req, resp);
                 return;
@@ -415,6 +415,8 @@ static const struct {
      1},
     {"shortPollingTimeMills", OPT_I64,
      offsetof(rmq_mock_opts_t, shortPollingTimeMills), 0, 86400000.0},
+    {"storeReplyMessageEnable", OPT_BOOL,
+     offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
 };
 
 static void opts_defaults(rmq_mock_opts_t *o) {
@@ -431,6 +433,7 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->maxReconsumeTimes        = 16;
         o->printMessages            = false;
         o->shortPollingTimeMills    = 1000;
+        o->storeReplyMessageEnable  = true;
 }
 
 typedef struct set_args_s {

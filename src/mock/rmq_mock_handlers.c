@@ -25,6 +25,9 @@ static rmq_mock_handler_t *const broker_handlers[CODE_MAX] = {
     [RMQ_REQ_SEND_MESSAGE_V2]     = rmq__mock_h_send,
     [RMQ_REQ_SEND_BATCH_MESSAGE]  = rmq__mock_h_send,
     [RMQ_REQ_CONSUMER_SEND_MSG_BACK] = rmq__mock_h_send_back,
+    /* ReplyMessageProcessor */
+    [RMQ_REQ_SEND_REPLY_MESSAGE]    = rmq__mock_h_send_reply,
+    [RMQ_REQ_SEND_REPLY_MESSAGE_V2] = rmq__mock_h_send_reply,
     /* EndTransactionProcessor */
     [RMQ_REQ_END_TRANSACTION]     = rmq__mock_h_end_transaction,
     /* PullMessageProcessor, QueryMessageProcessor */

@@ -77,6 +77,7 @@ typedef struct rmq_mock_opts_s {
         int32_t maxReconsumeTimes;
         bool printMessages;
         int64_t shortPollingTimeMills;
+        bool storeReplyMessageEnable;
 } rmq_mock_opts_t;
 
 /* ---- properties as Java keeps them (a HashMap<String,String>) ---- */
@@ -232,6 +233,9 @@ struct rmq_mock_broker_s {
         rmq_strmap_t topics;   /* name -> rmq_mock_topic_t */
         rmq_imap_t by_offset;  /* commitLogOffset -> rmq_mock_stored_t */
         rmq_strmap_t producers; /* group -> rmq_mock_group_t */
+        /* ProducerManager.clientChannelTable: clientId -> rmq_channel_t
+         * (retained), for SEND_REPLY_MESSAGE. */
+        rmq_strmap_t producer_ids;
         rmq_strmap_t consumers; /* group -> rmq_mock_group_t */
         rmq_strmap_t offsets;   /* "topic@group" -> rmq_mock_offsets_t */
         rmq_strmap_t locks;     /* "group\1topic\1broker\1qid" -> lock */
@@ -337,6 +341,9 @@ void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
 rmq_cmd_t *rmq__mock_response(int code, const char *remark);
 /* Same, with a custom header class: extFields present even if empty. */
 rmq_cmd_t *rmq__mock_response_hdr(int code, const char *remark);
+/* Puts \p cmd's ext fields in the order a Java HashMap iterates them
+ * (up to 64 fields; more are left as they are). */
+void rmq__mock_ext_java_order(rmq_cmd_t *cmd);
 /* Moves \p body (left empty) into \p cmd as its body. */
 void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body);
 /* Loop time (ms, monotonic) and the wall clock derived from it. */
@@ -481,6 +488,12 @@ void rmq__mock_notify_ids_changed(rmq_mock_broker_t *mb,
 /* Removes \p ch everywhere on \p mb (ClientHousekeepingService). */
 void rmq__mock_client_channel_closed(rmq_mock_broker_t *mb,
                                      rmq_channel_t *ch);
+/* ProducerManager#findChannel: the channel of a producer client id, or
+ * NULL. */
+rmq_channel_t *rmq__mock_producer_channel(rmq_mock_broker_t *mb,
+                                          const char *client_id);
+/* rmq__channel_release for a map's values. */
+void rmq__mock_channel_release(void *ch);
 /* scanNotActiveChannel for every broker. */
 void rmq__mock_clients_scan(rmq_mock_cluster_t *mc);
 /* Committed offset or -1. */
@@ -594,5 +607,6 @@ rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx);  /* 12 */
 rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
 rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
+rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx);     /* 324, 325 */
 
 #endif /* RMQ_MOCK_INT_H */

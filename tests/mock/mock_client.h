@@ -2,7 +2,8 @@
 /*
  * A raw remoting client for the mock cluster tests: builds requests, calls
  * the mock with rmq_remoting on its own rmq_io, and keeps the requests the
- * mock sends back (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE).
+ * mock sends back (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE,
+ * PUSH_REPLY_MESSAGE_TO_CLIENT).
  * No producer or consumer code is involved.
  */
 #ifndef MOCK_CLIENT_H
@@ -33,13 +34,27 @@ typedef struct mtc_s {
         size_t inbox_cnt;
         const rmq_cmd_t *running_answer; /* the answer to a forwarded
                                           * GET_CONSUMER_RUNNING_INFO */
+        int push_answer; /* the code PUSH_REPLY_MESSAGE_TO_CLIENT is
+                          * answered with, -1 none (under lock) */
 } mtc_t;
 
 /* Keeps every request the mock sends to this client; answers
- * GET_CONSUMER_RUNNING_INFO as a Java client does. */
+ * GET_CONSUMER_RUNNING_INFO and PUSH_REPLY_MESSAGE_TO_CLIENT as a Java
+ * client does (the latter with push_answer). */
 static inline void mtc_proc(rmq_remoting_t *rm, rmq_channel_t *ch,
                             rmq_cmd_t *req, void *opaque) {
         mtc_t *c = opaque;
+        if (req->code == RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT) {
+                int code;
+                uv_mutex_lock(&c->lock);
+                code = c->push_answer;
+                uv_mutex_unlock(&c->lock);
+                if (code >= 0) {
+                        rmq_cmd_t *resp = rmq__cmd_new_response(code, NULL);
+                        resp->language  = RMQ_LANG_JAVA;
+                        rmq__remoting_reply(rm, ch, req, resp);
+                }
+        }
         if (req->code == RMQ_REQ_GET_CONSUMER_RUNNING_INFO) {
                 rmq_cmd_t *resp = rmq__cmd_new_response(
                     0, "not set any response code");
@@ -68,6 +83,14 @@ static inline mtc_t *mtc_new(void) {
         c->rm = rmq__remoting_new(c->io, &rc, NULL, &mtc_quiet);
         rmq__remoting_register_processor(c->rm, -1, mtc_proc, c, true);
         return c;
+}
+
+/* How PUSH_REPLY_MESSAGE_TO_CLIENT is answered: a response code, or -1
+ * for no answer. */
+static inline void mtc_set_push_answer(mtc_t *c, int code) {
+        uv_mutex_lock(&c->lock);
+        c->push_answer = code;
+        uv_mutex_unlock(&c->lock);
 }
 
 static inline void mtc_on_stop(rmq_io_t *io, void *arg) {

@@ -22,6 +22,7 @@ static const int codes[] = {
     RMQ_REQ_GET_CONSUMER_RUNNING_INFO, RMQ_REQ_SEND_MESSAGE_V2,
     RMQ_REQ_SEND_BATCH_MESSAGE,    RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
     RMQ_REQ_REGISTER_BROKER,       RMQ_REQ_GET_BROKER_CLUSTER_INFO,
+    RMQ_REQ_SEND_REPLY_MESSAGE,    RMQ_REQ_SEND_REPLY_MESSAGE_V2,
 };
 
 /* Every field name the handlers read, with a bad value. */
@@ -35,7 +36,8 @@ static const char *const keys[] = {
     "key", "maxNum", "beginTimestamp", "endTimestamp", "clientID",
     "clientId", "tranStateTableOffset", "commitLogOffset",
     "commitOrRollback", "msgId", "brokerName", "brokerAddr", "clusterName",
-    "haServerAddr", "brokerId", NULL};
+    "haServerAddr", "brokerId", "reconsumeTimes", "unitMode", "batch",
+    NULL};
 
 static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
         rmq_cmd_t *req = mtc_req(code, NULL), *resp = NULL;
@@ -63,7 +65,9 @@ static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
                 rmq__cmd_set_body_copy(req, junk, sizeof(junk));
         if (variant == 3 && (code == RMQ_REQ_SEND_MESSAGE_V2 ||
                              code == RMQ_REQ_SEND_BATCH_MESSAGE ||
-                             code == RMQ_REQ_SEND_MESSAGE)) {
+                             code == RMQ_REQ_SEND_MESSAGE ||
+                             code == RMQ_REQ_SEND_REPLY_MESSAGE ||
+                             code == RMQ_REQ_SEND_REPLY_MESSAGE_V2)) {
                 /* Valid strings so the send reaches the store checks. */
                 rmq__cmd_ext_add(req, "b", "RobustTopic");
                 rmq__cmd_ext_add(req, "topic", "RobustTopic");
@@ -74,8 +78,18 @@ static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
                                                ? "true"
                                                : "false");
         }
+        if (variant == 3 && code == RMQ_REQ_SEND_REPLY_MESSAGE_V2) {
+                /* Pushed to this very client (it is a producer). */
+                rmq__cmd_ext_add(req, "b", "DefaultCluster_REPLY_TOPIC");
+                rmq__cmd_ext_add(req, "i",
+                                 "REPLY_TO_CLIENT\001r@1\002DELAY\001x");
+        }
         e = mtc_try_call(c, addr, req,
                          code == RMQ_REQ_END_TRANSACTION ? 300 : 3000, &resp);
+        if (e == RMQ_ERR__TIMED_OUT &&
+            code == RMQ_REQ_SEND_REPLY_MESSAGE_V2 && variant == 3)
+                fail_msg("the reply pushed to this client was not answered "
+                         "in time");
         if (e == RMQ_ERR__TIMED_OUT && code == RMQ_REQ_END_TRANSACTION)
                 return; /* not a commit or rollback: no answer, as Java */
         if (e)
@@ -96,12 +110,23 @@ static void test_bad_requests(void **state) {
                       "RobustTopic", "*");
         for (v = 0; v <= 4; v++) {
                 for (i = 0; i < RMQ_ARRAY_SIZE(codes); i++) {
+                        /* Registered again: the unanswered END_TRANSACTION
+                         * timed out and the client closed its connection
+                         * (clientCloseSocketIfTimeout), and with it its
+                         * producer registration. */
+                        if (codes[i] == RMQ_REQ_SEND_REPLY_MESSAGE_V2)
+                                mtc_heartbeat(c, rmq_mock_broker_addr(mc, 0),
+                                              "r@1", "PG", NULL, NULL, NULL);
                         send_variant(c, rmq_mock_broker_addr(mc, 0), codes[i],
                                      v);
                         send_variant(c, rmq_mock_cluster_namesrv_addr(mc),
                                      codes[i], v);
                 }
         }
+        /* The well-formed reply was pushed to this client. */
+        assert_int_equal(mtc_inbox_count(c,
+                                         RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT),
+                         1);
         /* Still serving. */
         {
                 int64_t off = mtc_send(c, rmq_mock_broker_addr(mc, 0),
