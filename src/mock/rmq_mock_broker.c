@@ -294,9 +294,10 @@ void rmq__mock_topic_format(const rmq_mock_topic_t *t, char *dst,
         rmq__perm_to_string(t->perm, perm);
         snprintf(dst, size,
                  "TopicConfig [topicName=%s, readQueueNums=%d, "
-                 "writeQueueNums=%d, perm=%s, topicFilterType=SINGLE_TAG, "
+                 "writeQueueNums=%d, perm=%s, topicFilterType=%s, "
                  "topicSysFlag=%d, order=false]",
-                 t->name, t->read_queues, t->write_queues, perm, t->sys_flag);
+                 t->name, t->read_queues, t->write_queues, perm,
+                 t->multi_tag ? "MULTI_TAG" : "SINGLE_TAG", t->sys_flag);
 }
 
 rmq_mock_queue_t *rmq__mock_queue(rmq_mock_topic_t *t, int32_t queue_id) {

@@ -39,6 +39,7 @@ static rmq_mock_handler_t *const broker_handlers[CODE_MAX] = {
     [RMQ_REQ_QUERY_CONSUMER_OFFSET]      = rmq__mock_h_query_offset,
     [RMQ_REQ_UPDATE_CONSUMER_OFFSET]     = rmq__mock_h_update_offset,
     /* AdminBrokerProcessor */
+    [RMQ_REQ_UPDATE_AND_CREATE_TOPIC]    = rmq__mock_h_create_topic,
     [RMQ_REQ_LOCK_BATCH_MQ]              = rmq__mock_h_lock,
     [RMQ_REQ_UNLOCK_BATCH_MQ]            = rmq__mock_h_unlock,
     [RMQ_REQ_GET_MAX_OFFSET]             = rmq__mock_h_max_offset,

@@ -135,6 +135,7 @@ struct rmq_mock_topic_s {
         int32_t write_queues;
         int32_t perm;
         int32_t sys_flag;
+        bool multi_tag; /* topicFilterType MULTI_TAG (else SINGLE_TAG) */
         rmq_mock_queue_t *queues;
         size_t queue_cnt; /* allocated; never shrinks (data is kept) */
 };
@@ -608,5 +609,6 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
 rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
 rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx);     /* 324, 325 */
+rmq_cmd_t *rmq__mock_h_create_topic(rmq_mock_ctx_t *ctx);   /* 17 */
 
 #endif /* RMQ_MOCK_INT_H */

@@ -23,6 +23,7 @@ static const int codes[] = {
     RMQ_REQ_SEND_BATCH_MESSAGE,    RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
     RMQ_REQ_REGISTER_BROKER,       RMQ_REQ_GET_BROKER_CLUSTER_INFO,
     RMQ_REQ_SEND_REPLY_MESSAGE,    RMQ_REQ_SEND_REPLY_MESSAGE_V2,
+    RMQ_REQ_UPDATE_AND_CREATE_TOPIC,
 };
 
 /* Every field name the handlers read, with a bad value. */
@@ -37,7 +38,8 @@ static const char *const keys[] = {
     "clientId", "tranStateTableOffset", "commitLogOffset",
     "commitOrRollback", "msgId", "brokerName", "brokerAddr", "clusterName",
     "haServerAddr", "brokerId", "reconsumeTimes", "unitMode", "batch",
-    NULL};
+    "readQueueNums", "writeQueueNums", "perm", "topicFilterType",
+    "topicSysFlag", "order", NULL};
 
 static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
         rmq_cmd_t *req = mtc_req(code, NULL), *resp = NULL;
@@ -84,6 +86,8 @@ static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
                 rmq__cmd_ext_add(req, "i",
                                  "REPLY_TO_CLIENT\001r@1\002DELAY\001x");
         }
+        if (variant == 3 && code == RMQ_REQ_UPDATE_AND_CREATE_TOPIC)
+                rmq__cmd_ext_add(req, "topicFilterType", "SINGLE_TAG");
         e = mtc_try_call(c, addr, req,
                          code == RMQ_REQ_END_TRANSACTION ? 300 : 3000, &resp);
         if (e == RMQ_ERR__TIMED_OUT &&
