@@ -86,6 +86,7 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | channelExpiredTimeout | 120000 | ms without heartbeat before a client is dropped |
  * | maxReconsumeTimes | 16 | default for CONSUMER_SEND_MSG_BACK |
  * | printMessages | false | log every stored message (the program's --print-messages) |
+ * | storeReplyMessageEnable | true | store replies (SEND_REPLY_MESSAGE) as well as pushing them |
  *
  * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__CONF_INVALID.
  */
