@@ -10,6 +10,7 @@
 #include "client/rmq_client.h"
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
+#include "common/rmq_freelist.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "producer/rmq_fault.h"
@@ -24,6 +25,15 @@ enum { SEND_DEFAULT, SEND_TO_QUEUE, SEND_SELECT };
 
 #define MAX_HOOKS 8
 
+/* Cached send_t blocks per producer (rmq_freelist: allocated on the sending
+ * thread, freed on the callback pool); about 2 KiB each. */
+#define SEND_CACHE_CAP 256
+/* Inline storage of a send: the topic (TOPIC_MAX_LENGTH 127 fits, with a
+ * short namespace) and the properties string of a typical message. Longer
+ * ones go to the heap. */
+#define SEND_TOPIC_INLINE 160
+#define SEND_PROPS_INLINE 256
+
 typedef struct send_hook_s {
         char *name;
         rmq_send_hook_cb_t *before;
@@ -36,7 +46,8 @@ struct rmq_producer_s {
         rmq_logger_t lg;
         char *group; /* with the namespace */
         uv_mutex_t lock;
-        int state;
+        /* Changed under lock; read without it on the send paths. */
+        atomic_int state;
         rmq_client_t *ci;
         rmq_strmap_t pub_table; /* topic -> rmq_publish_info_t * */
         rmq_fault_t fault;
@@ -49,6 +60,7 @@ struct rmq_producer_s {
         uv_cond_t win_cond;
         int64_t win_num;
         int64_t win_bytes;
+        rmq_freelist_t send_cache; /* send_t blocks */
 };
 
 struct rmq_send_context_s {
@@ -62,16 +74,23 @@ struct rmq_send_context_s {
         rmq_err_t err;
 };
 
-/* One send: the prepared request pieces plus the state of its attempts. */
+/* One send: the prepared request pieces plus the state of its attempts.
+ * Blocks come from prod->send_cache and are not zeroed: send_new()
+ * initialises every field up to `errstr`; the character arrays from there
+ * on only need their first byte. */
 typedef struct send_s {
         rmq_producer_t *prod;
         rmq_send_mode_t mode;
         int kind;
-        char *topic; /* with the namespace */
+        const char *topic; /* with the namespace: topic_inline or topic_heap */
+        char *topic_heap;
         const rmq_message_t *umsg;
         rmq_message_t *msg_keep; /* async: a copy for hooks and selectors */
-        char *uniq_id;
-        rmq_buf_t props;
+        const char *uniq_id;     /* uniq_inline or uniq_heap (a batch) */
+        char *uniq_heap;
+        const char *props;       /* properties string: props_inline or heap */
+        size_t props_len;
+        char *props_heap;
         rmq_body_t *body_ref;
         uint8_t *owned_body;
         const void *body;
@@ -84,9 +103,12 @@ typedef struct send_s {
         int64_t begin_first;
         int64_t timeout;
         rmq_publish_info_t *tpi;
+        /* The queue of this attempt. Its strings are either owned
+         * (mq_owned) or borrowed from a queue of s->tpi, which this send
+         * holds. */
         rmq_message_queue_t mq;
         bool have_mq;
-        char addr[96];
+        bool mq_owned;
         int times;
         int async_retries;
         bool tried_default;
@@ -97,8 +119,14 @@ typedef struct send_s {
         int64_t attempt_start;
         size_t win_bytes;
         rmq_err_t err;
+        size_t brokers_len;
+        /* Only the first byte of these is initialised by send_new(). */
         char errstr[768];
         char brokers_sent[256];
+        char addr[96];
+        char topic_inline[SEND_TOPIC_INLINE];
+        char uniq_inline[RMQ_MSG_ID_MAX + 1];
+        char props_inline[SEND_PROPS_INLINE];
 } send_t;
 
 /* ---- validation (Validators) ---- */
@@ -274,41 +302,77 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
         uv_mutex_unlock(&prod->lock);
 }
 
+/* Appends \p n bytes at \p *pp unless sizing (*pp == NULL); returns n. */
+static size_t put_piece(char **pp, const char *s, size_t n) {
+        if (*pp) {
+                memcpy(*pp, s, n);
+                *pp += n;
+        }
+        return n;
+}
+
 /* Properties of one message as sent: UNIQ_KEY first (as the Java client's
- * map orders it), then the message's own; on a retry topic RECONSUME_TIME
- * and MAX_RECONSUME_TIMES move into the header (sendKernelImpl). */
-static void encode_props(const rmq_message_t *msg, const char *uniq,
-                         bool retry_topic, rmq_buf_t *out, int32_t *reconsume,
-                         int32_t *max_reconsume) {
-        size_t i, n = 0;
-        if (uniq && !rmq_message_property(msg, RMQ_PROP_UNIQ_KEY)) {
-                rmq__buf_put_str(out, RMQ_PROP_UNIQ_KEY);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, uniq);
+ * map orders it) when \p uniq_add is given (the message has none), then
+ * the message's own; on a retry topic RECONSUME_TIME and
+ * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes to
+ * \p out (which must have room) or, when \p out is NULL, only sizes;
+ * returns the length either way. */
+static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
+                           bool retry_topic, char *out, int32_t *reconsume,
+                           int32_t *max_reconsume) {
+        static const char nv = RMQ_PROP_NAME_VALUE_SEPARATOR;
+        static const char sep = RMQ_PROP_SEPARATOR;
+        size_t i, n = 0, len = 0;
+        if (uniq_add) {
+                len += put_piece(&out, RMQ_PROP_UNIQ_KEY,
+                                 sizeof(RMQ_PROP_UNIQ_KEY) - 1);
+                len += put_piece(&out, &nv, 1);
+                len += put_piece(&out, uniq_add, strlen(uniq_add));
                 n++;
         }
         for (i = 0; i < msg->prop_cnt; i++) {
                 const rmq_msg_prop_t *p = &msg->props[i];
                 if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
-                        rmq__parse_i32(p->value, reconsume);
+                        if (out)
+                                rmq__parse_i32(p->value, reconsume);
                         continue;
                 }
                 if (retry_topic &&
                     !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
-                        rmq__parse_i32(p->value, max_reconsume);
+                        if (out)
+                                rmq__parse_i32(p->value, max_reconsume);
                         continue;
                 }
                 if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, p->name);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, p->value);
+                        len += put_piece(&out, &sep, 1);
+                len += put_piece(&out, p->name, strlen(p->name));
+                len += put_piece(&out, &nv, 1);
+                len += put_piece(&out, p->value, strlen(p->value));
+        }
+        return len;
+}
+
+/* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
+static void find_props(const rmq_message_t *msg, const char **uniq,
+                       const char **tran) {
+        size_t i;
+        *uniq = *tran = NULL;
+        for (i = 0; i < msg->prop_cnt; i++) {
+                const rmq_msg_prop_t *p = &msg->props[i];
+                if (!strcmp(p->name, RMQ_PROP_UNIQ_KEY))
+                        *uniq = p->value;
+                else if (!strcmp(p->name, RMQ_PROP_TRAN_MSG))
+                        *tran = p->value;
         }
 }
 
 static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
                         int kind) {
-        send_t *s              = rmq__calloc(1, sizeof(*s));
+        send_t *s = rmq__freelist_get(&prod->send_cache);
+        memset(s, 0, offsetof(send_t, errstr));
+        s->errstr[0]           = '\0';
+        s->brokers_sent[0]     = '\0';
+        s->addr[0]             = '\0';
         s->prod                = prod;
         s->mode                = mode;
         s->kind                = kind;
@@ -321,24 +385,51 @@ static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
 static void send_free(send_t *s) {
         if (!s)
                 return;
-        rmq__free(s->topic);
+        rmq__free(s->topic_heap);
         rmq_message_destroy(s->msg_keep);
-        rmq__free(s->uniq_id);
-        rmq__buf_free(&s->props);
+        rmq__free(s->uniq_heap);
+        rmq__free(s->props_heap);
         rmq__body_release(s->body_ref);
         rmq__free(s->owned_body);
-        rmq__publish_info_release(s->tpi);
-        if (s->have_mq)
+        if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
-        rmq__free(s);
+        rmq__publish_info_release(s->tpi);
+        rmq__freelist_put(&s->prod->send_cache, s);
+}
+
+/* s->topic = \p topic with the producer's namespace. */
+static void set_topic(send_t *s, const char *topic) {
+        const char *ns = s->prod->conf->namespace_;
+        size_t len;
+        if (ns && *ns) {
+                s->topic_heap = rmq__ns_wrap(ns, topic);
+                s->topic      = s->topic_heap;
+                return;
+        }
+        len = strlen(topic);
+        if (len < sizeof(s->topic_inline)) {
+                memcpy(s->topic_inline, topic, len + 1);
+                s->topic = s->topic_inline;
+        } else {
+                s->topic_heap = rmq__strndup(topic, len);
+                s->topic      = s->topic_heap;
+        }
+}
+
+/* The topic of a send result: s->topic without the namespace; *freep
+ * receives what to free. */
+static const char *result_topic(const send_t *s, char **freep) {
+        const char *ns = s->prod->conf->namespace_;
+        *freep         = NULL;
+        if (!ns || !*ns)
+                return s->topic; /* rmq__ns_unwrap would copy it as is */
+        *freep = rmq__ns_unwrap(s->topic, ns);
+        return *freep;
 }
 
 static rmq_err_t state_ok(rmq_producer_t *prod, char *errstr,
                           size_t errstr_size) {
-        int st;
-        uv_mutex_lock(&prod->lock);
-        st = prod->state;
-        uv_mutex_unlock(&prod->lock);
+        int st = atomic_load_explicit(&prod->state, memory_order_acquire);
         if (st == PS_RUNNING)
                 return RMQ_OK;
         /* mirrors makeSureStateOK */
@@ -353,26 +444,43 @@ static rmq_err_t state_ok(rmq_producer_t *prod, char *errstr,
 static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                                   char *errstr, size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
-        char id[RMQ_MSG_ID_MAX + 1];
-        const char *uniq;
+        const char *uniq, *tran;
+        char *props;
         rmq_err_t err;
         bool retry;
+        size_t len;
         if ((err = check_message(prod, msg, errstr, errstr_size)))
                 return err;
-        s->umsg  = msg;
-        s->topic = rmq__ns_wrap(prod->conf->namespace_, msg->topic);
-        s->flag  = msg->flag;
+        s->umsg = msg;
+        set_topic(s, msg->topic);
+        s->flag = msg->flag;
+        find_props(msg, &uniq, &tran);
         /* MessageClientIDSetter.setUniqID: keep an id already set */
-        uniq = rmq_message_property(msg, RMQ_PROP_UNIQ_KEY);
-        if (!uniq) {
-                rmq__msg_id_create(id);
-                uniq = id;
+        if (uniq) {
+                len = strlen(uniq);
+                if (len < sizeof(s->uniq_inline)) {
+                        memcpy(s->uniq_inline, uniq, len + 1);
+                        s->uniq_id = s->uniq_inline;
+                } else {
+                        s->uniq_heap = rmq__strndup(uniq, len);
+                        s->uniq_id   = s->uniq_heap;
+                }
+        } else {
+                rmq__msg_id_create(s->uniq_inline);
+                s->uniq_id = s->uniq_inline;
         }
-        s->uniq_id = rmq__strdup(uniq);
-        retry      = rmq__is_retry_topic(s->topic);
-        encode_props(msg, s->uniq_id, retry, &s->props, &s->reconsume_times,
-                     &s->max_reconsume_times);
-        if (rmq__parse_bool(rmq_message_property(msg, RMQ_PROP_TRAN_MSG)))
+        retry = rmq__is_retry_topic(s->topic);
+        /* Sized first, then written inline (or to the heap if long). */
+        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, NULL, NULL,
+                             NULL);
+        props = s->props_inline;
+        if (len > sizeof(s->props_inline))
+                props = s->props_heap = rmq__malloc(len);
+        encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
+                     &s->reconsume_times, &s->max_reconsume_times);
+        s->props     = props;
+        s->props_len = len;
+        if (rmq__parse_bool(tran))
                 s->sys_flag |= RMQ_SYSFLAG_TRANSACTION_PREPARED;
         s->body_ref = rmq__body_retain(msg->body);
         s->body     = msg->body->data;
@@ -441,23 +549,26 @@ static rmq_err_t send_prepare_batch(send_t *s,
         for (i = 0; i < cnt; i++) {
                 const rmq_message_t *m = msgs[i];
                 char id[RMQ_MSG_ID_MAX + 1];
-                const char *uniq;
+                const char *uniq, *tran, *add = NULL;
                 rmq_buf_t props = RMQ_BUF_INIT;
                 int32_t r = 0, mr = -1;
+                size_t plen;
                 if ((err = check_message(prod, m, errstr, errstr_size))) {
                         rmq__buf_free(&body);
                         rmq__buf_free(&ids);
                         return err;
                 }
-                uniq = rmq_message_property(m, RMQ_PROP_UNIQ_KEY);
+                find_props(m, &uniq, &tran);
                 if (!uniq) {
                         rmq__msg_id_create(id);
-                        uniq = id;
+                        uniq = add = id;
                 }
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                encode_props(m, uniq, false, &props, &r, &mr);
+                plen = encode_props(m, add, false, NULL, NULL, NULL);
+                encode_props(m, add, false, (char *)rmq__buf_grow(&props, plen),
+                             &r, &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);
@@ -472,13 +583,17 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 }
         }
         rmq__buf_put_u8(&ids, 0);
-        s->uniq_id = (char *)rmq__buf_steal(&ids, NULL);
-        s->umsg    = msgs[0];
-        s->batch   = true;
-        s->topic   = rmq__ns_wrap(prod->conf->namespace_, msgs[0]->topic);
-        rmq__buf_put_str(&s->props, RMQ_PROP_WAIT);
-        rmq__buf_put_u8(&s->props, RMQ_PROP_NAME_VALUE_SEPARATOR);
-        rmq__buf_put_str(&s->props, wait0 ? "true" : "false");
+        s->uniq_heap = (char *)rmq__buf_steal(&ids, NULL);
+        s->uniq_id   = s->uniq_heap;
+        s->umsg      = msgs[0];
+        s->batch     = true;
+        set_topic(s, msgs[0]->topic);
+        s->props_len = (size_t)snprintf(s->props_inline,
+                                        sizeof(s->props_inline), "%s%c%s",
+                                        RMQ_PROP_WAIT,
+                                        RMQ_PROP_NAME_VALUE_SEPARATOR,
+                                        wait0 ? "true" : "false");
+        s->props     = s->props_inline;
         s->owned_body = rmq__buf_steal(&body, &s->body_len);
         s->body       = s->owned_body;
         /* Validators.checkMessage(batch) */
@@ -531,8 +646,8 @@ static rmq_cmd_t *build_request(send_t *s) {
         h.sysFlag               = s->sys_flag;
         h.bornTimestamp         = rmq__wall_ms();
         h.flag                  = s->flag;
-        h.properties            = (const char *)s->props.data;
-        h.properties_len        = s->props.len;
+        h.properties            = s->props;
+        h.properties_len        = s->props_len;
         h.reconsumeTimes        = s->reconsume_times;
         h.unitMode              = prod->conf->unitMode;
         h.maxReconsumeTimes     = s->max_reconsume_times;
@@ -549,21 +664,37 @@ static rmq_cmd_t *build_request(send_t *s) {
         return cmd;
 }
 
+/* s->mq = a copy of \p mq. */
 static void set_mq(send_t *s, const rmq_message_queue_t *mq) {
-        if (s->have_mq)
+        if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
         rmq__mq_copy(&s->mq, mq);
-        s->have_mq = true;
+        s->have_mq  = true;
+        s->mq_owned = true;
+}
+
+/* s->mq = the queue a selection returned: a queue of s->tpi, borrowed (no
+ * copy; s holds s->tpi), or the fault strategy's \p scratch, taken over. */
+static void set_mq_selected(send_t *s, const rmq_message_queue_t *mq,
+                            rmq_message_queue_t *scratch) {
+        if (s->mq_owned)
+                rmq__mq_clear(&s->mq);
+        s->mq       = *mq;
+        s->have_mq  = true;
+        s->mq_owned = mq == scratch;
+        if (mq == scratch)
+                scratch->topic = scratch->brokerName = NULL;
 }
 
 /* Result topic without the namespace (processSendResponse). */
 static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
                                   rmq_send_result_t **resultp) {
-        char *topic = rmq__ns_unwrap(s->topic, s->prod->conf->namespace_);
-        rmq_err_t err = rmq__api_process_send_response(
+        char *tofree;
+        const char *topic = result_topic(s, &tofree);
+        rmq_err_t err     = rmq__api_process_send_response(
             resp, topic, s->mq.brokerName, s->uniq_id, s->addr, resultp,
             s->errstr, sizeof(s->errstr));
-        rmq__free(topic);
+        rmq__free(tofree);
         return err;
 }
 
@@ -613,10 +744,19 @@ static bool retryable_broker_code(rmq_err_t err) {
         }
 }
 
+/* Appends to s->brokers_sent, truncating at its size. */
+static void brokers_append(send_t *s, const char *p, size_t n) {
+        n = RMQ_MIN(n, sizeof(s->brokers_sent) - 1 - s->brokers_len);
+        memcpy(s->brokers_sent + s->brokers_len, p, n);
+        s->brokers_len += n;
+        s->brokers_sent[s->brokers_len] = '\0';
+}
+
+/* Appends ", broker" (the first without the comma). */
 static void note_broker(send_t *s, const char *broker) {
-        size_t len = strlen(s->brokers_sent);
-        snprintf(s->brokers_sent + len, sizeof(s->brokers_sent) - len, "%s%s",
-                 len ? ", " : "", broker);
+        if (s->brokers_len)
+                brokers_append(s, ", ", 2);
+        brokers_append(s, broker, strlen(broker));
 }
 
 static const rmq_message_queue_t *select_queue(send_t *s,
@@ -661,9 +801,7 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                                   &scratch);
                 if (!mq)
                         break;
-                set_mq(s, mq);
-                if (scratch.topic)
-                        rmq__mq_clear(&scratch);
+                set_mq_selected(s, mq, &scratch);
                 rmq__strlcpy(last_broker, s->mq.brokerName,
                              sizeof(last_broker));
                 note_broker(s, s->mq.brokerName);
@@ -1043,8 +1181,8 @@ static void async_on_exception(send_t *s, rmq_err_t err, bool in_caller) {
                         rmq__strlcpy(last, s->mq.brokerName, sizeof(last));
                         mq = select_queue(s, last, &scratch);
                         if (mq)
-                                set_mq(s, mq);
-                        if (scratch.topic)
+                                set_mq_selected(s, mq, &scratch);
+                        else if (scratch.topic)
                                 rmq__mq_clear(&scratch);
                         note_broker(s, s->mq.brokerName);
                 }
@@ -1137,9 +1275,7 @@ static void async_dispatch(send_t *s, bool in_caller) {
                         async_finish(s, err, NULL, in_caller);
                         return;
                 }
-                set_mq(s, mq);
-                if (scratch.topic)
-                        rmq__mq_clear(&scratch);
+                set_mq_selected(s, mq, &scratch);
         }
         note_broker(s, s->mq.brokerName);
         async_attempt(s, in_caller);
@@ -1459,6 +1595,7 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         uv_cond_init(&prod->win_cond);
         rmq__strmap_init(&prod->pub_table);
         rmq__fault_init(&prod->fault, prod->conf->sendLatencyFaultEnable);
+        rmq__freelist_init(&prod->send_cache, sizeof(send_t), SEND_CACHE_CAP);
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
@@ -1571,6 +1708,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
         rmq__free(prod->deflaters);
         for (h = 0; h < prod->hook_cnt; h++)
                 rmq__free(prod->hooks[h].name);
+        rmq__freelist_destroy(&prod->send_cache);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
         uv_mutex_destroy(&prod->lock);
