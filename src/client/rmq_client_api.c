@@ -48,14 +48,62 @@ rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
 }
 
 void rmq__send_result_free(rmq_send_result_t *res) {
-        if (!res)
-                return;
-        rmq__free(res->msg_id);
-        rmq__free(res->offset_msg_id);
-        rmq__mq_clear(&res->mq);
-        rmq__free(res->transaction_id);
-        rmq__free(res->region_id);
+        /* One block: the strings live behind the struct. */
         rmq__free(res);
+}
+
+/* The ext fields processSendResponse reads, found in one pass; each is the
+ * first field of that name, as rmq__cmd_ext() finds it. */
+typedef struct send_resp_ext_s {
+        const rmq_cmd_ext_t *queue_id;
+        const rmq_cmd_ext_t *queue_offset;
+        const rmq_cmd_ext_t *msg_id;
+        const rmq_cmd_ext_t *transaction_id;
+        const rmq_cmd_ext_t *region;
+        const rmq_cmd_ext_t *trace_on;
+} send_resp_ext_t;
+
+static void first_of(const rmq_cmd_ext_t **slot, const rmq_cmd_ext_t *e,
+                     const char *key) {
+        if (!*slot && !strcmp(e->key, key))
+                *slot = e;
+}
+
+static void send_resp_ext(const rmq_cmd_t *resp, send_resp_ext_t *x) {
+        uint32_t i;
+        memset(x, 0, sizeof(*x));
+        for (i = 0; i < resp->ext_cnt; i++) {
+                const rmq_cmd_ext_t *e = &resp->ext[i];
+                switch (e->key[0]) {
+                case 'q':
+                        first_of(&x->queue_id, e, "queueId");
+                        first_of(&x->queue_offset, e, "queueOffset");
+                        break;
+                case 'm':
+                        first_of(&x->msg_id, e, "msgId");
+                        break;
+                case 't':
+                        first_of(&x->transaction_id, e, "transactionId");
+                        break;
+                case 'M':
+                        first_of(&x->region, e, RMQ_PROP_MSG_REGION);
+                        break;
+                case 'T':
+                        first_of(&x->trace_on, e, RMQ_PROP_TRACE_ON);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+/* Copies \p s (\p n bytes and a NUL) to \p *pp and advances it. */
+static char *put_str(char **pp, const char *s, size_t n) {
+        char *d = *pp;
+        memcpy(d, s, n);
+        d[n] = '\0';
+        *pp += n + 1;
+        return d;
 }
 
 rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
@@ -67,9 +115,11 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
                                          char *errstr, size_t errstr_size) {
         rmq_send_status_t status;
         rmq_send_result_t *res;
-        int32_t qid = 0;
-        int64_t off = 0;
-        const char *v;
+        send_resp_ext_t x;
+        int64_t qid = 0, off = 0;
+        const char *msg_id, *off_id, *txn, *region;
+        size_t l_msg, l_off, l_topic, l_broker, l_txn, l_region;
+        char *p;
         *resultp = NULL;
         switch (resp->code) {
         case RMQ_ERR_FLUSH_DISK_TIMEOUT:
@@ -91,26 +141,41 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
                                    resp->remark ? resp->remark : "",
                                    addr ? addr : "");
         }
-        if (rmq__cmd_ext_i32(resp, "queueId", &qid) ||
-            rmq__cmd_ext_i64(resp, "queueOffset", &off))
+        send_resp_ext(resp, &x);
+        if (!x.queue_id ||
+            rmq__parse_i64n(x.queue_id->val, x.queue_id->vlen, &qid) ||
+            qid < INT32_MIN || qid > INT32_MAX || !x.queue_offset ||
+            rmq__parse_i64n(x.queue_offset->val, x.queue_offset->vlen, &off))
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__BAD_MSG,
                                    "send response from %s lacks queueId or "
                                    "queueOffset",
                                    addr ? addr : "");
-        res         = rmq__calloc(1, sizeof(*res));
-        res->status = status;
-        res->msg_id = rmq__strdup(uniq_msg_id ? uniq_msg_id : "");
-        v = rmq__cmd_ext(resp, "msgId");
-        res->offset_msg_id = rmq__strdup(v ? v : "");
-        rmq__mq_init(&res->mq, topic, broker_name, qid);
+        /* The result and its strings in one block (freed with one free). */
+        msg_id  = uniq_msg_id ? uniq_msg_id : "";
+        off_id  = x.msg_id ? x.msg_id->val : "";
+        txn     = x.transaction_id ? x.transaction_id->val : NULL;
+        region  = x.region && *x.region->val ? x.region->val
+                                              : RMQ_DEFAULT_TRACE_REGION_ID;
+        l_msg    = strlen(msg_id);
+        l_off    = strlen(off_id);
+        l_topic  = strlen(topic);
+        l_broker = strlen(broker_name);
+        l_txn    = txn ? strlen(txn) : 0;
+        l_region = strlen(region);
+        res = rmq__malloc(sizeof(*res) + l_msg + l_off + l_topic + l_broker +
+                          l_txn + l_region + 6);
+        p                   = (char *)(res + 1);
+        res->status         = status;
+        res->msg_id         = put_str(&p, msg_id, l_msg);
+        res->offset_msg_id  = put_str(&p, off_id, l_off);
+        res->mq.topic       = put_str(&p, topic, l_topic);
+        res->mq.brokerName  = put_str(&p, broker_name, l_broker);
+        res->mq.queueId     = (int32_t)qid;
         res->queue_offset   = off;
-        v                   = rmq__cmd_ext(resp, "transactionId");
-        res->transaction_id = v ? rmq__strdup(v) : NULL;
-        v                   = rmq__cmd_ext(resp, RMQ_PROP_MSG_REGION);
-        res->region_id = rmq__strdup(v && *v ? v : RMQ_DEFAULT_TRACE_REGION_ID);
-        v              = rmq__cmd_ext(resp, RMQ_PROP_TRACE_ON);
-        res->trace_on  = !(v && !strcmp(v, "false"));
-        *resultp       = res;
+        res->transaction_id = txn ? put_str(&p, txn, l_txn) : NULL;
+        res->region_id      = put_str(&p, region, l_region);
+        res->trace_on = !(x.trace_on && !strcmp(x.trace_on->val, "false"));
+        *resultp      = res;
         return RMQ_OK;
 }
 

@@ -37,7 +37,8 @@ typedef struct rmq_send_header_s {
 rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
                                  const void *body, size_t body_len);
 
-/* The send result (public rmq_send_result_t). */
+/* The send result (public rmq_send_result_t): one allocation, the strings
+ * (and the queue's) stored right behind the struct. */
 struct rmq_send_result_s {
         rmq_send_status_t status;
         char *msg_id;

@@ -391,6 +391,72 @@ static void test_send_response_processing(void **state) {
         free(f);
 }
 
+/* The ext fields of a send response as rmq__cmd_ext() reads them: the
+ * first of a name wins, a blank region is the default one, TRACE_ON=false
+ * turns tracing off, a missing or out-of-range queueId/queueOffset is a
+ * malformed answer. */
+static void test_send_response_fields(void **state) {
+        rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq_send_result_t *res = NULL;
+        const rmq_message_queue_t *mq;
+        char err[256];
+        (void)state;
+        rmq__cmd_ext_append(resp, "queueId", "3", 1);
+        rmq__cmd_ext_append(resp, "queueId", "9", 1);
+        rmq__cmd_ext_append(resp, "queueOffset", "-7", 2);
+        rmq__cmd_ext_append(resp, "msgId", "OFFSETID", 8);
+        rmq__cmd_ext_append(resp, "transactionId", "TXN", 3);
+        rmq__cmd_ext_append(resp, "MSG_REGION", "", 0);
+        rmq__cmd_ext_append(resp, "TRACE_ON", "false", 5);
+        rmq__cmd_ext_append(resp, "msgId", "SECOND", 6);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", NULL, "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_OK);
+        mq = rmq_send_result_message_queue(res);
+        assert_string_equal(rmq_message_queue_topic(mq), "T1");
+        assert_string_equal(rmq_message_queue_broker_name(mq), "broker-b");
+        assert_int_equal(rmq_message_queue_queue_id(mq), 3);
+        assert_int_equal(rmq_send_result_queue_offset(res), -7);
+        assert_string_equal(rmq_send_result_msg_id(res), "");
+        assert_string_equal(rmq_send_result_offset_msg_id(res), "OFFSETID");
+        assert_string_equal(rmq_send_result_transaction_id(res), "TXN");
+        assert_string_equal(rmq_send_result_region_id(res), "DefaultRegion");
+        assert_int_equal(rmq_send_result_trace_on(res), 0);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+
+        resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq__cmd_ext_append(resp, "queueId", "2147483648", 10);
+        rmq__cmd_ext_append(resp, "queueOffset", "1", 1);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_ERR__BAD_MSG);
+        assert_null(res);
+        rmq__cmd_destroy(resp);
+
+        resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq__cmd_ext_append(resp, "queueId", "1", 1);
+        rmq__cmd_ext_append(resp, "MSG_REGION", "R1", 2);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_ERR__BAD_MSG);
+        assert_null(res);
+        rmq__cmd_ext_append(resp, "queueOffset", "12", 2);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_OK);
+        assert_string_equal(rmq_send_result_region_id(res), "R1");
+        assert_null(rmq_send_result_transaction_id(res));
+        assert_int_equal(rmq_send_result_trace_on(res), 1);
+        assert_int_equal(rmq_send_result_queue_offset(res), 12);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_topic_and_group_validation),
@@ -402,6 +468,7 @@ int main(void) {
             cmocka_unit_test(test_hash_selector_matches_java),
             cmocka_unit_test(test_send_request_header),
             cmocka_unit_test(test_send_response_processing),
+            cmocka_unit_test(test_send_response_fields),
         };
         return cmocka_run_group_tests_name("producer_units", tests, NULL,
                                            NULL);
