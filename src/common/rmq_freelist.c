@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <uv.h>
+
 #include "common/rmq_freelist.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -18,26 +20,64 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-void rmq__freelist_init(rmq_freelist_t *fl, size_t size, size_t cap) {
+struct rmq_freelist_s {
+        uv_mutex_t lock;
+        void *head;    /* cached blocks, linked through their first word */
+        size_t cnt;    /* cached blocks */
+        size_t cap;    /* most blocks kept */
+        size_t size;   /* block size (>= sizeof(void *)) */
+        size_t out;    /* blocks handed out and not yet back */
+        bool released; /* the owner let go: free the list when out == 0 */
+};
+
+rmq_freelist_t *rmq__freelist_new(size_t size, size_t cap) {
+        rmq_freelist_t *fl = rmq__calloc(1, sizeof(*fl));
         uv_mutex_init(&fl->lock);
-        fl->head = NULL;
-        fl->cnt  = 0;
         fl->cap  = cap;
         fl->size = size < sizeof(void *) ? sizeof(void *) : size;
+        return fl;
 }
 
-void rmq__freelist_destroy(rmq_freelist_t *fl) {
-        void *p = fl->head;
+size_t rmq__freelist_block_size(const rmq_freelist_t *fl) {
+        return fl->size;
+}
+
+/* Frees the cached blocks; fl->lock held. Returns the chain to free. */
+static void *take_all(rmq_freelist_t *fl) {
+        void *p  = fl->head;
+        fl->head = NULL;
+        fl->cnt  = 0;
+        return p;
+}
+
+static void free_chain(void *p, size_t size) {
         while (p) {
                 void *next;
-                UNPOISON(p, fl->size);
+                UNPOISON(p, size);
                 memcpy(&next, p, sizeof(next));
                 rmq__free(p);
                 p = next;
         }
-        fl->head = NULL;
-        fl->cnt  = 0;
+}
+
+static void freelist_free(rmq_freelist_t *fl) {
         uv_mutex_destroy(&fl->lock);
+        rmq__free(fl);
+}
+
+void rmq__freelist_release(rmq_freelist_t *fl) {
+        void *chain;
+        bool last;
+        if (!fl)
+                return;
+        uv_mutex_lock(&fl->lock);
+        fl->released = true;
+        chain        = take_all(fl);
+        last         = fl->out == 0;
+        uv_mutex_unlock(&fl->lock);
+        free_chain(chain, fl->size);
+        if (last)
+                freelist_free(fl);
 }
 
 void *rmq__freelist_get(rmq_freelist_t *fl) {
@@ -49,21 +89,28 @@ void *rmq__freelist_get(rmq_freelist_t *fl) {
                 memcpy(&fl->head, p, sizeof(fl->head));
                 fl->cnt--;
         }
+        fl->out++;
         uv_mutex_unlock(&fl->lock);
         return p ? p : rmq__malloc(fl->size);
 }
 
 void rmq__freelist_put(rmq_freelist_t *fl, void *p) {
+        bool last = false;
         if (!p)
                 return;
         uv_mutex_lock(&fl->lock);
-        if (fl->cnt < fl->cap) {
+        fl->out--;
+        if (!fl->released && fl->cnt < fl->cap) {
                 memcpy(p, &fl->head, sizeof(fl->head));
                 POISON(p, fl->size);
                 fl->head = p;
                 fl->cnt++;
                 p = NULL;
         }
+        last = fl->released && fl->out == 0;
         uv_mutex_unlock(&fl->lock);
-        rmq__free(p); /* over the cap */
+        if (p)
+                rmq__free(p); /* over the cap, or the owner is gone */
+        if (last)
+                freelist_free(fl);
 }

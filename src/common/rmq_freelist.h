@@ -9,34 +9,36 @@
  * allocating thread's stays empty, and every block goes through the arena
  * bins (_int_malloc/_int_free, consolidation, heap trimming and the page
  * faults that follow). A free list owned by the object that allocates
- * (one per producer, one per transport; never process-wide) hands blocks
+ * (one per producer, a few per transport; never process-wide) hands blocks
  * back with one uncontended mutex round trip.
  *
- * Bounded: at most \p cap blocks are kept; beyond that, put() frees. Blocks
- * are not zeroed. In AddressSanitizer builds, cached blocks are poisoned so
- * a use after put() is still reported.
+ * Bounded: at most \p cap blocks are kept; beyond that, put() frees.
+ * Blocks are not zeroed. In AddressSanitizer builds, cached blocks are
+ * poisoned so a use after put() is still reported.
+ *
+ * Lifetime: the owner calls rmq__freelist_release() when it is done; the
+ * list is freed then, or when the last block still out comes back, so a
+ * block may outlive its owner (a command kept by a caller after the
+ * transport that decoded it is gone).
  */
 #ifndef RMQ_FREELIST_H
 #define RMQ_FREELIST_H
 
-#include <uv.h>
-
 #include "common/rmq_common.h"
 
-typedef struct rmq_freelist_s {
-        uv_mutex_t lock;
-        void *head;  /* cached blocks, linked through their first word */
-        size_t cnt;  /* cached blocks */
-        size_t cap;  /* most blocks kept */
-        size_t size; /* block size (>= sizeof(void *)) */
-} rmq_freelist_t;
+typedef struct rmq_freelist_s rmq_freelist_t;
 
-void rmq__freelist_init(rmq_freelist_t *fl, size_t size, size_t cap);
-/* Frees every cached block. Blocks still out are the callers'. */
-void rmq__freelist_destroy(rmq_freelist_t *fl);
-/* A block of fl->size bytes (cached or new; never NULL). Any thread. */
+/* Blocks of \p size bytes, at most \p cap kept. */
+rmq_freelist_t *rmq__freelist_new(size_t size, size_t cap);
+/* The owner lets go (NULL-safe): cached blocks are freed, and the list
+ * itself once every block is back. */
+void rmq__freelist_release(rmq_freelist_t *fl);
+/* A block of the list's size (cached or new; never NULL). Any thread. */
 void *rmq__freelist_get(rmq_freelist_t *fl);
-/* Returns a block from rmq__freelist_get (NULL-safe). Any thread. */
+/* Returns a block from rmq__freelist_get() of \p fl (NULL-safe). Any
+ * thread. */
 void rmq__freelist_put(rmq_freelist_t *fl, void *p);
+/* The block size. */
+size_t rmq__freelist_block_size(const rmq_freelist_t *fl);
 
 #endif /* RMQ_FREELIST_H */

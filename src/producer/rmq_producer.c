@@ -60,7 +60,7 @@ struct rmq_producer_s {
         uv_cond_t win_cond;
         int64_t win_num;
         int64_t win_bytes;
-        rmq_freelist_t send_cache; /* send_t blocks */
+        rmq_freelist_t *send_cache; /* send_t blocks */
 };
 
 struct rmq_send_context_s {
@@ -368,7 +368,7 @@ static void find_props(const rmq_message_t *msg, const char **uniq,
 
 static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
                         int kind) {
-        send_t *s = rmq__freelist_get(&prod->send_cache);
+        send_t *s = rmq__freelist_get(prod->send_cache);
         memset(s, 0, offsetof(send_t, errstr));
         s->errstr[0]           = '\0';
         s->brokers_sent[0]     = '\0';
@@ -394,7 +394,7 @@ static void send_free(send_t *s) {
         if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
         rmq__publish_info_release(s->tpi);
-        rmq__freelist_put(&s->prod->send_cache, s);
+        rmq__freelist_put(s->prod->send_cache, s);
 }
 
 /* s->topic = \p topic with the producer's namespace. */
@@ -1595,7 +1595,7 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         uv_cond_init(&prod->win_cond);
         rmq__strmap_init(&prod->pub_table);
         rmq__fault_init(&prod->fault, prod->conf->sendLatencyFaultEnable);
-        rmq__freelist_init(&prod->send_cache, sizeof(send_t), SEND_CACHE_CAP);
+        prod->send_cache = rmq__freelist_new(sizeof(send_t), SEND_CACHE_CAP);
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
@@ -1708,7 +1708,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
         rmq__free(prod->deflaters);
         for (h = 0; h < prod->hook_cnt; h++)
                 rmq__free(prod->hooks[h].name);
-        rmq__freelist_destroy(&prod->send_cache);
+        rmq__freelist_release(prod->send_cache);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
         uv_mutex_destroy(&prod->lock);

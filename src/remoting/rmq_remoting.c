@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "common/rmq_freelist.h"
 #include "common/rmq_map.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
@@ -18,6 +19,17 @@
 #define MAX_WRITE_BATCH   256
 #define HOUSEKEEP_MS      1000
 #define MAX_HOOKS         8
+
+/* Outgoing frames come from size-class free lists (a request is encoded on
+ * the caller's thread and freed on the loop thread once written), each
+ * class keeping at most FRAME_CACHE_BYTES of idle buffers; larger frames
+ * are plain allocations. A frame is preceded by a frame_hdr_t naming its
+ * list. Requests (rmq_req_t, allocated by the caller, freed on the
+ * callback pool or the loop) come from a free list of REQ_CACHE_CAP. */
+#define FRAME_CLASSES     6
+#define FRAME_CLASS_MIN   512 /* classes 512 B .. 16 KiB, powers of two */
+#define FRAME_CACHE_BYTES (256 * 1024)
+#define REQ_CACHE_CAP     512
 
 enum { CH_CONNECTING, CH_CONNECTED, CH_CLOSING };
 enum { REQ_SYNC, REQ_ASYNC, REQ_ONEWAY };
@@ -153,7 +165,17 @@ struct rmq_remoting_s {
         void *ch_listener_opaque;
 
         uint64_t connects, frames_out, frames_in;
+
+        rmq_freelist_t *frame_cache[FRAME_CLASSES];
+        rmq_freelist_t *req_cache;
 };
+
+/* In front of every outgoing frame: the free list it returns to (NULL: a
+ * plain allocation). 16 bytes, so the frame stays 16-aligned. */
+typedef struct frame_hdr_s {
+        rmq_freelist_t *home;
+        void *unused;
+} frame_hdr_t;
 
 static void channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason);
 static void init_handles_on_loop(rmq_io_t *io, void *arg);
@@ -270,10 +292,52 @@ static void heap_remove(rmq_remoting_t *rm, rmq_req_t *req) {
         }
 }
 
+/* ---- frame buffers ---- */
+
+/* A buffer for a frame of \p len bytes (rmq_frame_alloc_fn_t). */
+static uint8_t *frame_alloc(size_t len, void *opaque) {
+        rmq_remoting_t *rm = opaque;
+        size_t need        = len + sizeof(frame_hdr_t);
+        size_t cls_size    = FRAME_CLASS_MIN;
+        frame_hdr_t *h;
+        int c;
+        for (c = 0; c < FRAME_CLASSES; c++, cls_size *= 2) {
+                if (need <= cls_size) {
+                        h       = rmq__freelist_get(rm->frame_cache[c]);
+                        h->home = rm->frame_cache[c];
+                        return (uint8_t *)(h + 1);
+                }
+        }
+        h       = rmq__malloc(need);
+        h->home = NULL;
+        return (uint8_t *)(h + 1);
+}
+
+/* Frees a frame from frame_alloc() (NULL-safe). Any thread, also after
+ * the transport is gone (the free lists outlive it while buffers are out).
+ */
+static void frame_free(uint8_t *data) {
+        frame_hdr_t *h;
+        if (!data)
+                return;
+        h = (frame_hdr_t *)data - 1;
+        if (h->home)
+                rmq__freelist_put(h->home, h);
+        else
+                rmq__free(h);
+}
+
+/* Encodes \p cmd into a new frame. */
+static uint8_t *frame_encode(rmq_remoting_t *rm, const rmq_cmd_t *cmd,
+                             size_t *lenp) {
+        return rmq__cmd_encode_alloc(cmd, frame_alloc, rm, lenp);
+}
+
 /* ---- requests ---- */
 
 static rmq_req_t *req_new(rmq_remoting_t *rm, const char *addr, int kind) {
-        rmq_req_t *req = rmq__calloc(1, sizeof(*req));
+        rmq_req_t *req = rmq__freelist_get(rm->req_cache);
+        memset(req, 0, sizeof(*req));
         req->rm        = rm;
         req->kind      = kind;
         req->heap_idx  = SIZE_MAX;
@@ -286,9 +350,9 @@ static rmq_req_t *req_new(rmq_remoting_t *rm, const char *addr, int kind) {
 }
 
 static void req_free(rmq_req_t *req) {
-        rmq__free(req->frame);
+        frame_free(req->frame);
         rmq__cmd_destroy(req->resp);
-        rmq__free(req);
+        rmq__freelist_put(req->rm->req_cache, req);
 }
 
 static void run_after_hooks(rmq_remoting_t *rm, const char *addr,
@@ -418,7 +482,7 @@ void rmq__channel_release(rmq_channel_t *ch) {
             1)
                 return;
         for (i = 0; i < ch->outq_len; i++)
-                rmq__free(ch->outq[i].data);
+                frame_free(ch->outq[i].data);
         rmq__free(ch->outq);
         rmq__fdec_free(&ch->dec);
         rmq__free(ch->rbuf);
@@ -518,7 +582,7 @@ static void channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 outframe_t *of = &ch->outq[i];
                 rmq_req_t *req = of->req;
                 if (!req) {
-                        rmq__free(of->data);
+                        frame_free(of->data);
                         continue;
                 }
                 req->queued = false;
@@ -590,7 +654,7 @@ static void write_cb(uv_write_t *w, int status) {
         rmq_remoting_t *rm = ch->rm;
         size_t i;
         for (i = 0; i < wr->n; i++)
-                rmq__free(wr->datas[i]);
+                frame_free(wr->datas[i]);
         for (i = 0; i < (size_t)wr->oneway_cnt; i++)
                 rmq__sem_release(&rm->oneway_sem);
         if (status < 0 && status != UV_ECANCELED)
@@ -770,11 +834,8 @@ static void handle_request(rmq_channel_t *ch, rmq_cmd_t *cmd) {
                 rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING", "%s%s", ch->addr,
                          remark);
                 {
-                        rmq_buf_t b = RMQ_BUF_INIT;
                         size_t blen;
-                        uint8_t *data;
-                        rmq__cmd_encode(resp, &b);
-                        data = rmq__buf_steal(&b, &blen);
+                        uint8_t *data = frame_encode(rm, resp, &blen);
                         channel_queue(ch, NULL, data, blen);
                 }
                 rmq__cmd_destroy(resp);
@@ -1111,10 +1172,8 @@ static void req_op_run(rmq_io_t *io, rmq_io_op_t *op) {
 
 /* Encodes \p cmd on the caller's thread after the before-hooks. */
 static void req_encode(rmq_remoting_t *rm, rmq_req_t *req, rmq_cmd_t *cmd) {
-        rmq_buf_t b = RMQ_BUF_INIT;
         run_before_hooks(rm, req->to_namesrv ? "" : req->addr, cmd);
-        rmq__cmd_encode(cmd, &b);
-        req->frame     = rmq__buf_steal(&b, &req->frame_len);
+        req->frame     = frame_encode(rm, cmd, &req->frame_len);
         req->code      = cmd->code;
         req->opaque_id = cmd->opaque;
 }
@@ -1269,14 +1328,13 @@ static void reply_op_run(rmq_io_t *io, rmq_io_op_t *op) {
         if (ro->ch->state != CH_CLOSING && !ro->ch->rm->closing)
                 channel_queue(ro->ch, NULL, ro->data, ro->len);
         else
-                rmq__free(ro->data);
+                frame_free(ro->data);
         rmq__channel_release(ro->ch);
         rmq__free(ro);
 }
 
 void rmq__remoting_reply(rmq_remoting_t *rm, rmq_channel_t *ch,
                          const rmq_cmd_t *req, rmq_cmd_t *resp) {
-        rmq_buf_t b = RMQ_BUF_INIT;
         size_t len;
         uint8_t *data;
         if (rmq__cmd_is_oneway(req)) {
@@ -1285,14 +1343,13 @@ void rmq__remoting_reply(rmq_remoting_t *rm, rmq_channel_t *ch,
         }
         rmq__cmd_reply_to(resp, req);
         run_after_hooks(rm, ch->addr, req->code, resp);
-        rmq__cmd_encode(resp, &b);
+        data = frame_encode(rm, resp, &len);
         rmq__cmd_destroy(resp);
-        data = rmq__buf_steal(&b, &len);
         if (rmq__io_on_loop(rm->io)) {
                 if (ch->state != CH_CLOSING && !rm->closing)
                         channel_queue(ch, NULL, data, len);
                 else
-                        rmq__free(data);
+                        frame_free(data);
                 return;
         }
         {
@@ -1303,7 +1360,7 @@ void rmq__remoting_reply(rmq_remoting_t *rm, rmq_channel_t *ch,
                 ro->len        = len;
                 if (rmq__io_post(rm->io, &ro->op)) {
                         rmq__channel_release(ch);
-                        rmq__free(data);
+                        frame_free(data);
                         rmq__free(ro);
                 }
         }
@@ -1494,6 +1551,12 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
                                   rmq_pool_t *cb_pool,
                                   const rmq_logger_t *lg) {
         rmq_remoting_t *rm = rmq__calloc(1, sizeof(*rm));
+        size_t cls         = FRAME_CLASS_MIN;
+        int c;
+        for (c = 0; c < FRAME_CLASSES; c++, cls *= 2)
+                rm->frame_cache[c] =
+                    rmq__freelist_new(cls, FRAME_CACHE_BYTES / cls);
+        rm->req_cache = rmq__freelist_new(sizeof(rmq_req_t), REQ_CACHE_CAP);
         rm->io             = io;
         rm->loop           = rmq__io_loop(io);
         rm->conf           = *rconf;
@@ -1572,8 +1635,12 @@ void rmq__remoting_close(rmq_remoting_t *rm) {
 }
 
 void rmq__remoting_free(rmq_remoting_t *rm) {
+        int c;
         if (!rm)
                 return;
+        for (c = 0; c < FRAME_CLASSES; c++)
+                rmq__freelist_release(rm->frame_cache[c]);
+        rmq__freelist_release(rm->req_cache);
         rmq__strmap_clear(&rm->channels, NULL);
         rmq__imap_free(&rm->table);
         rmq__free(rm->heap);

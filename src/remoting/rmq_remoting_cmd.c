@@ -287,17 +287,16 @@ static const uint8_t json_esc[256] = {
 };
 
 /* Writes "s" (quoted, escaped as fastjson escapes) at \p p, which has room
- * for 6 * n + 2 bytes; returns the end. */
+ * for json_str_len(s, n) bytes; returns the end. */
 static uint8_t *put_json_str(uint8_t *p, const char *s, size_t n) {
         static const char hex[] = "0123456789ABCDEF";
         const uint8_t *u = (const uint8_t *)s, *e = u + n;
         *p++ = '"';
         while (u < e) {
-                const uint8_t *run = u;
+                /* Copied while scanned: header strings are short (one-
+                 * letter keys, numbers), a memcpy call per run costs more. */
                 while (u < e && !json_esc[*u])
-                        u++;
-                memcpy(p, run, (size_t)(u - run));
-                p += u - run;
+                        *p++ = *u++;
                 if (u == e)
                         break;
                 *p++ = '\\';
@@ -344,18 +343,70 @@ static uint8_t *put_dec(uint8_t *p, int64_t v) {
         return p + (e - q);
 }
 
-/* The JSON header, written straight into the frame buffer (one size check
- * up front, then raw writes). fastjson writes bean properties in
- * alphabetical order. */
-static void encode_json_header(const rmq_cmd_t *cmd, rmq_buf_t *out) {
+/* Escaped length of \p s (\p n bytes) as a JSON string, quotes included:
+ * the exact number of bytes put_json_str() writes. */
+static size_t json_str_len(const char *s, size_t n) {
+        const uint8_t *u = (const uint8_t *)s, *e = u + n;
+        size_t len       = n + 2;
+        for (; u < e; u++) {
+                if (!json_esc[*u])
+                        continue;
+                switch (*u) {
+                case '"': case '\\': case '\n': case '\r': case '\t':
+                case '\b': case '\f':
+                        len += 1;
+                        break;
+                default:
+                        len += 5; /* \u00XX */
+                        break;
+                }
+        }
+        return len;
+}
+
+static size_t dec_len(int64_t v) {
+        uint64_t u  = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        size_t n    = v < 0 ? 2 : 1;
+        while (u >= 10) {
+                u /= 10;
+                n++;
+        }
+        return n;
+}
+
+#define LIT_LEN(lit) (sizeof(lit) - 1)
+
+/* Exact length of the JSON header encode_json_header() writes. */
+static size_t json_header_len(const rmq_cmd_t *cmd) {
+        const char *lang = rmq__language_name(cmd->language);
+        size_t n         = LIT_LEN("{\"code\":") + dec_len(cmd->code);
+        uint32_t i;
+        if (cmd->ext_cnt || cmd->ext_present) {
+                n += LIT_LEN(",\"extFields\":{") + 1; /* and the '}' */
+                for (i = 0; i < cmd->ext_cnt; i++)
+                        n += (i ? 1 : 0) +
+                             json_str_len(cmd->ext[i].key, cmd->ext[i].klen) +
+                             1 +
+                             json_str_len(cmd->ext[i].val, cmd->ext[i].vlen);
+        }
+        n += LIT_LEN(",\"flag\":") + dec_len(cmd->flag);
+        n += LIT_LEN(",\"language\":") +
+             (lang ? json_str_len(lang, strlen(lang)) : dec_len(cmd->language));
+        n += LIT_LEN(",\"opaque\":") + dec_len(cmd->opaque);
+        if (cmd->remark)
+                n += LIT_LEN(",\"remark\":") +
+                     json_str_len(cmd->remark, cmd->remark_len);
+        n += LIT_LEN(",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":") +
+             dec_len(cmd->version) + 1;
+        return n;
+}
+
+/* The JSON header, written straight into the frame (sized exactly by
+ * json_header_len() beforehand). fastjson writes bean properties in
+ * alphabetical order. Returns the end. */
+static uint8_t *encode_json_header(const rmq_cmd_t *cmd, uint8_t *p) {
         uint32_t i;
         const char *lang = rmq__language_name(cmd->language);
-        size_t need = 200 + (cmd->remark ? cmd->remark_len * 6 : 0);
-        uint8_t *p;
-        for (i = 0; i < cmd->ext_cnt; i++)
-                need += ((size_t)cmd->ext[i].klen + cmd->ext[i].vlen) * 6 + 6;
-        rmq__buf_reserve(out, need);
-        p = out->data + out->len;
         p = PUT_LIT(p, "{\"code\":");
         p = put_dec(p, cmd->code);
         if (cmd->ext_cnt || cmd->ext_present) {
@@ -385,51 +436,123 @@ static void encode_json_header(const rmq_cmd_t *cmd, rmq_buf_t *out) {
         p = PUT_LIT(p, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
         p    = put_dec(p, cmd->version);
         *p++ = '}';
-        out->len = (size_t)(p - out->data);
+        return p;
 }
 
-static void encode_binary_header(const rmq_cmd_t *cmd, rmq_buf_t *out) {
+/* Exact length of the ROCKETMQ (binary) header. */
+static size_t binary_header_len(const rmq_cmd_t *cmd) {
+        size_t n = 2 + 1 + 2 + 4 + 4 + 4 + 4;
         uint32_t i;
-        size_t ext_off;
-        rmq__buf_put_i16(out, (int16_t)cmd->code);
-        rmq__buf_put_u8(out, (uint8_t)cmd->language);
-        rmq__buf_put_i16(out, (int16_t)cmd->version);
-        rmq__buf_put_i32(out, cmd->opaque);
-        rmq__buf_put_i32(out, cmd->flag);
+        if (cmd->remark && cmd->remark_len)
+                n += cmd->remark_len;
+        for (i = 0; i < cmd->ext_cnt; i++)
+                n += 2 + (size_t)cmd->ext[i].klen + 4 + cmd->ext[i].vlen;
+        return n;
+}
+
+static uint8_t *put_be16(uint8_t *p, int16_t v) {
+        rmq__be16_write(p, (uint16_t)v);
+        return p + 2;
+}
+
+static uint8_t *put_be32(uint8_t *p, int32_t v) {
+        rmq__be32_write(p, (uint32_t)v);
+        return p + 4;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const void *s, size_t n) {
+        if (n)
+                memcpy(p, s, n);
+        return p + n;
+}
+
+/* RocketMQSerializable.rocketMQProtocolEncode. Returns the end. */
+static uint8_t *encode_binary_header(const rmq_cmd_t *cmd, uint8_t *p) {
+        uint32_t i;
+        uint8_t *ext_len;
+        p    = put_be16(p, (int16_t)cmd->code);
+        *p++ = (uint8_t)cmd->language;
+        p    = put_be16(p, (int16_t)cmd->version);
+        p    = put_be32(p, cmd->opaque);
+        p    = put_be32(p, cmd->flag);
         if (cmd->remark && cmd->remark_len) {
-                rmq__buf_put_i32(out, (int32_t)cmd->remark_len);
-                rmq__buf_put(out, cmd->remark, cmd->remark_len);
+                p = put_be32(p, (int32_t)cmd->remark_len);
+                p = put_bytes(p, cmd->remark, cmd->remark_len);
         } else {
-                rmq__buf_put_i32(out, 0);
+                p = put_be32(p, 0);
         }
-        ext_off = out->len;
-        rmq__buf_put_i32(out, 0);
+        ext_len = p;
+        p += 4;
         for (i = 0; i < cmd->ext_cnt; i++) {
-                rmq__buf_put_i16(out, (int16_t)cmd->ext[i].klen);
-                rmq__buf_put(out, cmd->ext[i].key, cmd->ext[i].klen);
-                rmq__buf_put_i32(out, (int32_t)cmd->ext[i].vlen);
-                rmq__buf_put(out, cmd->ext[i].val, cmd->ext[i].vlen);
+                p = put_be16(p, (int16_t)cmd->ext[i].klen);
+                p = put_bytes(p, cmd->ext[i].key, cmd->ext[i].klen);
+                p = put_be32(p, (int32_t)cmd->ext[i].vlen);
+                p = put_bytes(p, cmd->ext[i].val, cmd->ext[i].vlen);
         }
-        rmq__buf_set_i32(out, ext_off, (int32_t)(out->len - ext_off - 4));
+        rmq__be32_write(ext_len, (uint32_t)(p - ext_len - 4));
+        return p;
+}
+
+/* An upper bound of the JSON header length: every string byte escaped
+ * as \u00XX. Cheap (no pass over the strings). */
+static size_t json_header_bound(const rmq_cmd_t *cmd) {
+        size_t n = 200 + (cmd->remark ? cmd->remark_len * 6 : 0);
+        uint32_t i;
+        for (i = 0; i < cmd->ext_cnt; i++)
+                n += ((size_t)cmd->ext[i].klen + cmd->ext[i].vlen) * 6 + 6;
+        return n;
+}
+
+/* Headers whose bound fits are written to a stack scratch first and copied
+ * behind the length words once their size is known (a send request's is
+ * about 300 bytes); larger ones are sized exactly with a pass over their
+ * strings and written in place. */
+#define ENCODE_SCRATCH 2048
+
+uint8_t *rmq__cmd_encode_alloc(const rmq_cmd_t *cmd,
+                               rmq_frame_alloc_fn_t *alloc, void *opaque,
+                               size_t *lenp) {
+        uint8_t scratch[ENCODE_SCRATCH];
+        uint8_t *dst, *p;
+        size_t hlen, len;
+        bool copy = false;
+        if (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ) {
+                hlen = binary_header_len(cmd);
+        } else if (json_header_bound(cmd) <= sizeof(scratch)) {
+                hlen = (size_t)(encode_json_header(cmd, scratch) - scratch);
+                copy = true;
+        } else {
+                hlen = json_header_len(cmd);
+        }
+        len = 8 + hlen + cmd->body_len;
+        dst = alloc(len, opaque);
+        if (copy)
+                p = put_bytes(dst + 8, scratch, hlen);
+        else if (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ)
+                p = encode_binary_header(cmd, dst + 8);
+        else
+                p = encode_json_header(cmd, dst + 8);
+        /* The length was computed beforehand: they must agree. */
+        if ((size_t)(p - dst - 8) != hlen)
+                abort();
+        p = put_bytes(p, cmd->body, cmd->body_len);
+        rmq__be32_write(dst, (uint32_t)(p - dst - 4));
+        rmq__be32_write(dst + 4, ((uint32_t)cmd->serialize_type << 24) |
+                                     (uint32_t)(hlen & 0xffffff));
+        *lenp = len;
+        return dst;
+}
+
+static uint8_t *buf_alloc(size_t len, void *opaque) {
+        rmq_buf_t *out = opaque;
+        rmq__buf_reserve(out, len);
+        return out->data + out->len;
 }
 
 void rmq__cmd_encode(const rmq_cmd_t *cmd, rmq_buf_t *out) {
-        size_t start = out->len, hstart;
-        size_t hlen;
-        rmq__buf_reserve(out, 256 + cmd->body_len);
-        rmq__buf_put_i32(out, 0); /* total length, patched below */
-        rmq__buf_put_i32(out, 0); /* type | header length */
-        hstart = out->len;
-        if (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ)
-                encode_binary_header(cmd, out);
-        else
-                encode_json_header(cmd, out);
-        hlen = out->len - hstart;
-        rmq__buf_put(out, cmd->body, cmd->body_len);
-        rmq__buf_set_i32(out, start, (int32_t)(out->len - start - 4));
-        rmq__buf_set_i32(out, start + 4,
-                         (int32_t)(((uint32_t)cmd->serialize_type << 24) |
-                                   (uint32_t)(hlen & 0xffffff)));
+        size_t len;
+        rmq__cmd_encode_alloc(cmd, buf_alloc, out, &len);
+        out->len += len;
 }
 
 /* ---- decoding ---- */

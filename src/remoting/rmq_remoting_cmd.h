@@ -125,8 +125,17 @@ static inline bool rmq__cmd_is_oneway(const rmq_cmd_t *cmd) {
 }
 
 /* Appends the whole frame, length prefix included, in the command's
- * serialize type. */
+ * serialize type (one reservation of the exact size). */
 void rmq__cmd_encode(const rmq_cmd_t *cmd, rmq_buf_t *out);
+
+/* Returns memory for a frame of exactly \p len bytes (never NULL). */
+typedef uint8_t *(rmq_frame_alloc_fn_t)(size_t len, void *opaque);
+/* Encodes the whole frame into memory from \p alloc, called once with the
+ * exact frame length (so a transport can take it from a free list);
+ * returns it and its length in \p lenp. */
+uint8_t *rmq__cmd_encode_alloc(const rmq_cmd_t *cmd,
+                               rmq_frame_alloc_fn_t *alloc, void *opaque,
+                               size_t *lenp);
 
 /* Decodes one whole frame (length prefix included). \p frame is copied.
  * Returns RMQ_OK or RMQ_ERR__BAD_MSG with a reason in errstr. */
