@@ -7,7 +7,9 @@
  *     input's first bytes (so a captured frame is still a valid seed), now
  *     and then through the zero-copy rmq__fdec_direct/commit path. Every
  *     frame it delivers goes through rmq__cmd_decode_owned.
- * (b) The whole input goes through rmq__cmd_decode as one frame.
+ * (b) The whole input goes through rmq__cmd_decode as one frame, and
+ *     through rmq__cmd_decode_pooled (the transport's path for small
+ *     frames: command and frame copy in one free-list block).
  *
  * Oracles (abort() on failure, so libFuzzer keeps the input):
  * - a decode failure leaves *cmdp NULL and writes a reason;
@@ -20,7 +22,12 @@
  * - after rmq__cmd_take_body and freeing the returned storage, the header
  *   is intact (ASan catches strings left pointing into the frame);
  * - a JSON header that decodes no longer does with a ',' after it
- *   (trailing bytes after the header object are an error).
+ *   (trailing bytes after the header object are an error);
+ * - half of the stream runs set a view callback (small frames fed whole
+ *   are handed over as views and decoded pooled): the same frames, in
+ *   order;
+ * - a pooled decode agrees with the plain one (same result, same
+ *   command), whether or not the frame fits the block.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct stream_s {
         uint64_t rng;
-        size_t delivered; /* bytes handed to the frame callback */
+        size_t delivered; /* bytes handed to the frame callbacks */
 } stream_t;
+
+/* Blocks of the pooled decode: room for 512-byte frames, as the
+ * transport's. One list for the whole run (a fuzzer process). */
+static rmq_freelist_t *pool;
 
 static void oracle_fail(const char *what, const rmq_cmd_t *a,
                         const rmq_cmd_t *b) {
@@ -201,6 +212,23 @@ static int on_frame(uint8_t *frame, size_t len, void *opaque) {
         return 0;
 }
 
+static int on_view(const uint8_t *frame, size_t len, void *opaque) {
+        stream_t *st     = opaque;
+        rmq_cmd_t *cmd   = NULL;
+        char errstr[256] = "";
+        rmq_err_t err;
+
+        if (len < 8 || rmq__be32_read(frame) + (size_t)4 != len || len > 512)
+                oracle_fail("stream decoder delivered a view whose length "
+                            "word disagrees with its size",
+                            NULL, NULL);
+        st->delivered += len;
+        err = rmq__cmd_decode_pooled(frame, len, pool, &cmd, errstr,
+                                     sizeof(errstr));
+        check_decode_result(err, cmd, errstr, (rng_next(&st->rng) & 1) != 0);
+        return 0;
+}
+
 static void fuzz_stream(const uint8_t *data, size_t size) {
         rmq_frame_decoder_t dec;
         stream_t st      = {0, 0};
@@ -215,6 +243,8 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
         st.rng = seed ? seed : 1;
         /* One input in eight runs with a small frameMaxLength. */
         rmq__fdec_init(&dec, (rng_next(&st.rng) & 7) == 0 ? 512 : 0);
+        if (rng_next(&st.rng) & 1)
+                rmq__fdec_set_view(&dec, on_view, 512);
 
         while (off < size && r == 0) {
                 uint64_t x   = rng_next(&st.rng);
@@ -291,12 +321,26 @@ static void fuzz_whole(const uint8_t *data, size_t size) {
 
         err  = rmq__cmd_decode(data, size, &cmd, errstr, sizeof(errstr));
         json = err == RMQ_OK && cmd->serialize_type == RMQ_SERIALIZE_JSON;
+        {
+                rmq_cmd_t *pcmd   = NULL;
+                char perrstr[256] = "";
+                rmq_err_t perr    = rmq__cmd_decode_pooled(
+                    data, size, pool, &pcmd, perrstr, sizeof(perrstr));
+                if (perr != err)
+                        oracle_fail("pooled and plain decode disagree", cmd,
+                                    pcmd);
+                if (!err)
+                        check_same(cmd, pcmd);
+                check_decode_result(perr, pcmd, perrstr, !(size & 1));
+        }
         check_decode_result(err, cmd, errstr, size & 1);
         if (json)
                 check_trailing_rejected(data, size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        if (!pool)
+                pool = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 8);
         fuzz_stream(data, size);
         fuzz_whole(data, size);
         return 0;

@@ -30,6 +30,13 @@
 #define FRAME_CLASS_MIN   512 /* classes 512 B .. 16 KiB, powers of two */
 #define FRAME_CACHE_BYTES (256 * 1024)
 #define REQ_CACHE_CAP     512
+/* Received frames of at most CMD_INLINE_FRAME bytes that arrive whole in
+ * one read (a send response is ~250 bytes) are decoded from the read
+ * buffer into one block holding the command and a copy of the frame,
+ * from a free list of CMD_CACHE_CAP blocks: no frame allocation, and the
+ * block, freed on the callback pool, comes back to the loop thread. */
+#define CMD_INLINE_FRAME  512
+#define CMD_CACHE_CAP     256
 
 enum { CH_CONNECTING, CH_CONNECTED, CH_CLOSING };
 enum { REQ_SYNC, REQ_ASYNC, REQ_ONEWAY };
@@ -168,6 +175,7 @@ struct rmq_remoting_s {
 
         rmq_freelist_t *frame_cache[FRAME_CLASSES];
         rmq_freelist_t *req_cache;
+        rmq_freelist_t *cmd_cache;
 };
 
 /* In front of every outgoing frame: the free list it returns to (NULL: a
@@ -186,6 +194,7 @@ static void req_complete(rmq_remoting_t *rm, rmq_req_t *req, rmq_err_t err,
                          rmq_cmd_t *resp, const char *fmt, ...)
     RMQ_PRINTF(5, 6);
 static void dispatch_req(rmq_remoting_t *rm, rmq_req_t *req);
+static int on_frame_view(const uint8_t *frame, size_t len, void *opaque);
 
 /* ---- configuration ---- */
 
@@ -522,6 +531,7 @@ static rmq_channel_t *channel_new(rmq_remoting_t *rm, const char *addr,
         rmq__list_init(&ch->flink);
         rmq__list_init(&ch->pending);
         rmq__fdec_init(&ch->dec, (size_t)rm->conf.frame_max_length);
+        rmq__fdec_set_view(&ch->dec, on_frame_view, CMD_INLINE_FRAME);
         rmq__strlcpy(ch->addr, addr ? addr : "", sizeof(ch->addr));
         uv_tcp_init(rm->loop, &ch->tcp);
         ch->tcp.data     = ch;
@@ -877,16 +887,11 @@ static void handle_response(rmq_channel_t *ch, rmq_cmd_t *cmd) {
         req_complete(rm, req, RMQ_OK, cmd, NULL);
 }
 
-static int on_frame(uint8_t *frame, size_t len, void *opaque) {
-        rmq_channel_t *ch = opaque;
+/* A decoded frame (or a decoding error) from either decoder callback. */
+static int on_cmd(rmq_channel_t *ch, rmq_err_t derr, rmq_cmd_t *cmd,
+                  const char *err) {
         rmq_remoting_t *rm = ch->rm;
-        rmq_cmd_t *cmd;
-        char err[200];
-        if (ch->state == CH_CLOSING) {
-                rmq__free(frame);
-                return 1;
-        }
-        if (rmq__cmd_decode_owned(frame, len, &cmd, err, sizeof(err))) {
+        if (derr) {
                 channel_fail(ch, RMQ_ERR__BAD_MSG, err);
                 return 1;
         }
@@ -896,6 +901,32 @@ static int on_frame(uint8_t *frame, size_t len, void *opaque) {
         else
                 handle_request(ch, cmd);
         return ch->state == CH_CLOSING;
+}
+
+static int on_frame(uint8_t *frame, size_t len, void *opaque) {
+        rmq_channel_t *ch = opaque;
+        rmq_cmd_t *cmd;
+        char err[200];
+        rmq_err_t derr;
+        if (ch->state == CH_CLOSING) {
+                rmq__free(frame);
+                return 1;
+        }
+        derr = rmq__cmd_decode_owned(frame, len, &cmd, err, sizeof(err));
+        return on_cmd(ch, derr, cmd, err);
+}
+
+/* A small frame whole in the read buffer (a view). */
+static int on_frame_view(const uint8_t *frame, size_t len, void *opaque) {
+        rmq_channel_t *ch = opaque;
+        rmq_cmd_t *cmd;
+        char err[200];
+        rmq_err_t derr;
+        if (ch->state == CH_CLOSING)
+                return 1;
+        derr = rmq__cmd_decode_pooled(frame, len, ch->rm->cmd_cache, &cmd, err,
+                                      sizeof(err));
+        return on_cmd(ch, derr, cmd, err);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
@@ -1557,6 +1588,8 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
                 rm->frame_cache[c] =
                     rmq__freelist_new(cls, FRAME_CACHE_BYTES / cls);
         rm->req_cache = rmq__freelist_new(sizeof(rmq_req_t), REQ_CACHE_CAP);
+        rm->cmd_cache = rmq__freelist_new(sizeof(rmq_cmd_t) + CMD_INLINE_FRAME,
+                                          CMD_CACHE_CAP);
         rm->io             = io;
         rm->loop           = rmq__io_loop(io);
         rm->conf           = *rconf;
@@ -1641,6 +1674,7 @@ void rmq__remoting_free(rmq_remoting_t *rm) {
         for (c = 0; c < FRAME_CLASSES; c++)
                 rmq__freelist_release(rm->frame_cache[c]);
         rmq__freelist_release(rm->req_cache);
+        rmq__freelist_release(rm->cmd_cache);
         rmq__strmap_clear(&rm->channels, NULL);
         rmq__imap_free(&rm->table);
         rmq__free(rm->heap);

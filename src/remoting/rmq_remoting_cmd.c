@@ -83,7 +83,10 @@ void rmq__cmd_destroy(rmq_cmd_t *cmd) {
                 rmq__free(cmd->ext);
         rmq__free(cmd->frame);
         rmq__free(cmd->body_owned);
-        rmq__free(cmd);
+        if (cmd->home)
+                rmq__freelist_put(cmd->home, cmd); /* frame included */
+        else
+                rmq__free(cmd);
 }
 
 /* Copies \p len bytes plus a NUL into the command's string chunks. */
@@ -251,6 +254,12 @@ void *rmq__cmd_take_body(rmq_cmd_t *cmd, const uint8_t **bodyp,
         if (cmd->body_owned) {
                 storage         = cmd->body_owned;
                 cmd->body_owned = NULL;
+        } else if (cmd->home && cmd->body) {
+                /* The frame lives in the command's block, which goes back
+                 * to its free list: hand out a copy of the body. */
+                storage = rmq__malloc(cmd->body_len);
+                memcpy(storage, cmd->body, cmd->body_len);
+                *bodyp = storage;
         } else if (cmd->frame && cmd->body) {
                 /* Header strings of a JSON command may live in the frame;
                  * copy them out before handing the frame away. */
@@ -746,37 +755,38 @@ bad:
                            "bad ROCKETMQ remoting header (%zu bytes)", hlen);
 }
 
-rmq_err_t rmq__cmd_decode_owned(uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
-                                char *errstr, size_t errstr_size) {
+/* Checks a frame's length words; returns the header length and type. */
+static rmq_err_t frame_check(const uint8_t *frame, size_t len,
+                             uint32_t *hlenp, int *stypep, char *errstr,
+                             size_t errstr_size) {
         uint32_t total, word, hlen;
         int stype;
-        rmq_cmd_t *cmd;
-        rmq_err_t err;
-
-        *cmdp = NULL;
-        if (len < 8) {
-                rmq__free(frame);
+        if (len < 8)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__BAD_MSG,
                                    "frame too short: %zu bytes", len);
-        }
         total = rmq__be32_read(frame);
         word  = rmq__be32_read(frame + 4);
         stype = (int)(word >> 24);
         hlen  = word & 0xffffff;
-        if ((size_t)total + 4 != len || (size_t)hlen + 4 > total) {
-                rmq__free(frame);
+        if ((size_t)total + 4 != len || (size_t)hlen + 4 > total)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__BAD_MSG,
                                    "inconsistent frame: length %u, header "
                                    "length %u, %zu bytes",
                                    total, hlen, len);
-        }
-        if (stype != RMQ_SERIALIZE_JSON && stype != RMQ_SERIALIZE_ROCKETMQ) {
-                rmq__free(frame);
+        if (stype != RMQ_SERIALIZE_JSON && stype != RMQ_SERIALIZE_ROCKETMQ)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__BAD_MSG,
                                    "unknown serialize type %d", stype);
-        }
-        cmd                 = cmd_alloc();
-        cmd->frame          = frame;
+        *hlenp  = hlen;
+        *stypep = stype;
+        return RMQ_OK;
+}
+
+/* Decodes the checked \p frame (which \p cmd may write to) into \p cmd;
+ * the body and the JSON header strings point into it. */
+static rmq_err_t decode_into(rmq_cmd_t *cmd, uint8_t *frame, size_t len,
+                             uint32_t hlen, int stype, char *errstr,
+                             size_t errstr_size) {
+        rmq_err_t err;
         cmd->serialize_type = stype;
         if (stype == RMQ_SERIALIZE_JSON)
                 err = decode_json_header(cmd, (char *)frame + 8, hlen, errstr,
@@ -784,13 +794,65 @@ rmq_err_t rmq__cmd_decode_owned(uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
         else
                 err = decode_binary_header(cmd, frame + 8, hlen, errstr,
                                            errstr_size);
-        if (err) {
+        if (err)
+                return err;
+        cmd->body_len = len - 8 - hlen;
+        cmd->body     = cmd->body_len ? frame + 8 + hlen : NULL;
+        return RMQ_OK;
+}
+
+rmq_err_t rmq__cmd_decode_owned(uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
+                                char *errstr, size_t errstr_size) {
+        uint32_t hlen = 0;
+        int stype     = 0;
+        rmq_cmd_t *cmd;
+        rmq_err_t err;
+
+        *cmdp = NULL;
+        if ((err = frame_check(frame, len, &hlen, &stype, errstr,
+                               errstr_size))) {
+                rmq__free(frame);
+                return err;
+        }
+        cmd        = cmd_alloc();
+        cmd->frame = frame;
+        if ((err = decode_into(cmd, frame, len, hlen, stype, errstr,
+                               errstr_size))) {
                 rmq__cmd_destroy(cmd);
                 return err;
         }
-        cmd->body_len = total - 4 - hlen;
-        cmd->body     = cmd->body_len ? frame + 8 + hlen : NULL;
-        *cmdp         = cmd;
+        *cmdp = cmd;
+        return RMQ_OK;
+}
+
+rmq_err_t rmq__cmd_decode_pooled(const uint8_t *frame, size_t len,
+                                 rmq_freelist_t *fl, rmq_cmd_t **cmdp,
+                                 char *errstr, size_t errstr_size) {
+        uint32_t hlen = 0;
+        int stype     = 0;
+        rmq_cmd_t *cmd;
+        uint8_t *copy;
+        rmq_err_t err;
+
+        *cmdp = NULL;
+        if (len > rmq__freelist_block_size(fl) - sizeof(rmq_cmd_t))
+                return rmq__cmd_decode(frame, len, cmdp, errstr, errstr_size);
+        if ((err = frame_check(frame, len, &hlen, &stype, errstr,
+                               errstr_size)))
+                return err;
+        cmd = rmq__freelist_get(fl);
+        memset(cmd, 0, offsetof(rmq_cmd_t, ext_inline));
+        cmd->ext     = cmd->ext_inline;
+        cmd->ext_cap = RMQ_CMD_EXT_INLINE;
+        cmd->home    = fl;
+        copy         = (uint8_t *)(cmd + 1);
+        memcpy(copy, frame, len);
+        if ((err = decode_into(cmd, copy, len, hlen, stype, errstr,
+                               errstr_size))) {
+                rmq__cmd_destroy(cmd);
+                return err;
+        }
+        *cmdp = cmd;
         return RMQ_OK;
 }
 
@@ -807,6 +869,12 @@ rmq_err_t rmq__cmd_decode(const uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
 void rmq__fdec_init(rmq_frame_decoder_t *dec, size_t max_len) {
         memset(dec, 0, sizeof(*dec));
         dec->max_len = max_len ? max_len : RMQ_FRAME_MAX_LENGTH_DEFAULT;
+}
+
+void rmq__fdec_set_view(rmq_frame_decoder_t *dec, rmq_fdec_view_cb_t *cb,
+                        size_t view_max) {
+        dec->view_cb  = cb;
+        dec->view_max = view_max;
 }
 
 void rmq__fdec_free(rmq_frame_decoder_t *dec) {
@@ -832,6 +900,20 @@ int rmq__fdec_feed(rmq_frame_decoder_t *dec, const uint8_t *data, size_t len,
         while (len > 0) {
                 size_t n;
                 int r;
+                if (!dec->frame && !dec->lenhave && dec->view_cb && len >= 8) {
+                        /* A small frame whole in the input: a view. */
+                        size_t flen = rmq__be32_read(data);
+                        if (flen >= RMQ_FRAME_MIN_LENGTH &&
+                            flen <= dec->max_len && flen + 4 <= len &&
+                            flen + 4 <= dec->view_max) {
+                                r = dec->view_cb(data, flen + 4, opaque);
+                                data += flen + 4;
+                                len -= flen + 4;
+                                if (r)
+                                        return r;
+                                continue;
+                        }
+                }
                 if (!dec->frame) {
                         uint32_t flen;
                         n = RMQ_MIN(4 - dec->lenhave, len);

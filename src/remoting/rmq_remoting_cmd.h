@@ -14,6 +14,7 @@
 
 #include "common/rmq_buf.h"
 #include "common/rmq_conf_int.h"
+#include "common/rmq_freelist.h"
 #include "rocketmq/rmq_request_code.h"
 
 /* flag bits (RemotingCommand RPC_TYPE / RPC_ONEWAY) */
@@ -70,6 +71,9 @@ typedef struct rmq_cmd_s {
         uint8_t *frame;          /* owned received frame (or NULL) */
         void *body_owned;        /* owned body (rmq__free) or NULL */
         rmq_cmd_chunk_t *chunks; /* owned strings */
+        /* A command decoded by rmq__cmd_decode_pooled(): a block of this
+         * free list, its frame stored right behind the struct. */
+        rmq_freelist_t *home;
         rmq_cmd_ext_t ext_inline[RMQ_CMD_EXT_INLINE];
 } rmq_cmd_t;
 
@@ -145,6 +149,13 @@ rmq_err_t rmq__cmd_decode(const uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
  * body then points into it and header strings are decoded in place. */
 rmq_err_t rmq__cmd_decode_owned(uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
                                 char *errstr, size_t errstr_size);
+/* Same, from a view of \p frame (copied): the command and the copy of a
+ * frame that fits are one block of \p fl (whose blocks are larger than
+ * rmq_cmd_t), returned to it by rmq__cmd_destroy(); a larger frame is
+ * decoded as rmq__cmd_decode() does. */
+rmq_err_t rmq__cmd_decode_pooled(const uint8_t *frame, size_t len,
+                                 rmq_freelist_t *fl, rmq_cmd_t **cmdp,
+                                 char *errstr, size_t errstr_size);
 
 /* Takes the body out of \p cmd: returns the storage to free with rmq__free
  * (the frame or the owned body; NULL for a body reference), and the body
@@ -161,6 +172,15 @@ const char *rmq__request_code_name(int code);
 /*
  * Streaming frame decoder: bytes in any chunking in, whole frames out.
  */
+/* Called per complete frame; takes \p frame (rmq__malloc'ed) in every
+ * case. A non-zero return stops feeding (and is returned by feed). */
+typedef int(rmq_fdec_frame_cb_t)(uint8_t *frame, size_t len, void *opaque);
+/* Called instead, when set, for a frame of at most view_max bytes that
+ * lies whole in the bytes fed: \p frame is a view, valid during the call
+ * (no allocation, no copy by the decoder). */
+typedef int(rmq_fdec_view_cb_t)(const uint8_t *frame, size_t len,
+                                void *opaque);
+
 typedef struct rmq_frame_decoder_s {
         uint8_t lenbuf[4];
         size_t lenhave;
@@ -168,14 +188,16 @@ typedef struct rmq_frame_decoder_s {
         size_t need;    /* total frame size, length word included */
         size_t have;
         size_t max_len; /* frameMaxLength */
+        rmq_fdec_view_cb_t *view_cb;
+        size_t view_max;
 } rmq_frame_decoder_t;
 
 void rmq__fdec_init(rmq_frame_decoder_t *dec, size_t max_len);
 void rmq__fdec_free(rmq_frame_decoder_t *dec);
-
-/* Called per complete frame; takes \p frame (rmq__malloc'ed) in every
- * case. A non-zero return stops feeding (and is returned by feed). */
-typedef int(rmq_fdec_frame_cb_t)(uint8_t *frame, size_t len, void *opaque);
+/* Small frames fed whole go to \p cb as views (see rmq_fdec_view_cb_t);
+ * it receives the opaque given to feed. */
+void rmq__fdec_set_view(rmq_frame_decoder_t *dec, rmq_fdec_view_cb_t *cb,
+                        size_t view_max);
 
 /* Feeds \p len bytes. Returns 0; the callback's non-zero value; or -1 when
  * the stream announces a frame length below the minimum or above max_len

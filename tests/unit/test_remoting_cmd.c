@@ -81,6 +81,71 @@ static void test_every_fixture_decodes_as_indexed(void **state) {
         rmq_test_strv_free(files);
 }
 
+/* A pooled decode (the transport's path for small frames) gives the same
+ * command as the plain one, re-encodes to the same bytes, and survives
+ * the caller's buffer being overwritten; larger frames fall back. */
+static void test_every_fixture_decodes_pooled(void **state) {
+        size_t n, i, pooled = 0;
+        char **files       = rmq_test_fixture_list(&n);
+        rmq_freelist_t *fl = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 4);
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len;
+                uint8_t *f     = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                rmq_cmd_t *cmd = NULL;
+                rmq_buf_t out  = RMQ_BUF_INIT;
+                char err[256]  = "";
+                if (rmq__cmd_decode_pooled(f, len, fl, &cmd, err,
+                                           sizeof(err)))
+                        fail_msg("%s: %s", files[i], err);
+                assert_true((cmd->home != NULL) == (len <= 512));
+                pooled += cmd->home != NULL;
+                memset(f, 0xA5, len); /* a view: the copy must not care */
+                free(f);
+                f = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                check_against_index(files[i], cmd, len);
+                rmq__cmd_encode(cmd, &out);
+                if (out.len != len || memcmp(out.data, f, len))
+                        fail_msg("%s: re-encoded frame differs", files[i]);
+                rmq__buf_free(&out);
+                rmq__cmd_destroy(cmd);
+                free(f);
+        }
+        assert_true(pooled > 0);
+        rmq__freelist_release(fl);
+        rmq_test_strv_free(files);
+}
+
+/* take_body on a pooled command hands out a copy that outlives it. */
+static void test_take_body_pooled(void **state) {
+        rmq_cmd_t *req = rmq__cmd_new_request(RMQ_REQ_SEND_MESSAGE_V2), *d;
+        rmq_freelist_t *fl = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 4);
+        rmq_buf_t out      = RMQ_BUF_INIT;
+        const uint8_t *body;
+        size_t blen;
+        void *storage;
+        (void)state;
+        rmq__cmd_ext_add(req, "b", "TopicTest");
+        rmq__cmd_set_body_ref(req, "0123456789", 10);
+        rmq__cmd_encode(req, &out);
+        assert_int_equal(rmq__cmd_decode_pooled(out.data, out.len, fl, &d,
+                                                NULL, 0),
+                         RMQ_OK);
+        assert_non_null(d->home);
+        storage = rmq__cmd_take_body(d, &body, &blen);
+        assert_non_null(storage);
+        assert_ptr_equal(storage, body);
+        assert_int_equal(blen, 10);
+        assert_null(d->body);
+        assert_string_equal(rmq__cmd_ext(d, "b"), "TopicTest");
+        rmq__cmd_destroy(d);
+        assert_memory_equal(body, "0123456789", 10);
+        free(storage);
+        rmq__cmd_destroy(req);
+        rmq__buf_free(&out);
+        rmq__freelist_release(fl);
+}
+
 static void test_every_fixture_reencodes_to_same_bytes(void **state) {
         size_t n, i, same = 0;
         char **files = rmq_test_fixture_list(&n);
@@ -181,6 +246,7 @@ typedef struct collect_s {
         size_t off;
         size_t frames;
         int mismatch;
+        size_t views;
 } collect_t;
 
 static int collect_cb(uint8_t *frame, size_t len, void *opaque) {
@@ -211,7 +277,7 @@ static void test_stream_any_chunking(void **state) {
         srand(12345);
         for (round = 0; round < 200; round++) {
                 rmq_frame_decoder_t dec;
-                collect_t c = {stream, 0, 0, 0};
+                collect_t c = {stream, 0, 0, 0, 0};
                 size_t off  = 0;
                 rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
                 while (off < total) {
@@ -234,13 +300,71 @@ static void test_stream_any_chunking(void **state) {
         rmq_test_strv_free(files);
 }
 
+static int collect_view_cb(const uint8_t *frame, size_t len, void *opaque) {
+        collect_t *c = opaque;
+        if (memcmp(c->stream + c->off, frame, len))
+                c->mismatch = 1;
+        c->off += len;
+        c->frames++;
+        c->views++;
+        return 0;
+}
+
+/* With a view callback, frames fed whole come as views, the others as
+ * owned buffers, in stream order, whatever the chunking. */
+static void test_stream_views_any_chunking(void **state) {
+        size_t n, i, total = 0, views = 0;
+        char **files    = rmq_test_fixture_list(&n);
+        uint8_t *stream = NULL;
+        int round;
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len;
+                uint8_t *f = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                stream     = realloc(stream, total + len);
+                memcpy(stream + total, f, len);
+                total += len;
+                free(f);
+        }
+        srand(54321);
+        for (round = 0; round < 200; round++) {
+                rmq_frame_decoder_t dec;
+                collect_t c = {stream, 0, 0, 0, 0};
+                size_t off  = 0;
+                rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
+                rmq__fdec_set_view(&dec, collect_view_cb, 512);
+                while (off < total) {
+                        size_t chunk = round == 0   ? total
+                                       : round == 1 ? 1
+                                                    : (size_t)(rand() % 3000) + 1;
+                        if (chunk > total - off)
+                                chunk = total - off;
+                        assert_int_equal(rmq__fdec_feed(&dec, stream + off,
+                                                        chunk, collect_cb, &c,
+                                                        NULL, 0),
+                                         0);
+                        off += chunk;
+                }
+                assert_int_equal(c.frames, n);
+                assert_int_equal(c.off, total);
+                assert_false(c.mismatch);
+                if (round == 1)
+                        assert_int_equal(c.views, 0);
+                views += c.views;
+                rmq__fdec_free(&dec);
+        }
+        assert_true(views > 0);
+        free(stream);
+        rmq_test_strv_free(files);
+}
+
 static void test_stream_direct_reads(void **state) {
         /* The zero-copy path: after a length word, read the rest straight
          * into the decoder's frame buffer. */
         size_t len;
         uint8_t *f = rmq_test_fixture_load("042-", &len, NULL, 0);
         rmq_frame_decoder_t dec;
-        collect_t c = {f, 0, 0, 0};
+        collect_t c = {f, 0, 0, 0, 0};
         uint8_t *dst;
         size_t room;
         (void)state;
@@ -269,7 +393,7 @@ static void test_stream_rejects_bad_lengths(void **state) {
         static const uint8_t neg[]   = {0x80, 0x00, 0x00, 0x00};
         rmq_frame_decoder_t dec;
         char err[128] = "";
-        collect_t c   = {NULL, 0, 0, 0};
+        collect_t c   = {NULL, 0, 0, 0, 0};
         (void)state;
         rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
         assert_int_equal(rmq__fdec_feed(&dec, tiny, sizeof(tiny), collect_cb,
@@ -350,6 +474,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_every_fixture_decodes_as_indexed),
             cmocka_unit_test(test_every_fixture_reencodes_to_same_bytes),
+            cmocka_unit_test(test_every_fixture_decodes_pooled),
+            cmocka_unit_test(test_take_body_pooled),
+            cmocka_unit_test(test_stream_views_any_chunking),
             cmocka_unit_test(test_roundtrip_json),
             cmocka_unit_test(test_roundtrip_rocketmq),
             cmocka_unit_test(test_response_echoes_request),
