@@ -17,12 +17,12 @@ void rmq__jlex_ws(rmq_jlex_t *lx) {
                 lx->p++;
 }
 
-char rmq__jlex_peek(rmq_jlex_t *lx) {
+char rmq__jlex_peek_slow(rmq_jlex_t *lx) {
         rmq__jlex_ws(lx);
         return lx->p < lx->end ? *lx->p : 0;
 }
 
-int rmq__jlex_expect(rmq_jlex_t *lx, char c) {
+int rmq__jlex_expect_slow(rmq_jlex_t *lx, char c) {
         if (lx->err)
                 return -1;
         if (rmq__jlex_peek(lx) != c) {
@@ -75,16 +75,47 @@ static size_t utf8_put(char *d, uint32_t cp) {
         return 4;
 }
 
+/* Word-at-a-time test (SWAR): non-zero when one of the 8 bytes of x is
+ * zero. A flagged word always has a zero byte (flags above the first may
+ * be wrong; the byte is then located exactly). */
+static inline uint64_t swar_has_zero(uint64_t x) {
+        return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* The first '"' or '\\' in [s, end), or end. */
+static char *find_quote_or_backslash(char *s, const char *end) {
+        while (end - s >= 8) {
+                uint64_t x, m;
+                memcpy(&x, s, 8);
+                m = swar_has_zero(x ^ 0x2222222222222222ull) |
+                    swar_has_zero(x ^ 0x5c5c5c5c5c5c5c5cull);
+                if (m) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                          \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                        /* The lowest flag is exact: its byte is the one. */
+                        return s + (__builtin_ctzll(m) >> 3);
+#else
+                        break;
+#endif
+                }
+                s += 8;
+        }
+        while (s < end && *s != '"' && *s != '\\')
+                s++;
+        return s;
+}
+
 int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp) {
         char *start, *d, *s;
         if (rmq__jlex_expect(lx, '"'))
                 return -1;
         start = d = s = lx->p;
-        /* Fast path: most strings have no escapes; find the closing quote
-         * and make sure no backslash comes before it. */
+        /* Fast path: most strings have no escapes. Find the first quote or
+         * backslash 8 bytes at a time (header strings are short: a memchr
+         * call per string, two with the backslash check, cost more). */
         {
-                char *q = memchr(s, '"', (size_t)(lx->end - s));
-                if (q && !memchr(s, '\\', (size_t)(q - s))) {
+                char *q = find_quote_or_backslash(s, lx->end);
+                if (q < lx->end && *q == '"') {
                         *q    = '\0';
                         lx->p = q + 1;
                         *sp   = start;

@@ -66,10 +66,27 @@ typedef struct rmq_jlex_s {
 } rmq_jlex_t;
 
 void rmq__jlex_ws(rmq_jlex_t *lx);
-/* Expects and consumes character \p c after blanks. Returns 0 or -1. */
-int rmq__jlex_expect(rmq_jlex_t *lx, char c);
+/* The out-of-line parts of rmq__jlex_expect / rmq__jlex_peek. */
+int rmq__jlex_expect_slow(rmq_jlex_t *lx, char c);
+char rmq__jlex_peek_slow(rmq_jlex_t *lx);
+
+/* Expects and consumes character \p c (never a blank) after blanks.
+ * Returns 0 or -1. Inline: the JSON the brokers write has no blanks, so
+ * the character is usually right at the cursor. */
+static inline int rmq__jlex_expect(rmq_jlex_t *lx, char c) {
+        if (!lx->err && lx->p < lx->end && *lx->p == c) {
+                lx->p++;
+                return 0;
+        }
+        return rmq__jlex_expect_slow(lx, c);
+}
+
 /* Peeks the next non-blank character, or 0 at the end. */
-char rmq__jlex_peek(rmq_jlex_t *lx);
+static inline char rmq__jlex_peek(rmq_jlex_t *lx) {
+        if (lx->p < lx->end && (unsigned char)*lx->p > ' ')
+                return *lx->p;
+        return rmq__jlex_peek_slow(lx);
+}
 /* Parses a string at the cursor ('"' expected), unescaping in place; the
  * result is NUL-terminated inside the buffer. Returns 0 or -1. */
 int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp);
