@@ -6,44 +6,94 @@
 #include "protocol/rmq_message_codec.h"
 #include "protocol/rmq_names.h"
 
-rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
-                                 const void *body, size_t body_len) {
-        rmq_cmd_t *cmd;
-        bool v2 = smart || h->batch;
-        cmd = rmq__cmd_new_request(h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
+/* SendMessageRequestHeader field names: V1 (long) and V2 (a..n), with
+ * their lengths; none needs JSON escaping. */
+enum {
+        F_GROUP,
+        F_TOPIC,
+        F_DEFAULT_TOPIC,
+        F_DEFAULT_QUEUE_NUMS,
+        F_QUEUE_ID,
+        F_SYS_FLAG,
+        F_BORN,
+        F_FLAG,
+        F_PROPS,
+        F_RECONSUME,
+        F_UNIT_MODE,
+        F_MAX_RECONSUME,
+        F_BATCH,
+        F_BNAME,
+        F_CNT
+};
+
+typedef struct hdr_name_s {
+        const char *name;
+        size_t len;
+} hdr_name_t;
+
+#define HN(s) {s, sizeof(s) - 1}
+static const hdr_name_t hdr_names[2][F_CNT] = {
+    {HN("producerGroup"), HN("topic"), HN("defaultTopic"),
+     HN("defaultTopicQueueNums"), HN("queueId"), HN("sysFlag"),
+     HN("bornTimestamp"), HN("flag"), HN("properties"),
+     HN("reconsumeTimes"), HN("unitMode"), HN("maxReconsumeTimes"),
+     HN("batch"), HN("bname")},
+    {HN("a"), HN("b"), HN("c"), HN("d"), HN("e"), HN("f"), HN("g"),
+     HN("h"), HN("i"), HN("j"), HN("k"), HN("l"), HN("m"), HN("n")}};
+#undef HN
+
+/* A string field: name referenced, value referenced, scanned at encoding
+ * (names and topics come from the application and the routes). */
+static void put_field(rmq_cmd_t *cmd, const hdr_name_t *n, const char *v,
+                      size_t vlen) {
+        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, false);
+}
+
+static void put_i64(rmq_cmd_t *cmd, const hdr_name_t *n, int64_t v) {
+        rmq__cmd_ext_append_ref_i64(cmd, n->name, n->len, true, v);
+}
+
+static void put_bool(rmq_cmd_t *cmd, const hdr_name_t *n, bool v) {
+        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v ? "true" : "false",
+                                v ? 4 : 5, true);
+}
+
+void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
+                                bool smart, const void *body,
+                                size_t body_len) {
+        bool v2                 = smart || h->batch;
+        const hdr_name_t *names = hdr_names[v2];
+        rmq__cmd_init_request(cmd, h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
                                    : v2     ? RMQ_REQ_SEND_MESSAGE_V2
                                             : RMQ_REQ_SEND_MESSAGE);
         /* Field order as the 4.9.8 client's HashMap writes them. */
-        rmq__cmd_ext_append(cmd, v2 ? "a" : "producerGroup", h->producerGroup,
-                            strlen(h->producerGroup));
-        rmq__cmd_ext_append(cmd, v2 ? "b" : "topic", h->topic,
-                            strlen(h->topic));
-        rmq__cmd_ext_append(cmd, v2 ? "c" : "defaultTopic", h->defaultTopic,
-                            strlen(h->defaultTopic));
-        rmq__cmd_ext_append_i64(cmd, v2 ? "d" : "defaultTopicQueueNums",
-                                h->defaultTopicQueueNums);
-        rmq__cmd_ext_append_i64(cmd, v2 ? "e" : "queueId", h->queueId);
-        rmq__cmd_ext_append_i64(cmd, v2 ? "f" : "sysFlag", h->sysFlag);
-        rmq__cmd_ext_append_i64(cmd, v2 ? "g" : "bornTimestamp",
-                                h->bornTimestamp);
-        rmq__cmd_ext_append_i64(cmd, v2 ? "h" : "flag", h->flag);
+        put_field(cmd, &names[F_GROUP], h->producerGroup,
+                strlen(h->producerGroup));
+        put_field(cmd, &names[F_TOPIC], h->topic, strlen(h->topic));
+        put_field(cmd, &names[F_DEFAULT_TOPIC], h->defaultTopic,
+                strlen(h->defaultTopic));
+        put_i64(cmd, &names[F_DEFAULT_QUEUE_NUMS], h->defaultTopicQueueNums);
+        put_i64(cmd, &names[F_QUEUE_ID], h->queueId);
+        put_i64(cmd, &names[F_SYS_FLAG], h->sysFlag);
+        put_i64(cmd, &names[F_BORN], h->bornTimestamp);
+        put_i64(cmd, &names[F_FLAG], h->flag);
         if (h->properties)
-                rmq__cmd_ext_append(cmd, v2 ? "i" : "properties",
-                                    h->properties, h->properties_len);
-        rmq__cmd_ext_append_i64(cmd, v2 ? "j" : "reconsumeTimes",
-                                h->reconsumeTimes);
-        rmq__cmd_ext_append(cmd, v2 ? "k" : "unitMode",
-                            h->unitMode ? "true" : "false",
-                            h->unitMode ? 4 : 5);
+                put_field(cmd, &names[F_PROPS], h->properties,
+                        h->properties_len);
+        put_i64(cmd, &names[F_RECONSUME], h->reconsumeTimes);
+        put_bool(cmd, &names[F_UNIT_MODE], h->unitMode);
         if (h->maxReconsumeTimes >= 0)
-                rmq__cmd_ext_append_i64(cmd, v2 ? "l" : "maxReconsumeTimes",
-                                        h->maxReconsumeTimes);
-        rmq__cmd_ext_append(cmd, v2 ? "m" : "batch",
-                            h->batch ? "true" : "false", h->batch ? 4 : 5);
+                put_i64(cmd, &names[F_MAX_RECONSUME], h->maxReconsumeTimes);
+        put_bool(cmd, &names[F_BATCH], h->batch);
         if (h->bname)
-                rmq__cmd_ext_append(cmd, v2 ? "n" : "bname", h->bname,
-                                    strlen(h->bname));
+                put_field(cmd, &names[F_BNAME], h->bname, strlen(h->bname));
         rmq__cmd_set_body_ref(cmd, body, body_len);
+}
+
+rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
+                                 const void *body, size_t body_len) {
+        rmq_cmd_t *cmd = rmq__malloc(sizeof(*cmd));
+        rmq__api_send_request_init(cmd, h, smart, body, body_len);
         return cmd;
 }
 

@@ -32,10 +32,16 @@ typedef struct rmq_send_header_s {
 
 /* Builds the request: SEND_BATCH_MESSAGE for a batch, SEND_MESSAGE_V2 with
  * the compact a..n header when \p smart (sendSmartMsg), else SEND_MESSAGE.
- * The body is referenced, not copied. mirrors MQClientAPIImpl.sendMessage
- * and SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */
+ * The body and the strings of \p h are referenced, not copied: they must
+ * outlive the command. mirrors MQClientAPIImpl.sendMessage and
+ * SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */
 rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
                                  const void *body, size_t body_len);
+/* The same into caller-provided storage (rmq__cmd_init_request); release
+ * it with rmq__cmd_fini(). */
+void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
+                                bool smart, const void *body,
+                                size_t body_len);
 
 /* The send result (public rmq_send_result_t): one allocation, the strings
  * (and the queue's) stored right behind the struct. */

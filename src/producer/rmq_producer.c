@@ -474,10 +474,11 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
         len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, NULL, NULL,
                              NULL);
         props = s->props_inline;
-        if (len > sizeof(s->props_inline))
-                props = s->props_heap = rmq__malloc(len);
+        if (len + 1 > sizeof(s->props_inline))
+                props = s->props_heap = rmq__malloc(len + 1);
         encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
                      &s->reconsume_times, &s->max_reconsume_times);
+        props[len] = '\0'; /* the request references it as a C string */
         s->props     = props;
         s->props_len = len;
         if (rmq__parse_bool(tran))
@@ -633,10 +634,12 @@ static rmq_err_t resolve_addr(send_t *s, bool may_block) {
         return RMQ_OK;
 }
 
-static rmq_cmd_t *build_request(send_t *s) {
+/* The request of this attempt, built in \p cmd (caller storage; release
+ * with rmq__cmd_fini). It references the send's strings and body, which
+ * outlive it. */
+static void build_request(send_t *s, rmq_cmd_t *cmd) {
         rmq_producer_t *prod = s->prod;
         rmq_send_header_t h;
-        rmq_cmd_t *cmd;
         memset(&h, 0, sizeof(h));
         h.producerGroup         = prod->group;
         h.topic                 = s->topic;
@@ -657,11 +660,10 @@ static rmq_cmd_t *build_request(send_t *s) {
                 h.properties     = "";
                 h.properties_len = 0;
         }
-        cmd = rmq__api_send_request(&h, prod->conf->sendSmartMsg, s->body,
-                                    s->body_len);
+        rmq__api_send_request_init(cmd, &h, prod->conf->sendSmartMsg, s->body,
+                                   s->body_len);
         cmd->language       = (int32_t)prod->conf->language;
         cmd->serialize_type = (int32_t)prod->conf->serializeType;
-        return cmd;
 }
 
 /* s->mq = a copy of \p mq. */
@@ -702,13 +704,13 @@ static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
 static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
                              rmq_send_result_t **resultp) {
         rmq_producer_t *prod = s->prod;
-        rmq_cmd_t *req, *resp = NULL;
+        rmq_cmd_t reqbuf, *req = &reqbuf, *resp = NULL;
         rmq_err_t err;
         *resultp = NULL;
         if ((err = resolve_addr(s, true)))
                 return err;
         run_hooks(s, false, NULL, RMQ_OK);
-        req = build_request(s);
+        build_request(s, req);
         if (s->mode == RMQ_SEND_MODE_ONEWAY) {
                 err = rmq__remoting_invoke_oneway(
                     rmq__client_remoting(prod->ci), s->addr, req, timeout);
@@ -723,7 +725,7 @@ static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
                 if (!err)
                         err = process_response(s, resp, resultp);
         }
-        rmq__cmd_destroy(req);
+        rmq__cmd_fini(req);
         rmq__cmd_destroy(resp);
         run_hooks(s, true, *resultp, err);
         return err;
@@ -1225,7 +1227,7 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
 static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
         int64_t left = s->timeout - (rmq__mono_ms() - s->begin_first);
-        rmq_cmd_t *req;
+        rmq_cmd_t req; /* encoded before invoke returns: the stack will do */
         rmq_err_t err;
         if (left <= 0) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
@@ -1239,12 +1241,12 @@ static void async_attempt(send_t *s, bool in_caller) {
                 return;
         }
         run_hooks(s, false, NULL, RMQ_OK);
-        req              = build_request(s);
+        build_request(s, &req);
         s->attempt_start = rmq__mono_ms();
         err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
-                                         s->addr, req, left, 0, async_response,
-                                         s);
-        rmq__cmd_destroy(req);
+                                         s->addr, &req, left, 0,
+                                         async_response, s);
+        rmq__cmd_fini(&req);
         if (err) {
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
                                   rmq__mono_ms() - s->attempt_start, true);

@@ -44,6 +44,9 @@ typedef struct rmq_cmd_ext_s {
 } rmq_cmd_ext_t;
 
 #define RMQ_CMD_EXT_INLINE 20
+/* Strings the command copies (numbers written by ext_append_i64, ...) go
+ * here first, then to heap chunks. */
+#define RMQ_CMD_STR_INLINE 64
 
 /* Chunked string storage: appended strings never move. */
 typedef struct rmq_cmd_chunk_s {
@@ -63,6 +66,10 @@ typedef struct rmq_cmd_s {
         size_t remark_len;
         rmq_cmd_ext_t *ext;
         uint32_t ext_cnt, ext_cap;
+        /* Bit i (i < 32): the key and value of ext[i] need no JSON escaping
+         * (set by the appenders that know it: numbers, literal keys); the
+         * encoder copies them without scanning. */
+        uint32_t ext_plain;
         bool ext_present; /* JSON "extFields":{} was present though empty */
         const uint8_t *body;
         size_t body_len;
@@ -74,7 +81,9 @@ typedef struct rmq_cmd_s {
         /* A command decoded by rmq__cmd_decode_pooled(): a block of this
          * free list, its frame stored right behind the struct. */
         rmq_freelist_t *home;
+        uint32_t str_used; /* bytes of str_inline in use */
         rmq_cmd_ext_t ext_inline[RMQ_CMD_EXT_INLINE];
+        char str_inline[RMQ_CMD_STR_INLINE];
 } rmq_cmd_t;
 
 /* Next opaque of this process (Java's static AtomicInteger requestId). */
@@ -82,6 +91,12 @@ int32_t rmq__cmd_next_opaque(void);
 
 /* A request with a fresh opaque, language CPP, version 409, JSON. */
 rmq_cmd_t *rmq__cmd_new_request(int32_t code);
+/* The same in caller-provided storage (a command on the stack for the
+ * duration of a call); release it with rmq__cmd_fini(), not destroy. */
+void rmq__cmd_init_request(rmq_cmd_t *cmd, int32_t code);
+/* Frees what a command owns, not the command itself (see
+ * rmq__cmd_init_request). */
+void rmq__cmd_fini(rmq_cmd_t *cmd);
 /* A response (flag RESPONSE) with \p remark (may be NULL). The caller sets
  * opaque and serialize type from the request (rmq__cmd_reply_to). */
 rmq_cmd_t *rmq__cmd_new_response(int32_t code, const char *remark);
@@ -103,6 +118,16 @@ void rmq__cmd_ext_add_bool(rmq_cmd_t *cmd, const char *key, bool v);
 void rmq__cmd_ext_append(rmq_cmd_t *cmd, const char *key, const char *val,
                          size_t vlen);
 void rmq__cmd_ext_append_i64(rmq_cmd_t *cmd, const char *key, int64_t v);
+/* Appends an entry referencing \p key and \p val (no copy): both must
+ * stay valid and unchanged until the command is destroyed. \p plain: the
+ * caller knows that neither needs JSON escaping (no '"', '\\' or control
+ * character), so the encoder copies them without scanning. */
+void rmq__cmd_ext_append_ref(rmq_cmd_t *cmd, const char *key, size_t klen,
+                             const char *val, size_t vlen, bool plain);
+/* Appends \p key (referenced, as above; \p plain_key as \p plain there) with
+ * the decimal text of \p v as its value. */
+void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
+                                 size_t klen, bool plain_key, int64_t v);
 /* Appends a copy of \p key too: for keys that do not outlive the command
  * (ext fields taken from another command). */
 void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,

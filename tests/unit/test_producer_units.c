@@ -333,6 +333,18 @@ static void test_send_request_header(void **state) {
                 assert_string_equal(cmd->ext[i].key, fix->ext[i].key);
                 assert_string_equal(cmd->ext[i].val, fix->ext[i].val);
         }
+        /* With the Java client's opaque and language: the same bytes. */
+        {
+                rmq_buf_t out = RMQ_BUF_INIT;
+                cmd->opaque   = fix->opaque;
+                cmd->language = fix->language;
+                cmd->version  = fix->version;
+                cmd->flag     = fix->flag;
+                rmq__cmd_encode(cmd, &out);
+                assert_int_equal(out.len, len);
+                assert_memory_equal(out.data, f, len);
+                rmq__buf_free(&out);
+        }
         rmq__cmd_destroy(cmd);
         /* without sendSmartMsg: SEND_MESSAGE with the long names */
         cmd = rmq__api_send_request(&h, false, "x", 1);

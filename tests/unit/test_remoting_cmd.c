@@ -226,6 +226,72 @@ static void test_roundtrip_rocketmq(void **state) {
         roundtrip(RMQ_SERIALIZE_ROCKETMQ);
 }
 
+/* Referenced and "plain" ext fields, numbers written in place, and a
+ * command on the stack encode to the same bytes as copied fields. */
+static void test_ext_refs_and_plain(void **state) {
+        static const char key_g[] = "g", topic[] = "TopicTest";
+        static const int64_t nums[] = {0, -1, 7, 1795617272914LL, INT64_MIN,
+                                       INT64_MAX};
+        static char big[1500];
+        int round;
+        (void)state;
+        memset(big, 'x', sizeof(big));
+        big[100] = '"';
+        big[700] = '\001';
+        /* rounds 2 and 3 add a long field: the JSON header no longer fits
+         * the encoder's scratch and is sized exactly first. */
+        for (round = 0; round < 4; round++) {
+                int stype = round & 1 ? RMQ_SERIALIZE_ROCKETMQ
+                                      : RMQ_SERIALIZE_JSON;
+                rmq_cmd_t stack, *copy = rmq__cmd_new_request(310);
+                rmq_buf_t a = RMQ_BUF_INIT, b = RMQ_BUF_INIT;
+                char num[32];
+                size_t i;
+                rmq__cmd_init_request(&stack, 310);
+                stack.opaque = copy->opaque;
+                stack.serialize_type = copy->serialize_type = stype;
+                rmq__cmd_ext_append_ref(&stack, "b", 1, topic,
+                                        sizeof(topic) - 1, true);
+                rmq__cmd_ext_append(copy, "b", topic, sizeof(topic) - 1);
+                assert_ptr_equal(rmq__cmd_ext(&stack, "b"), topic);
+                for (i = 0; i < RMQ_ARRAY_SIZE(nums); i++) {
+                        rmq__cmd_ext_append_ref_i64(&stack, key_g, 1, true,
+                                                    nums[i]);
+                        snprintf(num, sizeof(num), "%lld",
+                                 (long long)nums[i]);
+                        rmq__cmd_ext_append(copy, key_g, num, strlen(num));
+                        assert_string_equal(stack.ext[stack.ext_cnt - 1].val,
+                                            num);
+                        assert_int_equal(stack.ext[stack.ext_cnt - 1].vlen,
+                                         strlen(num));
+                }
+                /* not plain: scanned and escaped */
+                rmq__cmd_ext_append_ref(&stack, "i", 1, "a\001b\"c", 5,
+                                        false);
+                rmq__cmd_ext_append(copy, "i", "a\001b\"c", 5);
+                /* a plain field replaced by a value that needs escaping */
+                rmq__cmd_ext_append_ref(&stack, "q", 1, "x", 1, true);
+                rmq__cmd_ext_append(copy, "q", "x", 1);
+                rmq__cmd_ext_add(&stack, "q", "\"quoted\"");
+                rmq__cmd_ext_add(copy, "q", "\"quoted\"");
+                if (round >= 2) {
+                        rmq__cmd_ext_append_ref(&stack, "z", 1, big,
+                                                sizeof(big), false);
+                        rmq__cmd_ext_append(copy, "z", big, sizeof(big));
+                        rmq__cmd_ext_append_ref_i64(&stack, "y", 1, true, 5);
+                        rmq__cmd_ext_append(copy, "y", "5", 1);
+                }
+                rmq__cmd_encode(&stack, &a);
+                rmq__cmd_encode(copy, &b);
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.data, b.data, a.len);
+                rmq__cmd_fini(&stack);
+                rmq__cmd_destroy(copy);
+                rmq__buf_free(&a);
+                rmq__buf_free(&b);
+        }
+}
+
 static void test_response_echoes_request(void **state) {
         rmq_cmd_t *req  = rmq__cmd_new_request(RMQ_REQ_HEART_BEAT);
         rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_ERR_SYSTEM_BUSY, "busy");
@@ -479,6 +545,7 @@ int main(void) {
             cmocka_unit_test(test_stream_views_any_chunking),
             cmocka_unit_test(test_roundtrip_json),
             cmocka_unit_test(test_roundtrip_rocketmq),
+            cmocka_unit_test(test_ext_refs_and_plain),
             cmocka_unit_test(test_response_echoes_request),
             cmocka_unit_test(test_stream_any_chunking),
             cmocka_unit_test(test_stream_direct_reads),
