@@ -75,25 +75,25 @@ static size_t utf8_put(char *d, uint32_t cp) {
         return 4;
 }
 
-/* Word-at-a-time test (SWAR): non-zero when one of the 8 bytes of x is
- * zero. A flagged word always has a zero byte (flags above the first may
- * be wrong; the byte is then located exactly). */
-static inline uint64_t swar_has_zero(uint64_t x) {
-        return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+/* Word-at-a-time test (SWAR): the high bit of each byte of the result is
+ * set exactly where that byte of y is zero (no carry crosses bytes:
+ * (b & 0x7f) + 0x7f <= 0xfe). */
+static inline uint64_t swar_zero_bytes(uint64_t y) {
+        const uint64_t m = 0x7f7f7f7f7f7f7f7full;
+        return ~(((y & m) + m) | y | m);
 }
 
-/* The first '"' or '\\' in [s, end), or end. */
+/* The first '"' or '\\' in [s, end), or end; 8 bytes per step. */
 static char *find_quote_or_backslash(char *s, const char *end) {
         while (end - s >= 8) {
-                uint64_t x, m;
+                uint64_t x, hit;
                 memcpy(&x, s, 8);
-                m = swar_has_zero(x ^ 0x2222222222222222ull) |
-                    swar_has_zero(x ^ 0x5c5c5c5c5c5c5c5cull);
-                if (m) {
+                hit = swar_zero_bytes(x ^ 0x2222222222222222ull) |
+                      swar_zero_bytes(x ^ 0x5c5c5c5c5c5c5c5cull);
+                if (hit) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                          \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                        /* The lowest flag is exact: its byte is the one. */
-                        return s + (__builtin_ctzll(m) >> 3);
+                        return s + (__builtin_ctzll(hit) >> 3);
 #else
                         break;
 #endif
@@ -105,27 +105,36 @@ static char *find_quote_or_backslash(char *s, const char *end) {
         return s;
 }
 
+static int jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
+                               size_t *lenp);
+
 int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp) {
-        char *start, *d, *s;
+        char *s, *q;
         if (rmq__jlex_expect(lx, '"'))
                 return -1;
-        start = d = s = lx->p;
+        s = lx->p;
         /* Fast path: most strings have no escapes. Find the first quote or
          * backslash 8 bytes at a time (header strings are short: a memchr
          * call per string, two with the backslash check, cost more). */
-        {
-                char *q = find_quote_or_backslash(s, lx->end);
-                if (q < lx->end && *q == '"') {
-                        *q    = '\0';
-                        lx->p = q + 1;
-                        *sp   = start;
-                        *lenp = (size_t)(q - start);
-                        return 0;
-                }
+        q = find_quote_or_backslash(s, lx->end);
+        if (q < lx->end && *q == '"') {
+                *q    = '\0';
+                lx->p = q + 1;
+                *sp   = s;
+                *lenp = (size_t)(q - s);
+                return 0;
         }
-        while (s < lx->end && *s != '"' && *s != '\\')
-                s++;
-        d = s;
+        return jlex_string_escaped(lx, q, sp, lenp);
+}
+
+/* The rest of a string from \p s, its first backslash (or the end): the
+ * unescaping path, out of line so the fast path stays small. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
+                               size_t *lenp) {
+        char *start = lx->p, *d = s;
         while (s < lx->end && *s != '"') {
                 if (*s != '\\') {
                         *d++ = *s++;
