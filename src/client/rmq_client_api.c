@@ -42,11 +42,11 @@ static const hdr_name_t hdr_names[2][F_CNT] = {
      HN("h"), HN("i"), HN("j"), HN("k"), HN("l"), HN("m"), HN("n")}};
 #undef HN
 
-/* A string field: name referenced, value referenced, scanned at encoding
- * (names and topics come from the application and the routes). */
+/* A string field: name and value referenced; \p plain: the caller
+ * checked the value needs no escaping, else it is scanned at encoding. */
 static void put_field(rmq_cmd_t *cmd, const hdr_name_t *n, const char *v,
-                      size_t vlen) {
-        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, false);
+                      size_t vlen, bool plain) {
+        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, plain);
 }
 
 static void put_i64(rmq_cmd_t *cmd, const hdr_name_t *n, int64_t v) {
@@ -68,10 +68,11 @@ void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
                                             : RMQ_REQ_SEND_MESSAGE);
         /* Field order as the 4.9.8 client's HashMap writes them. */
         put_field(cmd, &names[F_GROUP], h->producerGroup,
-                strlen(h->producerGroup));
-        put_field(cmd, &names[F_TOPIC], h->topic, strlen(h->topic));
+                  strlen(h->producerGroup), h->producerGroup_plain);
+        put_field(cmd, &names[F_TOPIC], h->topic, strlen(h->topic),
+                  h->topic_plain);
         put_field(cmd, &names[F_DEFAULT_TOPIC], h->defaultTopic,
-                strlen(h->defaultTopic));
+                  strlen(h->defaultTopic), h->defaultTopic_plain);
         put_i64(cmd, &names[F_DEFAULT_QUEUE_NUMS], h->defaultTopicQueueNums);
         put_i64(cmd, &names[F_QUEUE_ID], h->queueId);
         put_i64(cmd, &names[F_SYS_FLAG], h->sysFlag);
@@ -79,14 +80,15 @@ void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
         put_i64(cmd, &names[F_FLAG], h->flag);
         if (h->properties)
                 put_field(cmd, &names[F_PROPS], h->properties,
-                        h->properties_len);
+                          h->properties_len, false);
         put_i64(cmd, &names[F_RECONSUME], h->reconsumeTimes);
         put_bool(cmd, &names[F_UNIT_MODE], h->unitMode);
         if (h->maxReconsumeTimes >= 0)
                 put_i64(cmd, &names[F_MAX_RECONSUME], h->maxReconsumeTimes);
         put_bool(cmd, &names[F_BATCH], h->batch);
         if (h->bname)
-                put_field(cmd, &names[F_BNAME], h->bname, strlen(h->bname));
+                put_field(cmd, &names[F_BNAME], h->bname, strlen(h->bname),
+                          false);
         rmq__cmd_set_body_ref(cmd, body, body_len);
 }
 

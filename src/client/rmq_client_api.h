@@ -28,6 +28,11 @@ typedef struct rmq_send_header_s {
         int32_t maxReconsumeTimes; /* < 0: absent */
         bool batch;
         const char *bname;
+        /* The caller knows these need no JSON escaping (checked once:
+         * validated names; see rmq__json_plain). */
+        bool producerGroup_plain;
+        bool topic_plain;
+        bool defaultTopic_plain;
 } rmq_send_header_t;
 
 /* Builds the request: SEND_BATCH_MESSAGE for a batch, SEND_MESSAGE_V2 with

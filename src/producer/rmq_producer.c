@@ -45,6 +45,14 @@ struct rmq_producer_s {
         rmq_conf_t *conf;
         rmq_logger_t lg;
         char *group; /* with the namespace */
+        /* Checked at start (rmq__json_plain): the group, the namespace
+         * and createTopicKey need no JSON escaping, so neither do the
+         * send headers' producerGroup, topic (a validated name, with the
+         * namespace) and defaultTopic; the encoder copies them as they
+         * are. */
+        bool group_plain;
+        bool ns_plain;
+        bool default_topic_plain;
         uv_mutex_t lock;
         /* Changed under lock; read without it on the send paths. */
         atomic_int state;
@@ -656,6 +664,9 @@ static void build_request(send_t *s, rmq_cmd_t *cmd) {
         h.maxReconsumeTimes     = s->max_reconsume_times;
         h.batch                 = s->batch;
         h.bname                 = s->mq.brokerName;
+        h.producerGroup_plain   = prod->group_plain;
+        h.topic_plain           = prod->ns_plain; /* validated, see above */
+        h.defaultTopic_plain    = prod->default_topic_plain;
         if (!h.properties) {
                 h.properties     = "";
                 h.properties_len = 0;
@@ -1637,6 +1648,12 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         }
         prod->group = rmq__ns_wrap(prod->conf->namespace_,
                                    prod->conf->producerGroup);
+        prod->group_plain = rmq__json_plain(prod->group, strlen(prod->group));
+        prod->ns_plain    = !prod->conf->namespace_ ||
+                         rmq__json_plain(prod->conf->namespace_,
+                                         strlen(prod->conf->namespace_));
+        prod->default_topic_plain = rmq__json_plain(
+            prod->conf->createTopicKey, strlen(prod->conf->createTopicKey));
         prod->ci    = rmq__client_acquire(prod->conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
         err = rmq__client_register_producer(prod->ci, prod->group,

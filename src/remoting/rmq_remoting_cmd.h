@@ -133,6 +133,11 @@ void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
 void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,
                              size_t vlen);
 
+/* True when \p s (\p n bytes) needs no JSON escaping (no '"', '\\' or
+ * control character): callers that check a string once can then mark the
+ * ext fields that carry it as plain. */
+bool rmq__json_plain(const char *s, size_t n);
+
 /* Ext lookup: value or NULL. */
 const char *rmq__cmd_ext(const rmq_cmd_t *cmd, const char *key);
 /* Numeric ext lookup: 0 on success, -1 if absent or not an integer. */
