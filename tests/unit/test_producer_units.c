@@ -138,6 +138,62 @@ static void test_message_object(void **state) {
         rmq_message_destroy(msg);
 }
 
+/* Property and topic storage: the static WAIT=true replaced and removed,
+ * values set from the message's own strings, many properties, long and
+ * self-assigned topics, and copies of all that. */
+static void test_message_storage(void **state) {
+        char longt[200];
+        rmq_message_t *msg, *dup;
+        const char *n, *v;
+        int i;
+        (void)state;
+        memset(longt, 'T', sizeof(longt) - 1);
+        longt[sizeof(longt) - 1] = '\0';
+        msg = rmq_message_new(longt);
+        assert_string_equal(rmq_message_topic(msg), longt);
+        rmq_message_set_topic(msg, rmq_message_topic(msg));
+        assert_string_equal(rmq_message_topic(msg), longt);
+        rmq_message_set_topic(msg, "short");
+        rmq_message_set_topic(msg, rmq_message_topic(msg));
+        assert_string_equal(rmq_message_topic(msg), "short");
+        rmq_message_set_wait_store_msg_ok(msg, 0);
+        assert_string_equal(rmq_message_property(msg, "WAIT"), "false");
+        rmq_message_set_tags(msg, "t1");
+        rmq_message_set_tags(msg, rmq_message_tags(msg)); /* aliasing */
+        assert_string_equal(rmq_message_tags(msg), "t1");
+        for (i = 0; i < 10; i++) {
+                char name[16], value[16];
+                snprintf(name, sizeof(name), "p%d", i);
+                snprintf(value, sizeof(value), "v%d", i);
+                assert_int_equal(rmq_message_put_user_property(msg, name,
+                                                               value),
+                                 RMQ_OK);
+        }
+        rmq__message_remove_property(msg, "WAIT");
+        assert_null(rmq_message_property(msg, "WAIT"));
+        assert_int_equal(rmq_message_wait_store_msg_ok(msg), 1);
+        assert_int_equal(rmq_message_property_at(msg, 0, &n, &v), 1);
+        assert_string_equal(n, "TAGS");
+        assert_string_equal(v, "t1");
+        dup = rmq_message_dup(msg);
+        rmq_message_destroy(msg);
+        assert_string_equal(rmq_message_topic(dup), "short");
+        assert_string_equal(rmq_message_property(dup, "p9"), "v9");
+        assert_int_equal(rmq_message_property_at(dup, 11, &n, &v), 0);
+        assert_int_equal(rmq_message_property_at(dup, 10, &n, &v), 1);
+        assert_string_equal(n, "p9");
+        rmq_message_destroy(dup);
+        /* a new message's static WAIT, copied and replaced */
+        msg = rmq_message_new(NULL);
+        assert_null(rmq_message_topic(msg));
+        dup = rmq_message_dup(msg);
+        rmq_message_destroy(msg);
+        assert_string_equal(rmq_message_property(dup, "WAIT"), "true");
+        rmq_message_set_wait_store_msg_ok(dup, 0);
+        assert_int_equal(rmq_message_wait_store_msg_ok(dup), 0);
+        rmq_message_destroy(dup);
+}
+
 static rmq_topic_route_data_t *two_broker_route(int wa, int wb, int perm_b) {
         static char body[1024];
         rmq_topic_route_data_t *r = NULL;
@@ -474,6 +530,7 @@ int main(void) {
             cmocka_unit_test(test_topic_and_group_validation),
             cmocka_unit_test(test_namespaces),
             cmocka_unit_test(test_message_object),
+            cmocka_unit_test(test_message_storage),
             cmocka_unit_test(test_publish_info_from_route),
             cmocka_unit_test(test_publish_info_order_topic),
             cmocka_unit_test(test_fault_strategy),
