@@ -94,6 +94,53 @@ void *rmq__freelist_get(rmq_freelist_t *fl) {
         return p ? p : rmq__malloc(fl->size);
 }
 
+size_t rmq__freelist_get_many(rmq_freelist_t *fl, void **out, size_t n) {
+        size_t k = 0;
+        uv_mutex_lock(&fl->lock);
+        while (k < n && fl->head) {
+                void *p = fl->head;
+                UNPOISON(p, fl->size);
+                memcpy(&fl->head, p, sizeof(fl->head));
+                fl->cnt--;
+                out[k++] = p;
+        }
+        fl->out += k ? k : 1;
+        uv_mutex_unlock(&fl->lock);
+        if (!k)
+                out[k++] = rmq__malloc(fl->size);
+        return k;
+}
+
+void rmq__freelist_put_many(rmq_freelist_t *fl, void *const *ps, size_t n) {
+        size_t i, nfree = 0;
+        void *spill[64];
+        bool last;
+        while (n > 64) { /* keep the spill array bounded */
+                rmq__freelist_put_many(fl, ps, 64);
+                ps += 64;
+                n -= 64;
+        }
+        uv_mutex_lock(&fl->lock);
+        fl->out -= n;
+        for (i = 0; i < n; i++) {
+                void *p = ps[i];
+                if (!fl->released && fl->cnt < fl->cap) {
+                        memcpy(p, &fl->head, sizeof(fl->head));
+                        POISON(p, fl->size);
+                        fl->head = p;
+                        fl->cnt++;
+                } else {
+                        spill[nfree++] = p;
+                }
+        }
+        last = fl->released && fl->out == 0;
+        uv_mutex_unlock(&fl->lock);
+        for (i = 0; i < nfree; i++)
+                rmq__free(spill[i]);
+        if (last)
+                freelist_free(fl);
+}
+
 void rmq__freelist_put(rmq_freelist_t *fl, void *p) {
         bool last = false;
         if (!p)

@@ -38,6 +38,11 @@ void *rmq__freelist_get(rmq_freelist_t *fl);
 /* Returns a block from rmq__freelist_get() of \p fl (NULL-safe). Any
  * thread. */
 void rmq__freelist_put(rmq_freelist_t *fl, void *p);
+/* Batches, one lock each: get_many fills \p out with 1 to \p n blocks
+ * (the cached ones, or one new) and returns how many; put_many returns
+ * \p n blocks. */
+size_t rmq__freelist_get_many(rmq_freelist_t *fl, void **out, size_t n);
+void rmq__freelist_put_many(rmq_freelist_t *fl, void *const *ps, size_t n);
 /* The block size. */
 size_t rmq__freelist_block_size(const rmq_freelist_t *fl);
 

@@ -66,6 +66,7 @@ struct rmq_producer_s {
         /* async window (back-pressure) */
         uv_mutex_t win_lock;
         uv_cond_t win_cond;
+        int win_waiters; /* threads in uv_cond_*wait(win_cond) */
         int64_t win_num;
         int64_t win_bytes;
         rmq_freelist_t *send_cache; /* send_t blocks */
@@ -1098,33 +1099,42 @@ rmq_err_t rmq_producer_send_batch_to_queue(rmq_producer_t *prod,
 
 /* ---- async sends ---- */
 
+/* Wakes the window's waiters only if there are any (a broadcast costs
+ * even when nobody waits). */
 static void window_release(rmq_producer_t *prod, size_t bytes) {
         uv_mutex_lock(&prod->win_lock);
         prod->win_num--;
         prod->win_bytes -= (int64_t)bytes;
-        uv_cond_broadcast(&prod->win_cond);
+        if (prod->win_waiters)
+                uv_cond_broadcast(&prod->win_cond);
         uv_mutex_unlock(&prod->win_lock);
 }
 
-/* The async window (Java 5's backPressureForAsyncSendNum/Size). */
+/* The async window (Java 5's backPressureForAsyncSendNum/Size). The clock
+ * is read only when the window is full. */
 static rmq_err_t window_acquire(rmq_producer_t *prod, size_t bytes,
                                 int64_t timeout_ms) {
         const rmq_conf_t *c = prod->conf;
-        int64_t deadline    = rmq__mono_ms() + timeout_ms;
+        int64_t deadline    = -1;
         rmq_err_t err       = RMQ_OK;
         uv_mutex_lock(&prod->win_lock);
         while (prod->win_num > 0 &&
                (prod->win_num >= c->backPressureForAsyncSendNum ||
                 prod->win_bytes + (int64_t)bytes >
                     c->backPressureForAsyncSendSize)) {
-                int64_t left = deadline - rmq__mono_ms();
+                int64_t now = rmq__mono_ms(), left;
+                if (deadline < 0)
+                        deadline = now + timeout_ms;
+                left = deadline - now;
                 if (!c->enableBackpressureForAsyncMode || left <= 0 ||
                     prod->state != PS_RUNNING) {
                         err = RMQ_ERR__QUEUE_FULL;
                         break;
                 }
+                prod->win_waiters++;
                 uv_cond_timedwait(&prod->win_cond, &prod->win_lock,
                                   (uint64_t)left * 1000000u);
+                prod->win_waiters--;
         }
         if (!err) {
                 prod->win_num++;
@@ -1216,7 +1226,10 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
         send_t *s            = opaque;
         rmq_producer_t *prod = s->prod;
         rmq_send_result_t *res = NULL;
-        int64_t cost = rmq__mono_ms() - s->attempt_start;
+        /* The latency only feeds the fault strategy: no clock read when it
+         * is off (rmq__fault_update ignores it then). */
+        int64_t cost = prod->fault.enabled ? rmq__mono_ms() - s->attempt_start
+                                           : 0;
         if (!err) {
                 err = process_response(s, resp, &res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
@@ -1237,7 +1250,8 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
 /* One async attempt to s->mq (sendKernelImpl + sendMessageAsync). */
 static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
-        int64_t left = s->timeout - (rmq__mono_ms() - s->begin_first);
+        int64_t now          = rmq__mono_ms();
+        int64_t left         = s->timeout - (now - s->begin_first);
         rmq_cmd_t req; /* encoded before invoke returns: the stack will do */
         rmq_err_t err;
         if (left <= 0) {
@@ -1251,9 +1265,11 @@ static void async_attempt(send_t *s, bool in_caller) {
                 async_finish(s, err, NULL, in_caller);
                 return;
         }
+        /* The attempt's latency counts from its start, hooks included, as
+         * sendDefaultImpl's beginTimestampPrev. */
+        s->attempt_start = now;
         run_hooks(s, false, NULL, RMQ_OK);
         build_request(s, &req);
-        s->attempt_start = rmq__mono_ms();
         err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
                                          s->addr, &req, left, 0,
                                          async_response, s);
@@ -1703,8 +1719,10 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         /* Let every accepted async send finish: its callback runs. */
         uv_mutex_lock(&prod->win_lock);
         uv_cond_broadcast(&prod->win_cond);
+        prod->win_waiters++;
         while (prod->win_num > 0)
                 uv_cond_wait(&prod->win_cond, &prod->win_lock);
+        prod->win_waiters--;
         uv_mutex_unlock(&prod->win_lock);
         rmq__client_unregister_producer(prod->ci, prod->group);
         rmq__client_release(prod->ci);

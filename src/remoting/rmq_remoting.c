@@ -37,6 +37,7 @@
  * block, freed on the callback pool, comes back to the loop thread. */
 #define CMD_INLINE_FRAME  512
 #define CMD_CACHE_CAP     256
+#define CMD_STASH         16
 
 enum { CH_CONNECTING, CH_CONNECTED, CH_CLOSING };
 enum { REQ_SYNC, REQ_ASYNC, REQ_ONEWAY };
@@ -176,6 +177,11 @@ struct rmq_remoting_s {
         rmq_freelist_t *frame_cache[FRAME_CLASSES];
         rmq_freelist_t *req_cache;
         rmq_freelist_t *cmd_cache;
+        /* Command blocks taken from cmd_cache in batches by the loop thread
+         * (the only one that takes them), so a received frame costs no
+         * lock. Loop thread. */
+        void *cmd_stash[CMD_STASH];
+        size_t cmd_stash_n;
 };
 
 /* In front of every outgoing frame: the free list it returns to (NULL: a
@@ -334,6 +340,29 @@ static void frame_free(uint8_t *data) {
                 rmq__freelist_put(h->home, h);
         else
                 rmq__free(h);
+}
+
+/* Frees the \p n frames of a write: one lock per run of frames of the
+ * same size class. */
+static void frames_free(uint8_t **datas, size_t n) {
+        void *batch[32];
+        rmq_freelist_t *home = NULL;
+        size_t i, k = 0;
+        for (i = 0; i < n; i++) {
+                frame_hdr_t *h = (frame_hdr_t *)datas[i] - 1;
+                if (!h->home) {
+                        rmq__free(h);
+                        continue;
+                }
+                if (k && (h->home != home || k == RMQ_ARRAY_SIZE(batch))) {
+                        rmq__freelist_put_many(home, batch, k);
+                        k = 0;
+                }
+                home       = h->home;
+                batch[k++] = h;
+        }
+        if (k)
+                rmq__freelist_put_many(home, batch, k);
 }
 
 /* Encodes \p cmd into a new frame. */
@@ -663,8 +692,7 @@ static void write_cb(uv_write_t *w, int status) {
         rmq_channel_t *ch  = wr->ch;
         rmq_remoting_t *rm = ch->rm;
         size_t i;
-        for (i = 0; i < wr->n; i++)
-                frame_free(wr->datas[i]);
+        frames_free(wr->datas, wr->n);
         for (i = 0; i < (size_t)wr->oneway_cnt; i++)
                 rmq__sem_release(&rm->oneway_sem);
         if (status < 0 && status != UV_ECANCELED)
@@ -918,14 +946,20 @@ static int on_frame(uint8_t *frame, size_t len, void *opaque) {
 
 /* A small frame whole in the read buffer (a view). */
 static int on_frame_view(const uint8_t *frame, size_t len, void *opaque) {
-        rmq_channel_t *ch = opaque;
+        rmq_channel_t *ch  = opaque;
+        rmq_remoting_t *rm = ch->rm;
         rmq_cmd_t *cmd;
         char err[200];
         rmq_err_t derr;
         if (ch->state == CH_CLOSING)
                 return 1;
-        derr = rmq__cmd_decode_pooled(frame, len, ch->rm->cmd_cache, &cmd, err,
-                                      sizeof(err));
+        /* len <= CMD_INLINE_FRAME (the decoder's view_max): a block fits */
+        if (!rm->cmd_stash_n)
+                rm->cmd_stash_n = rmq__freelist_get_many(
+                    rm->cmd_cache, rm->cmd_stash, RMQ_ARRAY_SIZE(rm->cmd_stash));
+        derr = rmq__cmd_decode_in_block(frame, len,
+                                        rm->cmd_stash[--rm->cmd_stash_n],
+                                        rm->cmd_cache, &cmd, err, sizeof(err));
         return on_cmd(ch, derr, cmd, err);
 }
 
@@ -1674,6 +1708,8 @@ void rmq__remoting_free(rmq_remoting_t *rm) {
         for (c = 0; c < FRAME_CLASSES; c++)
                 rmq__freelist_release(rm->frame_cache[c]);
         rmq__freelist_release(rm->req_cache);
+        rmq__freelist_put_many(rm->cmd_cache, rm->cmd_stash, rm->cmd_stash_n);
+        rm->cmd_stash_n = 0;
         rmq__freelist_release(rm->cmd_cache);
         rmq__strmap_clear(&rm->channels, NULL);
         rmq__imap_free(&rm->table);

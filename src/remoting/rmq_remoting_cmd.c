@@ -949,8 +949,6 @@ rmq_err_t rmq__cmd_decode_pooled(const uint8_t *frame, size_t len,
                                  char *errstr, size_t errstr_size) {
         uint32_t hlen = 0;
         int stype     = 0;
-        rmq_cmd_t *cmd;
-        uint8_t *copy;
         rmq_err_t err;
 
         *cmdp = NULL;
@@ -959,7 +957,26 @@ rmq_err_t rmq__cmd_decode_pooled(const uint8_t *frame, size_t len,
         if ((err = frame_check(frame, len, &hlen, &stype, errstr,
                                errstr_size)))
                 return err;
-        cmd = rmq__freelist_get(fl);
+        return rmq__cmd_decode_in_block(frame, len, rmq__freelist_get(fl), fl,
+                                        cmdp, errstr, errstr_size);
+}
+
+rmq_err_t rmq__cmd_decode_in_block(const uint8_t *frame, size_t len,
+                                   void *block, rmq_freelist_t *fl,
+                                   rmq_cmd_t **cmdp, char *errstr,
+                                   size_t errstr_size) {
+        uint32_t hlen = 0;
+        int stype     = 0;
+        rmq_cmd_t *cmd = block;
+        uint8_t *copy;
+        rmq_err_t err;
+
+        *cmdp = NULL;
+        if ((err = frame_check(frame, len, &hlen, &stype, errstr,
+                               errstr_size))) {
+                rmq__freelist_put(fl, block);
+                return err;
+        }
         cmd_init(cmd);
         cmd->home = fl;
         copy         = (uint8_t *)(cmd + 1);

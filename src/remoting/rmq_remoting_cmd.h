@@ -186,6 +186,13 @@ rmq_err_t rmq__cmd_decode_owned(uint8_t *frame, size_t len, rmq_cmd_t **cmdp,
 rmq_err_t rmq__cmd_decode_pooled(const uint8_t *frame, size_t len,
                                  rmq_freelist_t *fl, rmq_cmd_t **cmdp,
                                  char *errstr, size_t errstr_size);
+/* The same with a block the caller took from \p fl already (its size is
+ * at least sizeof(rmq_cmd_t) + \p len); the block is the command's (on
+ * failure too: it went back to \p fl). */
+rmq_err_t rmq__cmd_decode_in_block(const uint8_t *frame, size_t len,
+                                   void *block, rmq_freelist_t *fl,
+                                   rmq_cmd_t **cmdp, char *errstr,
+                                   size_t errstr_size);
 
 /* Takes the body out of \p cmd: returns the storage to free with rmq__free
  * (the frame or the owned body; NULL for a body reference), and the body
