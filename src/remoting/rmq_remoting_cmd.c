@@ -28,6 +28,68 @@ int32_t rmq__language_code(const char *name, size_t len) {
         return -1;
 }
 
+/* ---- decimal text ---- */
+
+/* "00".."99": two digits per division when writing numbers. */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of \p u: comparisons only (header numbers are mostly one
+ * digit; a timestamp has 13). */
+static size_t u64_digits(uint64_t u) {
+        uint64_t p = 10;
+        size_t n   = 1;
+        while (n < 20 && u >= p) {
+                n++;
+                if (n < 20)
+                        p *= 10;
+        }
+        return n;
+}
+
+/* Writes the digits of \p u so that they end right before \p end. */
+static void u64_write_back(char *end, uint64_t u) {
+        while (u >= 100) {
+                unsigned r = (unsigned)(u % 100);
+                u /= 100;
+                end -= 2;
+                memcpy(end, digits2 + 2 * r, 2);
+        }
+        if (u >= 10) {
+                end -= 2;
+                memcpy(end, digits2 + 2 * u, 2);
+        } else {
+                *--end = (char)('0' + u);
+        }
+}
+
+/* Length of the decimal text of \p v. */
+static size_t dec_len(int64_t v) {
+        uint64_t u;
+        if ((uint64_t)v < 10)
+                return 1;
+        u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        return u64_digits(u) + (v < 0);
+}
+
+/* Writes the decimal text of \p v at \p p; returns its length. */
+static size_t dec_write(char *p, int64_t v) {
+        uint64_t u;
+        size_t n;
+        if ((uint64_t)v < 10) { /* most header numbers: 0, a queue id... */
+                *p = (char)('0' + v);
+                return 1;
+        }
+        u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        n = u64_digits(u) + (v < 0);
+        if (v < 0)
+                *p = '-';
+        u64_write_back(p + n, u);
+        return n;
+}
+
 static atomic_int opaque_counter;
 
 int32_t rmq__cmd_next_opaque(void) {
@@ -201,17 +263,9 @@ void rmq__cmd_ext_add(rmq_cmd_t *cmd, const char *key, const char *val) {
 }
 
 static size_t i64_text(int64_t v, char *tmp /* >= 24 */) {
-        char *e = tmp + 23, *p = e;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        *e = '\0';
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--p = '-';
-        memmove(tmp, p, (size_t)(e - p) + 1);
-        return (size_t)(e - p);
+        size_t n = dec_write(tmp, v);
+        tmp[n]   = '\0';
+        return n;
 }
 
 static void ext_set_plain(rmq_cmd_t *cmd, const rmq_cmd_ext_t *e) {
@@ -233,23 +287,12 @@ void rmq__cmd_ext_append_ref(rmq_cmd_t *cmd, const char *key, size_t klen,
 
 void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
                                  size_t klen, bool plain_key, int64_t v) {
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        size_t n   = v < 0 ? 2 : 1;
+        size_t n = dec_len(v);
         rmq_cmd_ext_t *e;
-        char *d;
-        uint64_t t;
-        for (t = u; t >= 10; t /= 10)
-                n++;
-        /* The digits, written from the end straight into the storage. */
-        d    = cmd_str_room(cmd, n);
-        d[n] = '\0';
-        t    = n;
-        do {
-                d[--t] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                d[0] = '-';
+        /* The digits, written straight into the storage. */
+        char *d = cmd_str_room(cmd, n);
+        dec_write(d, v);
+        d[n]    = '\0';
         e       = ext_slot(cmd);
         e->key  = key;
         e->klen = (uint32_t)klen;
@@ -442,17 +485,7 @@ static uint8_t *put_lit(uint8_t *p, const char *lit, size_t n) {
 #define PUT_LIT(p, lit) put_lit((p), (lit), sizeof(lit) - 1)
 
 static uint8_t *put_dec(uint8_t *p, int64_t v) {
-        char tmp[24];
-        char *e = tmp + sizeof(tmp), *q = e;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        do {
-                *--q = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--q = '-';
-        memcpy(p, q, (size_t)(e - q));
-        return p + (e - q);
+        return p + dec_write((char *)p, v);
 }
 
 bool rmq__json_plain(const char *s, size_t n) {
@@ -485,15 +518,7 @@ static size_t json_str_len(const char *s, size_t n) {
         return len;
 }
 
-static size_t dec_len(int64_t v) {
-        uint64_t u  = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        size_t n    = v < 0 ? 2 : 1;
-        while (u >= 10) {
-                u /= 10;
-                n++;
-        }
-        return n;
-}
+
 
 #define LIT_LEN(lit) (sizeof(lit) - 1)
 
@@ -685,10 +710,32 @@ void rmq__cmd_encode(const rmq_cmd_t *cmd, rmq_buf_t *out) {
 
 /* ---- decoding ---- */
 
+/* The characters rmq__jlex_scalar() takes into a token. */
+static bool scalar_char(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+               (c >= 'A' && c <= 'Z') || c == '-' || c == '+' || c == '.' ||
+               c == '_';
+}
+
 static int json_int32(rmq_jlex_t *lx, int32_t *out) {
         char *s;
         size_t n;
         int64_t v;
+        /* Fast path, the usual form: up to 9 digits right at the cursor,
+         * ended by a character that ends a token. Anything else (blanks,
+         * signs, longer numbers, the end) takes the general path, which
+         * gives the same answers. */
+        if (!lx->err && lx->p < lx->end && *lx->p >= '0' && *lx->p <= '9') {
+                const char *q = lx->p;
+                int32_t x     = 0;
+                while (q < lx->end && *q >= '0' && *q <= '9' && q - lx->p < 9)
+                        x = x * 10 + (*q++ - '0');
+                if (q < lx->end && !scalar_char(*q)) {
+                        *out  = x;
+                        lx->p = (char *)q;
+                        return 0;
+                }
+        }
         if (rmq__jlex_scalar(lx, &s, &n) || rmq__parse_i64n(s, n, &v) ||
             v < INT32_MIN || v > INT32_MAX)
                 return -1;
@@ -744,6 +791,91 @@ static int decode_json_ext(rmq_cmd_t *cmd, rmq_jlex_t *lx) {
         }
 }
 
+/* The RemotingCommand fields of a JSON header. */
+enum {
+        HK_NONE, /* not recognised at the cursor: read the key */
+        HK_OTHER,
+        HK_CODE,
+        HK_FLAG,
+        HK_OPAQUE,
+        HK_VERSION,
+        HK_LANGUAGE,
+        HK_REMARK,
+        HK_EXT,
+        HK_SERIALIZE_TYPE
+};
+
+static int json_header_key(const char *k, size_t klen) {
+        if (rmq__streqn(k, klen, "code"))
+                return HK_CODE;
+        if (rmq__streqn(k, klen, "flag"))
+                return HK_FLAG;
+        if (rmq__streqn(k, klen, "opaque"))
+                return HK_OPAQUE;
+        if (rmq__streqn(k, klen, "version"))
+                return HK_VERSION;
+        if (rmq__streqn(k, klen, "language"))
+                return HK_LANGUAGE;
+        if (rmq__streqn(k, klen, "remark"))
+                return HK_REMARK;
+        if (rmq__streqn(k, klen, "extFields"))
+                return HK_EXT;
+        return HK_OTHER;
+}
+
+#define AT_LIT(p, left, lit)                                                   \
+        ((left) >= sizeof(lit) - 1 && !memcmp((p), (lit), sizeof(lit) - 1))
+
+/* The keys fastjson writes, recognised as written ("key": with nothing in
+ * between, no escape) and skipped without scanning or terminating them;
+ * HK_NONE for anything else, read by the general path (same result). */
+static int json_header_key_at(rmq_jlex_t *lx) {
+        const char *p = lx->p;
+        size_t left   = (size_t)(lx->end - lx->p);
+        int key       = HK_NONE;
+        size_t n      = 0;
+        if (lx->err || left < 8 || p[0] != '"')
+                return HK_NONE;
+        switch (p[1]) {
+        case 'c':
+                if (AT_LIT(p, left, "\"code\":"))
+                        key = HK_CODE, n = 7;
+                break;
+        case 'e':
+                if (AT_LIT(p, left, "\"extFields\":"))
+                        key = HK_EXT, n = 12;
+                break;
+        case 'f':
+                if (AT_LIT(p, left, "\"flag\":"))
+                        key = HK_FLAG, n = 7;
+                break;
+        case 'l':
+                if (AT_LIT(p, left, "\"language\":"))
+                        key = HK_LANGUAGE, n = 11;
+                break;
+        case 'o':
+                if (AT_LIT(p, left, "\"opaque\":"))
+                        key = HK_OPAQUE, n = 9;
+                break;
+        case 'r':
+                if (AT_LIT(p, left, "\"remark\":"))
+                        key = HK_REMARK, n = 9;
+                break;
+        case 's':
+                if (AT_LIT(p, left, "\"serializeTypeCurrentRPC\":"))
+                        key = HK_SERIALIZE_TYPE, n = 26;
+                break;
+        case 'v':
+                if (AT_LIT(p, left, "\"version\":"))
+                        key = HK_VERSION, n = 10;
+                break;
+        default:
+                break;
+        }
+        lx->p += n;
+        return key;
+}
+
 static rmq_err_t decode_json_header(rmq_cmd_t *cmd, char *h, size_t hlen,
                                     char *errstr, size_t errstr_size) {
         rmq_jlex_t lx = {h, h + hlen, 0, NULL};
@@ -756,23 +888,32 @@ static rmq_err_t decode_json_header(rmq_cmd_t *cmd, char *h, size_t hlen,
                 char *k;
                 size_t klen;
                 char c;
-                if (rmq__jlex_string(&lx, &k, &klen) ||
-                    rmq__jlex_expect(&lx, ':'))
-                        goto bad;
-                if (rmq__streqn(k, klen, "code")) {
+                int key = json_header_key_at(&lx);
+                if (key == HK_NONE) {
+                        if (rmq__jlex_string(&lx, &k, &klen) ||
+                            rmq__jlex_expect(&lx, ':'))
+                                goto bad;
+                        key = json_header_key(k, klen);
+                }
+                switch (key) {
+                case HK_CODE:
                         if (json_int32(&lx, &cmd->code))
                                 goto bad;
                         have_code = 1;
-                } else if (rmq__streqn(k, klen, "flag")) {
+                        break;
+                case HK_FLAG:
                         if (json_int32(&lx, &cmd->flag))
                                 goto bad;
-                } else if (rmq__streqn(k, klen, "opaque")) {
+                        break;
+                case HK_OPAQUE:
                         if (json_int32(&lx, &cmd->opaque))
                                 goto bad;
-                } else if (rmq__streqn(k, klen, "version")) {
+                        break;
+                case HK_VERSION:
                         if (json_int32(&lx, &cmd->version))
                                 goto bad;
-                } else if (rmq__streqn(k, klen, "language")) {
+                        break;
+                case HK_LANGUAGE:
                         if (rmq__jlex_peek(&lx) == '"') {
                                 char *v;
                                 size_t vlen;
@@ -783,7 +924,8 @@ static rmq_err_t decode_json_header(rmq_cmd_t *cmd, char *h, size_t hlen,
                                         cmd->language = 7; /* OTHER */
                         } else if (json_int32(&lx, &cmd->language))
                                 goto bad;
-                } else if (rmq__streqn(k, klen, "remark")) {
+                        break;
+                case HK_REMARK:
                         if (rmq__jlex_peek(&lx) == '"') {
                                 char *v;
                                 size_t vlen;
@@ -793,11 +935,24 @@ static rmq_err_t decode_json_header(rmq_cmd_t *cmd, char *h, size_t hlen,
                                 cmd->remark_len = vlen;
                         } else if (rmq__jlex_skip(&lx))
                                 goto bad;
-                } else if (rmq__streqn(k, klen, "extFields")) {
+                        break;
+                case HK_EXT:
                         if (decode_json_ext(cmd, &lx))
                                 goto bad;
-                } else if (rmq__jlex_skip(&lx)) {
-                        goto bad;
+                        break;
+                case HK_SERIALIZE_TYPE:
+                        /* its usual value, skipped as written */
+                        if (AT_LIT(lx.p, (size_t)(lx.end - lx.p), "\"JSON\"")) {
+                                lx.p += 6;
+                                break;
+                        }
+                        if (rmq__jlex_skip(&lx))
+                                goto bad;
+                        break;
+                default:
+                        if (rmq__jlex_skip(&lx))
+                                goto bad;
+                        break;
                 }
                 c = rmq__jlex_peek(&lx);
                 if (c == ',') {

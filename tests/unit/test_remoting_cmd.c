@@ -81,6 +81,137 @@ static void test_every_fixture_decodes_as_indexed(void **state) {
         rmq_test_strv_free(files);
 }
 
+/* The frame \p f with a blank after every ':' and ',' of its JSON header
+ * (outside strings): the decoder's fast paths need the compact form
+ * fastjson writes, so this one takes the general paths. */
+static uint8_t *spaced_frame(const uint8_t *f, size_t len, size_t *outlen) {
+        uint32_t hlen = rmq__be32_read(f + 4) & 0xffffff;
+        size_t i, o   = 8;
+        uint8_t *g    = malloc(len * 2 + 8);
+        bool in_str = false, esc = false;
+        for (i = 8; i < 8 + hlen; i++) {
+                uint8_t c = f[i];
+                g[o++]    = c;
+                if (in_str) {
+                        if (esc)
+                                esc = false;
+                        else if (c == '\\')
+                                esc = true;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == ':' || c == ',') {
+                        g[o++] = ' ';
+                }
+        }
+        memcpy(g + o, f + 8 + hlen, len - 8 - hlen);
+        *outlen = o + len - 8 - hlen;
+        rmq__be32_write(g, (uint32_t)(*outlen - 4));
+        rmq__be32_write(g + 4, (rmq__be32_read(f + 4) & 0xff000000u) |
+                                   (uint32_t)(o - 8));
+        return g;
+}
+
+static void assert_same_cmd(const char *file, const rmq_cmd_t *a,
+                            const rmq_cmd_t *b) {
+        uint32_t i;
+        if (a->code != b->code || a->flag != b->flag ||
+            a->opaque != b->opaque || a->version != b->version ||
+            a->language != b->language || a->ext_cnt != b->ext_cnt ||
+            (a->remark == NULL) != (b->remark == NULL) ||
+            a->body_len != b->body_len)
+                fail_msg("%s: fast and general JSON decoding differ", file);
+        if (a->remark && strcmp(a->remark, b->remark))
+                fail_msg("%s: remarks differ", file);
+        for (i = 0; i < a->ext_cnt; i++)
+                if (strcmp(a->ext[i].key, b->ext[i].key) ||
+                    a->ext[i].vlen != b->ext[i].vlen ||
+                    memcmp(a->ext[i].val, b->ext[i].val, a->ext[i].vlen))
+                        fail_msg("%s: ext field %u differs", file, i);
+        if (a->body_len && memcmp(a->body, b->body, a->body_len))
+                fail_msg("%s: bodies differ", file);
+}
+
+/* Every JSON fixture decodes the same through the fast paths (as
+ * captured) and the general ones (blanks added). */
+static void test_json_fast_paths_agree(void **state) {
+        size_t n, i, json = 0;
+        char **files = rmq_test_fixture_list(&n);
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len, glen;
+                uint8_t *f     = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                rmq_cmd_t *a   = NULL, *b = NULL;
+                uint8_t *g;
+                if (f[4] != RMQ_SERIALIZE_JSON) {
+                        free(f);
+                        continue;
+                }
+                json++;
+                g = spaced_frame(f, len, &glen);
+                assert_int_equal(rmq__cmd_decode(f, len, &a, NULL, 0), RMQ_OK);
+                if (rmq__cmd_decode(g, glen, &b, NULL, 0))
+                        fail_msg("%s: spaced frame rejected", files[i]);
+                assert_same_cmd(files[i], a, b);
+                rmq__cmd_destroy(a);
+                rmq__cmd_destroy(b);
+                free(g);
+                free(f);
+        }
+        assert_true(json >= 100);
+        rmq_test_strv_free(files);
+}
+
+/* Headers near the fast paths' edges decode as the general path says. */
+static void test_json_fast_path_edges(void **state) {
+        static const struct {
+                const char *hdr;
+                int ok, code, opaque, lang;
+        } cases[] = {
+            {"{\"code\":0,\"flag\":1,\"language\":\"JAVA\",\"opaque\":8,"
+             "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":409}",
+             1, 0, 8, 0},
+            /* a key spelled with an escape, a key that only starts like one */
+            {"{\"\\u0063ode\":5,\"codeX\":7,\"opaque\":9}", 1, 5, 9, 1},
+            /* numbers: ten digits, a sign, a suffix, overflow */
+            {"{\"code\":1234567890,\"opaque\":-3}", 1, 1234567890, -3, 1},
+            {"{\"code\":+12,\"opaque\":1}", 1, 12, 1, 1},
+            {"{\"code\":12a}", 0, 0, 0, 0},
+            {"{\"code\":2147483648}", 0, 0, 0, 0},
+            {"{\"code\":1.5}", 0, 0, 0, 0},
+            {"{\"code\":3", 0, 0, 0, 0},
+            {"{\"code\" :3}", 1, 3, 0, 1},
+            /* serializeTypeCurrentRPC with other values */
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":\"JSONX\"}", 1, 1, 0, 1},
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":null}", 1, 1, 0, 1},
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":\"JSON", 0, 0, 0, 0},
+            {"{\"code\":1,\"version\":4}x", 0, 0, 0, 0},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < RMQ_ARRAY_SIZE(cases); i++) {
+                size_t hlen = strlen(cases[i].hdr);
+                uint8_t *f  = malloc(hlen + 8);
+                rmq_cmd_t *cmd = NULL;
+                rmq_err_t err;
+                rmq__be32_write(f, (uint32_t)(hlen + 4));
+                rmq__be32_write(f + 4, (uint32_t)hlen);
+                memcpy(f + 8, cases[i].hdr, hlen);
+                err = rmq__cmd_decode(f, hlen + 8, &cmd, NULL, 0);
+                if ((err == RMQ_OK) != cases[i].ok)
+                        fail_msg("case %zu: %s", i, cases[i].hdr);
+                if (cmd) {
+                        assert_int_equal(cmd->code, cases[i].code);
+                        assert_int_equal(cmd->opaque, cases[i].opaque);
+                        if (cases[i].lang == 0)
+                                assert_int_equal(cmd->language, RMQ_LANG_JAVA);
+                }
+                rmq__cmd_destroy(cmd);
+                free(f);
+        }
+}
+
 /* A pooled decode (the transport's path for small frames) gives the same
  * command as the plain one, re-encodes to the same bytes, and survives
  * the caller's buffer being overwritten; larger frames fall back. */
@@ -541,6 +672,8 @@ int main(void) {
             cmocka_unit_test(test_every_fixture_decodes_as_indexed),
             cmocka_unit_test(test_every_fixture_reencodes_to_same_bytes),
             cmocka_unit_test(test_every_fixture_decodes_pooled),
+            cmocka_unit_test(test_json_fast_paths_agree),
+            cmocka_unit_test(test_json_fast_path_edges),
             cmocka_unit_test(test_take_body_pooled),
             cmocka_unit_test(test_stream_views_any_chunking),
             cmocka_unit_test(test_roundtrip_json),
