@@ -115,9 +115,12 @@ typedef struct send_resp_ext_s {
         const rmq_cmd_ext_t *trace_on;
 } send_resp_ext_t;
 
+/* strcmp(e->key, key) == 0 without a call: the key is NUL-terminated
+ * at klen, so comparing key's bytes and its NUL is the same test (an
+ * embedded NUL included). */
 static void first_of(const rmq_cmd_ext_t **slot, const rmq_cmd_ext_t *e,
-                     const char *key) {
-        if (!*slot && !strcmp(e->key, key))
+                     const char *key, size_t n) {
+        if (!*slot && e->klen >= n && !memcmp(e->key, key, n + 1))
                 *slot = e;
 }
 
@@ -128,20 +131,26 @@ static void send_resp_ext(const rmq_cmd_t *resp, send_resp_ext_t *x) {
                 const rmq_cmd_ext_t *e = &resp->ext[i];
                 switch (e->key[0]) {
                 case 'q':
-                        first_of(&x->queue_id, e, "queueId");
-                        first_of(&x->queue_offset, e, "queueOffset");
+                        first_of(&x->queue_id, e, "queueId",
+                                 sizeof("queueId") - 1);
+                        first_of(&x->queue_offset, e, "queueOffset",
+                                 sizeof("queueOffset") - 1);
                         break;
                 case 'm':
-                        first_of(&x->msg_id, e, "msgId");
+                        first_of(&x->msg_id, e, "msgId",
+                                 sizeof("msgId") - 1);
                         break;
                 case 't':
-                        first_of(&x->transaction_id, e, "transactionId");
+                        first_of(&x->transaction_id, e, "transactionId",
+                                 sizeof("transactionId") - 1);
                         break;
                 case 'M':
-                        first_of(&x->region, e, RMQ_PROP_MSG_REGION);
+                        first_of(&x->region, e, RMQ_PROP_MSG_REGION,
+                                 sizeof(RMQ_PROP_MSG_REGION) - 1);
                         break;
                 case 'T':
-                        first_of(&x->trace_on, e, RMQ_PROP_TRACE_ON);
+                        first_of(&x->trace_on, e, RMQ_PROP_TRACE_ON,
+                                 sizeof(RMQ_PROP_TRACE_ON) - 1);
                         break;
                 default:
                         break;

@@ -311,54 +311,58 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
         uv_mutex_unlock(&prod->lock);
 }
 
-/* Appends \p n bytes at \p *pp unless sizing (*pp == NULL); returns n. */
-static size_t put_piece(char **pp, const char *s, size_t n) {
-        if (*pp) {
-                memcpy(*pp, s, n);
-                *pp += n;
-        }
-        return n;
+/* Where encode_props() writes: \p cap bytes at \p out (out may be NULL
+ * with cap 0), \p len the length so far, written or not. */
+typedef struct props_out_s {
+        char *out;
+        size_t cap;
+        size_t len;
+} props_out_t;
+
+static void put_piece(props_out_t *po, const char *s, size_t n) {
+        if (n && po->len + n <= po->cap)
+                memcpy(po->out + po->len, s, n);
+        po->len += n;
 }
 
 /* Properties of one message as sent: UNIQ_KEY first (as the Java client's
  * map orders it) when \p uniq_add is given (the message has none), then
  * the message's own; on a retry topic RECONSUME_TIME and
- * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes to
- * \p out (which must have room) or, when \p out is NULL, only sizes;
- * returns the length either way. */
+ * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes into
+ * \p out what fits in \p cap bytes and returns the whole length: a
+ * caller whose buffer was too small calls again with a larger one. */
 static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
-                           bool retry_topic, char *out, int32_t *reconsume,
-                           int32_t *max_reconsume) {
+                           bool retry_topic, char *out, size_t cap,
+                           int32_t *reconsume, int32_t *max_reconsume) {
         static const char nv = RMQ_PROP_NAME_VALUE_SEPARATOR;
         static const char sep = RMQ_PROP_SEPARATOR;
-        size_t i, n = 0, len = 0;
+        props_out_t po = {out, cap, 0};
+        size_t i, n = 0;
         if (uniq_add) {
-                len += put_piece(&out, RMQ_PROP_UNIQ_KEY,
-                                 sizeof(RMQ_PROP_UNIQ_KEY) - 1);
-                len += put_piece(&out, &nv, 1);
-                len += put_piece(&out, uniq_add, strlen(uniq_add));
+                put_piece(&po, RMQ_PROP_UNIQ_KEY,
+                          sizeof(RMQ_PROP_UNIQ_KEY) - 1);
+                put_piece(&po, &nv, 1);
+                put_piece(&po, uniq_add, strlen(uniq_add));
                 n++;
         }
         for (i = 0; i < msg->prop_cnt; i++) {
                 const rmq_msg_prop_t *p = &msg->props[i];
                 if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
-                        if (out)
-                                rmq__parse_i32(p->value, reconsume);
+                        rmq__parse_i32(p->value, reconsume);
                         continue;
                 }
                 if (retry_topic &&
                     !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
-                        if (out)
-                                rmq__parse_i32(p->value, max_reconsume);
+                        rmq__parse_i32(p->value, max_reconsume);
                         continue;
                 }
                 if (n++)
-                        len += put_piece(&out, &sep, 1);
-                len += put_piece(&out, p->name, strlen(p->name));
-                len += put_piece(&out, &nv, 1);
-                len += put_piece(&out, p->value, strlen(p->value));
+                        put_piece(&po, &sep, 1);
+                put_piece(&po, p->name, strlen(p->name));
+                put_piece(&po, &nv, 1);
+                put_piece(&po, p->value, strlen(p->value));
         }
-        return len;
+        return po.len;
 }
 
 /* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
@@ -479,14 +483,16 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                 s->uniq_id = s->uniq_inline;
         }
         retry = rmq__is_retry_topic(s->topic);
-        /* Sized first, then written inline (or to the heap if long). */
-        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, NULL, NULL,
-                             NULL);
+        /* Written inline in one pass; again to the heap if too long. */
         props = s->props_inline;
-        if (len + 1 > sizeof(s->props_inline))
+        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
+                             sizeof(s->props_inline) - 1, &s->reconsume_times,
+                             &s->max_reconsume_times);
+        if (len + 1 > sizeof(s->props_inline)) {
                 props = s->props_heap = rmq__malloc(len + 1);
-        encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
-                     &s->reconsume_times, &s->max_reconsume_times);
+                encode_props(msg, uniq ? NULL : s->uniq_id, retry, props, len,
+                             &s->reconsume_times, &s->max_reconsume_times);
+        }
         props[len] = '\0'; /* the request references it as a C string */
         s->props     = props;
         s->props_len = len;
@@ -576,9 +582,9 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                plen = encode_props(m, add, false, NULL, NULL, NULL);
+                plen = encode_props(m, add, false, NULL, 0, &r, &mr);
                 encode_props(m, add, false, (char *)rmq__buf_grow(&props, plen),
-                             &r, &mr);
+                             plen, &r, &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);

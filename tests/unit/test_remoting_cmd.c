@@ -361,8 +361,11 @@ static void test_roundtrip_rocketmq(void **state) {
  * command on the stack encode to the same bytes as copied fields. */
 static void test_ext_refs_and_plain(void **state) {
         static const char key_g[] = "g", topic[] = "TopicTest";
-        static const int64_t nums[] = {0, -1, 7, 1795617272914LL, INT64_MIN,
-                                       INT64_MAX};
+        static const int64_t nums[] = {
+            0, -1, 7, 9, 10, 11, 99, 100, 101, 999, 1000, -9, -10, -11,
+            999999999, 1000000000, 4294967295LL, 4294967296LL,
+            1795617272914LL, 999999999999999999LL, 1000000000000000000LL,
+            INT64_MAX - 1, INT64_MIN + 1, INT64_MIN, INT64_MAX};
         static char big[1500];
         int round;
         (void)state;
