@@ -46,7 +46,7 @@ static const hdr_name_t hdr_names[2][F_CNT] = {
  * checked the value needs no escaping, else it is scanned at encoding. */
 static void put_field(rmq_cmd_t *cmd, const hdr_name_t *n, const char *v,
                       size_t vlen, bool plain) {
-        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, plain);
+        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, true, plain);
 }
 
 static void put_i64(rmq_cmd_t *cmd, const hdr_name_t *n, int64_t v) {
@@ -55,7 +55,7 @@ static void put_i64(rmq_cmd_t *cmd, const hdr_name_t *n, int64_t v) {
 
 static void put_bool(rmq_cmd_t *cmd, const hdr_name_t *n, bool v) {
         rmq__cmd_ext_append_ref(cmd, n->name, n->len, v ? "true" : "false",
-                                v ? 4 : 5, true);
+                                v ? 4 : 5, true, true);
 }
 
 void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,

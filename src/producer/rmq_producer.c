@@ -398,12 +398,18 @@ static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
 static void send_free(send_t *s) {
         if (!s)
                 return;
-        rmq__free(s->topic_heap);
-        rmq_message_destroy(s->msg_keep);
-        rmq__free(s->uniq_heap);
-        rmq__free(s->props_heap);
+        /* Usually all NULL (inline storage): no free(NULL) calls. */
+        if (s->topic_heap)
+                rmq__free(s->topic_heap);
+        if (s->msg_keep)
+                rmq_message_destroy(s->msg_keep);
+        if (s->uniq_heap)
+                rmq__free(s->uniq_heap);
+        if (s->props_heap)
+                rmq__free(s->props_heap);
         rmq__body_release(s->body_ref);
-        rmq__free(s->owned_body);
+        if (s->owned_body)
+                rmq__free(s->owned_body);
         if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
         rmq__publish_info_release(s->tpi);

@@ -75,65 +75,10 @@ static size_t utf8_put(char *d, uint32_t cp) {
         return 4;
 }
 
-/* Word-at-a-time test (SWAR): the high bit of each byte of the result is
- * set exactly where that byte of y is zero (no carry crosses bytes:
- * (b & 0x7f) + 0x7f <= 0xfe). */
-static inline uint64_t swar_zero_bytes(uint64_t y) {
-        const uint64_t m = 0x7f7f7f7f7f7f7f7full;
-        return ~(((y & m) + m) | y | m);
-}
-
-/* The first '"' or '\\' in [s, end), or end; 8 bytes per step. */
-static char *find_quote_or_backslash(char *s, const char *end) {
-        while (end - s >= 8) {
-                uint64_t x, hit;
-                memcpy(&x, s, 8);
-                hit = swar_zero_bytes(x ^ 0x2222222222222222ull) |
-                      swar_zero_bytes(x ^ 0x5c5c5c5c5c5c5c5cull);
-                if (hit) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                          \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                        return s + (__builtin_ctzll(hit) >> 3);
-#else
-                        break;
-#endif
-                }
-                s += 8;
-        }
-        while (s < end && *s != '"' && *s != '\\')
-                s++;
-        return s;
-}
-
-static int jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
-                               size_t *lenp);
-
-int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp) {
-        char *s, *q;
-        if (rmq__jlex_expect(lx, '"'))
-                return -1;
-        s = lx->p;
-        /* Fast path: most strings have no escapes. Find the first quote or
-         * backslash 8 bytes at a time (header strings are short: a memchr
-         * call per string, two with the backslash check, cost more). */
-        q = find_quote_or_backslash(s, lx->end);
-        if (q < lx->end && *q == '"') {
-                *q    = '\0';
-                lx->p = q + 1;
-                *sp   = s;
-                *lenp = (size_t)(q - s);
-                return 0;
-        }
-        return jlex_string_escaped(lx, q, sp, lenp);
-}
-
 /* The rest of a string from \p s, its first backslash (or the end): the
- * unescaping path, out of line so the fast path stays small. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static int jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
-                               size_t *lenp) {
+ * unescaping path, out of line so the inline fast path stays small. */
+int rmq__jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
+                             size_t *lenp) {
         char *start = lx->p, *d = s;
         while (s < lx->end && *s != '"') {
                 if (*s != '\\') {

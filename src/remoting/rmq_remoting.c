@@ -103,6 +103,7 @@ struct rmq_req_s {
         rmq_invoke_cb_t *cb;
         void *cb_opaque;
         rmq_waiter_t *waiter;
+        /* From here on not zeroed by req_new (only the first bytes). */
         char addr[80];
         char errstr[224];
 };
@@ -182,6 +183,10 @@ struct rmq_remoting_s {
          * lock. Loop thread. */
         void *cmd_stash[CMD_STASH];
         size_t cmd_stash_n;
+        /* The outbound channel used last (requests mostly go to one
+         * broker): found without hashing its address. Cleared when it
+         * fails. Loop thread. */
+        rmq_channel_t *last_ch;
 };
 
 /* In front of every outgoing frame: the free list it returns to (NULL: a
@@ -375,7 +380,9 @@ static uint8_t *frame_encode(rmq_remoting_t *rm, const rmq_cmd_t *cmd,
 
 static rmq_req_t *req_new(rmq_remoting_t *rm, const char *addr, int kind) {
         rmq_req_t *req = rmq__freelist_get(rm->req_cache);
-        memset(req, 0, sizeof(*req));
+        memset(req, 0, offsetof(rmq_req_t, addr));
+        req->addr[0]   = '\0';
+        req->errstr[0] = '\0';
         req->rm        = rm;
         req->kind      = kind;
         req->heap_idx  = SIZE_MAX;
@@ -592,6 +599,8 @@ static void channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 return;
         ch->state      = CH_CLOSING;
         ch->writing_ok = false;
+        if (rm->last_ch == ch)
+                rm->last_ch = NULL;
         rmq__channel_retain(ch); /* while we work */
         if (ch->in_table) {
                 rmq__strmap_del(&rm->channels, ch->addr);
@@ -1149,10 +1158,14 @@ static rmq_channel_t *channel_open(rmq_remoting_t *rm, const char *addr) {
 }
 
 static rmq_channel_t *channel_get(rmq_remoting_t *rm, const char *addr) {
-        rmq_channel_t *ch = rmq__strmap_get(&rm->channels, addr);
-        if (ch && ch->state != CH_CLOSING)
+        rmq_channel_t *ch = rm->last_ch;
+        if (ch && ch->state != CH_CLOSING && !strcmp(ch->addr, addr))
                 return ch;
-        return channel_open(rm, addr);
+        ch = rmq__strmap_get(&rm->channels, addr);
+        if (!ch || ch->state == CH_CLOSING)
+                ch = channel_open(rm, addr);
+        rm->last_ch = ch->state != CH_CLOSING ? ch : NULL;
+        return ch;
 }
 
 /* mirrors NettyRemotingClient.getAndCreateNameserverChannel: keep the chosen

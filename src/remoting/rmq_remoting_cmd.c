@@ -263,7 +263,7 @@ void rmq__cmd_ext_addn(rmq_cmd_t *cmd, const char *key, const char *val,
                         cmd->ext[i].val  = cmd_strdup(cmd, val, vlen);
                         cmd->ext[i].vlen = (uint32_t)vlen;
                         if (i < 32)
-                                cmd->ext_plain &= ~((uint32_t)1 << i);
+                                cmd->ext_plain_val &= ~((uint32_t)1 << i);
                         return;
                 }
         }
@@ -280,21 +280,26 @@ static size_t i64_text(int64_t v, char *tmp /* >= 24 */) {
         return n;
 }
 
-static void ext_set_plain(rmq_cmd_t *cmd, const rmq_cmd_ext_t *e) {
+static void ext_set_plain(rmq_cmd_t *cmd, const rmq_cmd_ext_t *e,
+                          bool plain_key, bool plain_val) {
         uint32_t i = (uint32_t)(e - cmd->ext);
-        if (i < 32)
-                cmd->ext_plain |= (uint32_t)1 << i;
+        if (i >= 32)
+                return;
+        if (plain_key)
+                cmd->ext_plain_key |= (uint32_t)1 << i;
+        if (plain_val)
+                cmd->ext_plain_val |= (uint32_t)1 << i;
 }
 
 void rmq__cmd_ext_append_ref(rmq_cmd_t *cmd, const char *key, size_t klen,
-                             const char *val, size_t vlen, bool plain) {
+                             const char *val, size_t vlen, bool plain_key,
+                             bool plain_val) {
         rmq_cmd_ext_t *e = ext_slot(cmd);
         e->key           = key;
         e->klen          = (uint32_t)klen;
         e->val           = val;
         e->vlen          = (uint32_t)vlen;
-        if (plain)
-                ext_set_plain(cmd, e);
+        ext_set_plain(cmd, e, plain_key, plain_val);
 }
 
 void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
@@ -310,8 +315,7 @@ void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
         e->klen = (uint32_t)klen;
         e->val  = d;
         e->vlen = (uint32_t)n;
-        if (plain_key) /* a number needs no escaping */
-                ext_set_plain(cmd, e);
+        ext_set_plain(cmd, e, plain_key, true); /* a number is plain */
 }
 
 void rmq__cmd_ext_add_i64(rmq_cmd_t *cmd, const char *key, int64_t v) {
@@ -571,15 +575,18 @@ static uint8_t *encode_json_header(const rmq_cmd_t *cmd, uint8_t *p) {
                 p = PUT_LIT(p, ",\"extFields\":{");
                 for (i = 0; i < cmd->ext_cnt; i++) {
                         const rmq_cmd_ext_t *e = &cmd->ext[i];
+                        uint32_t bit = i < 32 ? (uint32_t)1 << i : 0;
                         if (i)
                                 *p++ = ',';
-                        if (i < 32 && (cmd->ext_plain >> i & 1)) {
+                        if (cmd->ext_plain_key & cmd->ext_plain_val & bit) {
                                 p    = put_plain_str(p, e->key, e->klen);
                                 *p++ = ':';
                                 p    = put_plain_str(p, e->val, e->vlen);
                                 continue;
                         }
-                        p    = put_json_str(p, e->key, e->klen);
+                        p    = cmd->ext_plain_key & bit
+                                   ? put_plain_str(p, e->key, e->klen)
+                                   : put_json_str(p, e->key, e->klen);
                         *p++ = ':';
                         p    = put_json_str(p, e->val, e->vlen);
                 }

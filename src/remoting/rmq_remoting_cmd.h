@@ -66,10 +66,12 @@ typedef struct rmq_cmd_s {
         size_t remark_len;
         rmq_cmd_ext_t *ext;
         uint32_t ext_cnt, ext_cap;
-        /* Bit i (i < 32): the key and value of ext[i] need no JSON escaping
-         * (set by the appenders that know it: numbers, literal keys); the
-         * encoder copies them without scanning. */
-        uint32_t ext_plain;
+        /* Bit i (i < 32): the key / the value of ext[i] needs no JSON
+         * escaping (set by the appenders that know it: literal keys,
+         * numbers, checked names); the encoder copies it without
+         * scanning. */
+        uint32_t ext_plain_key;
+        uint32_t ext_plain_val;
         bool ext_present; /* JSON "extFields":{} was present though empty */
         const uint8_t *body;
         size_t body_len;
@@ -119,13 +121,15 @@ void rmq__cmd_ext_append(rmq_cmd_t *cmd, const char *key, const char *val,
                          size_t vlen);
 void rmq__cmd_ext_append_i64(rmq_cmd_t *cmd, const char *key, int64_t v);
 /* Appends an entry referencing \p key and \p val (no copy): both must
- * stay valid and unchanged until the command is destroyed. \p plain: the
- * caller knows that neither needs JSON escaping (no '"', '\\' or control
- * character), so the encoder copies them without scanning. */
+ * stay valid and unchanged until the command is destroyed. \p plain_key,
+ * \p plain_val: the caller knows that the key / the value needs no JSON
+ * escaping (no '"', '\\' or control character), so the encoder copies it
+ * without scanning. */
 void rmq__cmd_ext_append_ref(rmq_cmd_t *cmd, const char *key, size_t klen,
-                             const char *val, size_t vlen, bool plain);
-/* Appends \p key (referenced, as above; \p plain_key as \p plain there) with
- * the decimal text of \p v as its value. */
+                             const char *val, size_t vlen, bool plain_key,
+                             bool plain_val);
+/* Appends \p key (referenced and \p plain_key as above) with the decimal
+ * text of \p v as its value. */
 void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
                                  size_t klen, bool plain_key, int64_t v);
 /* Appends a copy of \p key too: for keys that do not outlive the command

@@ -507,8 +507,9 @@ static void test_send_response_fields(void **state) {
         /* a key with a NUL inside is the name up to the NUL (as strcmp
          * reads it), a shorter prefix is not */
         resp = rmq__cmd_new_response(RMQ_OK, NULL);
-        rmq__cmd_ext_append_ref(resp, "queue", 5, "9", 1, false);
-        rmq__cmd_ext_append_ref(resp, "queueId\0zz", 10, "4", 1, false);
+        rmq__cmd_ext_append_ref(resp, "queue", 5, "9", 1, false, false);
+        rmq__cmd_ext_append_ref(resp, "queueId\0zz", 10, "4", 1, false,
+                                false);
         rmq__cmd_ext_append(resp, "queueOffset", "5", 1);
         assert_int_equal(rmq__api_process_send_response(
                              resp, "T1", "broker-b", "U", "addr", &res, err,

@@ -385,7 +385,7 @@ static void test_ext_refs_and_plain(void **state) {
                 stack.opaque = copy->opaque;
                 stack.serialize_type = copy->serialize_type = stype;
                 rmq__cmd_ext_append_ref(&stack, "b", 1, topic,
-                                        sizeof(topic) - 1, true);
+                                        sizeof(topic) - 1, true, true);
                 rmq__cmd_ext_append(copy, "b", topic, sizeof(topic) - 1);
                 assert_ptr_equal(rmq__cmd_ext(&stack, "b"), topic);
                 for (i = 0; i < RMQ_ARRAY_SIZE(nums); i++) {
@@ -401,16 +401,16 @@ static void test_ext_refs_and_plain(void **state) {
                 }
                 /* not plain: scanned and escaped */
                 rmq__cmd_ext_append_ref(&stack, "i", 1, "a\001b\"c", 5,
-                                        false);
+                                        true, false);
                 rmq__cmd_ext_append(copy, "i", "a\001b\"c", 5);
                 /* a plain field replaced by a value that needs escaping */
-                rmq__cmd_ext_append_ref(&stack, "q", 1, "x", 1, true);
+                rmq__cmd_ext_append_ref(&stack, "q", 1, "x", 1, true, true);
                 rmq__cmd_ext_append(copy, "q", "x", 1);
                 rmq__cmd_ext_add(&stack, "q", "\"quoted\"");
                 rmq__cmd_ext_add(copy, "q", "\"quoted\"");
                 if (round >= 2) {
                         rmq__cmd_ext_append_ref(&stack, "z", 1, big,
-                                                sizeof(big), false);
+                                                sizeof(big), false, false);
                         rmq__cmd_ext_append(copy, "z", big, sizeof(big));
                         rmq__cmd_ext_append_ref_i64(&stack, "y", 1, true, 5);
                         rmq__cmd_ext_append(copy, "y", "5", 1);
