@@ -42,61 +42,72 @@ static const hdr_name_t hdr_names[2][F_CNT] = {
      HN("h"), HN("i"), HN("j"), HN("k"), HN("l"), HN("m"), HN("n")}};
 #undef HN
 
-/* A string field: name and value referenced; \p plain: the caller
- * checked the value needs no escaping, else it is scanned at encoding. */
-static void put_field(rmq_cmd_t *cmd, const hdr_name_t *n, const char *v,
+/* A string field, referenced; \p plain: the caller checked it needs no
+ * escaping, else it is scanned at encoding. */
+static void put_field(rmq_cmd_field_t *f, const hdr_name_t *n, const char *v,
                       size_t vlen, bool plain) {
-        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v, vlen, true, plain);
+        f->key  = n->name;
+        f->klen = (uint32_t)n->len;
+        f->kind = plain ? RMQ_CMD_FIELD_STR_PLAIN : RMQ_CMD_FIELD_STR;
+        f->s    = v;
+        f->slen = vlen;
 }
 
-static void put_i64(rmq_cmd_t *cmd, const hdr_name_t *n, int64_t v) {
-        rmq__cmd_ext_append_ref_i64(cmd, n->name, n->len, true, v);
+static void put_i64(rmq_cmd_field_t *f, const hdr_name_t *n, int64_t v) {
+        f->key  = n->name;
+        f->klen = (uint32_t)n->len;
+        f->kind = RMQ_CMD_FIELD_I64;
+        f->i    = v;
 }
 
-static void put_bool(rmq_cmd_t *cmd, const hdr_name_t *n, bool v) {
-        rmq__cmd_ext_append_ref(cmd, n->name, n->len, v ? "true" : "false",
-                                v ? 4 : 5, true, true);
+static void put_bool(rmq_cmd_field_t *f, const hdr_name_t *n, bool v) {
+        put_field(f, n, v ? "true" : "false", v ? 4 : 5, true);
 }
 
-void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
-                                bool smart, const void *body,
-                                size_t body_len) {
+void rmq__api_send_request_init(rmq_send_request_t *r,
+                                const rmq_send_header_t *h, bool smart,
+                                const void *body, size_t body_len) {
         bool v2                 = smart || h->batch;
         const hdr_name_t *names = hdr_names[v2];
-        rmq__cmd_init_request(cmd, h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
-                                   : v2     ? RMQ_REQ_SEND_MESSAGE_V2
-                                            : RMQ_REQ_SEND_MESSAGE);
+        rmq_cmd_field_t *f      = r->fields;
+        rmq__cmd_init_request(&r->cmd, h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
+                                       : v2     ? RMQ_REQ_SEND_MESSAGE_V2
+                                                : RMQ_REQ_SEND_MESSAGE);
         /* Field order as the 4.9.8 client's HashMap writes them. */
-        put_field(cmd, &names[F_GROUP], h->producerGroup,
+        put_field(f++, &names[F_GROUP], h->producerGroup,
                   strlen(h->producerGroup), h->producerGroup_plain);
-        put_field(cmd, &names[F_TOPIC], h->topic, strlen(h->topic),
+        put_field(f++, &names[F_TOPIC], h->topic, strlen(h->topic),
                   h->topic_plain);
-        put_field(cmd, &names[F_DEFAULT_TOPIC], h->defaultTopic,
+        put_field(f++, &names[F_DEFAULT_TOPIC], h->defaultTopic,
                   strlen(h->defaultTopic), h->defaultTopic_plain);
-        put_i64(cmd, &names[F_DEFAULT_QUEUE_NUMS], h->defaultTopicQueueNums);
-        put_i64(cmd, &names[F_QUEUE_ID], h->queueId);
-        put_i64(cmd, &names[F_SYS_FLAG], h->sysFlag);
-        put_i64(cmd, &names[F_BORN], h->bornTimestamp);
-        put_i64(cmd, &names[F_FLAG], h->flag);
+        put_i64(f++, &names[F_DEFAULT_QUEUE_NUMS], h->defaultTopicQueueNums);
+        put_i64(f++, &names[F_QUEUE_ID], h->queueId);
+        put_i64(f++, &names[F_SYS_FLAG], h->sysFlag);
+        put_i64(f++, &names[F_BORN], h->bornTimestamp);
+        put_i64(f++, &names[F_FLAG], h->flag);
         if (h->properties)
-                put_field(cmd, &names[F_PROPS], h->properties,
+                put_field(f++, &names[F_PROPS], h->properties,
                           h->properties_len, false);
-        put_i64(cmd, &names[F_RECONSUME], h->reconsumeTimes);
-        put_bool(cmd, &names[F_UNIT_MODE], h->unitMode);
+        put_i64(f++, &names[F_RECONSUME], h->reconsumeTimes);
+        put_bool(f++, &names[F_UNIT_MODE], h->unitMode);
         if (h->maxReconsumeTimes >= 0)
-                put_i64(cmd, &names[F_MAX_RECONSUME], h->maxReconsumeTimes);
-        put_bool(cmd, &names[F_BATCH], h->batch);
+                put_i64(f++, &names[F_MAX_RECONSUME], h->maxReconsumeTimes);
+        put_bool(f++, &names[F_BATCH], h->batch);
         if (h->bname)
-                put_field(cmd, &names[F_BNAME], h->bname, strlen(h->bname),
+                put_field(f++, &names[F_BNAME], h->bname, strlen(h->bname),
                           false);
-        rmq__cmd_set_body_ref(cmd, body, body_len);
+        rmq__cmd_set_fields(&r->cmd, r->fields, (uint32_t)(f - r->fields));
+        rmq__cmd_set_body_ref(&r->cmd, body, body_len);
 }
 
 rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
                                  const void *body, size_t body_len) {
-        rmq_cmd_t *cmd = rmq__malloc(sizeof(*cmd));
-        rmq__api_send_request_init(cmd, h, smart, body, body_len);
-        return cmd;
+        rmq_send_request_t *r = rmq__malloc(sizeof(*r));
+        rmq__api_send_request_init(r, h, smart, body, body_len);
+        /* as ext fields: callers look them up (the fields would be freed
+         * with the command anyway: cmd is r's first member) */
+        rmq__cmd_materialize(&r->cmd);
+        return &r->cmd;
 }
 
 void rmq__send_result_free(rmq_send_result_t *res) {

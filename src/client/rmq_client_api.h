@@ -42,11 +42,20 @@ typedef struct rmq_send_header_s {
  * SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */
 rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
                                  const void *body, size_t body_len);
-/* The same into caller-provided storage (rmq__cmd_init_request); release
- * it with rmq__cmd_fini(). */
-void rmq__api_send_request_init(rmq_cmd_t *cmd, const rmq_send_header_t *h,
-                                bool smart, const void *body,
-                                size_t body_len);
+/* A send request in caller storage: the command and its header as typed
+ * fields (rmq__cmd_set_fields: written straight into the frame, no ext
+ * strings; materialised only for RPC hooks). */
+typedef struct rmq_send_request_s {
+        rmq_cmd_t cmd;
+        rmq_cmd_field_t fields[14];
+} rmq_send_request_t;
+
+/* Builds \p r (rmq__cmd_init_request); release it with
+ * rmq__cmd_fini(&r->cmd). The strings of \p h and the body are
+ * referenced. */
+void rmq__api_send_request_init(rmq_send_request_t *r,
+                                const rmq_send_header_t *h, bool smart,
+                                const void *body, size_t body_len);
 
 /* The send result (public rmq_send_result_t): one allocation, the strings
  * (and the queue's) stored right behind the struct. */

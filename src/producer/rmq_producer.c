@@ -655,10 +655,11 @@ static rmq_err_t resolve_addr(send_t *s, bool may_block) {
         return RMQ_OK;
 }
 
-/* The request of this attempt, built in \p cmd (caller storage; release
- * with rmq__cmd_fini). It references the send's strings and body, which
- * outlive it. */
-static void build_request(send_t *s, rmq_cmd_t *cmd) {
+/* The request of this attempt, built in \p r (caller storage; release
+ * with rmq__cmd_fini(&r->cmd)). It references the send's strings and body,
+ * which outlive it. */
+static void build_request(send_t *s, rmq_send_request_t *r) {
+        rmq_cmd_t *cmd = &r->cmd;
         rmq_producer_t *prod = s->prod;
         rmq_send_header_t h;
         memset(&h, 0, sizeof(h));
@@ -684,7 +685,7 @@ static void build_request(send_t *s, rmq_cmd_t *cmd) {
                 h.properties     = "";
                 h.properties_len = 0;
         }
-        rmq__api_send_request_init(cmd, &h, prod->conf->sendSmartMsg, s->body,
+        rmq__api_send_request_init(r, &h, prod->conf->sendSmartMsg, s->body,
                                    s->body_len);
         cmd->language       = (int32_t)prod->conf->language;
         cmd->serialize_type = (int32_t)prod->conf->serializeType;
@@ -728,13 +729,14 @@ static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
 static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
                              rmq_send_result_t **resultp) {
         rmq_producer_t *prod = s->prod;
-        rmq_cmd_t reqbuf, *req = &reqbuf, *resp = NULL;
+        rmq_send_request_t reqbuf;
+        rmq_cmd_t *req = &reqbuf.cmd, *resp = NULL;
         rmq_err_t err;
         *resultp = NULL;
         if ((err = resolve_addr(s, true)))
                 return err;
         run_hooks(s, false, NULL, RMQ_OK);
-        build_request(s, req);
+        build_request(s, &reqbuf);
         if (s->mode == RMQ_SEND_MODE_ONEWAY) {
                 err = rmq__remoting_invoke_oneway(
                     rmq__client_remoting(prod->ci), s->addr, req, timeout);
@@ -1264,7 +1266,8 @@ static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
         int64_t now          = rmq__mono_ms();
         int64_t left         = s->timeout - (now - s->begin_first);
-        rmq_cmd_t req; /* encoded before invoke returns: the stack will do */
+        /* encoded before invoke returns: the stack will do */
+        rmq_send_request_t req;
         rmq_err_t err;
         if (left <= 0) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
@@ -1283,9 +1286,9 @@ static void async_attempt(send_t *s, bool in_caller) {
         run_hooks(s, false, NULL, RMQ_OK);
         build_request(s, &req);
         err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
-                                         s->addr, &req, left, 0,
+                                         s->addr, &req.cmd, left, 0,
                                          async_response, s);
-        rmq__cmd_fini(&req);
+        rmq__cmd_fini(&req.cmd);
         if (err) {
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
                                   rmq__mono_ms() - s->attempt_start, true);

@@ -1250,6 +1250,8 @@ static void req_op_run(rmq_io_t *io, rmq_io_op_t *op) {
 
 /* Encodes \p cmd on the caller's thread after the before-hooks. */
 static void req_encode(rmq_remoting_t *rm, rmq_req_t *req, rmq_cmd_t *cmd) {
+        if (rm->hook_cnt) /* hooks read and add ext fields */
+                rmq__cmd_materialize(cmd);
         run_before_hooks(rm, req->to_namesrv ? "" : req->addr, cmd);
         req->frame     = frame_encode(rm, cmd, &req->frame_len);
         req->code      = cmd->code;

@@ -221,6 +221,8 @@ void rmq__cmd_set_remark(rmq_cmd_t *cmd, const char *remark) {
 }
 
 static rmq_cmd_ext_t *ext_slot(rmq_cmd_t *cmd) {
+        if (cmd->field_cnt) /* typed fields come first, as ext fields */
+                rmq__cmd_materialize(cmd);
         if (cmd->ext_cnt == cmd->ext_cap) {
                 uint32_t cap = cmd->ext_cap * 2;
                 if (cmd->ext == cmd->ext_inline) {
@@ -258,6 +260,8 @@ void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,
 void rmq__cmd_ext_addn(rmq_cmd_t *cmd, const char *key, const char *val,
                        size_t vlen) {
         uint32_t i;
+        if (cmd->field_cnt)
+                rmq__cmd_materialize(cmd);
         for (i = 0; i < cmd->ext_cnt; i++) {
                 if (!strcmp(cmd->ext[i].key, key)) {
                         cmd->ext[i].val  = cmd_strdup(cmd, val, vlen);
@@ -316,6 +320,33 @@ void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
         e->val  = d;
         e->vlen = (uint32_t)n;
         ext_set_plain(cmd, e, plain_key, true); /* a number is plain */
+}
+
+void rmq__cmd_set_fields(rmq_cmd_t *cmd, const rmq_cmd_field_t *fields,
+                         uint32_t cnt) {
+        if (cmd->field_cnt)
+                rmq__cmd_materialize(cmd);
+        cmd->fields    = fields;
+        cmd->field_cnt = cnt;
+        /* One kind at a time: behind existing ext fields, as ext fields. */
+        if (cmd->ext_cnt)
+                rmq__cmd_materialize(cmd);
+}
+
+void rmq__cmd_materialize(rmq_cmd_t *cmd) {
+        const rmq_cmd_field_t *f = cmd->fields;
+        uint32_t i, n = cmd->field_cnt;
+        cmd->fields    = NULL;
+        cmd->field_cnt = 0;
+        for (i = 0; i < n; i++) {
+                if (f[i].kind == RMQ_CMD_FIELD_I64)
+                        rmq__cmd_ext_append_ref_i64(cmd, f[i].key, f[i].klen,
+                                                    true, f[i].i);
+                else
+                        rmq__cmd_ext_append_ref(
+                            cmd, f[i].key, f[i].klen, f[i].s, f[i].slen, true,
+                            f[i].kind == RMQ_CMD_FIELD_STR_PLAIN);
+        }
 }
 
 void rmq__cmd_ext_add_i64(rmq_cmd_t *cmd, const char *key, int64_t v) {
@@ -543,13 +574,21 @@ static size_t json_header_len(const rmq_cmd_t *cmd) {
         const char *lang = rmq__language_name(cmd->language);
         size_t n         = LIT_LEN("{\"code\":") + dec_len(cmd->code);
         uint32_t i;
-        if (cmd->ext_cnt || cmd->ext_present) {
+        if (cmd->ext_cnt || cmd->ext_present || cmd->field_cnt) {
                 n += LIT_LEN(",\"extFields\":{") + 1; /* and the '}' */
                 for (i = 0; i < cmd->ext_cnt; i++)
                         n += (i ? 1 : 0) +
                              json_str_len(cmd->ext[i].key, cmd->ext[i].klen) +
                              1 +
                              json_str_len(cmd->ext[i].val, cmd->ext[i].vlen);
+                for (i = 0; i < cmd->field_cnt; i++) {
+                        const rmq_cmd_field_t *f = &cmd->fields[i];
+                        n += (i || cmd->ext_cnt ? 1 : 0) + f->klen + 3;
+                        n += f->kind == RMQ_CMD_FIELD_I64 ? dec_len(f->i) + 2
+                             : f->kind == RMQ_CMD_FIELD_STR_PLAIN
+                                 ? f->slen + 2
+                                 : json_str_len(f->s, f->slen);
+                }
         }
         n += LIT_LEN(",\"flag\":") + dec_len(cmd->flag);
         n += LIT_LEN(",\"language\":") +
@@ -571,7 +610,7 @@ static uint8_t *encode_json_header(const rmq_cmd_t *cmd, uint8_t *p) {
         const char *lang = rmq__language_name(cmd->language);
         p = PUT_LIT(p, "{\"code\":");
         p = put_dec(p, cmd->code);
-        if (cmd->ext_cnt || cmd->ext_present) {
+        if (cmd->ext_cnt || cmd->ext_present || cmd->field_cnt) {
                 p = PUT_LIT(p, ",\"extFields\":{");
                 for (i = 0; i < cmd->ext_cnt; i++) {
                         const rmq_cmd_ext_t *e = &cmd->ext[i];
@@ -589,6 +628,22 @@ static uint8_t *encode_json_header(const rmq_cmd_t *cmd, uint8_t *p) {
                                    : put_json_str(p, e->key, e->klen);
                         *p++ = ':';
                         p    = put_json_str(p, e->val, e->vlen);
+                }
+                for (i = 0; i < cmd->field_cnt; i++) {
+                        const rmq_cmd_field_t *f = &cmd->fields[i];
+                        if (i || cmd->ext_cnt)
+                                *p++ = ',';
+                        p    = put_plain_str(p, f->key, f->klen);
+                        *p++ = ':';
+                        if (f->kind == RMQ_CMD_FIELD_I64) {
+                                *p++ = '"';
+                                p    = put_dec(p, f->i);
+                                *p++ = '"';
+                        } else if (f->kind == RMQ_CMD_FIELD_STR_PLAIN) {
+                                p = put_plain_str(p, f->s, f->slen);
+                        } else {
+                                p = put_json_str(p, f->s, f->slen);
+                        }
                 }
                 *p++ = '}';
         }
@@ -619,6 +674,11 @@ static size_t binary_header_len(const rmq_cmd_t *cmd) {
                 n += cmd->remark_len;
         for (i = 0; i < cmd->ext_cnt; i++)
                 n += 2 + (size_t)cmd->ext[i].klen + 4 + cmd->ext[i].vlen;
+        for (i = 0; i < cmd->field_cnt; i++) {
+                const rmq_cmd_field_t *f = &cmd->fields[i];
+                n += 2 + (size_t)f->klen + 4 +
+                     (f->kind == RMQ_CMD_FIELD_I64 ? dec_len(f->i) : f->slen);
+        }
         return n;
 }
 
@@ -661,6 +721,18 @@ static uint8_t *encode_binary_header(const rmq_cmd_t *cmd, uint8_t *p) {
                 p = put_be32(p, (int32_t)cmd->ext[i].vlen);
                 p = put_bytes(p, cmd->ext[i].val, cmd->ext[i].vlen);
         }
+        for (i = 0; i < cmd->field_cnt; i++) {
+                const rmq_cmd_field_t *f = &cmd->fields[i];
+                p = put_be16(p, (int16_t)f->klen);
+                p = put_bytes(p, f->key, f->klen);
+                if (f->kind == RMQ_CMD_FIELD_I64) {
+                        p = put_be32(p, (int32_t)dec_len(f->i));
+                        p = put_dec(p, f->i);
+                } else {
+                        p = put_be32(p, (int32_t)f->slen);
+                        p = put_bytes(p, f->s, f->slen);
+                }
+        }
         rmq__be32_write(ext_len, (uint32_t)(p - ext_len - 4));
         return p;
 }
@@ -672,6 +744,13 @@ static size_t json_header_bound(const rmq_cmd_t *cmd) {
         uint32_t i;
         for (i = 0; i < cmd->ext_cnt; i++)
                 n += ((size_t)cmd->ext[i].klen + cmd->ext[i].vlen) * 6 + 6;
+        for (i = 0; i < cmd->field_cnt; i++) {
+                const rmq_cmd_field_t *f = &cmd->fields[i];
+                n += f->klen + 6 +
+                     (f->kind == RMQ_CMD_FIELD_I64         ? 22
+                      : f->kind == RMQ_CMD_FIELD_STR_PLAIN ? f->slen
+                                                           : f->slen * 6);
+        }
         return n;
 }
 

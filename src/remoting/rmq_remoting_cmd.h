@@ -48,6 +48,24 @@ typedef struct rmq_cmd_ext_s {
  * here first, then to heap chunks. */
 #define RMQ_CMD_STR_INLINE 64
 
+/* A custom header field kept typed (RemotingCommand.makeCustomHeaderToNet
+ * without the strings in between): the encoders write it as the ext field
+ * it stands for; rmq__cmd_materialize() turns it into one. */
+typedef enum rmq_cmd_field_kind_e {
+        RMQ_CMD_FIELD_STR,       /* a string, escaped as JSON needs */
+        RMQ_CMD_FIELD_STR_PLAIN, /* a string known to need no escaping */
+        RMQ_CMD_FIELD_I64        /* a number, as its decimal text */
+} rmq_cmd_field_kind_t;
+
+typedef struct rmq_cmd_field_s {
+        const char *key; /* a literal that needs no JSON escaping */
+        uint32_t klen;
+        uint32_t kind;   /* rmq_cmd_field_kind_t */
+        const char *s;   /* STR*: NUL-terminated, referenced */
+        size_t slen;
+        int64_t i;       /* I64 */
+} rmq_cmd_field_t;
+
 /* Chunked string storage: appended strings never move. */
 typedef struct rmq_cmd_chunk_s {
         struct rmq_cmd_chunk_s *next;
@@ -72,6 +90,11 @@ typedef struct rmq_cmd_s {
          * scanning. */
         uint32_t ext_plain_key;
         uint32_t ext_plain_val;
+        /* Typed header fields (rmq__cmd_set_fields), referenced; written
+         * as ext fields. Set only while ext_cnt is 0: every ext mutator
+         * materialises them first. */
+        const rmq_cmd_field_t *fields;
+        uint32_t field_cnt;
         bool ext_present; /* JSON "extFields":{} was present though empty */
         const uint8_t *body;
         size_t body_len;
@@ -132,6 +155,17 @@ void rmq__cmd_ext_append_ref(rmq_cmd_t *cmd, const char *key, size_t klen,
  * text of \p v as its value. */
 void rmq__cmd_ext_append_ref_i64(rmq_cmd_t *cmd, const char *key,
                                  size_t klen, bool plain_key, int64_t v);
+/* The custom header as \p cnt typed fields (referenced: they and their
+ * strings must outlive the command), on a command without ext fields.
+ * The encoders write them as the ext fields they stand for, in order, at
+ * no cost of intermediate strings; the ext lookups (rmq__cmd_ext...) do
+ * not see them until rmq__cmd_materialize(), which any ext mutator and
+ * the transport (before its RPC hooks) call. */
+void rmq__cmd_set_fields(rmq_cmd_t *cmd, const rmq_cmd_field_t *fields,
+                         uint32_t cnt);
+/* Turns the typed fields into ext fields (no-op without). */
+void rmq__cmd_materialize(rmq_cmd_t *cmd);
+
 /* Appends a copy of \p key too: for keys that do not outlive the command
  * (ext fields taken from another command). */
 void rmq__cmd_ext_append_dup(rmq_cmd_t *cmd, const char *key, const char *val,
