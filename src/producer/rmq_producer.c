@@ -26,8 +26,9 @@ enum { SEND_DEFAULT, SEND_TO_QUEUE, SEND_SELECT };
 #define MAX_HOOKS 8
 
 /* Cached send_t blocks per producer (rmq_freelist: allocated on the sending
- * thread, freed on the callback pool); about 2 KiB each. */
-#define SEND_CACHE_CAP 256
+ * thread, freed on the callback pool); about 2 KiB each, as many as the
+ * async window (backPressureForAsyncSendNum) holds, at most this many. */
+#define SEND_CACHE_CAP 1024
 /* Inline storage of a send: the topic (TOPIC_MAX_LENGTH 127 fits, with a
  * short namespace) and the properties string of a typical message. Longer
  * ones go to the heap. */
@@ -1639,7 +1640,11 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         uv_cond_init(&prod->win_cond);
         rmq__strmap_init(&prod->pub_table);
         rmq__fault_init(&prod->fault, prod->conf->sendLatencyFaultEnable);
-        prod->send_cache = rmq__freelist_new(sizeof(send_t), SEND_CACHE_CAP);
+        prod->send_cache = rmq__freelist_new(
+            sizeof(send_t),
+            (size_t)RMQ_MIN(RMQ_MAX(prod->conf->backPressureForAsyncSendNum,
+                                    (int64_t)16),
+                            (int64_t)SEND_CACHE_CAP));
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
