@@ -75,11 +75,16 @@ void rmq__api_send_request_init(rmq_send_request_t *r,
                                                 : RMQ_REQ_SEND_MESSAGE);
         /* Field order as the 4.9.8 client's HashMap writes them. */
         put_field(f++, &names[F_GROUP], h->producerGroup,
-                  strlen(h->producerGroup), h->producerGroup_plain);
-        put_field(f++, &names[F_TOPIC], h->topic, strlen(h->topic),
+                  h->producerGroup_len ? h->producerGroup_len
+                                       : strlen(h->producerGroup),
+                  h->producerGroup_plain);
+        put_field(f++, &names[F_TOPIC], h->topic,
+                  h->topic_len ? h->topic_len : strlen(h->topic),
                   h->topic_plain);
         put_field(f++, &names[F_DEFAULT_TOPIC], h->defaultTopic,
-                  strlen(h->defaultTopic), h->defaultTopic_plain);
+                  h->defaultTopic_len ? h->defaultTopic_len
+                                      : strlen(h->defaultTopic),
+                  h->defaultTopic_plain);
         put_i64(f++, &names[F_DEFAULT_QUEUE_NUMS], h->defaultTopicQueueNums);
         put_i64(f++, &names[F_QUEUE_ID], h->queueId);
         put_i64(f++, &names[F_SYS_FLAG], h->sysFlag);
@@ -190,7 +195,7 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
         send_resp_ext_t x;
         int64_t qid = 0, off = 0;
         const char *msg_id, *off_id, *txn, *region;
-        size_t l_msg, l_off, l_topic, l_broker, l_txn, l_region;
+        size_t l_msg, l_off = 0, l_topic, l_broker, l_txn = 0, l_region;
         char *p;
         *resultp = NULL;
         switch (resp->code) {
@@ -223,17 +228,29 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
                                    "queueOffset",
                                    addr ? addr : "");
         /* The result and its strings in one block (freed with one free). */
-        msg_id  = uniq_msg_id ? uniq_msg_id : "";
-        off_id  = x.msg_id ? x.msg_id->val : "";
-        txn     = x.transaction_id ? x.transaction_id->val : NULL;
-        region  = x.region && *x.region->val ? x.region->val
-                                              : RMQ_DEFAULT_TRACE_REGION_ID;
+        /* Ext values are copied with their lengths: a value with a NUL
+         * inside reads the same as a C string (what strdup would copy). */
+        msg_id = uniq_msg_id ? uniq_msg_id : "";
+        off_id = "";
+        if (x.msg_id) {
+                off_id = x.msg_id->val;
+                l_off  = x.msg_id->vlen;
+        }
+        txn = NULL;
+        if (x.transaction_id) {
+                txn   = x.transaction_id->val;
+                l_txn = x.transaction_id->vlen;
+        }
+        if (x.region && *x.region->val) {
+                region   = x.region->val;
+                l_region = x.region->vlen;
+        } else {
+                region   = RMQ_DEFAULT_TRACE_REGION_ID;
+                l_region = sizeof(RMQ_DEFAULT_TRACE_REGION_ID) - 1;
+        }
         l_msg    = strlen(msg_id);
-        l_off    = strlen(off_id);
         l_topic  = strlen(topic);
         l_broker = strlen(broker_name);
-        l_txn    = txn ? strlen(txn) : 0;
-        l_region = strlen(region);
         res = rmq__malloc(sizeof(*res) + l_msg + l_off + l_topic + l_broker +
                           l_txn + l_region + 6);
         p                   = (char *)(res + 1);
@@ -246,7 +263,9 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
         res->queue_offset   = off;
         res->transaction_id = txn ? put_str(&p, txn, l_txn) : NULL;
         res->region_id      = put_str(&p, region, l_region);
-        res->trace_on = !(x.trace_on && !strcmp(x.trace_on->val, "false"));
+        /* strcmp(val, "false") == 0, the NUL included in the comparison */
+        res->trace_on = !(x.trace_on && x.trace_on->vlen >= 5 &&
+                          !memcmp(x.trace_on->val, "false", 6));
         *resultp      = res;
         return RMQ_OK;
 }

@@ -33,6 +33,10 @@ typedef struct rmq_send_header_s {
         bool producerGroup_plain;
         bool topic_plain;
         bool defaultTopic_plain;
+        /* Their lengths when the caller knows them (0: strlen). */
+        size_t producerGroup_len;
+        size_t topic_len;
+        size_t defaultTopic_len;
 } rmq_send_header_t;
 
 /* Builds the request: SEND_BATCH_MESSAGE for a batch, SEND_MESSAGE_V2 with

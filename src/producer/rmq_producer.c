@@ -54,6 +54,8 @@ struct rmq_producer_s {
         bool group_plain;
         bool ns_plain;
         bool default_topic_plain;
+        size_t group_len;
+        size_t default_topic_len;
         uv_mutex_t lock;
         /* Changed under lock; read without it on the send paths. */
         atomic_int state;
@@ -93,6 +95,7 @@ typedef struct send_s {
         rmq_send_mode_t mode;
         int kind;
         const char *topic; /* with the namespace: topic_inline or topic_heap */
+        size_t topic_len;
         char *topic_heap;
         const rmq_message_t *umsg;
         rmq_message_t *msg_keep; /* async: a copy for hooks and selectors */
@@ -424,9 +427,11 @@ static void set_topic(send_t *s, const char *topic) {
         if (ns && *ns) {
                 s->topic_heap = rmq__ns_wrap(ns, topic);
                 s->topic      = s->topic_heap;
+                s->topic_len  = strlen(s->topic);
                 return;
         }
-        len = strlen(topic);
+        len          = strlen(topic);
+        s->topic_len = len;
         if (len < sizeof(s->topic_inline)) {
                 memcpy(s->topic_inline, topic, len + 1);
                 s->topic = s->topic_inline;
@@ -682,6 +687,9 @@ static void build_request(send_t *s, rmq_send_request_t *r) {
         h.producerGroup_plain   = prod->group_plain;
         h.topic_plain           = prod->ns_plain; /* validated, see above */
         h.defaultTopic_plain    = prod->default_topic_plain;
+        h.producerGroup_len     = prod->group_len;
+        h.topic_len             = s->topic_len;
+        h.defaultTopic_len      = prod->default_topic_len;
         if (!h.properties) {
                 h.properties     = "";
                 h.properties_len = 0;
@@ -1286,9 +1294,9 @@ static void async_attempt(send_t *s, bool in_caller) {
         s->attempt_start = now;
         run_hooks(s, false, NULL, RMQ_OK);
         build_request(s, &req);
-        err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
-                                         s->addr, &req.cmd, left, 0,
-                                         async_response, s);
+        err = rmq__remoting_invoke_async_at(rmq__client_remoting(prod->ci),
+                                            s->addr, &req.cmd, now, left, 0,
+                                            async_response, s);
         rmq__cmd_fini(&req.cmd);
         if (err) {
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
@@ -1684,12 +1692,14 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         }
         prod->group = rmq__ns_wrap(prod->conf->namespace_,
                                    prod->conf->producerGroup);
-        prod->group_plain = rmq__json_plain(prod->group, strlen(prod->group));
+        prod->group_len   = strlen(prod->group);
+        prod->group_plain = rmq__json_plain(prod->group, prod->group_len);
         prod->ns_plain    = !prod->conf->namespace_ ||
                          rmq__json_plain(prod->conf->namespace_,
                                          strlen(prod->conf->namespace_));
+        prod->default_topic_len   = strlen(prod->conf->createTopicKey);
         prod->default_topic_plain = rmq__json_plain(
-            prod->conf->createTopicKey, strlen(prod->conf->createTopicKey));
+            prod->conf->createTopicKey, prod->default_topic_len);
         prod->ci    = rmq__client_acquire(prod->conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
         err = rmq__client_register_producer(prod->ci, prod->group,

@@ -1317,9 +1317,16 @@ rmq_err_t rmq__remoting_invoke_async(rmq_remoting_t *rm, const char *addr,
                                      rmq_cmd_t *cmd, int64_t timeout_ms,
                                      int flags, rmq_invoke_cb_t *cb,
                                      void *opaque) {
+        return rmq__remoting_invoke_async_at(rm, addr, cmd, rmq__mono_ms(),
+                                             timeout_ms, flags, cb, opaque);
+}
+
+rmq_err_t rmq__remoting_invoke_async_at(rmq_remoting_t *rm, const char *addr,
+                                        rmq_cmd_t *cmd, int64_t start,
+                                        int64_t timeout_ms, int flags,
+                                        rmq_invoke_cb_t *cb, void *opaque) {
         rmq_req_t *req;
         rmq_err_t err;
-        int64_t start = rmq__mono_ms();
         /* mirrors invokeAsyncImpl: semaphoreAsync.tryAcquire(timeout) */
         if (!rmq__sem_acquire(&rm->async_sem, timeout_ms))
                 return RMQ_ERR__TOO_MANY_REQUESTS;
