@@ -21,8 +21,9 @@
 # CPU 0. A fresh mock is started for every case (it keeps every message it
 # stores, in memory).
 #
-# Frame sizes: a short calibration run of the producer measures the bytes
-# per message the mock read and wrote (/proc/<mock>/io rchar and wchar), and
+# Frame sizes: a short calibration run of the producer (sync, one thread)
+# measures the bytes per message the mock read and wrote (/proc/<mock>/io
+# rchar and wchar), and
 # the reference client and server then exchange frames of exactly those
 # sizes (--req-bytes, --resp-bytes).
 #
@@ -187,10 +188,12 @@ say "# rounds $rounds, window ${secs}s after ${warmup}s warm-up; servers on CPU 
 
 table=()
 for body in $bodies; do
-        # Calibration: frame sizes as the mock sees them.
+        # Calibration: frame sizes as the mock sees them (one send in
+        # flight, so the bytes read and written in the window belong to
+        # exactly the messages completed in it).
         start_mock
-        line=$(taskset -c 0 "$prod" -n "$mock_ns" -a -s "$body" -d 0.5 \
-                --warmup 0.2 --result --quiet --server-pid "$mock_pid" | grep '^result')
+        line=$(taskset -c 0 "$prod" -n "$mock_ns" -w 1 -s "$body" -d 0.3 \
+                --warmup 0.1 --result --quiet --server-pid "$mock_pid" | grep '^result')
         req=$(printf '%.0f' "$(field req_bytes_per_msg "$line")")
         resp=$(printf '%.0f' "$(field resp_bytes_per_msg "$line")")
         say "# body $body: request frame $req bytes, response frame $resp bytes (measured at the mock)"
