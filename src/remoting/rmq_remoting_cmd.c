@@ -181,7 +181,7 @@ void rmq__cmd_destroy(rmq_cmd_t *cmd) {
 
 /* Room for \p len bytes plus a NUL in the command's string storage:
  * str_inline first, then chunks. */
-static char *cmd_str_room(rmq_cmd_t *cmd, size_t len) {
+static inline char *cmd_str_room(rmq_cmd_t *cmd, size_t len) {
         rmq_cmd_chunk_t *c = cmd->chunks;
         char *d;
         if (!c && sizeof(cmd->str_inline) - cmd->str_used >= len + 1) {
@@ -203,7 +203,7 @@ static char *cmd_str_room(rmq_cmd_t *cmd, size_t len) {
 }
 
 /* Copies \p len bytes plus a NUL into the command's string storage. */
-static char *cmd_strdup(rmq_cmd_t *cmd, const char *s, size_t len) {
+static inline char *cmd_strdup(rmq_cmd_t *cmd, const char *s, size_t len) {
         char *d = cmd_str_room(cmd, len);
         memcpy(d, s, len);
         d[len] = '\0';
