@@ -57,6 +57,8 @@ function med(arr, n,   i, j, t) {
                 split($i, kv, "=")
                 if (kv[1] == "rate") rate[v, n[v]] = kv[2]
                 if (kv[1] == "client_cpu_us_per_msg") ccpu[v, n[v]] = kv[2]
+                if (kv[1] == "client_user_us_per_msg") cusr[v, n[v]] = kv[2]
+                if (kv[1] == "client_sys_us_per_msg") csys[v, n[v]] = kv[2]
                 if (kv[1] == "server_cpu_us_per_msg") scpu[v, n[v]] = kv[2]
                 if (kv[1] == "avg_rt_ms") rt[v, n[v]] = kv[2]
                 if (kv[1] == "vm_hwm_kb") hwm[v, n[v]] = kv[2]
@@ -66,9 +68,9 @@ END {
         split("A B", vs, " ")
         for (k = 1; k <= 2; k++) {
                 v = vs[k]
-                for (i = 1; i <= n[v]; i++) { r[i] = rate[v, i]; c[i] = ccpu[v, i]; s[i] = scpu[v, i]; t[i] = rt[v, i]; h[i] = hwm[v, i] }
-                mr[v] = med(r, n[v]); mc[v] = med(c, n[v]); ms[v] = med(s, n[v]); mt[v] = med(t, n[v]); mh[v] = med(h, n[v])
-                printf "%s: median %.0f msgs/s, client cpu %.2f us/msg, mock cpu %.2f us/msg, avg rt %.3f ms, VmHWM %d kB (%d runs)\n", v, mr[v], mc[v], ms[v], mt[v], mh[v], n[v]
+                for (i = 1; i <= n[v]; i++) { r[i] = rate[v, i]; c[i] = ccpu[v, i]; u[i] = cusr[v, i]; y[i] = csys[v, i]; s[i] = scpu[v, i]; t[i] = rt[v, i]; h[i] = hwm[v, i] }
+                mr[v] = med(r, n[v]); mc[v] = med(c, n[v]); mu[v] = med(u, n[v]); my[v] = med(y, n[v]); ms[v] = med(s, n[v]); mt[v] = med(t, n[v]); mh[v] = med(h, n[v])
+                printf "%s: median %.0f msgs/s, client cpu %.2f us/msg (user %.2f, sys %.2f), mock cpu %.2f us/msg, avg rt %.3f ms, VmHWM %d kB (%d runs)\n", v, mr[v], mc[v], mu[v], my[v], ms[v], mt[v], mh[v], n[v]
         }
-        printf "B/A: rate %.2f, client cpu %.2f, mock cpu %.2f, rt %.2f\n", mr["B"] / mr["A"], mc["B"] / mc["A"], ms["B"] / ms["A"], mt["B"] / mt["A"]
+        printf "B/A: rate %.2f, client cpu %.2f (user %.2f, sys %.2f), mock cpu %.2f, rt %.2f\n", mr["B"] / mr["A"], mc["B"] / mc["A"], (mu["A"] ? mu["B"] / mu["A"] : 0), (my["A"] ? my["B"] / my["A"] : 0), ms["B"] / ms["A"], mt["B"] / mt["A"]
 }' "$tmp/runs"

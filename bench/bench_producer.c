@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,6 +349,7 @@ typedef struct snap_s {
         uint64_t t_ns;
         uint64_t ok, send_fail, resp_fail, rt_sum_ns;
         double cpu_s, srv_cpu_s;
+        double user_s, sys_s; /* this process, getrusage */
         long long srv_rchar, srv_wchar;
 } snap_t;
 
@@ -358,6 +360,14 @@ static void snap_take(bench_t *b, snap_t *s) {
         s->resp_fail = atomic_load(&b->st.resp_fail);
         s->rt_sum_ns = atomic_load(&b->st.rt_sum_ns);
         s->cpu_s     = proc_cpu_s();
+        {
+                struct rusage ru;
+                getrusage(RUSAGE_SELF, &ru);
+                s->user_s = (double)ru.ru_utime.tv_sec +
+                            (double)ru.ru_utime.tv_usec / 1e6;
+                s->sys_s = (double)ru.ru_stime.tv_sec +
+                           (double)ru.ru_stime.tv_usec / 1e6;
+        }
         s->srv_cpu_s = other_cpu_s(b->o.server_pid);
         other_io(b->o.server_pid, &s->srv_rchar, &s->srv_wchar);
 }
@@ -542,13 +552,19 @@ static void run_timed(bench_t *b) {
                                "msgs=%" PRIu64 " secs=%.3f rate=%.0f "
                                "avg_rt_ms=%.4f max_rt_ms=%.3f failures=%" PRIu64
                                " client_cpu_us_per_msg=%.3f "
+                               "client_user_us_per_msg=%.3f "
+                               "client_sys_us_per_msg=%.3f "
                                "server_cpu_us_per_msg=%.3f "
                                "req_bytes_per_msg=%.1f resp_bytes_per_msg=%.1f "
                                "vm_rss_kb=%ld vm_hwm_kb=%ld threads_now=%ld\n",
                                mode_name(o->mode), o->body, o->threads,
                                o->mode == MODE_ASYNC ? o->window : 0, n, secs,
-                               rate, avg, (double)max_ns / 1e6, fl, cli, srv,
-                               rq, rs, ps.rss_kb, ps.hwm_kb, ps.threads);
+                               rate, avg, (double)max_ns / 1e6, fl, cli,
+                               (cur.user_s - w0.user_s) * 1e6 /
+                                   (double)(n ? n : 1),
+                               (cur.sys_s - w0.sys_s) * 1e6 /
+                                   (double)(n ? n : 1),
+                               srv, rq, rs, ps.rss_kb, ps.hwm_kb, ps.threads);
                 fflush(stdout);
         }
 }

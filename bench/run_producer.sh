@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2; shift ;;
         --secs) secs=$2; shift ;;
         --bodies) bodies=$2; shift ;;
-        -h|--help) sed -n '3,45p' "$0"; exit 0 ;;
+        -h|--help) sed -n "3,$(($(grep -n "^set -euo" "$0" | cut -d: -f1) - 1))p" "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
         esac
         shift
