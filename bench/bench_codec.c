@@ -26,7 +26,7 @@
  * run takes about 0.5 s (--quick: about 0.05 s). With --iterations N every
  * case runs exactly once with N iterations and no calibration, for
  *   valgrind --tool=callgrind --toggle-collect=bench_run_case \
- *       bench_codec --iterations 100000 --case encode_json_1k
+ *       bench_codec --iterations 100000 --case =encode_json_1k
  * where the collected instruction count divided by N is the cost per frame.
  */
 #include <dirent.h>
@@ -356,7 +356,8 @@ static void usage(const char *argv0) {
                 "case, no calibration\n"
                 "                  (for valgrind --tool=callgrind "
                 "--toggle-collect=bench_run_case)\n"
-                "  --case NAME     only the case NAME\n"
+                "  --case NAME     only the cases whose name contains NAME\n"
+                "  --case =NAME    only the case named exactly NAME\n"
                 "  --fixtures DIR  wire fixtures (default %s)\n",
                 argv0, RMQ_FIXTURES_DIR);
 }
@@ -411,7 +412,8 @@ int main(int argc, char **argv) {
                 double ns[101], med;
                 uint64_t n, r, nruns = fixed_n ? 1 : runs;
 
-                if (only && strcmp(bc->name, only))
+                if (only && (only[0] == '=' ? strcmp(bc->name, only + 1)
+                                            : !strstr(bc->name, only)))
                         continue;
                 if (bc->needs_resp && !ctx.resp[bc->needs_resp - 1]) {
                         printf("# %s: skipped, fixture not found in %s\n",

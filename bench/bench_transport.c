@@ -48,7 +48,9 @@
  * CALLGRIND_ZERO_STATS / CALLGRIND_DUMP_STATS_AT for instructions/request),
  * --ser json|rocketmq, --fresh-cmd (build a new request command per request
  * instead of re-using one with a fresh opaque), --label TEXT, --ref-pid P
- * --rmq-pid P (server pids, for server CPU time per request).
+ * --rmq-pid P (server pids, for server CPU time per request), --req-bytes N
+ * and --resp-bytes N (reference client and server: frames of exactly N
+ * bytes, as bench/run_producer.sh uses to match the producer's frames).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -111,6 +113,8 @@ typedef struct opts_s {
         int srv_pid; /* of the server this client talks to */
         int ser;
         bool fresh_cmd;
+        long req_bytes;  /* reference frames: exact request size */
+        long resp_bytes; /* reference frames: exact response size */
 } opts_t;
 
 /* What a child reports to the compare parent. */
@@ -255,13 +259,46 @@ static uint8_t *encode_fixed(rmq_cmd_t *cmd, size_t *lenp) {
         return rmq__buf_steal(&b, lenp);
 }
 
+/* --req-bytes N: the reference sends N-byte request frames (the body is
+ * resized), e.g. the size bench_producer measured for the producer's
+ * requests. The reference only counts frames by length prefix, so only
+ * the size matters. */
 static uint8_t *ref_request_frame(const opts_t *o, size_t *lenp) {
-        return encode_fixed(build_request(o), lenp);
+        uint8_t *f = encode_fixed(build_request(o), lenp);
+        opts_t oo  = *o;
+        long delta = o->req_bytes - (long)*lenp;
+        if (o->req_bytes <= 0 || delta == 0)
+                return f;
+        if ((long)o->body + delta < 0)
+                die("--req-bytes %ld is below the header size", o->req_bytes);
+        rmq__free(f);
+        oo.body = (size_t)((long)o->body + delta);
+        if (oo.body > o->body) {
+                body_buf = realloc(body_buf, oo.body);
+                memset(body_buf + o->body, 'x', oo.body - o->body);
+        }
+        return encode_fixed(build_request(&oo), lenp);
 }
 
+/* --resp-bytes N: N-byte response frames (a body pads the frame). */
 static uint8_t *ref_response_frame(const opts_t *o, size_t *lenp) {
         rmq_cmd_t *resp      = build_response();
+        static uint8_t pad[4096];
+        uint8_t *f;
         resp->serialize_type = o->ser;
+        if (o->resp_bytes <= 0)
+                return encode_fixed(resp, lenp);
+        f = encode_fixed(resp, lenp);
+        if (o->resp_bytes == (long)*lenp)
+                return f;
+        if (o->resp_bytes < (long)*lenp ||
+            o->resp_bytes - (long)*lenp > (long)sizeof(pad))
+                die("--resp-bytes %ld: the header alone takes %zu bytes",
+                    o->resp_bytes, *lenp);
+        rmq__free(f);
+        resp                 = build_response();
+        resp->serialize_type = o->ser;
+        rmq__cmd_set_body_ref(resp, pad, (size_t)o->resp_bytes - *lenp);
         return encode_fixed(resp, lenp);
 }
 
@@ -1073,7 +1110,7 @@ static void usage(void) {
                 "case options: --case pipelined|sync --w N --body N --secs S "
                 "--warmup S --count N --rounds N --ser json|rocketmq "
                 "--fresh-cmd --label TEXT --ref-pid P --rmq-pid P "
-                "--server-pid P\n");
+                "--server-pid P --req-bytes N --resp-bytes N\n");
         exit(2);
 }
 
@@ -1156,6 +1193,10 @@ int main(int argc, char **argv) {
                         o.ref_pid = (int)num_arg(a, v);
                 else if (!strcmp(a, "--rmq-pid"))
                         o.rmq_pid = (int)num_arg(a, v);
+                else if (!strcmp(a, "--req-bytes"))
+                        o.req_bytes = num_arg(a, v);
+                else if (!strcmp(a, "--resp-bytes"))
+                        o.resp_bytes = num_arg(a, v);
                 else if (!strcmp(a, "--server-pid"))
                         o.srv_pid = (int)num_arg(a, v);
                 else if (!strcmp(a, "--ser")) {

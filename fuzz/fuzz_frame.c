@@ -8,7 +8,9 @@
  *     and then through the zero-copy rmq__fdec_direct/commit path. Every
  *     frame it delivers goes through rmq__cmd_decode_owned; now and then the
  *     callback stops the stream.
- * (b) The whole input goes through rmq__cmd_decode as one frame.
+ * (b) The whole input goes through rmq__cmd_decode as one frame, and
+ *     through rmq__cmd_decode_pooled (the transport's path for small
+ *     frames: command and frame copy in one free-list block).
  *
  * Oracles (abort() on failure, so libFuzzer keeps the input):
  * - a decode failure leaves *cmdp NULL and writes a reason;
@@ -21,7 +23,15 @@
  * - after rmq__cmd_take_body and freeing the returned storage, the header
  *   is intact (ASan catches strings left pointing into the frame);
  * - a JSON header that decodes no longer does with a ',' after it
- *   (trailing bytes after the header object are an error).
+ *   (trailing bytes after the header object are an error);
+ * - half of the stream runs set a view callback (small frames fed whole
+ *   are handed over as views and decoded pooled): the same frames, in
+ *   order;
+ * - a pooled decode agrees with the plain one (same result, same
+ *   command), whether or not the frame fits the block;
+ * - a JSON frame that decodes decodes the same with a blank after every
+ *   ':' and ',' outside strings (which turns off the decoder's fast
+ *   paths for fastjson's compact layout).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct stream_s {
         uint64_t rng;
-        size_t delivered; /* bytes handed to the frame callback */
+        size_t delivered; /* bytes handed to the frame callbacks */
 } stream_t;
+
+/* Blocks of the pooled decode: room for 512-byte frames, as the
+ * transport's. One list for the whole run (a fuzzer process). */
+static rmq_freelist_t *pool;
 
 static void oracle_fail(const char *what, const rmq_cmd_t *a,
                         const rmq_cmd_t *b) {
@@ -206,6 +220,23 @@ static int on_frame(uint8_t *frame, size_t len, void *opaque) {
         return (rng_next(&st->rng) & 15) == 0 ? STOP_FEEDING : 0;
 }
 
+static int on_view(const uint8_t *frame, size_t len, void *opaque) {
+        stream_t *st     = opaque;
+        rmq_cmd_t *cmd   = NULL;
+        char errstr[256] = "";
+        rmq_err_t err;
+
+        if (len < 8 || rmq__be32_read(frame) + (size_t)4 != len || len > 512)
+                oracle_fail("stream decoder delivered a view whose length "
+                            "word disagrees with its size",
+                            NULL, NULL);
+        st->delivered += len;
+        err = rmq__cmd_decode_pooled(frame, len, pool, &cmd, errstr,
+                                     sizeof(errstr));
+        check_decode_result(err, cmd, errstr, (rng_next(&st->rng) & 1) != 0);
+        return 0;
+}
+
 static void fuzz_stream(const uint8_t *data, size_t size) {
         rmq_frame_decoder_t dec;
         stream_t st      = {0, 0};
@@ -220,6 +251,8 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
         st.rng = seed ? seed : 1;
         /* One input in eight runs with a small frameMaxLength. */
         rmq__fdec_init(&dec, (rng_next(&st.rng) & 7) == 0 ? 512 : 0);
+        if (rng_next(&st.rng) & 1)
+                rmq__fdec_set_view(&dec, on_view, 512);
 
         while (off < size && r == 0) {
                 uint64_t x   = rng_next(&st.rng);
@@ -269,6 +302,46 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
         rmq__fdec_free(&dec);
 }
 
+/* \p data is a frame with a JSON header that decodes to \p cmd: with
+ * blanks after ':' and ',' (outside strings) it must decode the same. */
+static void check_spaced_same(const uint8_t *data, size_t size,
+                              const rmq_cmd_t *cmd) {
+        uint32_t hlen = rmq__be32_read(data + 4) & 0xffffff;
+        uint8_t *g    = rmq__malloc(2 * size + 8);
+        size_t i, o   = 8;
+        bool in_str = false, esc = false;
+        rmq_cmd_t *again = NULL;
+        char errstr[256] = "";
+        for (i = 8; i < 8 + hlen; i++) {
+                uint8_t c = data[i];
+                g[o++]    = c;
+                if (in_str) {
+                        if (esc)
+                                esc = false;
+                        else if (c == '\\')
+                                esc = true;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == ':' || c == ',') {
+                        g[o++] = ' ';
+                }
+        }
+        memcpy(g + o, data + 8 + hlen, size - 8 - hlen);
+        rmq__be32_write(g, (uint32_t)(o + size - 8 - hlen - 4));
+        rmq__be32_write(g + 4, (rmq__be32_read(data + 4) & 0xff000000u) |
+                                   (uint32_t)(o - 8));
+        if (rmq__cmd_decode_owned(g, o + size - 8 - hlen, &again, errstr,
+                                  sizeof(errstr)) != RMQ_OK) {
+                fprintf(stderr, "fuzz_frame: spaced header rejected: %s\n",
+                        errstr);
+                oracle_fail("spaced JSON header does not decode", cmd, NULL);
+        }
+        check_same(cmd, again);
+        rmq__cmd_destroy(again);
+}
+
 /* \p data is a frame with a JSON header that decodes: the same frame with
  * a ',' appended to the header must not. */
 static void check_trailing_rejected(const uint8_t *data, size_t size) {
@@ -296,12 +369,28 @@ static void fuzz_whole(const uint8_t *data, size_t size) {
 
         err  = rmq__cmd_decode(data, size, &cmd, errstr, sizeof(errstr));
         json = err == RMQ_OK && cmd->serialize_type == RMQ_SERIALIZE_JSON;
+        {
+                rmq_cmd_t *pcmd   = NULL;
+                char perrstr[256] = "";
+                rmq_err_t perr    = rmq__cmd_decode_pooled(
+                    data, size, pool, &pcmd, perrstr, sizeof(perrstr));
+                if (perr != err)
+                        oracle_fail("pooled and plain decode disagree", cmd,
+                                    pcmd);
+                if (!err)
+                        check_same(cmd, pcmd);
+                if (json && size < 65536)
+                        check_spaced_same(data, size, cmd);
+                check_decode_result(perr, pcmd, perrstr, !(size & 1));
+        }
         check_decode_result(err, cmd, errstr, size & 1);
         if (json)
                 check_trailing_rejected(data, size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        if (!pool)
+                pool = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 8);
         fuzz_stream(data, size);
         fuzz_whole(data, size);
         return 0;

@@ -28,16 +28,41 @@ typedef struct rmq_send_header_s {
         int32_t maxReconsumeTimes; /* < 0: absent */
         bool batch;
         const char *bname;
+        /* The caller knows these need no JSON escaping (checked once:
+         * validated names; see rmq__json_plain). */
+        bool producerGroup_plain;
+        bool topic_plain;
+        bool defaultTopic_plain;
+        /* Their lengths when the caller knows them (0: strlen). */
+        size_t producerGroup_len;
+        size_t topic_len;
+        size_t defaultTopic_len;
 } rmq_send_header_t;
 
 /* Builds the request: SEND_BATCH_MESSAGE for a batch, SEND_MESSAGE_V2 with
  * the compact a..n header when \p smart (sendSmartMsg), else SEND_MESSAGE.
- * The body is referenced, not copied. mirrors MQClientAPIImpl.sendMessage
- * and SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */
+ * The body and the strings of \p h are referenced, not copied: they must
+ * outlive the command. mirrors MQClientAPIImpl.sendMessage and
+ * SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */
 rmq_cmd_t *rmq__api_send_request(const rmq_send_header_t *h, bool smart,
                                  const void *body, size_t body_len);
+/* A send request in caller storage: the command and its header as typed
+ * fields (rmq__cmd_set_fields: written straight into the frame, no ext
+ * strings; materialised only for RPC hooks). */
+typedef struct rmq_send_request_s {
+        rmq_cmd_t cmd;
+        rmq_cmd_field_t fields[14];
+} rmq_send_request_t;
 
-/* The send result (public rmq_send_result_t). */
+/* Builds \p r (rmq__cmd_init_request); release it with
+ * rmq__cmd_fini(&r->cmd). The strings of \p h and the body are
+ * referenced. */
+void rmq__api_send_request_init(rmq_send_request_t *r,
+                                const rmq_send_header_t *h, bool smart,
+                                const void *body, size_t body_len);
+
+/* The send result (public rmq_send_result_t): one allocation, the strings
+ * (and the queue's) stored right behind the struct. */
 struct rmq_send_result_s {
         rmq_send_status_t status;
         char *msg_id;

@@ -32,11 +32,53 @@ static void free_copied(void *data, size_t len, void *opaque) {
 
 /* ---- messages ---- */
 
+static void topic_free(rmq_message_t *msg) {
+        if (msg->topic != msg->topic_inline)
+                rmq__free(msg->topic);
+        msg->topic = NULL;
+}
+
+/* A copy of \p topic, inline when short. */
+static void topic_set(rmq_message_t *msg, const char *topic) {
+        size_t len;
+        topic_free(msg);
+        if (!topic)
+                return;
+        len = strlen(topic);
+        if (len < sizeof(msg->topic_inline)) {
+                memcpy(msg->topic_inline, topic, len + 1);
+                msg->topic = msg->topic_inline;
+        } else {
+                msg->topic = rmq__strndup(topic, len);
+        }
+}
+
+/* A message with no topic, body or property (not zeroed: the fields). */
+static rmq_message_t *message_alloc(void) {
+        rmq_message_t *msg = rmq__malloc(sizeof(*msg));
+        msg->topic         = NULL;
+        msg->flag          = 0;
+        msg->body          = NULL;
+        msg->props         = msg->props_inline;
+        msg->prop_cnt      = 0;
+        msg->prop_cap      = RMQ_MSG_PROPS_INLINE;
+        return msg;
+}
+
+static void prop_free(rmq_msg_prop_t *p) {
+        if (p->owned)
+                rmq__free((char *)p->name); /* the value is in the block */
+}
+
 rmq_message_t *rmq_message_new(const char *topic) {
-        rmq_message_t *msg = rmq__calloc(1, sizeof(*msg));
-        msg->topic         = rmq__strdup(topic);
-        /* Java's Message constructors set waitStoreMsgOK = true. */
-        rmq__message_put_property(msg, RMQ_PROP_WAIT, "true");
+        rmq_message_t *msg = message_alloc();
+        topic_set(msg, topic);
+        /* Java's Message constructors set waitStoreMsgOK = true (static
+         * strings: no allocation). */
+        msg->props[0].name  = RMQ_PROP_WAIT;
+        msg->props[0].value = "true";
+        msg->props[0].owned = false;
+        msg->prop_cnt       = 1;
         return msg;
 }
 
@@ -44,31 +86,56 @@ void rmq_message_destroy(rmq_message_t *msg) {
         size_t i;
         if (!msg)
                 return;
-        for (i = 0; i < msg->prop_cnt; i++) {
-                rmq__free(msg->props[i].name);
-                rmq__free(msg->props[i].value);
-        }
-        rmq__free(msg->props);
+        for (i = 0; i < msg->prop_cnt; i++)
+                prop_free(&msg->props[i]);
+        if (msg->props != msg->props_inline)
+                rmq__free(msg->props);
         rmq__body_release(msg->body);
-        rmq__free(msg->topic);
+        topic_free(msg);
         rmq__free(msg);
 }
 
+/* Room for one more property. */
+static rmq_msg_prop_t *prop_slot(rmq_message_t *msg) {
+        if (msg->prop_cnt == msg->prop_cap) {
+                size_t cap = msg->prop_cap * 2;
+                rmq_msg_prop_t *np;
+                if (msg->props == msg->props_inline) {
+                        np = rmq__malloc(cap * sizeof(*np));
+                        memcpy(np, msg->props_inline,
+                               sizeof(msg->props_inline));
+                } else {
+                        np = rmq__realloc(msg->props, cap * sizeof(*np));
+                }
+                msg->props    = np;
+                msg->prop_cap = cap;
+        }
+        return &msg->props[msg->prop_cnt++];
+}
+
+static void prop_fill(rmq_msg_prop_t *p, const char *name,
+                      const char *value);
+
 rmq_message_t *rmq_message_dup(const rmq_message_t *msg) {
-        rmq_message_t *d = rmq__calloc(1, sizeof(*d));
+        rmq_message_t *d = message_alloc();
         size_t i;
-        d->topic = rmq__strdup(msg->topic);
-        d->flag  = msg->flag;
-        d->body  = rmq__body_retain(msg->body);
-        for (i = 0; i < msg->prop_cnt; i++)
-                rmq__message_put_property(d, msg->props[i].name,
-                                          msg->props[i].value);
+        topic_set(d, msg->topic);
+        d->flag = msg->flag;
+        d->body = rmq__body_retain(msg->body);
+        for (i = 0; i < msg->prop_cnt; i++) {
+                const rmq_msg_prop_t *p = &msg->props[i];
+                rmq_msg_prop_t *q       = prop_slot(d);
+                if (p->owned)
+                        prop_fill(q, p->name, p->value);
+                else
+                        *q = *p; /* static strings are shared */
+        }
         return d;
 }
 
 rmq_err_t rmq_message_set_topic(rmq_message_t *msg, const char *topic) {
-        rmq__free(msg->topic);
-        msg->topic = rmq__strdup(topic);
+        if (topic != msg->topic)
+                topic_set(msg, topic);
         return RMQ_OK;
 }
 
@@ -84,30 +151,36 @@ static ssize_t prop_index(const rmq_message_t *msg, const char *name) {
         return -1;
 }
 
+/* Sets \p p to copies of \p name and \p value in one block. */
+static void prop_fill(rmq_msg_prop_t *p, const char *name,
+                      const char *value) {
+        size_t nlen = strlen(name), vlen = strlen(value);
+        char *b     = rmq__malloc(nlen + vlen + 2);
+        memcpy(b, name, nlen + 1);
+        memcpy(b + nlen + 1, value, vlen + 1);
+        p->name  = b;
+        p->value = b + nlen + 1;
+        p->owned = true;
+}
+
 void rmq__message_put_property(rmq_message_t *msg, const char *name,
                                const char *value) {
         ssize_t i = prop_index(msg, name);
         if (i >= 0) {
-                rmq__free(msg->props[i].value);
-                msg->props[i].value = rmq__strdup(value);
+                /* \p name or \p value may point into the old block */
+                rmq_msg_prop_t old = msg->props[i];
+                prop_fill(&msg->props[i], name, value);
+                prop_free(&old);
                 return;
         }
-        if (msg->prop_cnt == msg->prop_cap) {
-                msg->prop_cap = msg->prop_cap ? msg->prop_cap * 2 : 4;
-                msg->props    = rmq__realloc(msg->props,
-                                             msg->prop_cap * sizeof(*msg->props));
-        }
-        msg->props[msg->prop_cnt].name  = rmq__strdup(name);
-        msg->props[msg->prop_cnt].value = rmq__strdup(value);
-        msg->prop_cnt++;
+        prop_fill(prop_slot(msg), name, value);
 }
 
 void rmq__message_remove_property(rmq_message_t *msg, const char *name) {
         ssize_t i = prop_index(msg, name);
         if (i < 0)
                 return;
-        rmq__free(msg->props[i].name);
-        rmq__free(msg->props[i].value);
+        prop_free(&msg->props[i]);
         memmove(&msg->props[i], &msg->props[i + 1],
                 (msg->prop_cnt - (size_t)i - 1) * sizeof(*msg->props));
         msg->prop_cnt--;

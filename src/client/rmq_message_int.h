@@ -25,18 +25,29 @@ typedef struct rmq_body_s {
 rmq_body_t *rmq__body_retain(rmq_body_t *body);
 void rmq__body_release(rmq_body_t *body);
 
+/* A property: name and value in one allocation ("name\0value\0", freed
+ * through name) when `owned`, else both static strings (the WAIT=true
+ * every message starts with). */
 typedef struct rmq_msg_prop_s {
-        char *name;
-        char *value;
+        const char *name;
+        const char *value;
+        bool owned;
 } rmq_msg_prop_t;
 
+/* Inline room of a message (a new message usually needs no allocation
+ * besides its own): properties, and a topic shorter than this. */
+#define RMQ_MSG_PROPS_INLINE 4
+#define RMQ_MSG_TOPIC_INLINE 64
+
 struct rmq_message_s {
-        char *topic;
+        char *topic; /* topic_inline, heap, or NULL */
         int32_t flag;
         rmq_body_t *body;
-        rmq_msg_prop_t *props;
+        rmq_msg_prop_t *props; /* props_inline or heap */
         size_t prop_cnt;
         size_t prop_cap;
+        rmq_msg_prop_t props_inline[RMQ_MSG_PROPS_INLINE];
+        char topic_inline[RMQ_MSG_TOPIC_INLINE];
 };
 
 /* Sets a property without the user-property checks (Java putProperty). */

@@ -61,6 +61,15 @@ int rmq__parse_i64n(const char *s, size_t len, int64_t *out) {
                 if (len == 1)
                         return -1;
         }
+        /* Up to 18 digits cannot overflow: no check (and no division)
+         * per digit. */
+        if (len - i <= 18) {
+                for (; i < len; i++) {
+                        if (s[i] < '0' || s[i] > '9')
+                                return -1;
+                        v = v * 10 + (unsigned)(s[i] - '0');
+                }
+        }
         for (; i < len; i++) {
                 unsigned d;
                 if (s[i] < '0' || s[i] > '9')

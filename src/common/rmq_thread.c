@@ -202,8 +202,8 @@ void rmq__pool_destroy(rmq_pool_t *pool) {
 void rmq__sem_init(rmq_sem_t *sem, int64_t permits) {
         uv_mutex_init(&sem->lock);
         uv_cond_init(&sem->cond);
-        sem->permits = permits;
-        sem->waiters = 0;
+        atomic_init(&sem->permits, permits);
+        atomic_init(&sem->waiters, 0);
 }
 
 void rmq__sem_destroy(rmq_sem_t *sem) {
@@ -211,40 +211,49 @@ void rmq__sem_destroy(rmq_sem_t *sem) {
         uv_mutex_destroy(&sem->lock);
 }
 
+/* Takes a permit if one is left (no lock). */
+static bool sem_try(rmq_sem_t *sem) {
+        int64_t p = atomic_load(&sem->permits);
+        while (p > 0)
+                if (atomic_compare_exchange_weak(&sem->permits, &p, p - 1))
+                        return true;
+        return false;
+}
+
 bool rmq__sem_acquire(rmq_sem_t *sem, int64_t timeout_ms) {
-        int64_t deadline = rmq__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+        int64_t deadline;
         bool ok;
+        if (sem_try(sem))
+                return true;
+        deadline = rmq__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         uv_mutex_lock(&sem->lock);
-        while (sem->permits <= 0) {
+        /* Registered as a waiter before the last check (all seq_cst): a
+         * release either sees the waiter and signals under the lock, or
+         * its permit is seen by the check. */
+        atomic_fetch_add(&sem->waiters, 1);
+        while (!(ok = sem_try(sem))) {
                 int64_t left = deadline - rmq__mono_ms();
                 if (left <= 0)
                         break;
-                sem->waiters++;
                 uv_cond_timedwait(&sem->cond, &sem->lock,
                                   (uint64_t)left * 1000000u);
-                sem->waiters--;
         }
-        ok = sem->permits > 0;
-        if (ok)
-                sem->permits--;
+        atomic_fetch_sub(&sem->waiters, 1);
         uv_mutex_unlock(&sem->lock);
         return ok;
 }
 
 void rmq__sem_release(rmq_sem_t *sem) {
-        uv_mutex_lock(&sem->lock);
-        sem->permits++;
-        if (sem->waiters)
+        atomic_fetch_add(&sem->permits, 1);
+        if (atomic_load(&sem->waiters) > 0) {
+                uv_mutex_lock(&sem->lock);
                 uv_cond_signal(&sem->cond);
-        uv_mutex_unlock(&sem->lock);
+                uv_mutex_unlock(&sem->lock);
+        }
 }
 
 int64_t rmq__sem_available(rmq_sem_t *sem) {
-        int64_t n;
-        uv_mutex_lock(&sem->lock);
-        n = sem->permits;
-        uv_mutex_unlock(&sem->lock);
-        return n;
+        return atomic_load(&sem->permits);
 }
 
 /* ---- waiter ---- */

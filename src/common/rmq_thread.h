@@ -6,6 +6,7 @@
 #ifndef RMQ_THREAD_H
 #define RMQ_THREAD_H
 
+#include <stdatomic.h>
 #include <uv.h>
 
 #include "common/rmq_common.h"
@@ -51,12 +52,15 @@ bool rmq__pool_on_worker(rmq_pool_t *pool);
 void rmq__pool_destroy(rmq_pool_t *pool);
 size_t rmq__pool_queued(rmq_pool_t *pool);
 
-/* Counting semaphore (Java Semaphore) with a timed acquire. */
+/* Counting semaphore (Java Semaphore) with a timed acquire. The permit
+ * count is atomic: acquire and release take no lock while permits are
+ * left and nobody waits (the common case: 65535 async permits); the
+ * mutex and condition serve the waiters. */
 typedef struct rmq_sem_s {
         uv_mutex_t lock;
         uv_cond_t cond;
-        int64_t permits;
-        int waiters;
+        _Atomic int64_t permits;
+        _Atomic int waiters;
 } rmq_sem_t;
 
 void rmq__sem_init(rmq_sem_t *sem, int64_t permits);

@@ -10,6 +10,7 @@
 #include "client/rmq_client.h"
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
+#include "common/rmq_freelist.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "producer/rmq_fault.h"
@@ -24,6 +25,16 @@ enum { SEND_DEFAULT, SEND_TO_QUEUE, SEND_SELECT };
 
 #define MAX_HOOKS 8
 
+/* Cached send_t blocks per producer (rmq_freelist: allocated on the sending
+ * thread, freed on the callback pool); about 2 KiB each, as many as the
+ * async window (backPressureForAsyncSendNum) holds, at most this many. */
+#define SEND_CACHE_CAP 1024
+/* Inline storage of a send: the topic (TOPIC_MAX_LENGTH 127 fits, with a
+ * short namespace) and the properties string of a typical message. Longer
+ * ones go to the heap. */
+#define SEND_TOPIC_INLINE 160
+#define SEND_PROPS_INLINE 256
+
 typedef struct send_hook_s {
         char *name;
         rmq_send_hook_cb_t *before;
@@ -35,10 +46,22 @@ struct rmq_producer_s {
         rmq_conf_t *conf;
         rmq_logger_t lg;
         char *group; /* with the namespace */
+        /* Checked at start (rmq__json_plain): the group, the namespace
+         * and createTopicKey need no JSON escaping, so neither do the
+         * send headers' producerGroup, topic (a validated name, with the
+         * namespace) and defaultTopic; the encoder copies them as they
+         * are. */
+        bool group_plain;
+        bool ns_plain;
+        bool default_topic_plain;
+        size_t group_len;
+        size_t default_topic_len;
         uv_mutex_t lock;
-        int state;
-        int active;          /* public calls in progress (lock) */
-        uv_cond_t idle_cond; /* signalled when active drops to 0 */
+        /* Changed under lock; read without it on the send paths. */
+        atomic_int state;
+        /* Public calls in progress; shutdown waits for 0 on idle_cond. */
+        atomic_int active;
+        uv_cond_t idle_cond;
         rmq_client_t *ci;
         rmq_strmap_t pub_table; /* topic -> rmq_publish_info_t * */
         rmq_fault_t fault;
@@ -49,8 +72,10 @@ struct rmq_producer_s {
         /* async window (back-pressure) */
         uv_mutex_t win_lock;
         uv_cond_t win_cond;
+        int win_waiters; /* threads in uv_cond_*wait(win_cond) */
         int64_t win_num;
         int64_t win_bytes;
+        rmq_freelist_t *send_cache; /* send_t blocks */
 };
 
 struct rmq_send_context_s {
@@ -64,16 +89,24 @@ struct rmq_send_context_s {
         rmq_err_t err;
 };
 
-/* One send: the prepared request pieces plus the state of its attempts. */
+/* One send: the prepared request pieces plus the state of its attempts.
+ * Blocks come from prod->send_cache and are not zeroed: send_new()
+ * initialises every field up to `errstr`; the character arrays from there
+ * on only need their first byte. */
 typedef struct send_s {
         rmq_producer_t *prod;
         rmq_send_mode_t mode;
         int kind;
-        char *topic; /* with the namespace */
+        const char *topic; /* with the namespace: topic_inline or topic_heap */
+        size_t topic_len;
+        char *topic_heap;
         const rmq_message_t *umsg;
         rmq_message_t *msg_keep; /* async: a copy for hooks and selectors */
-        char *uniq_id;
-        rmq_buf_t props;
+        const char *uniq_id;     /* uniq_inline or uniq_heap (a batch) */
+        char *uniq_heap;
+        const char *props;       /* properties string: props_inline or heap */
+        size_t props_len;
+        char *props_heap;
         rmq_body_t *body_ref;
         uint8_t *owned_body;
         const void *body;
@@ -86,9 +119,12 @@ typedef struct send_s {
         int64_t begin_first;
         int64_t timeout;
         rmq_publish_info_t *tpi;
+        /* The queue of this attempt. Its strings are either owned
+         * (mq_owned) or borrowed from a queue of s->tpi, which this send
+         * holds. */
         rmq_message_queue_t mq;
         bool have_mq;
-        char addr[96];
+        bool mq_owned;
         int times;
         int async_retries;
         bool tried_default;
@@ -99,8 +135,14 @@ typedef struct send_s {
         int64_t attempt_start;
         size_t win_bytes;
         rmq_err_t err;
+        size_t brokers_len;
+        /* Only the first byte of these is initialised by send_new(). */
         char errstr[768];
         char brokers_sent[256];
+        char addr[96];
+        char topic_inline[SEND_TOPIC_INLINE];
+        char uniq_inline[RMQ_MSG_ID_MAX + 1];
+        char props_inline[SEND_PROPS_INLINE];
 } send_t;
 
 /* ---- validation (Validators) ---- */
@@ -276,17 +318,38 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
         uv_mutex_unlock(&prod->lock);
 }
 
+/* Where encode_props() writes: \p cap bytes at \p out (out may be NULL
+ * with cap 0), \p len the length so far, written or not. */
+typedef struct props_out_s {
+        char *out;
+        size_t cap;
+        size_t len;
+} props_out_t;
+
+static void put_piece(props_out_t *po, const char *s, size_t n) {
+        if (n && po->len + n <= po->cap)
+                memcpy(po->out + po->len, s, n);
+        po->len += n;
+}
+
 /* Properties of one message as sent: UNIQ_KEY first (as the Java client's
- * map orders it), then the message's own; on a retry topic RECONSUME_TIME
- * and MAX_RECONSUME_TIMES move into the header (sendKernelImpl). */
-static void encode_props(const rmq_message_t *msg, const char *uniq,
-                         bool retry_topic, rmq_buf_t *out, int32_t *reconsume,
-                         int32_t *max_reconsume) {
+ * map orders it) when \p uniq_add is given (the message has none), then
+ * the message's own; on a retry topic RECONSUME_TIME and
+ * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes into
+ * \p out what fits in \p cap bytes and returns the whole length: a
+ * caller whose buffer was too small calls again with a larger one. */
+static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
+                           bool retry_topic, char *out, size_t cap,
+                           int32_t *reconsume, int32_t *max_reconsume) {
+        static const char nv = RMQ_PROP_NAME_VALUE_SEPARATOR;
+        static const char sep = RMQ_PROP_SEPARATOR;
+        props_out_t po = {out, cap, 0};
         size_t i, n = 0;
-        if (uniq && !rmq_message_property(msg, RMQ_PROP_UNIQ_KEY)) {
-                rmq__buf_put_str(out, RMQ_PROP_UNIQ_KEY);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, uniq);
+        if (uniq_add) {
+                put_piece(&po, RMQ_PROP_UNIQ_KEY,
+                          sizeof(RMQ_PROP_UNIQ_KEY) - 1);
+                put_piece(&po, &nv, 1);
+                put_piece(&po, uniq_add, strlen(uniq_add));
                 n++;
         }
         for (i = 0; i < msg->prop_cnt; i++) {
@@ -301,16 +364,35 @@ static void encode_props(const rmq_message_t *msg, const char *uniq,
                         continue;
                 }
                 if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, p->name);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, p->value);
+                        put_piece(&po, &sep, 1);
+                put_piece(&po, p->name, strlen(p->name));
+                put_piece(&po, &nv, 1);
+                put_piece(&po, p->value, strlen(p->value));
+        }
+        return po.len;
+}
+
+/* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
+static void find_props(const rmq_message_t *msg, const char **uniq,
+                       const char **tran) {
+        size_t i;
+        *uniq = *tran = NULL;
+        for (i = 0; i < msg->prop_cnt; i++) {
+                const rmq_msg_prop_t *p = &msg->props[i];
+                if (!strcmp(p->name, RMQ_PROP_UNIQ_KEY))
+                        *uniq = p->value;
+                else if (!strcmp(p->name, RMQ_PROP_TRAN_MSG))
+                        *tran = p->value;
         }
 }
 
 static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
                         int kind) {
-        send_t *s              = rmq__calloc(1, sizeof(*s));
+        send_t *s = rmq__freelist_get(prod->send_cache);
+        memset(s, 0, offsetof(send_t, errstr));
+        s->errstr[0]           = '\0';
+        s->brokers_sent[0]     = '\0';
+        s->addr[0]             = '\0';
         s->prod                = prod;
         s->mode                = mode;
         s->kind                = kind;
@@ -323,31 +405,73 @@ static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
 static void send_free(send_t *s) {
         if (!s)
                 return;
-        rmq__free(s->topic);
-        rmq_message_destroy(s->msg_keep);
-        rmq__free(s->uniq_id);
-        rmq__buf_free(&s->props);
+        /* Usually all NULL (inline storage): no free(NULL) calls. */
+        if (s->topic_heap)
+                rmq__free(s->topic_heap);
+        if (s->msg_keep)
+                rmq_message_destroy(s->msg_keep);
+        if (s->uniq_heap)
+                rmq__free(s->uniq_heap);
+        if (s->props_heap)
+                rmq__free(s->props_heap);
         rmq__body_release(s->body_ref);
-        rmq__free(s->owned_body);
-        rmq__publish_info_release(s->tpi);
-        if (s->have_mq)
+        if (s->owned_body)
+                rmq__free(s->owned_body);
+        if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
-        rmq__free(s);
+        rmq__publish_info_release(s->tpi);
+        rmq__freelist_put(s->prod->send_cache, s);
+}
+
+/* s->topic = \p topic with the producer's namespace. */
+static void set_topic(send_t *s, const char *topic) {
+        const char *ns = s->prod->conf->namespace_;
+        size_t len;
+        if (ns && *ns) {
+                s->topic_heap = rmq__ns_wrap(ns, topic);
+                s->topic      = s->topic_heap;
+                s->topic_len  = strlen(s->topic);
+                return;
+        }
+        len          = strlen(topic);
+        s->topic_len = len;
+        if (len < sizeof(s->topic_inline)) {
+                memcpy(s->topic_inline, topic, len + 1);
+                s->topic = s->topic_inline;
+        } else {
+                s->topic_heap = rmq__strndup(topic, len);
+                s->topic      = s->topic_heap;
+        }
+}
+
+/* The topic of a send result: s->topic without the namespace; *freep
+ * receives what to free. */
+static const char *result_topic(const send_t *s, char **freep) {
+        const char *ns = s->prod->conf->namespace_;
+        *freep         = NULL;
+        if (!ns || !*ns)
+                return s->topic; /* rmq__ns_unwrap would copy it as is */
+        *freep = rmq__ns_unwrap(s->topic, ns);
+        return *freep;
 }
 
 /* Every public send call runs between call_enter() and call_leave(), so
  * shutdown can wait for the calls in progress before it releases the
- * client instance. mirrors makeSureStateOK for the error. */
+ * client instance; the fast path takes no lock. The counter is raised
+ * before the state is read, and shutdown stores the state before it reads
+ * the counter (both sequentially consistent), so either the call sees the
+ * shutdown or shutdown sees the call. mirrors makeSureStateOK for the
+ * error. */
+static void call_leave(rmq_producer_t *prod);
+
 static rmq_err_t call_enter(rmq_producer_t *prod, char *errstr,
                             size_t errstr_size) {
         int st;
-        uv_mutex_lock(&prod->lock);
-        st = prod->state;
-        if (st == PS_RUNNING)
-                prod->active++;
-        uv_mutex_unlock(&prod->lock);
+        atomic_fetch_add(&prod->active, 1);
+        st = atomic_load(&prod->state);
         if (st == PS_RUNNING)
                 return RMQ_OK;
+        call_leave(prod);
         return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
                            "The producer service state not OK, %s",
                            st == PS_CREATE_JUST ? "CREATE_JUST (not started)"
@@ -356,36 +480,58 @@ static rmq_err_t call_enter(rmq_producer_t *prod, char *errstr,
 }
 
 static void call_leave(rmq_producer_t *prod) {
-        uv_mutex_lock(&prod->lock);
-        if (--prod->active == 0)
+        if (atomic_fetch_sub(&prod->active, 1) == 1 &&
+            atomic_load(&prod->state) != PS_RUNNING) {
+                uv_mutex_lock(&prod->lock);
                 uv_cond_broadcast(&prod->idle_cond);
-        uv_mutex_unlock(&prod->lock);
+                uv_mutex_unlock(&prod->lock);
+        }
 }
 
 /* Validates one message and fills the request pieces of \p s. */
 static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                                   char *errstr, size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
-        char id[RMQ_MSG_ID_MAX + 1];
-        const char *uniq;
+        const char *uniq, *tran;
+        char *props;
         rmq_err_t err;
         bool retry;
+        size_t len;
         if ((err = check_message(prod, msg, errstr, errstr_size)))
                 return err;
-        s->umsg  = msg;
-        s->topic = rmq__ns_wrap(prod->conf->namespace_, msg->topic);
-        s->flag  = msg->flag;
+        s->umsg = msg;
+        set_topic(s, msg->topic);
+        s->flag = msg->flag;
+        find_props(msg, &uniq, &tran);
         /* MessageClientIDSetter.setUniqID: keep an id already set */
-        uniq = rmq_message_property(msg, RMQ_PROP_UNIQ_KEY);
-        if (!uniq) {
-                rmq__msg_id_create(id);
-                uniq = id;
+        if (uniq) {
+                len = strlen(uniq);
+                if (len < sizeof(s->uniq_inline)) {
+                        memcpy(s->uniq_inline, uniq, len + 1);
+                        s->uniq_id = s->uniq_inline;
+                } else {
+                        s->uniq_heap = rmq__strndup(uniq, len);
+                        s->uniq_id   = s->uniq_heap;
+                }
+        } else {
+                rmq__msg_id_create(s->uniq_inline);
+                s->uniq_id = s->uniq_inline;
         }
-        s->uniq_id = rmq__strdup(uniq);
-        retry      = rmq__is_retry_topic(s->topic);
-        encode_props(msg, s->uniq_id, retry, &s->props, &s->reconsume_times,
-                     &s->max_reconsume_times);
-        if (rmq__parse_bool(rmq_message_property(msg, RMQ_PROP_TRAN_MSG)))
+        retry = rmq__is_retry_topic(s->topic);
+        /* Written inline in one pass; again to the heap if too long. */
+        props = s->props_inline;
+        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
+                             sizeof(s->props_inline) - 1, &s->reconsume_times,
+                             &s->max_reconsume_times);
+        if (len + 1 > sizeof(s->props_inline)) {
+                props = s->props_heap = rmq__malloc(len + 1);
+                encode_props(msg, uniq ? NULL : s->uniq_id, retry, props, len,
+                             &s->reconsume_times, &s->max_reconsume_times);
+        }
+        props[len] = '\0'; /* the request references it as a C string */
+        s->props     = props;
+        s->props_len = len;
+        if (rmq__parse_bool(tran))
                 s->sys_flag |= RMQ_SYSFLAG_TRANSACTION_PREPARED;
         s->body_ref = rmq__body_retain(msg->body);
         s->body     = msg->body->data;
@@ -454,23 +600,26 @@ static rmq_err_t send_prepare_batch(send_t *s,
         for (i = 0; i < cnt; i++) {
                 const rmq_message_t *m = msgs[i];
                 char id[RMQ_MSG_ID_MAX + 1];
-                const char *uniq;
+                const char *uniq, *tran, *add = NULL;
                 rmq_buf_t props = RMQ_BUF_INIT;
                 int32_t r = 0, mr = -1;
+                size_t plen;
                 if ((err = check_message(prod, m, errstr, errstr_size))) {
                         rmq__buf_free(&body);
                         rmq__buf_free(&ids);
                         return err;
                 }
-                uniq = rmq_message_property(m, RMQ_PROP_UNIQ_KEY);
+                find_props(m, &uniq, &tran);
                 if (!uniq) {
                         rmq__msg_id_create(id);
-                        uniq = id;
+                        uniq = add = id;
                 }
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                encode_props(m, uniq, false, &props, &r, &mr);
+                plen = encode_props(m, add, false, NULL, 0, &r, &mr);
+                encode_props(m, add, false, (char *)rmq__buf_grow(&props, plen),
+                             plen, &r, &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);
@@ -485,13 +634,17 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 }
         }
         rmq__buf_put_u8(&ids, 0);
-        s->uniq_id = (char *)rmq__buf_steal(&ids, NULL);
-        s->umsg    = msgs[0];
-        s->batch   = true;
-        s->topic   = rmq__ns_wrap(prod->conf->namespace_, msgs[0]->topic);
-        rmq__buf_put_str(&s->props, RMQ_PROP_WAIT);
-        rmq__buf_put_u8(&s->props, RMQ_PROP_NAME_VALUE_SEPARATOR);
-        rmq__buf_put_str(&s->props, wait0 ? "true" : "false");
+        s->uniq_heap = (char *)rmq__buf_steal(&ids, NULL);
+        s->uniq_id   = s->uniq_heap;
+        s->umsg      = msgs[0];
+        s->batch     = true;
+        set_topic(s, msgs[0]->topic);
+        s->props_len = (size_t)snprintf(s->props_inline,
+                                        sizeof(s->props_inline), "%s%c%s",
+                                        RMQ_PROP_WAIT,
+                                        RMQ_PROP_NAME_VALUE_SEPARATOR,
+                                        wait0 ? "true" : "false");
+        s->props     = s->props_inline;
         s->owned_body = rmq__buf_steal(&body, &s->body_len);
         s->body       = s->owned_body;
         /* Validators.checkMessage(batch) */
@@ -531,10 +684,13 @@ static rmq_err_t resolve_addr(send_t *s, bool may_block) {
         return RMQ_OK;
 }
 
-static rmq_cmd_t *build_request(send_t *s) {
+/* The request of this attempt, built in \p r (caller storage; release
+ * with rmq__cmd_fini(&r->cmd)). It references the send's strings and body,
+ * which outlive it. */
+static void build_request(send_t *s, rmq_send_request_t *r) {
+        rmq_cmd_t *cmd = &r->cmd;
         rmq_producer_t *prod = s->prod;
         rmq_send_header_t h;
-        rmq_cmd_t *cmd;
         memset(&h, 0, sizeof(h));
         h.producerGroup         = prod->group;
         h.topic                 = s->topic;
@@ -544,39 +700,60 @@ static rmq_cmd_t *build_request(send_t *s) {
         h.sysFlag               = s->sys_flag;
         h.bornTimestamp         = rmq__wall_ms();
         h.flag                  = s->flag;
-        h.properties            = (const char *)s->props.data;
-        h.properties_len        = s->props.len;
+        h.properties            = s->props;
+        h.properties_len        = s->props_len;
         h.reconsumeTimes        = s->reconsume_times;
         h.unitMode              = prod->conf->unitMode;
         h.maxReconsumeTimes     = s->max_reconsume_times;
         h.batch                 = s->batch;
         h.bname                 = s->mq.brokerName;
+        h.producerGroup_plain   = prod->group_plain;
+        h.topic_plain           = prod->ns_plain; /* validated, see above */
+        h.defaultTopic_plain    = prod->default_topic_plain;
+        h.producerGroup_len     = prod->group_len;
+        h.topic_len             = s->topic_len;
+        h.defaultTopic_len      = prod->default_topic_len;
         if (!h.properties) {
                 h.properties     = "";
                 h.properties_len = 0;
         }
-        cmd = rmq__api_send_request(&h, prod->conf->sendSmartMsg, s->body,
-                                    s->body_len);
+        rmq__api_send_request_init(r, &h, prod->conf->sendSmartMsg, s->body,
+                                   s->body_len);
         cmd->language       = (int32_t)prod->conf->language;
         cmd->serialize_type = (int32_t)prod->conf->serializeType;
-        return cmd;
 }
 
+/* s->mq = a copy of \p mq. */
 static void set_mq(send_t *s, const rmq_message_queue_t *mq) {
-        if (s->have_mq)
+        if (s->mq_owned)
                 rmq__mq_clear(&s->mq);
         rmq__mq_copy(&s->mq, mq);
-        s->have_mq = true;
+        s->have_mq  = true;
+        s->mq_owned = true;
+}
+
+/* s->mq = the queue a selection returned: a queue of s->tpi, borrowed (no
+ * copy; s holds s->tpi), or the fault strategy's \p scratch, taken over. */
+static void set_mq_selected(send_t *s, const rmq_message_queue_t *mq,
+                            rmq_message_queue_t *scratch) {
+        if (s->mq_owned)
+                rmq__mq_clear(&s->mq);
+        s->mq       = *mq;
+        s->have_mq  = true;
+        s->mq_owned = mq == scratch;
+        if (mq == scratch)
+                scratch->topic = scratch->brokerName = NULL;
 }
 
 /* Result topic without the namespace (processSendResponse). */
 static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
                                   rmq_send_result_t **resultp) {
-        char *topic = rmq__ns_unwrap(s->topic, s->prod->conf->namespace_);
-        rmq_err_t err = rmq__api_process_send_response(
+        char *tofree;
+        const char *topic = result_topic(s, &tofree);
+        rmq_err_t err     = rmq__api_process_send_response(
             resp, topic, s->mq.brokerName, s->uniq_id, s->addr, resultp,
             s->errstr, sizeof(s->errstr));
-        rmq__free(topic);
+        rmq__free(tofree);
         return err;
 }
 
@@ -584,13 +761,14 @@ static rmq_err_t process_response(send_t *s, const rmq_cmd_t *resp,
 static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
                              rmq_send_result_t **resultp) {
         rmq_producer_t *prod = s->prod;
-        rmq_cmd_t *req, *resp = NULL;
+        rmq_send_request_t reqbuf;
+        rmq_cmd_t *req = &reqbuf.cmd, *resp = NULL;
         rmq_err_t err;
         *resultp = NULL;
         if ((err = resolve_addr(s, true)))
                 return err;
         run_hooks(s, false, NULL, RMQ_OK);
-        req = build_request(s);
+        build_request(s, &reqbuf);
         if (s->mode == RMQ_SEND_MODE_ONEWAY) {
                 err = rmq__remoting_invoke_oneway(
                     rmq__client_remoting(prod->ci), s->addr, req, timeout);
@@ -605,7 +783,7 @@ static rmq_err_t kernel_sync(send_t *s, int64_t timeout,
                 if (!err)
                         err = process_response(s, resp, resultp);
         }
-        rmq__cmd_destroy(req);
+        rmq__cmd_fini(req);
         rmq__cmd_destroy(resp);
         run_hooks(s, true, *resultp, err);
         return err;
@@ -626,10 +804,19 @@ static bool retryable_broker_code(rmq_err_t err) {
         }
 }
 
+/* Appends to s->brokers_sent, truncating at its size. */
+static void brokers_append(send_t *s, const char *p, size_t n) {
+        n = RMQ_MIN(n, sizeof(s->brokers_sent) - 1 - s->brokers_len);
+        memcpy(s->brokers_sent + s->brokers_len, p, n);
+        s->brokers_len += n;
+        s->brokers_sent[s->brokers_len] = '\0';
+}
+
+/* Appends ", broker" (the first without the comma). */
 static void note_broker(send_t *s, const char *broker) {
-        size_t len = strlen(s->brokers_sent);
-        snprintf(s->brokers_sent + len, sizeof(s->brokers_sent) - len, "%s%s",
-                 len ? ", " : "", broker);
+        if (s->brokers_len)
+                brokers_append(s, ", ", 2);
+        brokers_append(s, broker, strlen(broker));
 }
 
 static const rmq_message_queue_t *select_queue(send_t *s,
@@ -672,9 +859,7 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                                   &scratch);
                 if (!mq)
                         break;
-                set_mq(s, mq);
-                if (scratch.topic)
-                        rmq__mq_clear(&scratch);
+                set_mq_selected(s, mq, &scratch);
                 rmq__strlcpy(last_broker, s->mq.brokerName,
                              sizeof(last_broker));
                 note_broker(s, s->mq.brokerName);
@@ -963,33 +1148,42 @@ rmq_err_t rmq_producer_send_batch_to_queue(rmq_producer_t *prod,
 
 /* ---- async sends ---- */
 
+/* Wakes the window's waiters only if there are any (a broadcast costs
+ * even when nobody waits). */
 static void window_release(rmq_producer_t *prod, size_t bytes) {
         uv_mutex_lock(&prod->win_lock);
         prod->win_num--;
         prod->win_bytes -= (int64_t)bytes;
-        uv_cond_broadcast(&prod->win_cond);
+        if (prod->win_waiters)
+                uv_cond_broadcast(&prod->win_cond);
         uv_mutex_unlock(&prod->win_lock);
 }
 
-/* The async window (Java 5's backPressureForAsyncSendNum/Size). */
+/* The async window (Java 5's backPressureForAsyncSendNum/Size). The clock
+ * is read only when the window is full. */
 static rmq_err_t window_acquire(rmq_producer_t *prod, size_t bytes,
                                 int64_t timeout_ms) {
         const rmq_conf_t *c = prod->conf;
-        int64_t deadline    = rmq__mono_ms() + timeout_ms;
+        int64_t deadline    = -1;
         rmq_err_t err       = RMQ_OK;
         uv_mutex_lock(&prod->win_lock);
         while (prod->win_num > 0 &&
                (prod->win_num >= c->backPressureForAsyncSendNum ||
                 prod->win_bytes + (int64_t)bytes >
                     c->backPressureForAsyncSendSize)) {
-                int64_t left = deadline - rmq__mono_ms();
+                int64_t now = rmq__mono_ms(), left;
+                if (deadline < 0)
+                        deadline = now + timeout_ms;
+                left = deadline - now;
                 if (!c->enableBackpressureForAsyncMode || left <= 0 ||
                     prod->state != PS_RUNNING) {
                         err = RMQ_ERR__QUEUE_FULL;
                         break;
                 }
+                prod->win_waiters++;
                 uv_cond_timedwait(&prod->win_cond, &prod->win_lock,
                                   (uint64_t)left * 1000000u);
+                prod->win_waiters--;
         }
         if (!err) {
                 prod->win_num++;
@@ -1059,8 +1253,8 @@ static void async_on_exception(send_t *s, rmq_err_t err, bool in_caller) {
                         rmq__strlcpy(last, s->mq.brokerName, sizeof(last));
                         mq = select_queue(s, last, &scratch);
                         if (mq)
-                                set_mq(s, mq);
-                        if (scratch.topic)
+                                set_mq_selected(s, mq, &scratch);
+                        else if (scratch.topic)
                                 rmq__mq_clear(&scratch);
                         note_broker(s, s->mq.brokerName);
                 }
@@ -1081,7 +1275,10 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
         send_t *s            = opaque;
         rmq_producer_t *prod = s->prod;
         rmq_send_result_t *res = NULL;
-        int64_t cost = rmq__mono_ms() - s->attempt_start;
+        /* The latency only feeds the fault strategy: no clock read when it
+         * is off (rmq__fault_update ignores it then). */
+        int64_t cost = prod->fault.enabled ? rmq__mono_ms() - s->attempt_start
+                                           : 0;
         if (!err) {
                 err = process_response(s, resp, &res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
@@ -1102,8 +1299,10 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
 /* One async attempt to s->mq (sendKernelImpl + sendMessageAsync). */
 static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
-        int64_t left = s->timeout - (rmq__mono_ms() - s->begin_first);
-        rmq_cmd_t *req;
+        int64_t now          = rmq__mono_ms();
+        int64_t left         = s->timeout - (now - s->begin_first);
+        /* encoded before invoke returns: the stack will do */
+        rmq_send_request_t req;
         rmq_err_t err;
         if (left <= 0) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
@@ -1116,13 +1315,15 @@ static void async_attempt(send_t *s, bool in_caller) {
                 async_finish(s, err, NULL, in_caller);
                 return;
         }
+        /* The attempt's latency counts from its start, hooks included, as
+         * sendDefaultImpl's beginTimestampPrev. */
+        s->attempt_start = now;
         run_hooks(s, false, NULL, RMQ_OK);
-        req              = build_request(s);
-        s->attempt_start = rmq__mono_ms();
-        err = rmq__remoting_invoke_async(rmq__client_remoting(prod->ci),
-                                         s->addr, req, left, 0, async_response,
-                                         s);
-        rmq__cmd_destroy(req);
+        build_request(s, &req);
+        err = rmq__remoting_invoke_async_at(rmq__client_remoting(prod->ci),
+                                            s->addr, &req.cmd, now, left, 0,
+                                            async_response, s);
+        rmq__cmd_fini(&req.cmd);
         if (err) {
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
                                   rmq__mono_ms() - s->attempt_start, true);
@@ -1153,9 +1354,7 @@ static void async_dispatch(send_t *s, bool in_caller) {
                         async_finish(s, err, NULL, in_caller);
                         return;
                 }
-                set_mq(s, mq);
-                if (scratch.topic)
-                        rmq__mq_clear(&scratch);
+                set_mq_selected(s, mq, &scratch);
         }
         note_broker(s, s->mq.brokerName);
         async_attempt(s, in_caller);
@@ -1512,6 +1711,11 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         uv_cond_init(&prod->win_cond);
         rmq__strmap_init(&prod->pub_table);
         rmq__fault_init(&prod->fault, prod->conf->sendLatencyFaultEnable);
+        prod->send_cache = rmq__freelist_new(
+            sizeof(send_t),
+            (size_t)RMQ_MIN(RMQ_MAX(prod->conf->backPressureForAsyncSendNum,
+                                    (int64_t)16),
+                            (int64_t)SEND_CACHE_CAP));
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
@@ -1551,6 +1755,14 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         }
         prod->group = rmq__ns_wrap(prod->conf->namespace_,
                                    prod->conf->producerGroup);
+        prod->group_len   = strlen(prod->group);
+        prod->group_plain = rmq__json_plain(prod->group, prod->group_len);
+        prod->ns_plain    = !prod->conf->namespace_ ||
+                         rmq__json_plain(prod->conf->namespace_,
+                                         strlen(prod->conf->namespace_));
+        prod->default_topic_len   = strlen(prod->conf->createTopicKey);
+        prod->default_topic_plain = rmq__json_plain(
+            prod->conf->createTopicKey, prod->default_topic_len);
         prod->ci    = rmq__client_acquire(prod->conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
         err = rmq__client_register_producer(prod->ci, prod->group,
@@ -1605,8 +1817,10 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         /* ... and every accepted async send finish: its callback runs. */
         uv_mutex_lock(&prod->win_lock);
         uv_cond_broadcast(&prod->win_cond);
+        prod->win_waiters++;
         while (prod->win_num > 0)
                 uv_cond_wait(&prod->win_cond, &prod->win_lock);
+        prod->win_waiters--;
         uv_mutex_unlock(&prod->win_lock);
         rmq__client_unregister_producer(prod->ci, prod->group);
         rmq__client_release(prod->ci);
@@ -1629,6 +1843,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
         rmq__free(prod->deflaters);
         for (h = 0; h < prod->hook_cnt; h++)
                 rmq__free(prod->hooks[h].name);
+        rmq__freelist_release(prod->send_cache);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
         uv_cond_destroy(&prod->idle_cond);

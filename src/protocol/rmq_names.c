@@ -30,8 +30,15 @@ bool rmq__is_system_topic(const char *topic) {
 }
 
 bool rmq__is_not_allowed_send_topic(const char *topic) {
-        return in_list(topic, not_allowed_send_topics,
-                       RMQ_ARRAY_SIZE(not_allowed_send_topics));
+        /* Checked per send: most topics differ from the list at the first
+         * letter (all of it starts with S, R, T or O). */
+        switch (topic[0]) {
+        case 'S': case 'R': case 'T': case 'O':
+                return in_list(topic, not_allowed_send_topics,
+                               RMQ_ARRAY_SIZE(not_allowed_send_topics));
+        default:
+                return false;
+        }
 }
 
 bool rmq__is_retry_topic(const char *topic) {
@@ -42,38 +49,70 @@ bool rmq__is_dlq_topic(const char *topic) {
         return topic && !strncmp(topic, RMQ_DLQ_GROUP_TOPIC_PREFIX, 5);
 }
 
+/* ^[%|a-zA-Z0-9_-]+$, one lookup a character. */
+static const uint8_t name_char[256] = {
+    ['%'] = 1, ['|'] = 1, ['_'] = 1, ['-'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1};
+
 bool rmq__name_illegal(const char *s) {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '%' || c == '|' ||
-                      c == '_' || c == '-'))
+        for (; *s; s++)
+                if (!name_char[(unsigned char)*s])
                         return true;
-        }
         return false;
+}
+
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+               c == '\v';
 }
 
 static bool is_blank(const char *s) {
         if (!s)
                 return true;
         for (; *s; s++)
-                if (!(*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
-                      *s == '\f' || *s == '\v'))
+                if (!is_space(*s))
                         return false;
         return true;
 }
 
 const char *rmq__check_topic(const char *topic, char *buf, size_t size) {
-        if (is_blank(topic))
+        size_t len = 0;
+        bool blank = true, illegal = false;
+        /* One pass (every send checks its topic): blank, length and legal
+         * characters, reported in Validators.checkTopic's order. */
+        if (!topic)
                 return "The specified topic is blank";
-        if (strlen(topic) > RMQ_TOPIC_MAX_LENGTH) {
+        for (; topic[len]; len++) {
+                char c = topic[len];
+                if (name_char[(unsigned char)c]) {
+                        blank = false;
+                } else {
+                        illegal = true;
+                        if (!is_space(c))
+                                blank = false;
+                }
+        }
+        if (blank)
+                return "The specified topic is blank";
+        if (len > RMQ_TOPIC_MAX_LENGTH) {
                 snprintf(buf, size,
                          "The specified topic is longer than topic max "
                          "length %d.",
                          RMQ_TOPIC_MAX_LENGTH);
                 return buf;
         }
-        if (rmq__name_illegal(topic)) {
+        if (illegal) {
                 snprintf(buf, size,
                          "The specified topic[%s] contains illegal "
                          "characters, allowing only ^[%%|a-zA-Z0-9_-]+$",

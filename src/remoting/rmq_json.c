@@ -18,12 +18,12 @@ void rmq__jlex_ws(rmq_jlex_t *lx) {
                 lx->p++;
 }
 
-char rmq__jlex_peek(rmq_jlex_t *lx) {
+char rmq__jlex_peek_slow(rmq_jlex_t *lx) {
         rmq__jlex_ws(lx);
         return lx->p < lx->end ? *lx->p : 0;
 }
 
-int rmq__jlex_expect(rmq_jlex_t *lx, char c) {
+int rmq__jlex_expect_slow(rmq_jlex_t *lx, char c) {
         if (lx->err)
                 return -1;
         if (rmq__jlex_peek(lx) != c) {
@@ -76,26 +76,11 @@ static size_t utf8_put(char *d, uint32_t cp) {
         return 4;
 }
 
-int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp) {
-        char *start, *d, *s;
-        if (rmq__jlex_expect(lx, '"'))
-                return -1;
-        start = d = s = lx->p;
-        /* Fast path: most strings have no escapes; find the closing quote
-         * and make sure no backslash comes before it. */
-        {
-                char *q = memchr(s, '"', (size_t)(lx->end - s));
-                if (q && !memchr(s, '\\', (size_t)(q - s))) {
-                        *q    = '\0';
-                        lx->p = q + 1;
-                        *sp   = start;
-                        *lenp = (size_t)(q - start);
-                        return 0;
-                }
-        }
-        while (s < lx->end && *s != '"' && *s != '\\')
-                s++;
-        d = s;
+/* The rest of a string from \p s, its first backslash (or the end): the
+ * unescaping path, out of line so the inline fast path stays small. */
+int rmq__jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
+                             size_t *lenp) {
+        char *start = lx->p, *d = s;
         while (s < lx->end && *s != '"') {
                 if (*s != '\\') {
                         *d++ = *s++;

@@ -68,13 +68,83 @@ typedef struct rmq_jlex_s {
 } rmq_jlex_t;
 
 void rmq__jlex_ws(rmq_jlex_t *lx);
-/* Expects and consumes character \p c after blanks. Returns 0 or -1. */
-int rmq__jlex_expect(rmq_jlex_t *lx, char c);
+/* The out-of-line parts of rmq__jlex_expect / rmq__jlex_peek. */
+int rmq__jlex_expect_slow(rmq_jlex_t *lx, char c);
+char rmq__jlex_peek_slow(rmq_jlex_t *lx);
+
+/* Expects and consumes character \p c (never a blank) after blanks.
+ * Returns 0 or -1. Inline: the JSON the brokers write has no blanks, so
+ * the character is usually right at the cursor. */
+static inline int rmq__jlex_expect(rmq_jlex_t *lx, char c) {
+        if (!lx->err && lx->p < lx->end && *lx->p == c) {
+                lx->p++;
+                return 0;
+        }
+        return rmq__jlex_expect_slow(lx, c);
+}
+
 /* Peeks the next non-blank character, or 0 at the end. */
-char rmq__jlex_peek(rmq_jlex_t *lx);
+static inline char rmq__jlex_peek(rmq_jlex_t *lx) {
+        if (lx->p < lx->end && (unsigned char)*lx->p > ' ')
+                return *lx->p;
+        return rmq__jlex_peek_slow(lx);
+}
+/* Word-at-a-time test (SWAR): the high bit of each byte of the result is
+ * set exactly where that byte of y is zero (no carry crosses bytes:
+ * (b & 0x7f) + 0x7f <= 0xfe). */
+static inline uint64_t rmq__swar_zero_bytes(uint64_t y) {
+        const uint64_t m = 0x7f7f7f7f7f7f7f7full;
+        return ~(((y & m) + m) | y | m);
+}
+
+/* The first '"' or '\\' in [s, end), or end; 8 bytes per step. */
+static inline char *rmq__jlex_find_quote_or_backslash(char *s,
+                                                      const char *end) {
+        while (end - s >= 8) {
+                uint64_t x, hit;
+                memcpy(&x, s, 8);
+                hit = rmq__swar_zero_bytes(x ^ 0x2222222222222222ull) |
+                      rmq__swar_zero_bytes(x ^ 0x5c5c5c5c5c5c5c5cull);
+                if (hit) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                          \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                        return s + (__builtin_ctzll(hit) >> 3);
+#else
+                        break;
+#endif
+                }
+                s += 8;
+        }
+        while (s < end && *s != '"' && *s != '\\')
+                s++;
+        return s;
+}
+
+/* The unescaping part of rmq__jlex_string, from \p s (the first
+ * backslash, or the end) of the string that starts at lx->p. */
+int rmq__jlex_string_escaped(rmq_jlex_t *lx, char *s, char **sp,
+                             size_t *lenp);
+
 /* Parses a string at the cursor ('"' expected), unescaping in place; the
- * result is NUL-terminated inside the buffer. Returns 0 or -1. */
-int rmq__jlex_string(rmq_jlex_t *lx, char **sp, size_t *lenp);
+ * result is NUL-terminated inside the buffer. Returns 0 or -1. Inline:
+ * most strings have no escapes (a header's ~20 strings per frame); the
+ * first quote or backslash is found 8 bytes at a time. */
+static inline int rmq__jlex_string(rmq_jlex_t *lx, char **sp,
+                                   size_t *lenp) {
+        char *s, *q;
+        if (rmq__jlex_expect(lx, '"'))
+                return -1;
+        s = lx->p;
+        q = rmq__jlex_find_quote_or_backslash(s, lx->end);
+        if (q < lx->end && *q == '"') {
+                *q    = '\0';
+                lx->p = q + 1;
+                *sp   = s;
+                *lenp = (size_t)(q - s);
+                return 0;
+        }
+        return rmq__jlex_string_escaped(lx, q, sp, lenp);
+}
 /* Returns the extent of a number/true/false/null token (not terminated).
  * Returns 0 or -1. */
 int rmq__jlex_scalar(rmq_jlex_t *lx, char **sp, size_t *lenp);

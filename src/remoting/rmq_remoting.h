@@ -88,6 +88,12 @@ rmq_err_t rmq__remoting_invoke_async(rmq_remoting_t *rm, const char *addr,
                                      rmq_cmd_t *req, int64_t timeout_ms,
                                      int flags, rmq_invoke_cb_t *cb,
                                      void *opaque);
+/* The same for a caller that has just read the clock: the request's
+ * deadline is \p start_ms (rmq__mono_ms) + \p timeout_ms. */
+rmq_err_t rmq__remoting_invoke_async_at(rmq_remoting_t *rm, const char *addr,
+                                        rmq_cmd_t *req, int64_t start_ms,
+                                        int64_t timeout_ms, int flags,
+                                        rmq_invoke_cb_t *cb, void *opaque);
 /* Marks \p req oneway and queues it; returns once queued (the write
  * happens on the loop). */
 rmq_err_t rmq__remoting_invoke_oneway(rmq_remoting_t *rm, const char *addr,

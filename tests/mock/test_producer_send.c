@@ -291,13 +291,18 @@ static void test_delay_flag_and_properties(void **state) {
         rmq_message_t *msg;
         rmq_send_result_t *res;
         rmq_mock_msg_t *m;
-        char err[512];
+        char err[512], longv[300];
         (void)state;
         rmq_mock_topic_create(mc, "TopicP", -1, 1, 1);
         prod = fx_producer(mc, "PG_P", NULL);
         msg  = fx_msg("TopicP", "props");
+        memset(longv, 'x', sizeof(longv) - 1);
+        longv[sizeof(longv) - 1] = '\0';
         rmq_message_set_flag(msg, 42);
         rmq_message_put_user_property(msg, "unicode", "h\xc3\xa9llo");
+        /* escaped in the JSON header; longer than the send's inline room */
+        rmq_message_put_user_property(msg, "quoted", "a\"b\\c\td");
+        rmq_message_put_user_property(msg, "long", longv);
         rmq_message_set_wait_store_msg_ok(msg, 0);
         assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
                          RMQ_OK);
@@ -306,6 +311,8 @@ static void test_delay_flag_and_properties(void **state) {
         assert_int_equal(rmq_mock_msg_flag(m), 42);
         assert_string_equal(rmq_mock_msg_property(m, "unicode"),
                             "h\xc3\xa9llo");
+        assert_string_equal(rmq_mock_msg_property(m, "quoted"), "a\"b\\c\td");
+        assert_string_equal(rmq_mock_msg_property(m, "long"), longv);
         /* the broker does not store WAIT (fixture 042 has none) */
         assert_null(rmq_mock_msg_property(m, "WAIT"));
         rmq_mock_msg_destroy(m);

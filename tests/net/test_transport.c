@@ -687,6 +687,45 @@ static void test_rpc_hooks(void **state) {
         server_stop(s);
 }
 
+static char hook_saw_v[32];
+
+static void hook_before_reads(const char *addr, rmq_cmd_t *req,
+                              void *opaque) {
+        const char *v = rmq__cmd_ext(req, "v");
+        (void)addr;
+        rmq__strlcpy(hook_saw_v, v ? v : "(none)", sizeof(hook_saw_v));
+        rmq__cmd_ext_add(req, "AccessKey", (const char *)opaque);
+}
+
+/* A request whose header is typed fields (the producer's send request):
+ * the RPC hooks see them as ext fields, and the peer gets them and what
+ * the hooks added. */
+static void test_rpc_hooks_typed_fields(void **state) {
+        static const rmq_cmd_field_t fields[] = {
+            {"v", 1, RMQ_CMD_FIELD_I64, NULL, 0, 42},
+            {"w", 1, RMQ_CMD_FIELD_STR, "a\"b", 3, 0}};
+        server_t *s = server_start(0);
+        client_t *c = client_new();
+        rmq_cmd_t *req = rmq__cmd_new_request(CODE_ECHO), *resp = NULL;
+        char addr[64];
+        (void)state;
+        rmq__remoting_add_hook(c->rm, hook_before_reads, NULL, "AK456");
+        addr_of(s, addr, sizeof(addr));
+        rmq__cmd_set_fields(req, fields, 2);
+        assert_int_equal(rmq__remoting_invoke_sync(c->rm, addr, req, 3000,
+                                                   &resp, NULL, 0),
+                         RMQ_OK);
+        assert_string_equal(hook_saw_v, "42");
+        assert_string_equal(rmq__cmd_ext(resp, "echo"), "42");
+        uv_mutex_lock(&s->lock);
+        assert_string_equal(s->last_access_key, "AK456");
+        uv_mutex_unlock(&s->lock);
+        rmq__cmd_destroy(resp);
+        rmq__cmd_destroy(req);
+        client_destroy(c);
+        server_stop(s);
+}
+
 static void deadlock_proc(rmq_remoting_t *rm, rmq_channel_t *ch,
                           rmq_cmd_t *req, void *opaque) {
         rmq_cmd_t *resp = NULL, *inner = rmq__cmd_new_request(CODE_ECHO);
@@ -919,6 +958,7 @@ int main(void) {
             cmocka_unit_test(test_no_namesrv),
             cmocka_unit_test(test_async_permits),
             cmocka_unit_test(test_rpc_hooks),
+            cmocka_unit_test(test_rpc_hooks_typed_fields),
             cmocka_unit_test(test_sync_on_loop_refused),
             cmocka_unit_test(test_bad_frames_close_channel),
             cmocka_unit_test(test_large_frames),

@@ -138,6 +138,62 @@ static void test_message_object(void **state) {
         rmq_message_destroy(msg);
 }
 
+/* Property and topic storage: the static WAIT=true replaced and removed,
+ * values set from the message's own strings, many properties, long and
+ * self-assigned topics, and copies of all that. */
+static void test_message_storage(void **state) {
+        char longt[200];
+        rmq_message_t *msg, *dup;
+        const char *n, *v;
+        int i;
+        (void)state;
+        memset(longt, 'T', sizeof(longt) - 1);
+        longt[sizeof(longt) - 1] = '\0';
+        msg = rmq_message_new(longt);
+        assert_string_equal(rmq_message_topic(msg), longt);
+        rmq_message_set_topic(msg, rmq_message_topic(msg));
+        assert_string_equal(rmq_message_topic(msg), longt);
+        rmq_message_set_topic(msg, "short");
+        rmq_message_set_topic(msg, rmq_message_topic(msg));
+        assert_string_equal(rmq_message_topic(msg), "short");
+        rmq_message_set_wait_store_msg_ok(msg, 0);
+        assert_string_equal(rmq_message_property(msg, "WAIT"), "false");
+        rmq_message_set_tags(msg, "t1");
+        rmq_message_set_tags(msg, rmq_message_tags(msg)); /* aliasing */
+        assert_string_equal(rmq_message_tags(msg), "t1");
+        for (i = 0; i < 10; i++) {
+                char name[16], value[16];
+                snprintf(name, sizeof(name), "p%d", i);
+                snprintf(value, sizeof(value), "v%d", i);
+                assert_int_equal(rmq_message_put_user_property(msg, name,
+                                                               value),
+                                 RMQ_OK);
+        }
+        rmq__message_remove_property(msg, "WAIT");
+        assert_null(rmq_message_property(msg, "WAIT"));
+        assert_int_equal(rmq_message_wait_store_msg_ok(msg), 1);
+        assert_int_equal(rmq_message_property_at(msg, 0, &n, &v), 1);
+        assert_string_equal(n, "TAGS");
+        assert_string_equal(v, "t1");
+        dup = rmq_message_dup(msg);
+        rmq_message_destroy(msg);
+        assert_string_equal(rmq_message_topic(dup), "short");
+        assert_string_equal(rmq_message_property(dup, "p9"), "v9");
+        assert_int_equal(rmq_message_property_at(dup, 11, &n, &v), 0);
+        assert_int_equal(rmq_message_property_at(dup, 10, &n, &v), 1);
+        assert_string_equal(n, "p9");
+        rmq_message_destroy(dup);
+        /* a new message's static WAIT, copied and replaced */
+        msg = rmq_message_new(NULL);
+        assert_null(rmq_message_topic(msg));
+        dup = rmq_message_dup(msg);
+        rmq_message_destroy(msg);
+        assert_string_equal(rmq_message_property(dup, "WAIT"), "true");
+        rmq_message_set_wait_store_msg_ok(dup, 0);
+        assert_int_equal(rmq_message_wait_store_msg_ok(dup), 0);
+        rmq_message_destroy(dup);
+}
+
 static rmq_topic_route_data_t *two_broker_route(int wa, int wb, int perm_b) {
         static char body[1024];
         rmq_topic_route_data_t *r = NULL;
@@ -333,6 +389,18 @@ static void test_send_request_header(void **state) {
                 assert_string_equal(cmd->ext[i].key, fix->ext[i].key);
                 assert_string_equal(cmd->ext[i].val, fix->ext[i].val);
         }
+        /* With the Java client's opaque and language: the same bytes. */
+        {
+                rmq_buf_t out = RMQ_BUF_INIT;
+                cmd->opaque   = fix->opaque;
+                cmd->language = fix->language;
+                cmd->version  = fix->version;
+                cmd->flag     = fix->flag;
+                rmq__cmd_encode(cmd, &out);
+                assert_int_equal(out.len, len);
+                assert_memory_equal(out.data, f, len);
+                rmq__buf_free(&out);
+        }
         rmq__cmd_destroy(cmd);
         /* without sendSmartMsg: SEND_MESSAGE with the long names */
         cmd = rmq__api_send_request(&h, false, "x", 1);
@@ -347,6 +415,73 @@ static void test_send_request_header(void **state) {
         rmq__cmd_destroy(cmd);
         rmq__cmd_destroy(fix);
         free(f);
+}
+
+/* The send request written from typed fields and the same request as
+ * ext fields (what RPC hooks get) encode to the same bytes, for both
+ * serialize types, header variants, strings to escape and a header too
+ * long for the encoder's scratch. */
+static void test_send_request_fields_as_ext(void **state) {
+        static char longp[3000];
+        static const char *const props[] = {
+            "UNIQ_KEY\001AB\002WAIT\001true", "", "q\"uo\\te\001\t",
+            "h\xc3\xa9llo", longp};
+        size_t pi;
+        int variant, stype;
+        (void)state;
+        memset(longp, 'p', sizeof(longp) - 1);
+        longp[100] = '\001';
+        for (pi = 0; pi < RMQ_ARRAY_SIZE(props); pi++)
+                for (variant = 0; variant < 4; variant++)
+                        for (stype = 0; stype < 2; stype++) {
+                                rmq_send_header_t h;
+                                rmq_send_request_t r;
+                                rmq_cmd_t *ext;
+                                rmq_buf_t a = RMQ_BUF_INIT, b = RMQ_BUF_INIT;
+                                memset(&h, 0, sizeof(h));
+                                h.producerGroup = "PG%x";
+                                h.producerGroup_plain = true;
+                                h.topic = variant & 1 ? "T\"opic" : "TopicTest";
+                                h.defaultTopic = "TBW102";
+                                h.defaultTopic_plain = true;
+                                h.defaultTopicQueueNums = 4;
+                                h.queueId       = variant;
+                                h.sysFlag       = -5;
+                                h.bornTimestamp = 1795617272914LL;
+                                h.flag          = INT32_MIN;
+                                h.properties    = props[pi];
+                                h.properties_len = strlen(props[pi]);
+                                h.reconsumeTimes = 3;
+                                h.unitMode       = variant == 2;
+                                h.maxReconsumeTimes = variant & 2 ? 16 : -1;
+                                h.batch = variant == 3;
+                                h.bname = variant == 1 ? NULL : "broker-a";
+                                rmq__api_send_request_init(&r, &h, variant != 2,
+                                                           "body", 4);
+                                ext = rmq__api_send_request(&h, variant != 2,
+                                                            "body", 4);
+                                r.cmd.serialize_type = ext->serialize_type =
+                                    stype ? RMQ_SERIALIZE_ROCKETMQ
+                                          : RMQ_SERIALIZE_JSON;
+                                ext->opaque = r.cmd.opaque;
+                                assert_int_equal(r.cmd.ext_cnt, 0);
+                                assert_true(r.cmd.field_cnt > 10);
+                                rmq__cmd_encode(&r.cmd, &a);
+                                rmq__cmd_encode(ext, &b);
+                                assert_int_equal(a.len, b.len);
+                                assert_memory_equal(a.data, b.data, a.len);
+                                /* an ext mutator materialises first */
+                                rmq__cmd_ext_add(&r.cmd, "zz", "1");
+                                assert_int_equal(r.cmd.field_cnt, 0);
+                                assert_int_equal(r.cmd.ext_cnt,
+                                                 ext->ext_cnt + 1);
+                                assert_string_equal(rmq__cmd_ext(&r.cmd, "zz"),
+                                                    "1");
+                                rmq__cmd_fini(&r.cmd);
+                                rmq__cmd_destroy(ext);
+                                rmq__buf_free(&a);
+                                rmq__buf_free(&b);
+                        }
 }
 
 static void test_send_response_processing(void **state) {
@@ -391,17 +526,102 @@ static void test_send_response_processing(void **state) {
         free(f);
 }
 
+/* The ext fields of a send response as rmq__cmd_ext() reads them: the
+ * first of a name wins, a blank region is the default one, TRACE_ON=false
+ * turns tracing off, a missing or out-of-range queueId/queueOffset is a
+ * malformed answer. */
+static void test_send_response_fields(void **state) {
+        rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq_send_result_t *res = NULL;
+        const rmq_message_queue_t *mq;
+        char err[256];
+        (void)state;
+        rmq__cmd_ext_append(resp, "queueId", "3", 1);
+        rmq__cmd_ext_append(resp, "queueId", "9", 1);
+        rmq__cmd_ext_append(resp, "queueOffset", "-7", 2);
+        rmq__cmd_ext_append(resp, "msgId", "OFFSETID", 8);
+        rmq__cmd_ext_append(resp, "transactionId", "TXN", 3);
+        rmq__cmd_ext_append(resp, "MSG_REGION", "", 0);
+        rmq__cmd_ext_append(resp, "TRACE_ON", "false", 5);
+        rmq__cmd_ext_append(resp, "msgId", "SECOND", 6);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", NULL, "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_OK);
+        mq = rmq_send_result_message_queue(res);
+        assert_string_equal(rmq_message_queue_topic(mq), "T1");
+        assert_string_equal(rmq_message_queue_broker_name(mq), "broker-b");
+        assert_int_equal(rmq_message_queue_queue_id(mq), 3);
+        assert_int_equal(rmq_send_result_queue_offset(res), -7);
+        assert_string_equal(rmq_send_result_msg_id(res), "");
+        assert_string_equal(rmq_send_result_offset_msg_id(res), "OFFSETID");
+        assert_string_equal(rmq_send_result_transaction_id(res), "TXN");
+        assert_string_equal(rmq_send_result_region_id(res), "DefaultRegion");
+        assert_int_equal(rmq_send_result_trace_on(res), 0);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+
+        resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq__cmd_ext_append(resp, "queueId", "2147483648", 10);
+        rmq__cmd_ext_append(resp, "queueOffset", "1", 1);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_ERR__BAD_MSG);
+        assert_null(res);
+        rmq__cmd_destroy(resp);
+
+        /* a key with a NUL inside is the name up to the NUL (as strcmp
+         * reads it), a shorter prefix is not */
+        resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq__cmd_ext_append_ref(resp, "queue", 5, "9", 1, false, false);
+        rmq__cmd_ext_append_ref(resp, "queueId\0zz", 10, "4", 1, false,
+                                false);
+        rmq__cmd_ext_append(resp, "queueOffset", "5", 1);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(
+            rmq_message_queue_queue_id(rmq_send_result_message_queue(res)), 4);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+
+        resp = rmq__cmd_new_response(RMQ_OK, NULL);
+        rmq__cmd_ext_append(resp, "queueId", "1", 1);
+        rmq__cmd_ext_append(resp, "MSG_REGION", "R1", 2);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_ERR__BAD_MSG);
+        assert_null(res);
+        rmq__cmd_ext_append(resp, "queueOffset", "12", 2);
+        assert_int_equal(rmq__api_process_send_response(
+                             resp, "T1", "broker-b", "U", "addr", &res, err,
+                             sizeof(err)),
+                         RMQ_OK);
+        assert_string_equal(rmq_send_result_region_id(res), "R1");
+        assert_null(rmq_send_result_transaction_id(res));
+        assert_int_equal(rmq_send_result_trace_on(res), 1);
+        assert_int_equal(rmq_send_result_queue_offset(res), 12);
+        rmq_send_result_destroy(res);
+        rmq__cmd_destroy(resp);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_topic_and_group_validation),
             cmocka_unit_test(test_namespaces),
             cmocka_unit_test(test_message_object),
+            cmocka_unit_test(test_message_storage),
             cmocka_unit_test(test_publish_info_from_route),
             cmocka_unit_test(test_publish_info_order_topic),
             cmocka_unit_test(test_fault_strategy),
             cmocka_unit_test(test_hash_selector_matches_java),
             cmocka_unit_test(test_send_request_header),
+            cmocka_unit_test(test_send_request_fields_as_ext),
             cmocka_unit_test(test_send_response_processing),
+            cmocka_unit_test(test_send_response_fields),
         };
         return cmocka_run_group_tests_name("producer_units", tests, NULL,
                                            NULL);

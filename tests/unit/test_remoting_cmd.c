@@ -81,6 +81,202 @@ static void test_every_fixture_decodes_as_indexed(void **state) {
         rmq_test_strv_free(files);
 }
 
+/* The frame \p f with a blank after every ':' and ',' of its JSON header
+ * (outside strings): the decoder's fast paths need the compact form
+ * fastjson writes, so this one takes the general paths. */
+static uint8_t *spaced_frame(const uint8_t *f, size_t len, size_t *outlen) {
+        uint32_t hlen = rmq__be32_read(f + 4) & 0xffffff;
+        size_t i, o   = 8;
+        uint8_t *g    = malloc(len * 2 + 8);
+        bool in_str = false, esc = false;
+        for (i = 8; i < 8 + hlen; i++) {
+                uint8_t c = f[i];
+                g[o++]    = c;
+                if (in_str) {
+                        if (esc)
+                                esc = false;
+                        else if (c == '\\')
+                                esc = true;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == ':' || c == ',') {
+                        g[o++] = ' ';
+                }
+        }
+        memcpy(g + o, f + 8 + hlen, len - 8 - hlen);
+        *outlen = o + len - 8 - hlen;
+        rmq__be32_write(g, (uint32_t)(*outlen - 4));
+        rmq__be32_write(g + 4, (rmq__be32_read(f + 4) & 0xff000000u) |
+                                   (uint32_t)(o - 8));
+        return g;
+}
+
+static void assert_same_cmd(const char *file, const rmq_cmd_t *a,
+                            const rmq_cmd_t *b) {
+        uint32_t i;
+        if (a->code != b->code || a->flag != b->flag ||
+            a->opaque != b->opaque || a->version != b->version ||
+            a->language != b->language || a->ext_cnt != b->ext_cnt ||
+            (a->remark == NULL) != (b->remark == NULL) ||
+            a->body_len != b->body_len)
+                fail_msg("%s: fast and general JSON decoding differ", file);
+        if (a->remark && strcmp(a->remark, b->remark))
+                fail_msg("%s: remarks differ", file);
+        for (i = 0; i < a->ext_cnt; i++)
+                if (strcmp(a->ext[i].key, b->ext[i].key) ||
+                    a->ext[i].vlen != b->ext[i].vlen ||
+                    memcmp(a->ext[i].val, b->ext[i].val, a->ext[i].vlen))
+                        fail_msg("%s: ext field %u differs", file, i);
+        if (a->body_len && memcmp(a->body, b->body, a->body_len))
+                fail_msg("%s: bodies differ", file);
+}
+
+/* Every JSON fixture decodes the same through the fast paths (as
+ * captured) and the general ones (blanks added). */
+static void test_json_fast_paths_agree(void **state) {
+        size_t n, i, json = 0;
+        char **files = rmq_test_fixture_list(&n);
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len, glen;
+                uint8_t *f     = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                rmq_cmd_t *a   = NULL, *b = NULL;
+                uint8_t *g;
+                if (f[4] != RMQ_SERIALIZE_JSON) {
+                        free(f);
+                        continue;
+                }
+                json++;
+                g = spaced_frame(f, len, &glen);
+                assert_int_equal(rmq__cmd_decode(f, len, &a, NULL, 0), RMQ_OK);
+                if (rmq__cmd_decode(g, glen, &b, NULL, 0))
+                        fail_msg("%s: spaced frame rejected", files[i]);
+                assert_same_cmd(files[i], a, b);
+                rmq__cmd_destroy(a);
+                rmq__cmd_destroy(b);
+                free(g);
+                free(f);
+        }
+        assert_true(json >= 100);
+        rmq_test_strv_free(files);
+}
+
+/* Headers near the fast paths' edges decode as the general path says. */
+static void test_json_fast_path_edges(void **state) {
+        static const struct {
+                const char *hdr;
+                int ok, code, opaque, lang;
+        } cases[] = {
+            {"{\"code\":0,\"flag\":1,\"language\":\"JAVA\",\"opaque\":8,"
+             "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":409}",
+             1, 0, 8, 0},
+            /* a key spelled with an escape, a key that only starts like one */
+            {"{\"\\u0063ode\":5,\"codeX\":7,\"opaque\":9}", 1, 5, 9, 1},
+            /* numbers: ten digits, a sign, a suffix, overflow */
+            {"{\"code\":1234567890,\"opaque\":-3}", 1, 1234567890, -3, 1},
+            {"{\"code\":+12,\"opaque\":1}", 1, 12, 1, 1},
+            {"{\"code\":12a}", 0, 0, 0, 0},
+            {"{\"code\":2147483648}", 0, 0, 0, 0},
+            {"{\"code\":1.5}", 0, 0, 0, 0},
+            {"{\"code\":3", 0, 0, 0, 0},
+            {"{\"code\" :3}", 1, 3, 0, 1},
+            /* serializeTypeCurrentRPC with other values */
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":\"JSONX\"}", 1, 1, 0, 1},
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":null}", 1, 1, 0, 1},
+            {"{\"code\":1,\"serializeTypeCurrentRPC\":\"JSON", 0, 0, 0, 0},
+            {"{\"code\":1,\"version\":4}x", 0, 0, 0, 0},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < RMQ_ARRAY_SIZE(cases); i++) {
+                size_t hlen = strlen(cases[i].hdr);
+                uint8_t *f  = malloc(hlen + 8);
+                rmq_cmd_t *cmd = NULL;
+                rmq_err_t err;
+                rmq__be32_write(f, (uint32_t)(hlen + 4));
+                rmq__be32_write(f + 4, (uint32_t)hlen);
+                memcpy(f + 8, cases[i].hdr, hlen);
+                err = rmq__cmd_decode(f, hlen + 8, &cmd, NULL, 0);
+                if ((err == RMQ_OK) != cases[i].ok)
+                        fail_msg("case %zu: %s", i, cases[i].hdr);
+                if (cmd) {
+                        assert_int_equal(cmd->code, cases[i].code);
+                        assert_int_equal(cmd->opaque, cases[i].opaque);
+                        if (cases[i].lang == 0)
+                                assert_int_equal(cmd->language, RMQ_LANG_JAVA);
+                }
+                rmq__cmd_destroy(cmd);
+                free(f);
+        }
+}
+
+/* A pooled decode (the transport's path for small frames) gives the same
+ * command as the plain one, re-encodes to the same bytes, and survives
+ * the caller's buffer being overwritten; larger frames fall back. */
+static void test_every_fixture_decodes_pooled(void **state) {
+        size_t n, i, pooled = 0;
+        char **files       = rmq_test_fixture_list(&n);
+        rmq_freelist_t *fl = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 4);
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len;
+                uint8_t *f     = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                rmq_cmd_t *cmd = NULL;
+                rmq_buf_t out  = RMQ_BUF_INIT;
+                char err[256]  = "";
+                if (rmq__cmd_decode_pooled(f, len, fl, &cmd, err,
+                                           sizeof(err)))
+                        fail_msg("%s: %s", files[i], err);
+                assert_true((cmd->home != NULL) == (len <= 512));
+                pooled += cmd->home != NULL;
+                memset(f, 0xA5, len); /* a view: the copy must not care */
+                free(f);
+                f = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                check_against_index(files[i], cmd, len);
+                rmq__cmd_encode(cmd, &out);
+                if (out.len != len || memcmp(out.data, f, len))
+                        fail_msg("%s: re-encoded frame differs", files[i]);
+                rmq__buf_free(&out);
+                rmq__cmd_destroy(cmd);
+                free(f);
+        }
+        assert_true(pooled > 0);
+        rmq__freelist_release(fl);
+        rmq_test_strv_free(files);
+}
+
+/* take_body on a pooled command hands out a copy that outlives it. */
+static void test_take_body_pooled(void **state) {
+        rmq_cmd_t *req = rmq__cmd_new_request(RMQ_REQ_SEND_MESSAGE_V2), *d;
+        rmq_freelist_t *fl = rmq__freelist_new(sizeof(rmq_cmd_t) + 512, 4);
+        rmq_buf_t out      = RMQ_BUF_INIT;
+        const uint8_t *body;
+        size_t blen;
+        void *storage;
+        (void)state;
+        rmq__cmd_ext_add(req, "b", "TopicTest");
+        rmq__cmd_set_body_ref(req, "0123456789", 10);
+        rmq__cmd_encode(req, &out);
+        assert_int_equal(rmq__cmd_decode_pooled(out.data, out.len, fl, &d,
+                                                NULL, 0),
+                         RMQ_OK);
+        assert_non_null(d->home);
+        storage = rmq__cmd_take_body(d, &body, &blen);
+        assert_non_null(storage);
+        assert_ptr_equal(storage, body);
+        assert_int_equal(blen, 10);
+        assert_null(d->body);
+        assert_string_equal(rmq__cmd_ext(d, "b"), "TopicTest");
+        rmq__cmd_destroy(d);
+        assert_memory_equal(body, "0123456789", 10);
+        free(storage);
+        rmq__cmd_destroy(req);
+        rmq__buf_free(&out);
+        rmq__freelist_release(fl);
+}
+
 static void test_every_fixture_reencodes_to_same_bytes(void **state) {
         size_t n, i, same = 0;
         char **files = rmq_test_fixture_list(&n);
@@ -161,6 +357,75 @@ static void test_roundtrip_rocketmq(void **state) {
         roundtrip(RMQ_SERIALIZE_ROCKETMQ);
 }
 
+/* Referenced and "plain" ext fields, numbers written in place, and a
+ * command on the stack encode to the same bytes as copied fields. */
+static void test_ext_refs_and_plain(void **state) {
+        static const char key_g[] = "g", topic[] = "TopicTest";
+        static const int64_t nums[] = {
+            0, -1, 7, 9, 10, 11, 99, 100, 101, 999, 1000, -9, -10, -11,
+            999999999, 1000000000, 4294967295LL, 4294967296LL,
+            1795617272914LL, 999999999999999999LL, 1000000000000000000LL,
+            INT64_MAX - 1, INT64_MIN + 1, INT64_MIN, INT64_MAX};
+        static char big[1500];
+        int round;
+        (void)state;
+        memset(big, 'x', sizeof(big));
+        big[100] = '"';
+        big[700] = '\001';
+        /* rounds 2 and 3 add a long field: the JSON header no longer fits
+         * the encoder's scratch and is sized exactly first. */
+        for (round = 0; round < 4; round++) {
+                int stype = round & 1 ? RMQ_SERIALIZE_ROCKETMQ
+                                      : RMQ_SERIALIZE_JSON;
+                rmq_cmd_t stack, *copy = rmq__cmd_new_request(310);
+                rmq_buf_t a = RMQ_BUF_INIT, b = RMQ_BUF_INIT;
+                char num[32];
+                size_t i;
+                rmq__cmd_init_request(&stack, 310);
+                stack.opaque = copy->opaque;
+                stack.serialize_type = copy->serialize_type = stype;
+                rmq__cmd_ext_append_ref(&stack, "b", 1, topic,
+                                        sizeof(topic) - 1, true, true);
+                rmq__cmd_ext_append(copy, "b", topic, sizeof(topic) - 1);
+                assert_ptr_equal(rmq__cmd_ext(&stack, "b"), topic);
+                for (i = 0; i < RMQ_ARRAY_SIZE(nums); i++) {
+                        rmq__cmd_ext_append_ref_i64(&stack, key_g, 1, true,
+                                                    nums[i]);
+                        snprintf(num, sizeof(num), "%lld",
+                                 (long long)nums[i]);
+                        rmq__cmd_ext_append(copy, key_g, num, strlen(num));
+                        assert_string_equal(stack.ext[stack.ext_cnt - 1].val,
+                                            num);
+                        assert_int_equal(stack.ext[stack.ext_cnt - 1].vlen,
+                                         strlen(num));
+                }
+                /* not plain: scanned and escaped */
+                rmq__cmd_ext_append_ref(&stack, "i", 1, "a\001b\"c", 5,
+                                        true, false);
+                rmq__cmd_ext_append(copy, "i", "a\001b\"c", 5);
+                /* a plain field replaced by a value that needs escaping */
+                rmq__cmd_ext_append_ref(&stack, "q", 1, "x", 1, true, true);
+                rmq__cmd_ext_append(copy, "q", "x", 1);
+                rmq__cmd_ext_add(&stack, "q", "\"quoted\"");
+                rmq__cmd_ext_add(copy, "q", "\"quoted\"");
+                if (round >= 2) {
+                        rmq__cmd_ext_append_ref(&stack, "z", 1, big,
+                                                sizeof(big), false, false);
+                        rmq__cmd_ext_append(copy, "z", big, sizeof(big));
+                        rmq__cmd_ext_append_ref_i64(&stack, "y", 1, true, 5);
+                        rmq__cmd_ext_append(copy, "y", "5", 1);
+                }
+                rmq__cmd_encode(&stack, &a);
+                rmq__cmd_encode(copy, &b);
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.data, b.data, a.len);
+                rmq__cmd_fini(&stack);
+                rmq__cmd_destroy(copy);
+                rmq__buf_free(&a);
+                rmq__buf_free(&b);
+        }
+}
+
 static void test_response_echoes_request(void **state) {
         rmq_cmd_t *req  = rmq__cmd_new_request(RMQ_REQ_HEART_BEAT);
         rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_ERR_SYSTEM_BUSY, "busy");
@@ -181,6 +446,7 @@ typedef struct collect_s {
         size_t off;
         size_t frames;
         int mismatch;
+        size_t views;
 } collect_t;
 
 static int collect_cb(uint8_t *frame, size_t len, void *opaque) {
@@ -211,7 +477,7 @@ static void test_stream_any_chunking(void **state) {
         srand(12345);
         for (round = 0; round < 200; round++) {
                 rmq_frame_decoder_t dec;
-                collect_t c = {stream, 0, 0, 0};
+                collect_t c = {stream, 0, 0, 0, 0};
                 size_t off  = 0;
                 rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
                 while (off < total) {
@@ -234,13 +500,71 @@ static void test_stream_any_chunking(void **state) {
         rmq_test_strv_free(files);
 }
 
+static int collect_view_cb(const uint8_t *frame, size_t len, void *opaque) {
+        collect_t *c = opaque;
+        if (memcmp(c->stream + c->off, frame, len))
+                c->mismatch = 1;
+        c->off += len;
+        c->frames++;
+        c->views++;
+        return 0;
+}
+
+/* With a view callback, frames fed whole come as views, the others as
+ * owned buffers, in stream order, whatever the chunking. */
+static void test_stream_views_any_chunking(void **state) {
+        size_t n, i, total = 0, views = 0;
+        char **files    = rmq_test_fixture_list(&n);
+        uint8_t *stream = NULL;
+        int round;
+        (void)state;
+        for (i = 0; i < n; i++) {
+                size_t len;
+                uint8_t *f = rmq_test_fixture_load(files[i], &len, NULL, 0);
+                stream     = realloc(stream, total + len);
+                memcpy(stream + total, f, len);
+                total += len;
+                free(f);
+        }
+        srand(54321);
+        for (round = 0; round < 200; round++) {
+                rmq_frame_decoder_t dec;
+                collect_t c = {stream, 0, 0, 0, 0};
+                size_t off  = 0;
+                rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
+                rmq__fdec_set_view(&dec, collect_view_cb, 512);
+                while (off < total) {
+                        size_t chunk = round == 0   ? total
+                                       : round == 1 ? 1
+                                                    : (size_t)(rand() % 3000) + 1;
+                        if (chunk > total - off)
+                                chunk = total - off;
+                        assert_int_equal(rmq__fdec_feed(&dec, stream + off,
+                                                        chunk, collect_cb, &c,
+                                                        NULL, 0),
+                                         0);
+                        off += chunk;
+                }
+                assert_int_equal(c.frames, n);
+                assert_int_equal(c.off, total);
+                assert_false(c.mismatch);
+                if (round == 1)
+                        assert_int_equal(c.views, 0);
+                views += c.views;
+                rmq__fdec_free(&dec);
+        }
+        assert_true(views > 0);
+        free(stream);
+        rmq_test_strv_free(files);
+}
+
 static void test_stream_direct_reads(void **state) {
         /* The zero-copy path: after a length word, read the rest straight
          * into the decoder's frame buffer. */
         size_t len;
         uint8_t *f = rmq_test_fixture_load("042-", &len, NULL, 0);
         rmq_frame_decoder_t dec;
-        collect_t c = {f, 0, 0, 0};
+        collect_t c = {f, 0, 0, 0, 0};
         uint8_t *dst;
         size_t room;
         (void)state;
@@ -269,7 +593,7 @@ static void test_stream_rejects_bad_lengths(void **state) {
         static const uint8_t neg[]   = {0x80, 0x00, 0x00, 0x00};
         rmq_frame_decoder_t dec;
         char err[128] = "";
-        collect_t c   = {NULL, 0, 0, 0};
+        collect_t c   = {NULL, 0, 0, 0, 0};
         (void)state;
         rmq__fdec_init(&dec, RMQ_FRAME_MAX_LENGTH_DEFAULT);
         assert_int_equal(rmq__fdec_feed(&dec, tiny, sizeof(tiny), collect_cb,
@@ -350,8 +674,14 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_every_fixture_decodes_as_indexed),
             cmocka_unit_test(test_every_fixture_reencodes_to_same_bytes),
+            cmocka_unit_test(test_every_fixture_decodes_pooled),
+            cmocka_unit_test(test_json_fast_paths_agree),
+            cmocka_unit_test(test_json_fast_path_edges),
+            cmocka_unit_test(test_take_body_pooled),
+            cmocka_unit_test(test_stream_views_any_chunking),
             cmocka_unit_test(test_roundtrip_json),
             cmocka_unit_test(test_roundtrip_rocketmq),
+            cmocka_unit_test(test_ext_refs_and_plain),
             cmocka_unit_test(test_response_echoes_request),
             cmocka_unit_test(test_stream_any_chunking),
             cmocka_unit_test(test_stream_direct_reads),
