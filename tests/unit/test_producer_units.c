@@ -329,6 +329,41 @@ static void test_fault_strategy(void **state) {
         rmq__topic_route_destroy(r);
 }
 
+/* MQFaultStrategy.selectOneMessageQueue when every broker is avoided:
+ * the "not best" broker is used only if getQueueIdByBroker finds writable
+ * queue data for it; else its fault item is removed and a queue of the
+ * topic's writable queues is chosen. */
+static void test_fault_fallback_needs_writable_broker(void **state) {
+        rmq_fault_t f;
+        /* broker-b is read-only (perm 4): only broker-a has write queues */
+        rmq_topic_route_data_t *r = two_broker_route(2, 3, 4);
+        rmq_publish_info_t *tpi   = rmq__publish_info_from_route("T", r);
+        rmq_message_queue_t scratch;
+        const rmq_message_queue_t *mq;
+        (void)state;
+        assert_int_equal(tpi->mq_cnt, 2);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "broker-b"), -1);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "broker-a"), 2);
+        rmq__fault_init(&f, true);
+        f.now_ms = fake_clock;
+        fake_now = 5000000;
+        /* both avoided; broker-b has the lower latency, so pickOneAtLeast
+         * names it */
+        rmq__fault_update(&f, "broker-a", 600, false);
+        rmq__fault_update(&f, "broker-b", 10, true);
+        mq = rmq__fault_select(&f, tpi, NULL, &scratch);
+        assert_non_null(mq);
+        assert_ptr_not_equal(mq, &scratch);
+        assert_null(scratch.topic);
+        assert_string_equal(mq->brokerName, "broker-a");
+        /* latencyFaultTolerance.remove(notBestBroker) */
+        assert_true(rmq__fault_available(&f, "broker-b"));
+        assert_false(rmq__fault_available(&f, "broker-a"));
+        rmq__fault_destroy(&f);
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+}
+
 static void test_hash_selector_matches_java(void **state) {
         rmq_message_queue_t q[8];
         const rmq_message_queue_t *ptrs[8];
@@ -617,6 +652,7 @@ int main(void) {
             cmocka_unit_test(test_publish_info_from_route),
             cmocka_unit_test(test_publish_info_order_topic),
             cmocka_unit_test(test_fault_strategy),
+            cmocka_unit_test(test_fault_fallback_needs_writable_broker),
             cmocka_unit_test(test_hash_selector_matches_java),
             cmocka_unit_test(test_send_request_header),
             cmocka_unit_test(test_send_request_fields_as_ext),
