@@ -843,7 +843,7 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
         int times_total = s->mode == RMQ_SEND_MODE_SYNC
                               ? 1 + (int)prod->conf->retryTimesWhenSendFailed
                               : 1;
-        rmq_send_result_t *result = NULL;
+        rmq_send_result_t *result = NULL, *attempt_res;
         rmq_err_t err             = RMQ_OK, last = RMQ_OK;
         bool call_timeout         = false;
         char last_broker[128]     = "";
@@ -869,13 +869,16 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                         call_timeout = true;
                         break;
                 }
-                rmq__send_result_free(result);
-                result = NULL;
-                err    = kernel_sync(s, s->timeout - cost, &result);
+                err = kernel_sync(s, s->timeout - cost, &attempt_res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
                                   rmq__mono_ms() - begin,
                                   err && err != RMQ_ERR__DESTROY);
                 if (!err) {
+                        /* Only a successful attempt replaces the result:
+                         * a stored message's result (FLUSH_DISK_TIMEOUT,
+                         * ...) survives a failing retry. */
+                        rmq__send_result_free(result);
+                        result = attempt_res;
                         if (s->mode == RMQ_SEND_MODE_SYNC &&
                             result->status != RMQ_SEND_OK &&
                             prod->conf->retryAnotherBrokerWhenNotStoreOK)

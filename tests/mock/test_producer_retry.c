@@ -247,6 +247,7 @@ static void test_retry_another_broker_when_not_store_ok(void **state) {
         rmq_producer_t *prod;
         rmq_message_t *msg = fx_msg("TopicNS", "store");
         rmq_send_result_t *res;
+        char err[512];
         (void)state;
         rmq_mock_topic_create(mc, "TopicNS", -1, 2, 2);
         prod = warm(mc, "PG_NSOK", "TopicNS",
@@ -258,6 +259,26 @@ static void test_retry_another_broker_when_not_store_ok(void **state) {
         assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
         assert_int_equal(rmq_send_result_status(res), RMQ_SEND_OK);
         assert_int_equal(sends(mc), 2);
+        rmq_send_result_destroy(res);
+        /* the stored message's result survives a later failure
+         * (sendDefaultImpl: if (sendResult != null) return sendResult):
+         * a broker code that is not retried ... */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 2,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT,
+                                     RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(sends(mc), 4);
+        rmq_send_result_destroy(res);
+        /* ... and retries that all fail */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 3,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT,
+                                     RMQ_ERR__TRANSPORT, RMQ_ERR__TRANSPORT);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(sends(mc), 7);
         rmq_send_result_destroy(res);
         rmq_producer_destroy(prod);
         /* default: the FLUSH_DISK_TIMEOUT result is returned as is */
