@@ -919,21 +919,19 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                            s->topic, s->brokers_sent, s->errstr);
 }
 
-/* mirrors sendSelectImpl / send(msg, mq): one attempt to a given queue. */
+/* mirrors sendSelectImpl / send(msg, mq): one attempt to a given queue.
+ * Unlike sendDefaultImpl these never call updateFaultItem. */
 static rmq_err_t send_fixed_blocking(send_t *s,
                                      const rmq_message_queue_t *mq,
                                      rmq_send_result_t **resultp,
                                      char *errstr, size_t errstr_size) {
         rmq_err_t err;
-        int64_t begin = rmq__mono_ms();
-        if (rmq__mono_ms() - s->begin_first > s->timeout)
+        int64_t cost = rmq__mono_ms() - s->begin_first;
+        if (cost > s->timeout)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__TIMED_OUT,
                                    "sendSelectImpl call timeout");
         set_mq(s, mq);
-        err = kernel_sync(s, s->timeout - (begin - s->begin_first), resultp);
-        rmq__fault_update(&s->prod->fault, s->mq.brokerName,
-                          rmq__mono_ms() - begin,
-                          err && err != RMQ_ERR__DESTROY);
+        err = kernel_sync(s, s->timeout - cost, resultp);
         if (err)
                 return rmq__seterr(errstr, errstr_size, err, "%s", s->errstr);
         return RMQ_OK;

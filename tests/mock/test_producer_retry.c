@@ -163,6 +163,62 @@ static void test_latency_fault_tolerance(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+static int on_broker(rmq_mock_cluster_t *mc, const rmq_send_result_t *res,
+                     int broker_id) {
+        return !strcmp(rmq_message_queue_broker_name(
+                           rmq_send_result_message_queue(res)),
+                       rmq_mock_broker_name(mc, broker_id));
+}
+
+static int pick_queue_0(const rmq_message_queue_t *const *mqs, size_t mq_cnt,
+                        const rmq_message_t *msg, void *arg, void *opaque) {
+        (void)mqs;
+        (void)mq_cnt;
+        (void)msg;
+        (void)arg;
+        (void)opaque;
+        return 0; /* broker-a's queue 0: the queues are sorted by broker */
+}
+
+/* Only sendDefaultImpl calls updateFaultItem: a failing synchronous send
+ * to a chosen queue or through a selector does not make the default path
+ * avoid that broker. */
+static void test_fixed_queue_sends_leave_fault_table(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicFQ", "fixed");
+        rmq_message_queue_t *mq;
+        int i, on_a = 0;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicFQ", -1, 4, 4);
+        prod = fx_producer(mc, "PG_FQ",
+                           (const char *const[]){"sendLatencyFaultEnable",
+                                                 "true", NULL});
+        mq = rmq_message_queue_new("TopicFQ", rmq_mock_broker_name(mc, 0), 1);
+        rmq_mock_push_request_errors(mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 2,
+                                     RMQ_ERR_SYSTEM_BUSY, RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(rmq_producer_send_to_queue(prod, msg, mq, NULL, NULL,
+                                                    0),
+                         RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(rmq_producer_send_select(prod, msg, pick_queue_0,
+                                                  NULL, NULL, NULL, 0),
+                         RMQ_ERR_SYSTEM_BUSY);
+        /* Were broker-a isolated (10 min), no send below would reach it;
+         * 8 sends rotate over its 4 queues and broker-b's 4. */
+        for (i = 0; i < 8; i++) {
+                rmq_send_result_t *res;
+                assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0),
+                                 RMQ_OK);
+                on_a += on_broker(mc, res, 0);
+                rmq_send_result_destroy(res);
+        }
+        assert_true(on_a >= 1);
+        rmq_message_queue_destroy(mq);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
 static void test_send_timeout(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_producer_t *prod;
@@ -357,6 +413,7 @@ int main(void) {
             cmocka_unit_test(test_other_codes_fail_at_once),
             cmocka_unit_test(test_failover_when_a_broker_is_down),
             cmocka_unit_test(test_latency_fault_tolerance),
+            cmocka_unit_test(test_fixed_queue_sends_leave_fault_table),
             cmocka_unit_test(test_send_timeout),
             cmocka_unit_test(test_async_retry_on_transport_failure),
             cmocka_unit_test(test_route_change),
