@@ -92,9 +92,14 @@ RMQ_EXPORT rmq_err_t rmq_producer_new(rmq_producer_t **prodp,
  * @brief Start the producer (Java start()): joins or creates the client
  *        instance of its clientId, which starts the I/O thread, the route
  *        and heartbeat timers, and sends a first heartbeat.
- * @returns RMQ_OK; RMQ_ERR__STATE if already started or shut down;
- *          RMQ_ERR__INVALID_ARG if another started producer of this client
- *          instance uses the same group.
+ * The group is checked with the namespace applied (`namespace%group`, as
+ * Java's checkConfig sees it): not blank, at most 255 characters of
+ * `[%|a-zA-Z0-9_-]`, not `DEFAULT_PRODUCER`.
+ * @returns RMQ_OK; RMQ_ERR__STATE if already started, shut down or failed
+ *          to start; RMQ_ERR__INVALID_ARG for an invalid group (the
+ *          producer is then START_FAILED and cannot be started again, as in
+ *          Java), or if another started producer of this client instance
+ *          uses the same group (then it may be started later).
  * @remark Blocks briefly (thread start). Not from a library callback.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,

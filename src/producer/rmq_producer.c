@@ -46,13 +46,12 @@ struct rmq_producer_s {
         rmq_conf_t *conf;
         rmq_logger_t lg;
         char *group; /* with the namespace */
-        /* Checked at start (rmq__json_plain): the group, the namespace
-         * and createTopicKey need no JSON escaping, so neither do the
-         * send headers' producerGroup, topic (a validated name, with the
-         * namespace) and defaultTopic; the encoder copies them as they
-         * are. */
+        /* Checked at start (rmq__json_plain): the group and
+         * createTopicKey need no JSON escaping, so neither do the send
+         * headers' producerGroup and defaultTopic; the encoder copies
+         * them as they are, and the topic too (a name validated with its
+         * namespace, see check_message). */
         bool group_plain;
-        bool ns_plain;
         bool default_topic_plain;
         size_t group_len;
         size_t default_topic_len;
@@ -177,15 +176,18 @@ static rmq_err_t check_body_and_topic(const rmq_producer_t *prod,
         return RMQ_OK;
 }
 
-/* mirrors Validators.checkMessage */
+static rmq_err_t message_null(char *errstr, size_t errstr_size) {
+        return rmq__seterr(errstr, errstr_size, RMQ_ERR_MESSAGE_ILLEGAL,
+                           "the message is null");
+}
+
+/* mirrors Validators.checkMessage of \p msg with \p topic as its topic
+ * (a send checks the topic with the namespace, DefaultMQProducer.send's
+ * withNamespace coming first). */
 static rmq_err_t check_message(const rmq_producer_t *prod,
-                               const rmq_message_t *msg, char *errstr,
-                               size_t errstr_size) {
-        if (!msg)
-                return rmq__seterr(errstr, errstr_size,
-                                   RMQ_ERR_MESSAGE_ILLEGAL,
-                                   "the message is null");
-        return check_body_and_topic(prod, msg->topic,
+                               const rmq_message_t *msg, const char *topic,
+                               char *errstr, size_t errstr_size) {
+        return check_body_and_topic(prod, topic,
                                     msg->body ? msg->body->len : 0,
                                     msg->body && msg->body->data, errstr,
                                     errstr_size);
@@ -423,10 +425,12 @@ static void send_free(send_t *s) {
         rmq__freelist_put(s->prod->send_cache, s);
 }
 
-/* s->topic = \p topic with the producer's namespace. */
+/* s->topic = \p topic (may be NULL) with the producer's namespace. */
 static void set_topic(send_t *s, const char *topic) {
         const char *ns = s->prod->conf->namespace_;
         size_t len;
+        if (!topic)
+                return; /* s->topic stays NULL: "topic is blank" */
         if (ns && *ns) {
                 s->topic_heap = rmq__ns_wrap(ns, topic);
                 s->topic      = s->topic_heap;
@@ -497,10 +501,12 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
         rmq_err_t err;
         bool retry;
         size_t len;
-        if ((err = check_message(prod, msg, errstr, errstr_size)))
+        if (!msg)
+                return message_null(errstr, errstr_size);
+        set_topic(s, msg->topic);
+        if ((err = check_message(prod, msg, s->topic, errstr, errstr_size)))
                 return err;
         s->umsg = msg;
-        set_topic(s, msg->topic);
         s->flag = msg->flag;
         find_props(msg, &uniq, &tran);
         /* MessageClientIDSetter.setUniqID: keep an id already set */
@@ -604,7 +610,10 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 rmq_buf_t props = RMQ_BUF_INIT;
                 int32_t r = 0, mr = -1;
                 size_t plen;
-                if ((err = check_message(prod, m, errstr, errstr_size))) {
+                /* MessageBatch: each message as the caller set it, the
+                 * batch below with the namespace (DefaultMQProducer.batch) */
+                if ((err = check_message(prod, m, m->topic, errstr,
+                                         errstr_size))) {
                         rmq__buf_free(&body);
                         rmq__buf_free(&ids);
                         return err;
@@ -708,7 +717,7 @@ static void build_request(send_t *s, rmq_send_request_t *r) {
         h.batch                 = s->batch;
         h.bname                 = s->mq.brokerName;
         h.producerGroup_plain   = prod->group_plain;
-        h.topic_plain           = prod->ns_plain; /* validated, see above */
+        h.topic_plain           = true; /* validated: ^[%|a-zA-Z0-9_-]+$ */
         h.defaultTopic_plain    = prod->default_topic_plain;
         h.producerGroup_len     = prod->group_len;
         h.topic_len             = s->topic_len;
@@ -1741,26 +1750,24 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         }
         prod->state = PS_START_FAILED;
         uv_mutex_unlock(&prod->lock);
-        /* checkConfig */
-        why = rmq__check_group(prod->conf->producerGroup, buf, sizeof(buf));
-        if (!why && !strcmp(prod->conf->producerGroup,
-                            RMQ_DEFAULT_PRODUCER_GROUP))
+        /* DefaultMQProducer.start: the group gets the namespace, then
+         * checkConfig checks it. A config error leaves START_FAILED, as in
+         * Java (a second start fails with RMQ_ERR__STATE). */
+        prod->group = rmq__ns_wrap(prod->conf->namespace_,
+                                   prod->conf->producerGroup);
+        why = rmq__check_group(prod->group, buf, sizeof(buf));
+        if (!why && !strcmp(prod->group, RMQ_DEFAULT_PRODUCER_GROUP))
                 why = "producerGroup can not equal DEFAULT_PRODUCER, please "
                       "specify another one.";
         if (why) {
-                uv_mutex_lock(&prod->lock);
-                prod->state = PS_CREATE_JUST;
-                uv_mutex_unlock(&prod->lock);
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "%s", why);
+                rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG, "%s",
+                            why);
+                rmq__free(prod->group);
+                prod->group = NULL;
+                return RMQ_ERR__INVALID_ARG;
         }
-        prod->group = rmq__ns_wrap(prod->conf->namespace_,
-                                   prod->conf->producerGroup);
         prod->group_len   = strlen(prod->group);
         prod->group_plain = rmq__json_plain(prod->group, prod->group_len);
-        prod->ns_plain    = !prod->conf->namespace_ ||
-                         rmq__json_plain(prod->conf->namespace_,
-                                         strlen(prod->conf->namespace_));
         prod->default_topic_len   = strlen(prod->conf->createTopicKey);
         prod->default_topic_plain = rmq__json_plain(
             prod->conf->createTopicKey, prod->default_topic_len);
@@ -1769,6 +1776,10 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         err = rmq__client_register_producer(prod->ci, prod->group,
                                             &producer_ops, prod);
         if (err) {
+                rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                            "The producer group[%s] has been created "
+                            "before, specify another name please.",
+                            prod->group);
                 rmq__client_release(prod->ci);
                 prod->ci = NULL;
                 rmq__free(prod->group);
@@ -1776,10 +1787,7 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
                 uv_mutex_lock(&prod->lock);
                 prod->state = PS_CREATE_JUST;
                 uv_mutex_unlock(&prod->lock);
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "The producer group[%s] has been created "
-                                   "before, specify another name please.",
-                                   prod->conf->producerGroup);
+                return RMQ_ERR__INVALID_ARG;
         }
         pub_put_placeholder(prod, prod->conf->createTopicKey);
         err = rmq__client_start(prod->ci, errstr, errstr_size);

@@ -560,6 +560,70 @@ static void test_namespace(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* A send validates the topic with its namespace (DefaultMQProducer.send
+ * applies withNamespace before Validators.checkMessage), so "inst1%" plus
+ * 122 characters is too long and fails locally; start validates the group
+ * with its namespace (checkConfig after withNamespace). */
+static void test_namespace_validation(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_conf_t *conf       = rmq_conf_new();
+        rmq_producer_t *prod;
+        rmq_message_t *msg;
+        char topic[130], group[260], err[512];
+        fx_async_t a;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 1;
+        memset(topic, 'a', sizeof(topic));
+        topic[122] = '\0'; /* 6 + 122 = 128 > 127 */
+        prod = fx_producer(mc, "PG_NSV", (const char *const[]){
+                                             "namespace", "inst1", NULL});
+        rmq_mock_start_request_tracking(mc);
+        msg = fx_msg(topic, "too long with the namespace");
+        expect_invalid(prod, msg, RMQ_ERR__INVALID_ARG,
+                       "longer than topic max length 127");
+        assert_int_equal(rmq_mock_request_count(mc, -1,
+                                                RMQ_REQ_SEND_MESSAGE_V2),
+                         0);
+        /* 121 + 6 = 127 fits */
+        topic[121] = '\0';
+        rmq_message_set_topic(msg, topic);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+
+        rmq_conf_set(conf, "namesrvAddr", rmq_mock_cluster_namesrv_addr(mc),
+                     NULL, 0);
+        rmq_conf_set(conf, "log.level", "2", NULL, 0);
+        /* 250 characters fit 255, not with "inst1%" */
+        memset(group, 'g', sizeof(group));
+        group[250] = '\0';
+        rmq_conf_set(conf, "producerGroup", group, NULL, 0);
+        rmq_conf_set(conf, "namespace", "inst1", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "longer than group max length 255"));
+        /* START_FAILED, as Java's DefaultMQProducerImpl.start leaves it */
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__STATE);
+        assert_non_null(strstr(err, "START_FAILED"));
+        rmq_producer_destroy(prod);
+        /* the namespace's characters are checked with the group's */
+        rmq_conf_set(conf, "producerGroup", "PG_NSV2", NULL, 0);
+        rmq_conf_set(conf, "namespace", "in st", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "in st%PG_NSV2"));
+        rmq_producer_destroy(prod);
+        rmq_conf_destroy(conf);
+        rmq_mock_cluster_destroy(mc);
+}
+
 static bool group_has_member(void *arg) {
         rmq_mock_cluster_t *mc = arg;
         char **ids = NULL;
@@ -740,6 +804,7 @@ int main(void) {
             cmocka_unit_test(test_unknown_topic_without_autocreate),
             cmocka_unit_test(test_send_hooks),
             cmocka_unit_test(test_namespace),
+            cmocka_unit_test(test_namespace_validation),
             cmocka_unit_test(test_heartbeat_and_unregister),
             cmocka_unit_test(test_many_threads),
             cmocka_unit_test(test_shutdown_with_async_in_flight),
