@@ -334,26 +334,42 @@ static void put_piece(props_out_t *po, const char *s, size_t n) {
         po->len += n;
 }
 
-/* Properties of one message as sent: UNIQ_KEY first (as the Java client's
- * map orders it) when \p uniq_add is given (the message has none), then
- * the message's own; on a retry topic RECONSUME_TIME and
- * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes into
+/* Appends "name\001value", after a \002 unless it is the first pair. */
+static void put_pair(props_out_t *po, size_t *n, const char *name,
+                     size_t name_len, const char *value, size_t value_len) {
+        static const char nv  = RMQ_PROP_NAME_VALUE_SEPARATOR;
+        static const char sep = RMQ_PROP_SEPARATOR;
+        if ((*n)++)
+                put_piece(po, &sep, 1);
+        put_piece(po, name, name_len);
+        put_piece(po, &nv, 1);
+        put_piece(po, value, value_len);
+}
+
+/* Properties of one message as sent (sendKernelImpl): UNIQ_KEY when
+ * \p uniq_add is given (the message has none of its own) and INSTANCE_ID
+ * when \p instance_id is (the namespace, Message.setInstanceId), then the
+ * message's own in the order they were set; on a retry topic
+ * RECONSUME_TIME and MAX_RECONSUME_TIMES move into the header. The order
+ * differs from Java's, whose messageProperties2String walks a HashMap
+ * (fixture 015: color, KEYS, unicode, UNIQ_KEY, WAIT, TAGS); the broker
+ * parses the string into a map, so order carries no meaning. Writes into
  * \p out what fits in \p cap bytes and returns the whole length: a
  * caller whose buffer was too small calls again with a larger one. */
 static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
-                           bool retry_topic, char *out, size_t cap,
-                           int32_t *reconsume, int32_t *max_reconsume) {
-        static const char nv = RMQ_PROP_NAME_VALUE_SEPARATOR;
-        static const char sep = RMQ_PROP_SEPARATOR;
+                           const char *instance_id, bool retry_topic,
+                           char *out, size_t cap, int32_t *reconsume,
+                           int32_t *max_reconsume) {
         props_out_t po = {out, cap, 0};
         size_t i, n = 0;
-        if (uniq_add) {
-                put_piece(&po, RMQ_PROP_UNIQ_KEY,
-                          sizeof(RMQ_PROP_UNIQ_KEY) - 1);
-                put_piece(&po, &nv, 1);
-                put_piece(&po, uniq_add, strlen(uniq_add));
-                n++;
-        }
+        if (uniq_add)
+                put_pair(&po, &n, RMQ_PROP_UNIQ_KEY,
+                         sizeof(RMQ_PROP_UNIQ_KEY) - 1, uniq_add,
+                         strlen(uniq_add));
+        if (instance_id)
+                put_pair(&po, &n, RMQ_PROP_INSTANCE_ID,
+                         sizeof(RMQ_PROP_INSTANCE_ID) - 1, instance_id,
+                         strlen(instance_id));
         for (i = 0; i < msg->prop_cnt; i++) {
                 const rmq_msg_prop_t *p = &msg->props[i];
                 if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
@@ -365,11 +381,10 @@ static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
                         rmq__parse_i32(p->value, max_reconsume);
                         continue;
                 }
-                if (n++)
-                        put_piece(&po, &sep, 1);
-                put_piece(&po, p->name, strlen(p->name));
-                put_piece(&po, &nv, 1);
-                put_piece(&po, p->value, strlen(p->value));
+                if (instance_id && !strcmp(p->name, RMQ_PROP_INSTANCE_ID))
+                        continue; /* replaced, as putProperty replaces */
+                put_pair(&po, &n, p->name, strlen(p->name), p->value,
+                         strlen(p->value));
         }
         return po.len;
 }
@@ -492,14 +507,33 @@ static void call_leave(rmq_producer_t *prod) {
         }
 }
 
+/* s->props = \p msg's properties as sent (encode_props), written inline
+ * in one pass, or again to the heap if too long. */
+static void set_props(send_t *s, const rmq_message_t *msg,
+                      const char *uniq_add, bool retry_topic) {
+        const char *ns          = s->prod->conf->namespace_;
+        const char *instance_id = ns && *ns ? ns : NULL;
+        char *props             = s->props_inline;
+        size_t len = encode_props(msg, uniq_add, instance_id, retry_topic,
+                                  props, sizeof(s->props_inline) - 1,
+                                  &s->reconsume_times, &s->max_reconsume_times);
+        if (len + 1 > sizeof(s->props_inline)) {
+                props = s->props_heap = rmq__malloc(len + 1);
+                encode_props(msg, uniq_add, instance_id, retry_topic, props,
+                             len, &s->reconsume_times,
+                             &s->max_reconsume_times);
+        }
+        props[len]   = '\0'; /* the request references it as a C string */
+        s->props     = props;
+        s->props_len = len;
+}
+
 /* Validates one message and fills the request pieces of \p s. */
 static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                                   char *errstr, size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         const char *uniq, *tran;
-        char *props;
         rmq_err_t err;
-        bool retry;
         size_t len;
         if (!msg)
                 return message_null(errstr, errstr_size);
@@ -523,20 +557,8 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                 rmq__msg_id_create(s->uniq_inline);
                 s->uniq_id = s->uniq_inline;
         }
-        retry = rmq__is_retry_topic(s->topic);
-        /* Written inline in one pass; again to the heap if too long. */
-        props = s->props_inline;
-        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
-                             sizeof(s->props_inline) - 1, &s->reconsume_times,
-                             &s->max_reconsume_times);
-        if (len + 1 > sizeof(s->props_inline)) {
-                props = s->props_heap = rmq__malloc(len + 1);
-                encode_props(msg, uniq ? NULL : s->uniq_id, retry, props, len,
-                             &s->reconsume_times, &s->max_reconsume_times);
-        }
-        props[len] = '\0'; /* the request references it as a C string */
-        s->props     = props;
-        s->props_len = len;
+        set_props(s, msg, uniq ? NULL : s->uniq_id,
+                  rmq__is_retry_topic(s->topic));
         if (rmq__parse_bool(tran))
                 s->sys_flag |= RMQ_SYSFLAG_TRANSACTION_PREPARED;
         s->body_ref = rmq__body_retain(msg->body);
@@ -570,6 +592,7 @@ static rmq_err_t send_prepare_batch(send_t *s,
                                     size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         rmq_buf_t body = RMQ_BUF_INIT, ids = RMQ_BUF_INIT;
+        rmq_message_t *hdr;
         size_t i;
         rmq_err_t err;
         int wait0;
@@ -626,9 +649,10 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                plen = encode_props(m, add, false, NULL, 0, &r, &mr);
-                encode_props(m, add, false, (char *)rmq__buf_grow(&props, plen),
-                             plen, &r, &mr);
+                plen = encode_props(m, add, NULL, false, NULL, 0, &r, &mr);
+                encode_props(m, add, NULL, false,
+                             (char *)rmq__buf_grow(&props, plen), plen, &r,
+                             &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);
@@ -648,12 +672,13 @@ static rmq_err_t send_prepare_batch(send_t *s,
         s->umsg      = msgs[0];
         s->batch     = true;
         set_topic(s, msgs[0]->topic);
-        s->props_len = (size_t)snprintf(s->props_inline,
-                                        sizeof(s->props_inline), "%s%c%s",
-                                        RMQ_PROP_WAIT,
-                                        RMQ_PROP_NAME_VALUE_SEPARATOR,
-                                        wait0 ? "true" : "false");
-        s->props     = s->props_inline;
+        /* The MessageBatch's own properties: its WAIT, and INSTANCE_ID
+         * with a namespace (sendKernelImpl sets it on the batch only). */
+        hdr = rmq_message_new(NULL);
+        if (!wait0)
+                rmq_message_set_wait_store_msg_ok(hdr, 0);
+        set_props(s, hdr, NULL, false);
+        rmq_message_destroy(hdr);
         s->owned_body = rmq__buf_steal(&body, &s->body_len);
         s->body       = s->owned_body;
         /* Validators.checkMessage(batch) */

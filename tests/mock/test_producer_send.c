@@ -315,6 +315,8 @@ static void test_delay_flag_and_properties(void **state) {
         assert_string_equal(rmq_mock_msg_property(m, "long"), longv);
         /* the broker does not store WAIT (fixture 042 has none) */
         assert_null(rmq_mock_msg_property(m, "WAIT"));
+        /* no namespace, no INSTANCE_ID */
+        assert_null(rmq_mock_msg_property(m, "INSTANCE_ID"));
         rmq_mock_msg_destroy(m);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
@@ -534,11 +536,13 @@ static void test_send_hooks(void **state) {
 static void test_namespace(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_producer_t *prod;
-        rmq_message_t *msg = fx_msg("TopicNs", "ns");
+        rmq_message_t *msg = fx_msg("TopicNs", "ns"), *batch[2];
         rmq_send_result_t *res;
+        rmq_mock_msg_t *m;
         char err[512];
         char **ids;
         size_t n;
+        int i;
         (void)state;
         prod = fx_producer(mc, "PG_NS", (const char *const[]){
                                             "namespace", "inst1", NULL});
@@ -549,8 +553,40 @@ static void test_namespace(void **state) {
         assert_string_equal(
             rmq_message_queue_topic(rmq_send_result_message_queue(res)),
             "TopicNs");
+        /* sendKernelImpl: msg.setInstanceId(namespace) */
+        assert_int_equal(rmq_mock_message_get(mc, "inst1%TopicNs", 0,
+                                              rmq_message_queue_queue_id(
+                                                  rmq_send_result_message_queue(
+                                                      res)),
+                                              0, &m),
+                         RMQ_OK);
+        assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"), "inst1");
+        assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"),
+                            rmq_send_result_msg_id(res));
+        rmq_mock_msg_destroy(m);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
+        /* a batch: its own properties carry INSTANCE_ID, and the broker
+         * appends them to each message's */
+        rmq_mock_topic_create(mc, "inst1%TopicNsB", -1, 1, 1);
+        batch[0] = fx_msg("TopicNsB", "b0");
+        batch[1] = fx_msg("TopicNsB", "b1");
+        assert_int_equal(rmq_producer_send_batch(prod, (const rmq_message_t *const *)batch, 2, &res, err,
+                                                 sizeof(err)),
+                         RMQ_OK);
+        assert_string_equal(
+            rmq_message_queue_topic(rmq_send_result_message_queue(res)),
+            "TopicNsB");
+        for (i = 0; i < 2; i++) {
+                assert_int_equal(rmq_mock_message_get(mc, "inst1%TopicNsB", 0,
+                                                      0, i, &m),
+                                 RMQ_OK);
+                assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"),
+                                    "inst1");
+                rmq_mock_msg_destroy(m);
+                rmq_message_destroy(batch[i]);
+        }
+        rmq_send_result_destroy(res);
         /* and the group name carries the namespace too */
         rmq_producer_destroy(prod);
         assert_int_equal(rmq_mock_group_members(mc, "inst1%PG_NS", -1, &ids,
