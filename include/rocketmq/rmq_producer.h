@@ -14,6 +14,13 @@
  * Errors: RMQ_OK, a local RMQ_ERR__* code, or a broker response code (> 0)
  * such as RMQ_ERR_TOPIC_NOT_EXIST; \p errstr (may be NULL) receives the
  * reason, including the broker's remark.
+ *
+ * Messages: a send never takes the message (it may be destroyed or changed
+ * as soon as the call returns), but it writes the message id into it: the
+ * first send that validates a message records a new id there, and every
+ * later send of that message carries the same id (Java writes UNIQ_KEY
+ * into the caller's Message the same way; rmq_message_msg_id()). That is
+ * why the send functions take a non-const message.
  */
 #ifndef RMQ_PRODUCER_H
 #define RMQ_PRODUCER_H
@@ -185,7 +192,7 @@ RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
  *         the library's I/O thread.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod,
-                                       const rmq_message_t *msg,
+                                       rmq_message_t *msg,
                                        rmq_send_result_t **resultp,
                                        char *errstr, size_t errstr_size);
 
@@ -204,7 +211,7 @@ RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod,
  *         asynchronously).
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
-                                             const rmq_message_t *msg,
+                                             rmq_message_t *msg,
                                              rmq_send_cb_t *cb, void *opaque);
 
 /**
@@ -212,24 +219,24 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
  *        retries. Returns once the request is queued for writing.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                              const rmq_message_t *msg,
+                                              rmq_message_t *msg,
                                               char *errstr,
                                               size_t errstr_size);
 
 /** @brief Sync send to the queue \p mq (Java send(msg, mq)); no retries. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                                const rmq_message_t *msg,
+                                                rmq_message_t *msg,
                                                 const rmq_message_queue_t *mq,
                                                 rmq_send_result_t **resultp,
                                                 char *errstr,
                                                 size_t errstr_size);
 /** @brief Async send to the queue \p mq (Java send(msg, mq, callback)). */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_async(
-    rmq_producer_t *prod, const rmq_message_t *msg,
+    rmq_producer_t *prod, rmq_message_t *msg,
     const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
 /** @brief Oneway send to the queue \p mq. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_oneway(
-    rmq_producer_t *prod, const rmq_message_t *msg,
+    rmq_producer_t *prod, rmq_message_t *msg,
     const rmq_message_queue_t *mq, char *errstr, size_t errstr_size);
 
 /**
@@ -237,17 +244,17 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_oneway(
  *        selector, arg)): the ordered-message send. No retries.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select(
-    rmq_producer_t *prod, const rmq_message_t *msg,
+    rmq_producer_t *prod, rmq_message_t *msg,
     rmq_queue_selector_cb_t *selector, void *arg, rmq_send_result_t **resultp,
     char *errstr, size_t errstr_size);
 /** @brief Async send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_async(
-    rmq_producer_t *prod, const rmq_message_t *msg,
+    rmq_producer_t *prod, rmq_message_t *msg,
     rmq_queue_selector_cb_t *selector, void *arg, rmq_send_cb_t *cb,
     void *opaque);
 /** @brief Oneway send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_oneway(
-    rmq_producer_t *prod, const rmq_message_t *msg,
+    rmq_producer_t *prod, rmq_message_t *msg,
     rmq_queue_selector_cb_t *selector, void *arg, char *errstr,
     size_t errstr_size);
 
@@ -260,17 +267,17 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_select_oneway(
  * The result's msg id lists every message's id, comma-joined.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
-                                             const rmq_message_t *const *msgs,
+                                             rmq_message_t *const *msgs,
                                              size_t cnt,
                                              rmq_send_result_t **resultp,
                                              char *errstr, size_t errstr_size);
 /** @brief Async batch send. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(
-    rmq_producer_t *prod, const rmq_message_t *const *msgs, size_t cnt,
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
     rmq_send_cb_t *cb, void *opaque);
 /** @brief Sync batch send to the queue \p mq. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue(
-    rmq_producer_t *prod, const rmq_message_t *const *msgs, size_t cnt,
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
     const rmq_message_queue_t *mq, rmq_send_result_t **resultp, char *errstr,
     size_t errstr_size);
 

@@ -2,6 +2,8 @@
 /* Outgoing messages. mirrors common.message.Message. */
 #include <stdio.h>
 
+#include <uv.h>
+
 #include "client/rmq_message_int.h"
 #include "common/rmq_str.h"
 #include "protocol/rmq_message_codec.h"
@@ -62,6 +64,7 @@ static rmq_message_t *message_alloc(void) {
         msg->props         = msg->props_inline;
         msg->prop_cnt      = 0;
         msg->prop_cap      = RMQ_MSG_PROPS_INLINE;
+        atomic_init(&msg->id_state, RMQ_MSG_ID_NONE);
         return msg;
 }
 
@@ -130,6 +133,60 @@ rmq_message_t *rmq_message_dup(const rmq_message_t *msg) {
                 else
                         *q = *p; /* static strings are shared */
         }
+        return d;
+}
+
+const char *rmq_message_msg_id(const rmq_message_t *msg) {
+        return atomic_load_explicit(&msg->id_state, memory_order_acquire) ==
+                       RMQ_MSG_ID_SET
+                   ? msg->msg_id
+                   : NULL;
+}
+
+/* Records \p id (\p len characters, at most RMQ_MSG_ID_MAX) as \p msg's
+ * id. Returns false, leaving the id as it is, if the message has one
+ * already (recorded by another send, maybe concurrently: then it waits
+ * until that one is readable through rmq_message_msg_id()). */
+static bool record_id(rmq_message_t *msg, const char *id, size_t len) {
+        int state = RMQ_MSG_ID_NONE;
+        if (atomic_compare_exchange_strong_explicit(
+                &msg->id_state, &state, RMQ_MSG_ID_WRITING,
+                memory_order_acquire, memory_order_acquire)) {
+                memcpy(msg->msg_id, id, len);
+                msg->msg_id[len] = '\0';
+                atomic_store_explicit(&msg->id_state, RMQ_MSG_ID_SET,
+                                      memory_order_release);
+                return true;
+        }
+        /* Another send of this message is copying its id in (a few dozen
+         * bytes): wait for it. */
+        while (state != RMQ_MSG_ID_SET) {
+                uv_sleep(0);
+                state = atomic_load_explicit(&msg->id_state,
+                                             memory_order_acquire);
+        }
+        return false;
+}
+
+size_t rmq__message_uniq_id(rmq_message_t *msg, char *out) {
+        const char *id = rmq_message_msg_id(msg);
+        size_t len;
+        if (!id) {
+                len = rmq__msg_id_create(out);
+                if (record_id(msg, out, len))
+                        return len;
+                id = rmq_message_msg_id(msg); /* a concurrent send's */
+        }
+        len = strlen(id);
+        memcpy(out, id, len + 1);
+        return len;
+}
+
+rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg) {
+        rmq_message_t *d = rmq_message_dup(msg);
+        const char *id   = rmq_message_msg_id(msg);
+        if (id)
+                record_id(d, id, strlen(id));
         return d;
 }
 

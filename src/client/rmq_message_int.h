@@ -11,6 +11,7 @@
 #include "common/rmq_buf.h"
 #include "common/rmq_common.h"
 #include "protocol/rmq_bodies.h"
+#include "protocol/rmq_msg_id.h"
 #include "rocketmq/rmq_message.h"
 
 /* A body shared by a message and the sends that still use it. */
@@ -39,6 +40,9 @@ typedef struct rmq_msg_prop_s {
 #define RMQ_MSG_PROPS_INLINE 4
 #define RMQ_MSG_TOPIC_INLINE 64
 
+/* id_state of a message. */
+enum { RMQ_MSG_ID_NONE, RMQ_MSG_ID_WRITING, RMQ_MSG_ID_SET };
+
 struct rmq_message_s {
         char *topic; /* topic_inline, heap, or NULL */
         int32_t flag;
@@ -46,9 +50,25 @@ struct rmq_message_s {
         rmq_msg_prop_t *props; /* props_inline or heap */
         size_t prop_cnt;
         size_t prop_cap;
+        /* The id its first send gave it (Java's setUniqID writes UNIQ_KEY
+         * into the Message): set once, then never changed. msg_id is
+         * written by the one thread that moves id_state from NONE to
+         * WRITING, and read only after SET (acquire). */
+        atomic_int id_state;
+        char msg_id[RMQ_MSG_ID_MAX + 1];
         rmq_msg_prop_t props_inline[RMQ_MSG_PROPS_INLINE];
         char topic_inline[RMQ_MSG_TOPIC_INLINE];
 };
+
+/* The id of \p msg for a send, into \p out (RMQ_MSG_ID_MAX + 1 bytes),
+ * as MessageClientIDSetter.setUniqID leaves it on the caller's Message:
+ * the id an earlier send recorded in it, else a new one (rmq__msg_id_create)
+ * that is recorded. Thread-safe; returns the length. */
+size_t rmq__message_uniq_id(rmq_message_t *msg, char *out);
+
+/* rmq_message_dup() keeping the id: a copy that stands for the same
+ * message (the send's copy for hooks and selectors). */
+rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg);
 
 /* Sets a property without the user-property checks (Java putProperty). */
 void rmq__message_put_property(rmq_message_t *msg, const char *name,

@@ -529,7 +529,7 @@ static void set_props(send_t *s, const rmq_message_t *msg,
 }
 
 /* Validates one message and fills the request pieces of \p s. */
-static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
+static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg,
                                   char *errstr, size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         const char *uniq, *tran;
@@ -543,7 +543,9 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
         s->umsg = msg;
         s->flag = msg->flag;
         find_props(msg, &uniq, &tran);
-        /* MessageClientIDSetter.setUniqID: keep an id already set */
+        /* MessageClientIDSetter.setUniqID: keep a UNIQ_KEY already set,
+         * else the id the message got on its first send, else a new one,
+         * written into the message. */
         if (uniq) {
                 len = strlen(uniq);
                 if (len < sizeof(s->uniq_inline)) {
@@ -554,7 +556,7 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                         s->uniq_id   = s->uniq_heap;
                 }
         } else {
-                rmq__msg_id_create(s->uniq_inline);
+                rmq__message_uniq_id(msg, s->uniq_inline);
                 s->uniq_id = s->uniq_inline;
         }
         set_props(s, msg, uniq ? NULL : s->uniq_id,
@@ -587,7 +589,7 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
 
 /* mirrors DefaultMQProducer.batch and MessageBatch.generateFromList */
 static rmq_err_t send_prepare_batch(send_t *s,
-                                    const rmq_message_t *const *msgs,
+                                    rmq_message_t *const *msgs,
                                     size_t cnt, char *errstr,
                                     size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
@@ -627,7 +629,7 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 }
         }
         for (i = 0; i < cnt; i++) {
-                const rmq_message_t *m = msgs[i];
+                rmq_message_t *m = msgs[i];
                 char id[RMQ_MSG_ID_MAX + 1];
                 const char *uniq, *tran, *add = NULL;
                 rmq_buf_t props = RMQ_BUF_INIT;
@@ -643,7 +645,8 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 }
                 find_props(m, &uniq, &tran);
                 if (!uniq) {
-                        rmq__msg_id_create(id);
+                        /* DefaultMQProducer.batch: setUniqID on each */
+                        rmq__message_uniq_id(m, id);
                         uniq = add = id;
                 }
                 if (ids.len)
@@ -1028,8 +1031,8 @@ static rmq_err_t guard_thread(rmq_producer_t *prod, char *errstr,
 }
 
 static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
-                               int kind, const rmq_message_t *msg,
-                               const rmq_message_t *const *batch,
+                               int kind, rmq_message_t *msg,
+                               rmq_message_t *const *batch,
                                size_t batch_cnt,
                                const rmq_message_queue_t *mq,
                                rmq_queue_selector_cb_t *selector, void *arg,
@@ -1090,7 +1093,7 @@ out:
         return err;
 }
 
-rmq_err_t rmq_producer_send(rmq_producer_t *prod, const rmq_message_t *msg,
+rmq_err_t rmq_producer_send(rmq_producer_t *prod, rmq_message_t *msg,
                             rmq_send_result_t **resultp, char *errstr,
                             size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, msg, NULL,
@@ -1099,7 +1102,7 @@ rmq_err_t rmq_producer_send(rmq_producer_t *prod, const rmq_message_t *msg,
 }
 
 rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                   const rmq_message_t *msg, char *errstr,
+                                   rmq_message_t *msg, char *errstr,
                                    size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_DEFAULT, msg,
                              NULL, 0, NULL, NULL, NULL, NULL, errstr,
@@ -1107,7 +1110,7 @@ rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                     const rmq_message_t *msg,
+                                     rmq_message_t *msg,
                                      const rmq_message_queue_t *mq,
                                      rmq_send_result_t **resultp,
                                      char *errstr, size_t errstr_size) {
@@ -1120,7 +1123,7 @@ rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
-                                            const rmq_message_t *msg,
+                                            rmq_message_t *msg,
                                             const rmq_message_queue_t *mq,
                                             char *errstr,
                                             size_t errstr_size) {
@@ -1133,7 +1136,7 @@ rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
-                                   const rmq_message_t *msg,
+                                   rmq_message_t *msg,
                                    rmq_queue_selector_cb_t *selector,
                                    void *arg, rmq_send_result_t **resultp,
                                    char *errstr, size_t errstr_size) {
@@ -1146,7 +1149,7 @@ rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_select_oneway(rmq_producer_t *prod,
-                                          const rmq_message_t *msg,
+                                          rmq_message_t *msg,
                                           rmq_queue_selector_cb_t *selector,
                                           void *arg, char *errstr,
                                           size_t errstr_size) {
@@ -1159,7 +1162,7 @@ rmq_err_t rmq_producer_send_select_oneway(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
-                                  const rmq_message_t *const *msgs, size_t cnt,
+                                  rmq_message_t *const *msgs, size_t cnt,
                                   rmq_send_result_t **resultp, char *errstr,
                                   size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, NULL,
@@ -1168,7 +1171,7 @@ rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch_to_queue(rmq_producer_t *prod,
-                                           const rmq_message_t *const *msgs,
+                                           rmq_message_t *const *msgs,
                                            size_t cnt,
                                            const rmq_message_queue_t *mq,
                                            rmq_send_result_t **resultp,
@@ -1430,16 +1433,16 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
 }
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
-                                  const rmq_message_t *msg,
-                                  const rmq_message_t *const *batch,
+                                  rmq_message_t *msg,
+                                  rmq_message_t *const *batch,
                                   size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
                                   rmq_queue_selector_cb_t *selector,
                                   void *arg, rmq_send_cb_t *cb, void *opaque);
 
 static rmq_err_t send_async(rmq_producer_t *prod, int kind,
-                            const rmq_message_t *msg,
-                            const rmq_message_t *const *batch,
+                            rmq_message_t *msg,
+                            rmq_message_t *const *batch,
                             size_t batch_cnt, const rmq_message_queue_t *mq,
                             rmq_queue_selector_cb_t *selector, void *arg,
                             rmq_send_cb_t *cb, void *opaque) {
@@ -1455,8 +1458,8 @@ static rmq_err_t send_async(rmq_producer_t *prod, int kind,
 }
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
-                                  const rmq_message_t *msg,
-                                  const rmq_message_t *const *batch,
+                                  rmq_message_t *msg,
+                                  rmq_message_t *const *batch,
                                   size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
                                   rmq_queue_selector_cb_t *selector,
@@ -1491,7 +1494,7 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
         s->selector  = selector;
         s->sel_arg   = arg;
         if (prod->hook_cnt || selector)
-                s->msg_keep = rmq_message_dup(batch ? batch[0] : msg);
+                s->msg_keep = rmq__message_dup_same(batch ? batch[0] : msg);
         s->umsg = NULL; /* the caller's message is not used after return */
         if (kind == SEND_TO_QUEUE) {
                 note_broker(s, s->mq.brokerName);
@@ -1518,14 +1521,14 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
 }
 
 rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
-                                  const rmq_message_t *msg, rmq_send_cb_t *cb,
+                                  rmq_message_t *msg, rmq_send_cb_t *cb,
                                   void *opaque) {
         return send_async(prod, SEND_DEFAULT, msg, NULL, 0, NULL, NULL, NULL,
                           cb, opaque);
 }
 
 rmq_err_t rmq_producer_send_to_queue_async(rmq_producer_t *prod,
-                                           const rmq_message_t *msg,
+                                           rmq_message_t *msg,
                                            const rmq_message_queue_t *mq,
                                            rmq_send_cb_t *cb, void *opaque) {
         if (!mq)
@@ -1535,7 +1538,7 @@ rmq_err_t rmq_producer_send_to_queue_async(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
-                                         const rmq_message_t *msg,
+                                         rmq_message_t *msg,
                                          rmq_queue_selector_cb_t *selector,
                                          void *arg, rmq_send_cb_t *cb,
                                          void *opaque) {
@@ -1546,7 +1549,7 @@ rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
-                                        const rmq_message_t *const *msgs,
+                                        rmq_message_t *const *msgs,
                                         size_t cnt, rmq_send_cb_t *cb,
                                         void *opaque) {
         return send_async(prod, SEND_DEFAULT, NULL, msgs, cnt, NULL, NULL,

@@ -200,9 +200,8 @@ static void test_batch_send(void **state) {
                 msgs[i] = fx_msg("TopicBatch", body);
                 rmq_message_set_tags(msgs[i], "TagB");
         }
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, &res,
-                             err, sizeof(err)),
+        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, &res, err,
+                                                 sizeof(err)),
                          RMQ_OK);
         assert_int_equal(rmq_send_result_queue_offset(res), 0);
         assert_int_equal(rmq_mock_queue_max_offset(mc, "TopicBatch", 0, 0), 3);
@@ -226,16 +225,14 @@ static void test_batch_send(void **state) {
         rmq_send_result_destroy(res);
         /* batch rules */
         rmq_message_set_topic(msgs[1], "Other");
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, NULL,
-                             err, sizeof(err)),
+        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
+                                                 sizeof(err)),
                          RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "same"));
         rmq_message_set_topic(msgs[1], "TopicBatch");
         rmq_message_set_delay_time_level(msgs[2], 2);
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, NULL,
-                             err, sizeof(err)),
+        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
+                                                 sizeof(err)),
                          RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "TimeDelayLevel"));
         for (i = 0; i < 3; i++)
@@ -571,7 +568,7 @@ static void test_namespace(void **state) {
         rmq_mock_topic_create(mc, "inst1%TopicNsB", -1, 1, 1);
         batch[0] = fx_msg("TopicNsB", "b0");
         batch[1] = fx_msg("TopicNsB", "b1");
-        assert_int_equal(rmq_producer_send_batch(prod, (const rmq_message_t *const *)batch, 2, &res, err,
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, err,
                                                  sizeof(err)),
                          RMQ_OK);
         assert_string_equal(
@@ -740,6 +737,156 @@ static void test_many_threads(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+typedef struct idrec_s {
+        atomic_int calls;
+        char id[64];
+} idrec_t;
+
+static void id_cb(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
+                  const rmq_send_result_t *res, void *opaque) {
+        idrec_t *r = opaque;
+        (void)prod;
+        (void)errstr;
+        if (!err)
+                snprintf(r->id, sizeof(r->id), "%s",
+                         rmq_send_result_msg_id(res));
+        atomic_fetch_add(&r->calls, 1);
+}
+
+static bool id_cb_done(void *arg) {
+        idrec_t *r = arg;
+        return atomic_load(&r->calls) == 1;
+}
+
+/* Java's send writes UNIQ_KEY into the caller's Message, so resending the
+ * same object (say after a timeout) keeps its id and consumers can
+ * de-duplicate. */
+static void test_resend_keeps_message_id(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicId", "same message"), *copy;
+        rmq_message_t *batch[2];
+        rmq_send_result_t *res;
+        fx_count_t c = {mc, "TopicId", 4};
+        idrec_t r;
+        char id[64], ids[160];
+        int64_t q;
+        (void)state;
+        memset(&r, 0, sizeof(r));
+        rmq_mock_topic_create(mc, "TopicId", -1, 1, 1);
+        prod = fx_producer(mc, "PG_ID", NULL);
+        assert_null(rmq_message_msg_id(msg));
+        /* a send that fails validation records nothing */
+        rmq_message_set_topic(msg, "bad topic");
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, NULL, 0),
+                         RMQ_ERR__INVALID_ARG);
+        assert_null(rmq_message_msg_id(msg));
+        rmq_message_set_topic(msg, "TopicId");
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        snprintf(id, sizeof(id), "%s", rmq_send_result_msg_id(res));
+        assert_non_null(rmq_message_msg_id(msg));
+        assert_string_equal(rmq_message_msg_id(msg), id);
+        rmq_send_result_destroy(res);
+        /* sync, async and oneway resends carry the same id */
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        assert_string_equal(rmq_send_result_msg_id(res), id);
+        rmq_send_result_destroy(res);
+        assert_int_equal(rmq_producer_send_async(prod, msg, id_cb, &r),
+                         RMQ_OK);
+        assert_true(rmq_test_wait_until(id_cb_done, &r, 5000));
+        assert_string_equal(r.id, id);
+        assert_int_equal(rmq_producer_send_oneway(prod, msg, NULL, 0), RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_count_reached, &c, 5000));
+        for (q = 0; q < 4; q++) {
+                rmq_mock_msg_t *m;
+                assert_int_equal(rmq_mock_message_get(mc, "TopicId", 0, 0, q,
+                                                      &m),
+                                 RMQ_OK);
+                assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"), id);
+                rmq_mock_msg_destroy(m);
+        }
+        /* a copy is a new message */
+        copy = rmq_message_dup(msg);
+        assert_null(rmq_message_msg_id(copy));
+        assert_int_equal(rmq_producer_send(prod, copy, &res, NULL, 0),
+                         RMQ_OK);
+        assert_string_not_equal(rmq_send_result_msg_id(res), id);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(copy);
+        /* batches: each message keeps its own id (DefaultMQProducer.batch
+         * sets UNIQ_KEY on each) */
+        batch[0] = fx_msg("TopicId", "b0");
+        batch[1] = msg;
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL,
+                                                 0),
+                         RMQ_OK);
+        assert_non_null(rmq_message_msg_id(batch[0]));
+        snprintf(ids, sizeof(ids), "%s,%s", rmq_message_msg_id(batch[0]), id);
+        assert_string_equal(rmq_send_result_msg_id(res), ids);
+        rmq_send_result_destroy(res);
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL,
+                                                 0),
+                         RMQ_OK);
+        assert_string_equal(rmq_send_result_msg_id(res), ids);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(batch[0]);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+typedef struct same_msg_s {
+        rmq_producer_t *prod;
+        rmq_message_t *msg;
+        uv_barrier_t *go;
+        char id[64];
+} same_msg_t;
+
+static void same_msg_thread(void *arg) {
+        same_msg_t *t = arg;
+        rmq_send_result_t *res;
+        uv_barrier_wait(t->go);
+        if (rmq_producer_send(t->prod, t->msg, &res, NULL, 0) == RMQ_OK) {
+                snprintf(t->id, sizeof(t->id), "%s",
+                         rmq_send_result_msg_id(res));
+                rmq_send_result_destroy(res);
+        }
+}
+
+/* Against the one-thread rule, but safe: the id is set once, and every
+ * concurrent first send of one message carries it. */
+static void test_same_message_from_threads(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        uv_thread_t th[4];
+        same_msg_t t[4];
+        uv_barrier_t go;
+        int round, i;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicSame", -1, 2, 2);
+        prod = fx_producer(mc, "PG_SAME", NULL);
+        for (round = 0; round < 5; round++) {
+                rmq_message_t *msg = fx_msg("TopicSame", "shared");
+                uv_barrier_init(&go, 4);
+                for (i = 0; i < 4; i++) {
+                        t[i].prod  = prod;
+                        t[i].msg   = msg;
+                        t[i].go    = &go;
+                        t[i].id[0] = '\0';
+                        uv_thread_create(&th[i], same_msg_thread, &t[i]);
+                }
+                for (i = 0; i < 4; i++)
+                        uv_thread_join(&th[i]);
+                uv_barrier_destroy(&go);
+                assert_non_null(rmq_message_msg_id(msg));
+                for (i = 0; i < 4; i++)
+                        assert_string_equal(t[i].id, rmq_message_msg_id(msg));
+                rmq_message_destroy(msg);
+        }
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
 static void test_shutdown_with_async_in_flight(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_producer_t *prod;
@@ -843,6 +990,8 @@ int main(void) {
             cmocka_unit_test(test_namespace_validation),
             cmocka_unit_test(test_heartbeat_and_unregister),
             cmocka_unit_test(test_many_threads),
+            cmocka_unit_test(test_resend_keeps_message_id),
+            cmocka_unit_test(test_same_message_from_threads),
             cmocka_unit_test(test_shutdown_with_async_in_flight),
             cmocka_unit_test(test_fetch_publish_queues),
             cmocka_unit_test(test_private_mock_from_conf),
