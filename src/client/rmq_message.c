@@ -136,11 +136,15 @@ rmq_message_t *rmq_message_dup(const rmq_message_t *msg) {
         return d;
 }
 
-const char *rmq_message_msg_id(const rmq_message_t *msg) {
+static inline const char *id_of(const rmq_message_t *msg) {
         return atomic_load_explicit(&msg->id_state, memory_order_acquire) ==
                        RMQ_MSG_ID_SET
                    ? msg->msg_id
                    : NULL;
+}
+
+const char *rmq_message_msg_id(const rmq_message_t *msg) {
+        return id_of(msg);
 }
 
 /* Records \p id (\p len characters, at most RMQ_MSG_ID_MAX) as \p msg's
@@ -169,13 +173,13 @@ static bool record_id(rmq_message_t *msg, const char *id, size_t len) {
 }
 
 size_t rmq__message_uniq_id(rmq_message_t *msg, char *out) {
-        const char *id = rmq_message_msg_id(msg);
+        const char *id = id_of(msg);
         size_t len;
         if (!id) {
                 len = rmq__msg_id_create(out);
                 if (record_id(msg, out, len))
                         return len;
-                id = rmq_message_msg_id(msg); /* a concurrent send's */
+                id = id_of(msg); /* a concurrent send's */
         }
         len = strlen(id);
         memcpy(out, id, len + 1);
@@ -184,7 +188,7 @@ size_t rmq__message_uniq_id(rmq_message_t *msg, char *out) {
 
 rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg) {
         rmq_message_t *d = rmq_message_dup(msg);
-        const char *id   = rmq_message_msg_id(msg);
+        const char *id   = id_of(msg);
         if (id)
                 record_id(d, id, strlen(id));
         return d;

@@ -335,7 +335,7 @@ static void put_piece(props_out_t *po, const char *s, size_t n) {
 }
 
 /* Appends "name\001value", after a \002 unless it is the first pair. */
-static void put_pair(props_out_t *po, size_t *n, const char *name,
+static inline void put_pair(props_out_t *po, size_t *n, const char *name,
                      size_t name_len, const char *value, size_t value_len) {
         static const char nv  = RMQ_PROP_NAME_VALUE_SEPARATOR;
         static const char sep = RMQ_PROP_SEPARATOR;
@@ -441,7 +441,7 @@ static void send_free(send_t *s) {
 }
 
 /* s->topic = \p topic (may be NULL) with the producer's namespace. */
-static void set_topic(send_t *s, const char *topic) {
+static inline void set_topic(send_t *s, const char *topic) {
         const char *ns = s->prod->conf->namespace_;
         size_t len;
         if (!topic)
@@ -509,7 +509,7 @@ static void call_leave(rmq_producer_t *prod) {
 
 /* s->props = \p msg's properties as sent (encode_props), written inline
  * in one pass, or again to the heap if too long. */
-static void set_props(send_t *s, const rmq_message_t *msg,
+static inline void set_props(send_t *s, const rmq_message_t *msg,
                       const char *uniq_add, bool retry_topic) {
         const char *ns          = s->prod->conf->namespace_;
         const char *instance_id = ns && *ns ? ns : NULL;
