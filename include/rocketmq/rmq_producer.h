@@ -230,7 +230,15 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
                                                 rmq_send_result_t **resultp,
                                                 char *errstr,
                                                 size_t errstr_size);
-/** @brief Async send to the queue \p mq (Java send(msg, mq, callback)). */
+/**
+ * @brief Async send to the queue \p mq (Java send(msg, mq, callback)).
+ *
+ * When the address of \p mq's broker is not known yet, the topic's route
+ * is fetched first (asynchronously, as for rmq_producer_send_async()); a
+ * broker that is still unknown then fails the send with
+ * RMQ_ERR__NO_BROKER through \p cb. Transport failures are retried on the
+ * same queue up to `retryTimesWhenSendAsyncFailed` times.
+ */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_async(
     rmq_producer_t *prod, rmq_message_t *msg,
     const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
@@ -275,11 +283,17 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(
     rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
     rmq_send_cb_t *cb, void *opaque);
-/** @brief Sync batch send to the queue \p mq. */
+/** @brief Sync batch send to the queue \p mq (Java send(Collection,
+ *         mq)); no retries. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue(
     rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
     const rmq_message_queue_t *mq, rmq_send_result_t **resultp, char *errstr,
     size_t errstr_size);
+/** @brief Async batch send to the queue \p mq (Java send(Collection, mq,
+ *         callback)), as rmq_producer_send_to_queue_async(). */
+RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue_async(
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
+    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
 
 /**
  * @brief The writable queues of \p topic (Java fetchPublishMessageQueues),

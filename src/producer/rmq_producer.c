@@ -127,6 +127,7 @@ typedef struct send_s {
         int times;
         int async_retries;
         bool tried_default;
+        bool addr_lookup; /* the route is fetched for s->mq's broker */
         rmq_queue_selector_cb_t *selector;
         void *sel_arg;
         rmq_send_cb_t *cb;
@@ -1278,6 +1279,7 @@ static void async_finish(send_t *s, rmq_err_t err, rmq_send_result_t *res,
 }
 
 static void async_attempt(send_t *s, bool in_caller);
+static void async_find_route(send_t *s, bool in_caller);
 
 /* mirrors MQClientAPIImpl.onExceptionImpl with needRetry = true */
 static void async_on_exception(send_t *s, rmq_err_t err, bool in_caller) {
@@ -1349,6 +1351,15 @@ static void async_attempt(send_t *s, bool in_caller) {
                 return;
         }
         if ((err = resolve_addr(s, false))) {
+                /* sendKernelImpl: tryToFindTopicPublishInfo(mq.topic) and
+                 * findBrokerAddressInPublish again, on the first attempt
+                 * (a retry of onExceptionImpl only looks the address up) */
+                if (!s->addr_lookup && !s->async_retries) {
+                        s->addr_lookup = true;
+                        s->errstr[0]   = '\0';
+                        async_find_route(s, in_caller);
+                        return;
+                }
                 /* Java throws from sendKernelImpl: no async retry. */
                 async_finish(s, err, NULL, in_caller);
                 return;
@@ -1404,15 +1415,11 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
         rmq_producer_t *prod    = s->prod;
         rmq_publish_info_t *tpi = pub_get(prod, s->topic);
         RMQ_UNUSED(ci);
-        if (rmq__publish_info_ok(tpi)) {
-                s->tpi = tpi;
-                async_dispatch(s, false);
-                return;
-        }
         /* tryToFindTopicPublishInfo: fall back to the createTopicKey
-         * route, once. */
-        if (!s->tried_default && !(tpi && tpi->have_route) &&
-            err != RMQ_ERR__DESTROY && err != RMQ_ERR__NO_NAMESRV) {
+         * route, once, when the topic has none. */
+        if (!rmq__publish_info_ok(tpi) && !(tpi && tpi->have_route) &&
+            !s->tried_default && err != RMQ_ERR__DESTROY &&
+            err != RMQ_ERR__NO_NAMESRV) {
                 s->tried_default = true;
                 rmq__publish_info_release(tpi);
                 err = rmq__client_update_route_async(
@@ -1422,6 +1429,18 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
                 if (!err)
                         return;
                 tpi = NULL;
+        }
+        if (s->addr_lookup && err != RMQ_ERR__DESTROY) {
+                /* back in sendKernelImpl: the address, or "The broker[x]
+                 * not exist" */
+                rmq__publish_info_release(tpi);
+                async_attempt(s, false);
+                return;
+        }
+        if (rmq__publish_info_ok(tpi) && err != RMQ_ERR__DESTROY) {
+                s->tpi = tpi;
+                async_dispatch(s, false);
+                return;
         }
         rmq__publish_info_release(tpi);
         if (err == RMQ_ERR__NO_NAMESRV || err == RMQ_ERR__DESTROY)
@@ -1508,6 +1527,17 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
         }
         rmq__publish_info_release(s->tpi);
         s->tpi = NULL;
+        async_find_route(s, true);
+        return RMQ_OK;
+}
+
+/* mirrors tryToFindTopicPublishInfo(s->topic) without blocking: the
+ * topic joins the publish table (so the periodic refresh keeps its route)
+ * and its route is fetched; the send goes on in async_route_done. */
+static void async_find_route(send_t *s, bool in_caller) {
+        rmq_producer_t *prod = s->prod;
+        rmq_err_t err;
+        s->tried_default = false;
         pub_put_placeholder(prod, s->topic);
         err = rmq__client_update_route_async(prod->ci, s->topic, false, NULL, 0,
                                              async_route_done, s);
@@ -1515,9 +1545,8 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                 rmq__seterr(s->errstr, sizeof(s->errstr), err,
                             "cannot query the route of %s: %s", s->topic,
                             rmq_err2str(err));
-                async_finish(s, err, NULL, true);
+                async_finish(s, err, NULL, in_caller);
         }
-        return RMQ_OK;
 }
 
 rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
@@ -1553,6 +1582,15 @@ rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
                                         size_t cnt, rmq_send_cb_t *cb,
                                         void *opaque) {
         return send_async(prod, SEND_DEFAULT, NULL, msgs, cnt, NULL, NULL,
+                          NULL, cb, opaque);
+}
+
+rmq_err_t rmq_producer_send_batch_to_queue_async(
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
+    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque) {
+        if (!mq)
+                return RMQ_ERR__INVALID_ARG;
+        return send_async(prod, SEND_TO_QUEUE, NULL, msgs, cnt, mq, NULL,
                           NULL, cb, opaque);
 }
 
