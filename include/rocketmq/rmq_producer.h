@@ -324,10 +324,29 @@ typedef enum rmq_send_mode_t {
 } rmq_send_mode_t;
 
 /**
- * @brief A hook. `before` runs on the sending thread before each attempt's
- *        request is written; `after` runs once per attempt with its result
- *        or error (sync: the sending thread; async: the callback pool;
- *        oneway: right after the request is queued).
+ * @brief A hook (Java SendMessageHook), called as 4.9.8's
+ *        DefaultMQProducerImpl.sendKernelImpl and MQClientAPIImpl call it.
+ *
+ * Sync and oneway sends: for each attempt (so up to 1 +
+ * `retryTimesWhenSendFailed` times for rmq_producer_send()), `before` runs
+ * on the sending thread once the broker address is known, just before the
+ * request is written, and `after` right after it with the attempt's result
+ * or error (oneway: no result, RMQ_OK once the request is queued).
+ *
+ * Async sends: `before` runs once per send, before the first request goes
+ * out. `after` runs twice: right after `before`, with no result and
+ * RMQ_OK (the request is handed off; Java's sendKernelImpl ends there),
+ * and once more when the send completes, just before the send callback, on
+ * the callback pool, with the result or the final error (a broker error,
+ * or the transport error once `retryTimesWhenSendAsyncFailed` retries are
+ * spent). Retries run no hooks; the queue and broker address in the
+ * context are those of the attempt that completed. The first two run on
+ * the calling thread, or on the callback pool when the route had to be
+ * fetched first.
+ *
+ * A send that fails before its first request (validation, no route, an
+ * unknown broker) runs no hooks; an async send whose time ran out before
+ * it has `before` and one `after` with RMQ_ERR__TIMED_OUT.
  */
 typedef void(rmq_send_hook_cb_t)(rmq_producer_t *prod,
                                  const rmq_send_context_t *ctx, void *opaque);
@@ -362,12 +381,14 @@ rmq_send_context_broker_addr(const rmq_send_context_t *ctx);
 RMQ_EXPORT const char *rmq_send_context_born_host(const rmq_send_context_t *ctx);
 /** @returns The communication mode. */
 RMQ_EXPORT rmq_send_mode_t rmq_send_context_mode(const rmq_send_context_t *ctx);
-/** @returns In `after`: the result, or NULL on error. */
+/** @returns In `after`: the result, or NULL on error, for oneway sends,
+ *           and in the first `after` of an async send. */
 RMQ_EXPORT const rmq_send_result_t *
 rmq_send_context_result(const rmq_send_context_t *ctx);
-/** @returns In `after`: RMQ_OK or the error of this attempt. */
+/** @returns In `after`: RMQ_OK or the error of this attempt (async: of
+ *           the send). */
 RMQ_EXPORT rmq_err_t rmq_send_context_error(const rmq_send_context_t *ctx);
-/** @returns The hook's name as registered. */
+/** @returns The producer's namespace, or NULL. */
 RMQ_EXPORT const char *rmq_send_context_namespace(const rmq_send_context_t *ctx);
 
 /** @} */

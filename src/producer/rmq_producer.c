@@ -128,6 +128,7 @@ typedef struct send_s {
         int async_retries;
         bool tried_default;
         bool addr_lookup; /* the route is fetched for s->mq's broker */
+        bool hooked;      /* async: the before hooks ran (once per send) */
         rmq_queue_selector_cb_t *selector;
         void *sel_arg;
         rmq_send_cb_t *cb;
@@ -1241,6 +1242,11 @@ typedef struct finish_job_s {
 static void finish_now(send_t *s, rmq_err_t err, rmq_send_result_t *res) {
         rmq_producer_t *prod = s->prod;
         size_t bytes         = s->win_bytes;
+        /* The completion's after hooks (sendMessageAsync on success or a
+         * broker error, onExceptionImpl when it gives up), for a send
+         * whose before hooks ran. */
+        if (s->hooked)
+                run_hooks(s, true, err ? NULL : res, err);
         s->cb(prod, err, err ? s->errstr : NULL, err ? NULL : res,
               s->cb_opaque);
         rmq__send_result_free(res);
@@ -1323,7 +1329,6 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
                 err = process_response(s, resp, &res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
                                   err != RMQ_OK);
-                run_hooks(s, true, res, err);
                 /* A broker error is not retried (needRetry = false). */
                 async_finish(s, err, res, false);
                 return;
@@ -1332,24 +1337,22 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
                           err != RMQ_ERR__DESTROY);
         rmq__strlcpy(s->errstr, errstr ? errstr : rmq_err2str(err),
                      sizeof(s->errstr));
-        run_hooks(s, true, NULL, err);
         async_on_exception(s, err, false);
 }
 
-/* One async attempt to s->mq (sendKernelImpl + sendMessageAsync). */
+/* One async attempt to s->mq: the first is sendKernelImpl +
+ * sendMessageAsync, a retry sendMessageAsync from onExceptionImpl. Hooks
+ * as there: before once, when the first request is about to go; after
+ * right then with no result (the tail of sendKernelImpl), and once more
+ * when the send completes (finish_now); retries run none. */
 static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
         int64_t now          = rmq__mono_ms();
         int64_t left         = s->timeout - (now - s->begin_first);
+        bool first           = !s->hooked;
         /* encoded before invoke returns: the stack will do */
         rmq_send_request_t req;
         rmq_err_t err;
-        if (left <= 0) {
-                rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
-                            "sendKernelImpl call timeout");
-                async_finish(s, RMQ_ERR__TIMED_OUT, NULL, in_caller);
-                return;
-        }
         if ((err = resolve_addr(s, false))) {
                 /* sendKernelImpl: tryToFindTopicPublishInfo(mq.topic) and
                  * findBrokerAddressInPublish again, on the first attempt
@@ -1364,11 +1367,24 @@ static void async_attempt(send_t *s, bool in_caller) {
                 async_finish(s, err, NULL, in_caller);
                 return;
         }
+        if (first) {
+                s->hooked = true;
+                run_hooks(s, false, NULL, RMQ_OK);
+        }
+        if (left <= 0) {
+                rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
+                            "sendKernelImpl call timeout");
+                async_finish(s, RMQ_ERR__TIMED_OUT, NULL, in_caller);
+                return;
+        }
         /* The attempt's latency counts from its start, hooks included, as
          * sendDefaultImpl's beginTimestampPrev. */
         s->attempt_start = now;
-        run_hooks(s, false, NULL, RMQ_OK);
         build_request(s, &req);
+        /* Before the hand-off, so that it always precedes the completion's
+         * after hook (which may run as soon as the request is queued). */
+        if (first)
+                run_hooks(s, true, NULL, RMQ_OK);
         err = rmq__remoting_invoke_async_at(rmq__client_remoting(prod->ci),
                                             s->addr, &req.cmd, now, left, 0,
                                             async_response, s);
@@ -1379,7 +1395,6 @@ static void async_attempt(send_t *s, bool in_caller) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), err,
                             "send request to %s failed: %s", s->addr,
                             rmq_err2str(err));
-                run_hooks(s, true, NULL, err);
                 async_on_exception(s, err, in_caller);
         }
 }

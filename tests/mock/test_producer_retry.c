@@ -264,6 +264,172 @@ static void test_async_retry_on_transport_failure(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* What the hooks and the callback of one send saw, in order: B before,
+ * a after without an outcome (the async hand-off), A after with a result
+ * or an error, C the callback. */
+typedef struct hooklog_s {
+        uv_mutex_t lock;
+        char seq[32];
+        size_t n;
+        rmq_err_t last_after_err;
+        fx_async_t a;
+} hooklog_t;
+
+static void hooklog_add(hooklog_t *h, char c) {
+        uv_mutex_lock(&h->lock);
+        if (h->n + 1 < sizeof(h->seq))
+                h->seq[h->n++] = c;
+        h->seq[h->n] = '\0';
+        uv_mutex_unlock(&h->lock);
+}
+
+static void hl_before(rmq_producer_t *p, const rmq_send_context_t *ctx,
+                      void *opaque) {
+        (void)p;
+        (void)ctx;
+        hooklog_add(opaque, 'B');
+}
+
+static void hl_after(rmq_producer_t *p, const rmq_send_context_t *ctx,
+                     void *opaque) {
+        hooklog_t *h = opaque;
+        (void)p;
+        if (!rmq_send_context_result(ctx) && !rmq_send_context_error(ctx)) {
+                hooklog_add(h, 'a');
+                return;
+        }
+        uv_mutex_lock(&h->lock);
+        h->last_after_err = rmq_send_context_error(ctx);
+        uv_mutex_unlock(&h->lock);
+        hooklog_add(h, 'A');
+}
+
+static void hl_cb(rmq_producer_t *p, rmq_err_t err, const char *errstr,
+                  const rmq_send_result_t *res, void *opaque) {
+        hooklog_t *h = opaque;
+        hooklog_add(h, 'C');
+        fx_async_cb(p, err, errstr, res, &h->a);
+}
+
+static void hooklog_reset(hooklog_t *h) {
+        h->n      = 0;
+        h->seq[0] = '\0';
+        memset(&h->a, 0, sizeof(h->a));
+        h->a.expect       = 1;
+        h->last_after_err = RMQ_OK;
+}
+
+/* One async send; returns its hook sequence in h->seq. */
+static void async_once(rmq_producer_t *prod, rmq_message_t *msg,
+                       hooklog_t *h) {
+        hooklog_reset(h);
+        assert_int_equal(rmq_producer_send_async(prod, msg, hl_cb, h), RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_async_done, &h->a, 10000));
+}
+
+/* Send hooks as 4.9.8 runs them: async sends run before once and after
+ * twice (handed off, then completed) whatever the retries; sync sends run
+ * both per attempt; oneway once each. Also the async retry limit:
+ * 1 + retryTimesWhenSendAsyncFailed requests, then the error. */
+static void test_hook_counts_and_async_retry_limit(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_conf_t *conf       = rmq_conf_new();
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicHk", "hooked");
+        hooklog_t h;
+        char err[512];
+        fx_count_t c = {mc, "TopicHk", 0};
+        (void)state;
+        memset(&h, 0, sizeof(h));
+        uv_mutex_init(&h.lock);
+        rmq_mock_topic_create(mc, "TopicHk", -1, 2, 2);
+        rmq_conf_set(conf, "namesrvAddr", rmq_mock_cluster_namesrv_addr(mc),
+                     NULL, 0);
+        rmq_conf_set(conf, "producerGroup", "PG_HK", NULL, 0);
+        rmq_conf_set(conf, "log.level", "3", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_add_send_hook(prod, "log", hl_before,
+                                                    hl_after, &h),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)), RMQ_OK);
+        rmq_mock_start_request_tracking(mc);
+        /* a plain async send; the route is fetched first */
+        async_once(prod, msg, &h);
+        assert_string_equal(h.seq, "BaAC");
+        assert_int_equal(atomic_load(&h.a.ok), 1);
+        /* two transport failures, then success: still once and twice */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 2,
+                                     RMQ_ERR__TRANSPORT, RMQ_ERR__TRANSPORT);
+        async_once(prod, msg, &h);
+        assert_string_equal(h.seq, "BaAC");
+        assert_int_equal(atomic_load(&h.a.ok), 1);
+        assert_int_equal(sends(mc), 4);
+        /* three failures exhaust 1 + 2 attempts: the error, after the
+         * last after hook */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 3,
+                                     RMQ_ERR__TRANSPORT, RMQ_ERR__TRANSPORT,
+                                     RMQ_ERR__TRANSPORT);
+        async_once(prod, msg, &h);
+        assert_string_equal(h.seq, "BaAC");
+        assert_int_equal(atomic_load(&h.a.errs), 1);
+        assert_int_not_equal(h.last_after_err, RMQ_OK);
+        assert_int_equal(h.last_after_err, atomic_load(&h.a.last_err));
+        assert_int_equal(sends(mc), 7);
+        /* a broker error completes at once */
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_BUSY);
+        async_once(prod, msg, &h);
+        assert_string_equal(h.seq, "BaAC");
+        assert_int_equal(h.last_after_err, RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(sends(mc), 8);
+        /* sync: per attempt (one retried SYSTEM_ERROR) */
+        hooklog_reset(&h);
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        assert_string_equal(h.seq, "BABA");
+        /* oneway: once each, no outcome */
+        hooklog_reset(&h);
+        c.want = rmq_mock_topic_message_count(mc, "TopicHk") + 1;
+        assert_int_equal(rmq_producer_send_oneway(prod, msg, err, sizeof(err)),
+                         RMQ_OK);
+        assert_string_equal(h.seq, "Ba");
+        assert_true(rmq_test_wait_until(fx_count_reached, &c, 5000));
+        rmq_producer_destroy(prod);
+        rmq_message_destroy(msg);
+        rmq_conf_destroy(conf);
+        uv_mutex_destroy(&h.lock);
+        rmq_mock_cluster_destroy(mc);
+}
+
+/* retryTimesWhenSendAsyncFailed=0: one request, no retry. */
+static void test_async_retry_limit_zero(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicAZ", "no retry");
+        fx_async_t a;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 1;
+        rmq_mock_topic_create(mc, "TopicAZ", -1, 2, 2);
+        prod = warm(mc, "PG_AZ", "TopicAZ",
+                    (const char *const[]){"retryTimesWhenSendAsyncFailed",
+                                          "0", NULL});
+        rmq_mock_start_request_tracking(mc);
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR__TRANSPORT);
+        assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
+                         RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_async_done, &a, 10000));
+        assert_int_equal(atomic_load(&a.errs), 1);
+        assert_int_equal(sends(mc), 1);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
 static bool queues_grew(void *arg) {
         rmq_mock_cluster_t *mc = arg;
         return rmq_mock_queue_max_offset(mc, "TopicRC", 0, 7) > 0;
@@ -416,6 +582,8 @@ int main(void) {
             cmocka_unit_test(test_fixed_queue_sends_leave_fault_table),
             cmocka_unit_test(test_send_timeout),
             cmocka_unit_test(test_async_retry_on_transport_failure),
+            cmocka_unit_test(test_hook_counts_and_async_retry_limit),
+            cmocka_unit_test(test_async_retry_limit_zero),
             cmocka_unit_test(test_route_change),
             cmocka_unit_test(test_retry_another_broker_when_not_store_ok),
             cmocka_unit_test(test_async_window),
