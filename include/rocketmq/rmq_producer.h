@@ -166,6 +166,27 @@ RMQ_EXPORT int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
                                        size_t mq_cnt, const rmq_message_t *msg,
                                        void *arg, void *opaque);
 
+/**
+ * @brief rmq_queue_selector_hash() for a Java `Integer` argument: \p arg
+ *        points to an int32_t whose Integer.hashCode() (the value itself)
+ *        picks the queue as SelectMessageQueueByHash does (hash % count,
+ *        then the absolute value), so an int key maps to the queue a Java
+ *        producer passing an Integer chooses. Returns -1 (failing the send)
+ *        if \p arg is NULL.
+ */
+RMQ_EXPORT int rmq_queue_selector_hash_int32(
+    const rmq_message_queue_t *const *mqs, size_t mq_cnt,
+    const rmq_message_t *msg, void *arg, void *opaque);
+
+/**
+ * @brief rmq_queue_selector_hash() for a Java `Long` argument: \p arg
+ *        points to an int64_t whose Long.hashCode() (`(int)(v ^ (v >>>
+ *        32))`) picks the queue as SelectMessageQueueByHash does.
+ */
+RMQ_EXPORT int rmq_queue_selector_hash_int64(
+    const rmq_message_queue_t *const *mqs, size_t mq_cnt,
+    const rmq_message_t *msg, void *arg, void *opaque);
+
 /** @brief Built-in selector of Java's SelectMessageQueueByRandom. */
 RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
                                          size_t mq_cnt,

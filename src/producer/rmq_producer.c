@@ -1611,21 +1611,52 @@ rmq_err_t rmq_producer_send_batch_to_queue_async(
 
 /* ---- selectors ---- */
 
+/* SelectMessageQueueByHash: hashCode() % size, then Math.abs of a
+ * negative remainder. The remainder is above -size, so Math.abs never
+ * meets Integer.MIN_VALUE (whose abs stays negative): the index is always
+ * in range. */
+static int hash_pick(int32_t hash, size_t mq_cnt) {
+        int32_t value = hash % (int32_t)mq_cnt;
+        return value < 0 ? -value : value;
+}
+
 int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
                             size_t mq_cnt, const rmq_message_t *msg, void *arg,
                             void *opaque) {
         const char *key = arg;
-        int32_t value;
         RMQ_UNUSED(mqs);
         RMQ_UNUSED(msg);
         RMQ_UNUSED(opaque);
         if (!key || !mq_cnt)
                 return -1;
-        /* SelectMessageQueueByHash: hashCode() % size, then Math.abs */
-        value = rmq__java_hash(key, strlen(key)) % (int32_t)mq_cnt;
-        if (value < 0)
-                value = -value;
-        return value;
+        return hash_pick(rmq__java_hash(key, strlen(key)), mq_cnt);
+}
+
+int rmq_queue_selector_hash_int32(const rmq_message_queue_t *const *mqs,
+                                  size_t mq_cnt, const rmq_message_t *msg,
+                                  void *arg, void *opaque) {
+        const int32_t *key = arg;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(opaque);
+        if (!key || !mq_cnt)
+                return -1;
+        return hash_pick(*key, mq_cnt); /* Integer.hashCode: the value */
+}
+
+int rmq_queue_selector_hash_int64(const rmq_message_queue_t *const *mqs,
+                                  size_t mq_cnt, const rmq_message_t *msg,
+                                  void *arg, void *opaque) {
+        const int64_t *key = arg;
+        uint64_t v;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(opaque);
+        if (!key || !mq_cnt)
+                return -1;
+        /* Long.hashCode: (int)(value ^ (value >>> 32)) */
+        v = (uint64_t)*key;
+        return hash_pick((int32_t)(uint32_t)(v ^ (v >> 32)), mq_cnt);
 }
 
 int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,

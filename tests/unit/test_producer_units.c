@@ -387,6 +387,46 @@ static void test_hash_selector_matches_java(void **state) {
                          0);
         assert_int_equal(rmq_queue_selector_hash(ptrs, 8, NULL, NULL, NULL),
                          -1);
+        /* Integer and Long arguments: values printed by jshell (JDK 17)
+         * for new SelectMessageQueueByHash().select(mqs, msg, arg) */
+        {
+                static const struct {
+                        int32_t v;
+                        size_t n;
+                        int want;
+                } i32[] = {{7, 8, 7},         {-7, 8, 7},
+                           {INT32_MIN, 8, 0}, {INT32_MIN, 3, 2},
+                           {INT32_MAX, 3, 1}, {-1, 5, 1},
+                           {0, 1, 0},         {123456789, 7, 1}};
+                static const struct {
+                        int64_t v;
+                        size_t n;
+                        int want;
+                } i64[] = {{INT64_C(1) << 32, 8, 1},  {-1, 8, 0},
+                           {-2, 8, 1},                {INT64_MIN, 3, 2},
+                           {INT64_C(123456789012), 7, 5},
+                           {-INT64_C(123456789012), 7, 5},
+                           {INT64_MAX, 5, 3},         {42, 8, 2}};
+                size_t k;
+                for (k = 0; k < RMQ_ARRAY_SIZE(i32); k++)
+                        assert_int_equal(rmq_queue_selector_hash_int32(
+                                             ptrs, i32[k].n, NULL,
+                                             (void *)&i32[k].v, NULL),
+                                         i32[k].want);
+                for (k = 0; k < RMQ_ARRAY_SIZE(i64); k++)
+                        assert_int_equal(rmq_queue_selector_hash_int64(
+                                             ptrs, i64[k].n, NULL,
+                                             (void *)&i64[k].v, NULL),
+                                         i64[k].want);
+                assert_int_equal(rmq_queue_selector_hash_int32(ptrs, 8, NULL,
+                                                               NULL, NULL),
+                                 -1);
+                assert_int_equal(rmq_queue_selector_hash_int64(ptrs, 0, NULL,
+                                                               (void *)&i64[0]
+                                                                   .v,
+                                                               NULL),
+                                 -1);
+        }
         for (i = 0; i < 100; i++) {
                 int k = rmq_queue_selector_random(ptrs, 8, NULL, NULL, NULL);
                 assert_true(k >= 0 && k < 8);
