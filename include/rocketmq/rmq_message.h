@@ -123,11 +123,23 @@ RMQ_EXPORT void rmq_message_set_flag(rmq_message_t *msg, int32_t flag);
 RMQ_EXPORT int32_t rmq_message_flag(const rmq_message_t *msg);
 
 /**
- * @brief Set a user property (Java putUserProperty).
+ * @brief Set a user property (Java putUserProperty); name and value are
+ *        copied, and a property of that name is replaced.
  *
- * @returns RMQ_OK; RMQ_ERR__INVALID_ARG for an empty name or value, or a
- *          name reserved by the system (Java MessageConst.STRING_HASH_SET,
- *          e.g. TAGS, KEYS, DELAY, UNIQ_KEY); the value is copied.
+ * Refused, with RMQ_ERR__INVALID_ARG and nothing changed:
+ * - a name the system reserves (Java MessageConst.STRING_HASH_SET of
+ *   4.9.8, where Java throws "The Property<name> is used by system"):
+ *   TRACE_ON, MSG_REGION, KEYS, TAGS, WAIT, DELAY, RETRY_TOPIC,
+ *   REAL_TOPIC, REAL_QID, TRAN_MSG, PGROUP, MIN_OFFSET, MAX_OFFSET,
+ *   BUYER_ID, ORIGIN_MESSAGE_ID, TRANSFER_FLAG, CORRECTION_FLAG, MQ2_FLAG,
+ *   RECONSUME_TIME, UNIQ_KEY, MAX_RECONSUME_TIMES, CONSUME_START_TIME,
+ *   INSTANCE_ID, CORRELATION_ID, REPLY_TO_CLIENT, TTL, ARRIVE_TIME,
+ *   PUSH_REPLY_TIME, CLUSTER, MSG_TYPE, INNER_MULTI_QUEUE_OFFSET (use the
+ *   dedicated setters: rmq_message_set_tags() and the others);
+ * - a NULL or blank name or value (only characters <= ' ', as Java's
+ *   trim().isEmpty()).
+ *
+ * @returns RMQ_OK or RMQ_ERR__INVALID_ARG.
  */
 RMQ_EXPORT rmq_err_t rmq_message_put_user_property(rmq_message_t *msg,
                                                    const char *name,

@@ -349,12 +349,14 @@ int32_t rmq_message_flag(const rmq_message_t *msg) {
         return msg->flag;
 }
 
+/* Java's s.trim().isEmpty(): trim drops every char <= ' ' at both ends.
+ * UTF-8 encodes those code points as the same bytes (and nothing else
+ * below 0x80), so bytes compare as well. */
 static bool blank(const char *s) {
         if (!s)
                 return true;
         for (; *s; s++)
-                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
-                    *s != '\f' && *s != '\v')
+                if ((unsigned char)*s > ' ')
                         return false;
         return true;
 }
@@ -401,23 +403,67 @@ int rmq_message_wait_store_msg_ok(const rmq_message_t *msg) {
         return !v || rmq__parse_bool(v);
 }
 
-void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
-                               const char *const *extra, size_t extra_cnt) {
+/* Where rmq__message_encode_props() writes: \p cap bytes at \p out (out may be NULL
+ * with cap 0), \p len the length so far, written or not. */
+typedef struct props_out_s {
+        char *out;
+        size_t cap;
+        size_t len;
+} props_out_t;
+
+static void put_piece(props_out_t *po, const char *s, size_t n) {
+        if (n && po->len + n <= po->cap)
+                memcpy(po->out + po->len, s, n);
+        po->len += n;
+}
+
+/* Appends "name\001value", after a \002 unless it is the first pair. */
+static inline void put_pair(props_out_t *po, size_t *n, const char *name,
+                            size_t name_len, const char *value,
+                            size_t value_len) {
+        static const char nv  = RMQ_PROP_NAME_VALUE_SEPARATOR;
+        static const char sep = RMQ_PROP_SEPARATOR;
+        if ((*n)++)
+                put_piece(po, &sep, 1);
+        put_piece(po, name, name_len);
+        put_piece(po, &nv, 1);
+        put_piece(po, value, value_len);
+}
+
+/* mirrors MessageDecoder.messageProperties2String, with what
+ * sendKernelImpl adds and takes away. */
+size_t rmq__message_encode_props(const rmq_message_t *msg,
+                                 const char *uniq_add,
+                                 const char *instance_id, bool retry_topic,
+                                 char *out, size_t cap, int32_t *reconsume,
+                                 int32_t *max_reconsume) {
+        props_out_t po = {out, cap, 0};
         size_t i, n = 0;
-        for (i = 0; i + 1 < extra_cnt * 2; i += 2) {
-                if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, extra[i]);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, extra[i + 1]);
-        }
+        if (uniq_add)
+                put_pair(&po, &n, RMQ_PROP_UNIQ_KEY,
+                         sizeof(RMQ_PROP_UNIQ_KEY) - 1, uniq_add,
+                         strlen(uniq_add));
+        if (instance_id)
+                put_pair(&po, &n, RMQ_PROP_INSTANCE_ID,
+                         sizeof(RMQ_PROP_INSTANCE_ID) - 1, instance_id,
+                         strlen(instance_id));
         for (i = 0; i < msg->prop_cnt; i++) {
-                if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, msg->props[i].name);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, msg->props[i].value);
+                const rmq_msg_prop_t *p = &msg->props[i];
+                if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
+                        rmq__parse_i32(p->value, reconsume);
+                        continue;
+                }
+                if (retry_topic &&
+                    !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
+                        rmq__parse_i32(p->value, max_reconsume);
+                        continue;
+                }
+                if (instance_id && !strcmp(p->name, RMQ_PROP_INSTANCE_ID))
+                        continue; /* replaced, as putProperty replaces */
+                put_pair(&po, &n, p->name, strlen(p->name), p->value,
+                         strlen(p->value));
         }
+        return po.len;
 }
 
 /* ---- message queues ---- */

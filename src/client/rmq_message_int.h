@@ -75,10 +75,26 @@ void rmq__message_put_property(rmq_message_t *msg, const char *name,
                                const char *value);
 void rmq__message_remove_property(rmq_message_t *msg, const char *name);
 
-/* Appends the properties string (k\001v\002..., no trailing separator):
- * first \p extra_cnt name/value pairs from \p extra (name0, value0, name1,
- * ...; may be NULL), then the message's own properties. */
-void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
-                               const char *const *extra, size_t extra_cnt);
+/* The properties string of \p msg as a send writes it (k\001v\002...,
+ * no trailing separator; sendKernelImpl): UNIQ_KEY when \p uniq_add is
+ * given (the message has none of its own) and INSTANCE_ID when
+ * \p instance_id is (the namespace, Message.setInstanceId; a message's own
+ * INSTANCE_ID is replaced), then the message's properties in the order
+ * they were set; with \p retry_topic, RECONSUME_TIME and
+ * MAX_RECONSUME_TIMES are left out and parsed into \p reconsume and
+ * \p max_reconsume (the header's fields) instead.
+ *
+ * The order differs from Java's, whose messageProperties2String walks a
+ * HashMap (fixture 015 has color, KEYS, unicode, UNIQ_KEY, WAIT, TAGS);
+ * the broker parses the string into a map, so order carries no meaning.
+ *
+ * Writes what fits in \p cap bytes at \p out (NULL with 0 to measure) and
+ * returns the whole length: a caller whose buffer was too small calls
+ * again with a larger one. No NUL is written. */
+size_t rmq__message_encode_props(const rmq_message_t *msg,
+                                 const char *uniq_add,
+                                 const char *instance_id, bool retry_topic,
+                                 char *out, size_t cap, int32_t *reconsume,
+                                 int32_t *max_reconsume);
 
 #endif /* RMQ_MESSAGE_INT_H */

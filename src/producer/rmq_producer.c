@@ -322,75 +322,6 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
         uv_mutex_unlock(&prod->lock);
 }
 
-/* Where encode_props() writes: \p cap bytes at \p out (out may be NULL
- * with cap 0), \p len the length so far, written or not. */
-typedef struct props_out_s {
-        char *out;
-        size_t cap;
-        size_t len;
-} props_out_t;
-
-static void put_piece(props_out_t *po, const char *s, size_t n) {
-        if (n && po->len + n <= po->cap)
-                memcpy(po->out + po->len, s, n);
-        po->len += n;
-}
-
-/* Appends "name\001value", after a \002 unless it is the first pair. */
-static inline void put_pair(props_out_t *po, size_t *n, const char *name,
-                     size_t name_len, const char *value, size_t value_len) {
-        static const char nv  = RMQ_PROP_NAME_VALUE_SEPARATOR;
-        static const char sep = RMQ_PROP_SEPARATOR;
-        if ((*n)++)
-                put_piece(po, &sep, 1);
-        put_piece(po, name, name_len);
-        put_piece(po, &nv, 1);
-        put_piece(po, value, value_len);
-}
-
-/* Properties of one message as sent (sendKernelImpl): UNIQ_KEY when
- * \p uniq_add is given (the message has none of its own) and INSTANCE_ID
- * when \p instance_id is (the namespace, Message.setInstanceId), then the
- * message's own in the order they were set; on a retry topic
- * RECONSUME_TIME and MAX_RECONSUME_TIMES move into the header. The order
- * differs from Java's, whose messageProperties2String walks a HashMap
- * (fixture 015: color, KEYS, unicode, UNIQ_KEY, WAIT, TAGS); the broker
- * parses the string into a map, so order carries no meaning. Writes into
- * \p out what fits in \p cap bytes and returns the whole length: a
- * caller whose buffer was too small calls again with a larger one. */
-static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
-                           const char *instance_id, bool retry_topic,
-                           char *out, size_t cap, int32_t *reconsume,
-                           int32_t *max_reconsume) {
-        props_out_t po = {out, cap, 0};
-        size_t i, n = 0;
-        if (uniq_add)
-                put_pair(&po, &n, RMQ_PROP_UNIQ_KEY,
-                         sizeof(RMQ_PROP_UNIQ_KEY) - 1, uniq_add,
-                         strlen(uniq_add));
-        if (instance_id)
-                put_pair(&po, &n, RMQ_PROP_INSTANCE_ID,
-                         sizeof(RMQ_PROP_INSTANCE_ID) - 1, instance_id,
-                         strlen(instance_id));
-        for (i = 0; i < msg->prop_cnt; i++) {
-                const rmq_msg_prop_t *p = &msg->props[i];
-                if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
-                        rmq__parse_i32(p->value, reconsume);
-                        continue;
-                }
-                if (retry_topic &&
-                    !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
-                        rmq__parse_i32(p->value, max_reconsume);
-                        continue;
-                }
-                if (instance_id && !strcmp(p->name, RMQ_PROP_INSTANCE_ID))
-                        continue; /* replaced, as putProperty replaces */
-                put_pair(&po, &n, p->name, strlen(p->name), p->value,
-                         strlen(p->value));
-        }
-        return po.len;
-}
-
 /* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
 static void find_props(const rmq_message_t *msg, const char **uniq,
                        const char **tran) {
@@ -516,12 +447,12 @@ static inline void set_props(send_t *s, const rmq_message_t *msg,
         const char *ns          = s->prod->conf->namespace_;
         const char *instance_id = ns && *ns ? ns : NULL;
         char *props             = s->props_inline;
-        size_t len = encode_props(msg, uniq_add, instance_id, retry_topic,
+        size_t len = rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic,
                                   props, sizeof(s->props_inline) - 1,
                                   &s->reconsume_times, &s->max_reconsume_times);
         if (len + 1 > sizeof(s->props_inline)) {
                 props = s->props_heap = rmq__malloc(len + 1);
-                encode_props(msg, uniq_add, instance_id, retry_topic, props,
+                rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic, props,
                              len, &s->reconsume_times,
                              &s->max_reconsume_times);
         }
@@ -654,8 +585,8 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                plen = encode_props(m, add, NULL, false, NULL, 0, &r, &mr);
-                encode_props(m, add, NULL, false,
+                plen = rmq__message_encode_props(m, add, NULL, false, NULL, 0, &r, &mr);
+                rmq__message_encode_props(m, add, NULL, false,
                              (char *)rmq__buf_grow(&props, plen), plen, &r,
                              &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,

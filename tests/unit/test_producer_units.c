@@ -85,7 +85,6 @@ static void test_message_object(void **state) {
         static char body[] = "hello";
         const char *n, *v;
         size_t len;
-        rmq_buf_t props = RMQ_BUF_INIT;
         (void)state;
         /* Java's Message sets WAIT=true */
         assert_string_equal(rmq_message_property(msg, "WAIT"), "true");
@@ -105,6 +104,14 @@ static void test_message_object(void **state) {
                          RMQ_ERR__INVALID_ARG);
         assert_int_equal(rmq_message_put_user_property(msg, "a", ""),
                          RMQ_ERR__INVALID_ARG);
+        /* blank as Java's trim(): every char <= ' ', control chars too */
+        assert_int_equal(rmq_message_put_user_property(msg, "a", "\x01\x1f "),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_put_user_property(msg, "\t\x7f", "x"),
+                         RMQ_OK);
+        assert_int_equal(rmq_message_put_user_property(msg, NULL, "x"),
+                         RMQ_ERR__INVALID_ARG);
+        rmq__message_remove_property(msg, "\t\x7f");
         assert_int_equal(rmq_message_set_delay_time_level(msg, 3), RMQ_OK);
         assert_int_equal(rmq_message_delay_time_level(msg), 3);
         assert_int_equal(rmq_message_set_delay_time_level(msg, -1),
@@ -122,13 +129,56 @@ static void test_message_object(void **state) {
         assert_string_equal(rmq_message_tags(dup), "TagA");
         assert_int_equal(rmq_message_property_at(dup, 0, &n, &v), 1);
         assert_string_equal(n, "WAIT");
-        rmq__message_encode_props(dup, &props, NULL, 0);
-        assert_int_equal(props.len,
-                         strlen("WAIT\001true\002TAGS\001TagA\002KEYS\001k1 k2"
-                                "\002color\001red\002DELAY\0013"));
+        /* messageProperties2String's format, in the order set */
+        {
+                static const char want[] = "WAIT\001true\002TAGS\001TagA"
+                                           "\002KEYS\001k1 k2\002color"
+                                           "\001red\002DELAY\0013";
+                static const char with_ids[] = "UNIQ_KEY\001ID1\002"
+                                               "INSTANCE_ID\001ns1\002";
+                char out[256];
+                int32_t r = 0, mr = -1;
+                size_t plen = rmq__message_encode_props(dup, NULL, NULL, false,
+                                                        NULL, 0, &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1);
+                /* too small: only what fits, the whole length returned */
+                memset(out, '#', sizeof(out));
+                assert_int_equal(rmq__message_encode_props(dup, NULL, NULL,
+                                                           false, out, 10, &r,
+                                                           &mr),
+                                 plen);
+                assert_int_equal(out[plen], '#');
+                assert_int_equal(rmq__message_encode_props(dup, NULL, NULL,
+                                                           false, out,
+                                                           sizeof(out), &r,
+                                                           &mr),
+                                 plen);
+                assert_memory_equal(out, want, plen);
+                /* sendKernelImpl's UNIQ_KEY and INSTANCE_ID come first */
+                plen = rmq__message_encode_props(dup, "ID1", "ns1", false, out,
+                                                sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(with_ids) - 1 + sizeof(want) - 1);
+                assert_memory_equal(out, with_ids, sizeof(with_ids) - 1);
+                assert_memory_equal(out + sizeof(with_ids) - 1, want,
+                                    sizeof(want) - 1);
+                /* a retry topic: the reconsume counts go to the header */
+                rmq__message_put_property(dup, "RECONSUME_TIME", "3");
+                rmq__message_put_property(dup, "MAX_RECONSUME_TIMES", "16");
+                plen = rmq__message_encode_props(dup, NULL, NULL, true, out,
+                                                sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1);
+                assert_memory_equal(out, want, plen);
+                assert_int_equal(r, 3);
+                assert_int_equal(mr, 16);
+                plen = rmq__message_encode_props(dup, NULL, NULL, false, out,
+                                                sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1 +
+                                          strlen("\002RECONSUME_TIME\0013"
+                                                 "\002MAX_RECONSUME_TIMES"
+                                                 "\00116"));
+        }
         rmq_message_destroy(dup);
         assert_int_equal(freed, 1);
-        rmq__buf_free(&props);
         /* a NULL body with a length is refused, and free_cb still runs */
         msg = rmq_message_new(NULL);
         assert_int_equal(rmq_message_set_body_ref(msg, NULL, 3, count_free,
