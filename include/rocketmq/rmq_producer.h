@@ -174,18 +174,20 @@ RMQ_EXPORT int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
  *        producer passing an Integer chooses. Returns -1 (failing the send)
  *        if \p arg is NULL.
  */
-RMQ_EXPORT int rmq_queue_selector_hash_int32(
-    const rmq_message_queue_t *const *mqs, size_t mq_cnt,
-    const rmq_message_t *msg, void *arg, void *opaque);
+RMQ_EXPORT int
+rmq_queue_selector_hash_int32(const rmq_message_queue_t *const *mqs,
+                              size_t mq_cnt, const rmq_message_t *msg,
+                              void *arg, void *opaque);
 
 /**
  * @brief rmq_queue_selector_hash() for a Java `Long` argument: \p arg
  *        points to an int64_t whose Long.hashCode() (`(int)(v ^ (v >>>
  *        32))`) picks the queue as SelectMessageQueueByHash does.
  */
-RMQ_EXPORT int rmq_queue_selector_hash_int64(
-    const rmq_message_queue_t *const *mqs, size_t mq_cnt,
-    const rmq_message_t *msg, void *arg, void *opaque);
+RMQ_EXPORT int
+rmq_queue_selector_hash_int64(const rmq_message_queue_t *const *mqs,
+                              size_t mq_cnt, const rmq_message_t *msg,
+                              void *arg, void *opaque);
 
 /** @brief Built-in selector of Java's SelectMessageQueueByRandom. */
 RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
@@ -212,8 +214,7 @@ RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
  * @remark Blocks up to `sendMsgTimeout`. Returns RMQ_ERR__WOULD_DEADLOCK on
  *         the library's I/O thread.
  */
-RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod,
-                                       rmq_message_t *msg,
+RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod, rmq_message_t *msg,
                                        rmq_send_result_t **resultp,
                                        char *errstr, size_t errstr_size);
 
@@ -240,17 +241,13 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
  *        retries. Returns once the request is queued for writing.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                              rmq_message_t *msg,
-                                              char *errstr,
+                                              rmq_message_t *msg, char *errstr,
                                               size_t errstr_size);
 
 /** @brief Sync send to the queue \p mq (Java send(msg, mq)); no retries. */
-RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                                rmq_message_t *msg,
-                                                const rmq_message_queue_t *mq,
-                                                rmq_send_result_t **resultp,
-                                                char *errstr,
-                                                size_t errstr_size);
+RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    rmq_send_result_t **resultp, char *errstr, size_t errstr_size);
 /**
  * @brief Async send to the queue \p mq (Java send(msg, mq, callback)).
  *
@@ -261,31 +258,28 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
  * same queue up to `retryTimesWhenSendAsyncFailed` times.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_async(
-    rmq_producer_t *prod, rmq_message_t *msg,
-    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    rmq_send_cb_t *cb, void *opaque);
 /** @brief Oneway send to the queue \p mq. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_oneway(
-    rmq_producer_t *prod, rmq_message_t *msg,
-    const rmq_message_queue_t *mq, char *errstr, size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    char *errstr, size_t errstr_size);
 
 /**
  * @brief Sync send to the queue chosen by \p selector (Java send(msg,
  *        selector, arg)): the ordered-message send. No retries.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select(
-    rmq_producer_t *prod, rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, rmq_send_result_t **resultp,
-    char *errstr, size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, rmq_send_result_t **resultp, char *errstr, size_t errstr_size);
 /** @brief Async send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_async(
-    rmq_producer_t *prod, rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, rmq_send_cb_t *cb,
-    void *opaque);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, rmq_send_cb_t *cb, void *opaque);
 /** @brief Oneway send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_oneway(
-    rmq_producer_t *prod, rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, char *errstr,
-    size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, char *errstr, size_t errstr_size);
 
 /**
  * @brief Send \p cnt messages as one batch (Java send(Collection)): one
@@ -301,9 +295,11 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
                                              rmq_send_result_t **resultp,
                                              char *errstr, size_t errstr_size);
 /** @brief Async batch send. */
-RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(
-    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
-    rmq_send_cb_t *cb, void *opaque);
+RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
+                                                   rmq_message_t *const *msgs,
+                                                   size_t cnt,
+                                                   rmq_send_cb_t *cb,
+                                                   void *opaque);
 /** @brief Sync batch send to the queue \p mq (Java send(Collection,
  *         mq)); no retries. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue(

@@ -166,8 +166,8 @@ static bool record_id(rmq_message_t *msg, const char *id, size_t len) {
          * bytes): wait for it. */
         while (state != RMQ_MSG_ID_SET) {
                 uv_sleep(0);
-                state = atomic_load_explicit(&msg->id_state,
-                                             memory_order_acquire);
+                state =
+                    atomic_load_explicit(&msg->id_state, memory_order_acquire);
         }
         return false;
 }
@@ -403,8 +403,8 @@ int rmq_message_wait_store_msg_ok(const rmq_message_t *msg) {
         return !v || rmq__parse_bool(v);
 }
 
-/* Where rmq__message_encode_props() writes: \p cap bytes at \p out (out may be NULL
- * with cap 0), \p len the length so far, written or not. */
+/* Where rmq__message_encode_props() writes: \p cap bytes at \p out (out may be
+ * NULL with cap 0), \p len the length so far, written or not. */
 typedef struct props_out_s {
         char *out;
         size_t cap;
@@ -432,8 +432,7 @@ static inline void put_pair(props_out_t *po, size_t *n, const char *name,
 
 /* mirrors MessageDecoder.messageProperties2String, with what
  * sendKernelImpl adds and takes away. */
-size_t rmq__message_encode_props(const rmq_message_t *msg,
-                                 const char *uniq_add,
+size_t rmq__message_encode_props(const rmq_message_t *msg, const char *uniq_add,
                                  const char *instance_id, bool retry_topic,
                                  char *out, size_t cap, int32_t *reconsume,
                                  int32_t *max_reconsume) {

@@ -91,8 +91,7 @@ void rmq__message_remove_property(rmq_message_t *msg, const char *name);
  * Writes what fits in \p cap bytes at \p out (NULL with 0 to measure) and
  * returns the whole length: a caller whose buffer was too small calls
  * again with a larger one. No NUL is written. */
-size_t rmq__message_encode_props(const rmq_message_t *msg,
-                                 const char *uniq_add,
+size_t rmq__message_encode_props(const rmq_message_t *msg, const char *uniq_add,
                                  const char *instance_id, bool retry_topic,
                                  char *out, size_t cap, int32_t *reconsume,
                                  int32_t *max_reconsume);

@@ -189,8 +189,7 @@ static rmq_err_t message_null(char *errstr, size_t errstr_size) {
 static rmq_err_t check_message(const rmq_producer_t *prod,
                                const rmq_message_t *msg, const char *topic,
                                char *errstr, size_t errstr_size) {
-        return check_body_and_topic(prod, topic,
-                                    msg->body ? msg->body->len : 0,
+        return check_body_and_topic(prod, topic, msg->body ? msg->body->len : 0,
                                     msg->body && msg->body->data, errstr,
                                     errstr_size);
 }
@@ -440,21 +439,23 @@ static void call_leave(rmq_producer_t *prod) {
         }
 }
 
-/* s->props = \p msg's properties as sent (encode_props), written inline
- * in one pass, or again to the heap if too long. */
+/* s->props = \p msg's properties as sent (rmq__message_encode_props),
+ * written inline in one pass, or again to the heap if too long. */
 static inline void set_props(send_t *s, const rmq_message_t *msg,
-                      const char *uniq_add, bool retry_topic) {
+                             const char *uniq_add, bool retry_topic) {
         const char *ns          = s->prod->conf->namespace_;
         const char *instance_id = ns && *ns ? ns : NULL;
         char *props             = s->props_inline;
-        size_t len = rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic,
-                                  props, sizeof(s->props_inline) - 1,
-                                  &s->reconsume_times, &s->max_reconsume_times);
+        size_t len;
+        len = rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic,
+                                        props, sizeof(s->props_inline) - 1,
+                                        &s->reconsume_times,
+                                        &s->max_reconsume_times);
         if (len + 1 > sizeof(s->props_inline)) {
                 props = s->props_heap = rmq__malloc(len + 1);
-                rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic, props,
-                             len, &s->reconsume_times,
-                             &s->max_reconsume_times);
+                rmq__message_encode_props(
+                    msg, uniq_add, instance_id, retry_topic, props, len,
+                    &s->reconsume_times, &s->max_reconsume_times);
         }
         props[len]   = '\0'; /* the request references it as a C string */
         s->props     = props;
@@ -462,8 +463,8 @@ static inline void set_props(send_t *s, const rmq_message_t *msg,
 }
 
 /* Validates one message and fills the request pieces of \p s. */
-static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg,
-                                  char *errstr, size_t errstr_size) {
+static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg, char *errstr,
+                                  size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         const char *uniq, *tran;
         rmq_err_t err;
@@ -521,8 +522,7 @@ static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg,
 }
 
 /* mirrors DefaultMQProducer.batch and MessageBatch.generateFromList */
-static rmq_err_t send_prepare_batch(send_t *s,
-                                    rmq_message_t *const *msgs,
+static rmq_err_t send_prepare_batch(send_t *s, rmq_message_t *const *msgs,
                                     size_t cnt, char *errstr,
                                     size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
@@ -585,10 +585,11 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                plen = rmq__message_encode_props(m, add, NULL, false, NULL, 0, &r, &mr);
+                plen = rmq__message_encode_props(m, add, NULL, false, NULL, 0,
+                                                 &r, &mr);
                 rmq__message_encode_props(m, add, NULL, false,
-                             (char *)rmq__buf_grow(&props, plen), plen, &r,
-                             &mr);
+                                          (char *)rmq__buf_grow(&props, plen),
+                                          plen, &r, &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);
@@ -965,8 +966,7 @@ static rmq_err_t guard_thread(rmq_producer_t *prod, char *errstr,
 
 static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
                                int kind, rmq_message_t *msg,
-                               rmq_message_t *const *batch,
-                               size_t batch_cnt,
+                               rmq_message_t *const *batch, size_t batch_cnt,
                                const rmq_message_queue_t *mq,
                                rmq_queue_selector_cb_t *selector, void *arg,
                                rmq_send_result_t **resultp, char *errstr,
@@ -1034,19 +1034,17 @@ rmq_err_t rmq_producer_send(rmq_producer_t *prod, rmq_message_t *msg,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                   rmq_message_t *msg, char *errstr,
-                                   size_t errstr_size) {
+rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod, rmq_message_t *msg,
+                                   char *errstr, size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_DEFAULT, msg,
                              NULL, 0, NULL, NULL, NULL, NULL, errstr,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                     rmq_message_t *msg,
+rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod, rmq_message_t *msg,
                                      const rmq_message_queue_t *mq,
-                                     rmq_send_result_t **resultp,
-                                     char *errstr, size_t errstr_size) {
+                                     rmq_send_result_t **resultp, char *errstr,
+                                     size_t errstr_size) {
         if (!mq)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "mq is NULL");
@@ -1058,8 +1056,7 @@ rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
 rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
                                             rmq_message_t *msg,
                                             const rmq_message_queue_t *mq,
-                                            char *errstr,
-                                            size_t errstr_size) {
+                                            char *errstr, size_t errstr_size) {
         if (!mq)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "mq is NULL");
@@ -1068,11 +1065,10 @@ rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
-                                   rmq_message_t *msg,
-                                   rmq_queue_selector_cb_t *selector,
-                                   void *arg, rmq_send_result_t **resultp,
-                                   char *errstr, size_t errstr_size) {
+rmq_err_t rmq_producer_send_select(rmq_producer_t *prod, rmq_message_t *msg,
+                                   rmq_queue_selector_cb_t *selector, void *arg,
+                                   rmq_send_result_t **resultp, char *errstr,
+                                   size_t errstr_size) {
         if (!selector)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "selector is NULL");
@@ -1399,16 +1395,14 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                                   rmq_message_t *msg,
-                                  rmq_message_t *const *batch,
-                                  size_t batch_cnt,
+                                  rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
-                                  rmq_queue_selector_cb_t *selector,
-                                  void *arg, rmq_send_cb_t *cb, void *opaque);
+                                  rmq_queue_selector_cb_t *selector, void *arg,
+                                  rmq_send_cb_t *cb, void *opaque);
 
-static rmq_err_t send_async(rmq_producer_t *prod, int kind,
-                            rmq_message_t *msg,
-                            rmq_message_t *const *batch,
-                            size_t batch_cnt, const rmq_message_queue_t *mq,
+static rmq_err_t send_async(rmq_producer_t *prod, int kind, rmq_message_t *msg,
+                            rmq_message_t *const *batch, size_t batch_cnt,
+                            const rmq_message_queue_t *mq,
                             rmq_queue_selector_cb_t *selector, void *arg,
                             rmq_send_cb_t *cb, void *opaque) {
         rmq_err_t err;
@@ -1424,12 +1418,10 @@ static rmq_err_t send_async(rmq_producer_t *prod, int kind,
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                                   rmq_message_t *msg,
-                                  rmq_message_t *const *batch,
-                                  size_t batch_cnt,
+                                  rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
-                                  rmq_queue_selector_cb_t *selector,
-                                  void *arg, rmq_send_cb_t *cb,
-                                  void *opaque) {
+                                  rmq_queue_selector_cb_t *selector, void *arg,
+                                  rmq_send_cb_t *cb, void *opaque) {
         send_t *s;
         rmq_err_t err;
         s = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
@@ -1495,9 +1487,8 @@ static void async_find_route(send_t *s, bool in_caller) {
         }
 }
 
-rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
-                                  rmq_message_t *msg, rmq_send_cb_t *cb,
-                                  void *opaque) {
+rmq_err_t rmq_producer_send_async(rmq_producer_t *prod, rmq_message_t *msg,
+                                  rmq_send_cb_t *cb, void *opaque) {
         return send_async(prod, SEND_DEFAULT, msg, NULL, 0, NULL, NULL, NULL,
                           cb, opaque);
 }
@@ -1524,9 +1515,8 @@ rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
-                                        rmq_message_t *const *msgs,
-                                        size_t cnt, rmq_send_cb_t *cb,
-                                        void *opaque) {
+                                        rmq_message_t *const *msgs, size_t cnt,
+                                        rmq_send_cb_t *cb, void *opaque) {
         return send_async(prod, SEND_DEFAULT, NULL, msgs, cnt, NULL, NULL,
                           NULL, cb, opaque);
 }
@@ -1536,8 +1526,8 @@ rmq_err_t rmq_producer_send_batch_to_queue_async(
     const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque) {
         if (!mq)
                 return RMQ_ERR__INVALID_ARG;
-        return send_async(prod, SEND_TO_QUEUE, NULL, msgs, cnt, mq, NULL,
-                          NULL, cb, opaque);
+        return send_async(prod, SEND_TO_QUEUE, NULL, msgs, cnt, mq, NULL, NULL,
+                          cb, opaque);
 }
 
 /* ---- selectors ---- */
@@ -1796,8 +1786,8 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         /* DefaultMQProducer.start: the group gets the namespace, then
          * checkConfig checks it. A config error leaves START_FAILED, as in
          * Java (a second start fails with RMQ_ERR__STATE). */
-        prod->group = rmq__ns_wrap(prod->conf->namespace_,
-                                   prod->conf->producerGroup);
+        prod->group =
+            rmq__ns_wrap(prod->conf->namespace_, prod->conf->producerGroup);
         why = rmq__check_group(prod->group, buf, sizeof(buf));
         if (!why && !strcmp(prod->group, RMQ_DEFAULT_PRODUCER_GROUP))
                 why = "producerGroup can not equal DEFAULT_PRODUCER, please "

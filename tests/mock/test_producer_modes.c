@@ -19,8 +19,8 @@ typedef struct modes_s {
 static int setup(void **state) {
         modes_t *m = calloc(1, sizeof(*m));
         m->mc      = fx_cluster(2);
-        if (rmq_mock_cluster_set(m->mc, "autoCreateTopicEnable", "false",
-                                 NULL, 0) ||
+        if (rmq_mock_cluster_set(m->mc, "autoCreateTopicEnable", "false", NULL,
+                                 0) ||
             rmq_mock_topic_create(m->mc, TOPIC, -1, 4, 4))
                 return -1;
         *state = m;
@@ -76,16 +76,15 @@ static void test_to_queue_async_and_oneway(void **state) {
         qwait_t w = {m, 1, 1, stored(m, 1, 1) + 2};
         memset(&a, 0, sizeof(a));
         prod = fresh(m);
-        assert_int_equal(rmq_producer_send_to_queue_async(prod, msg, mq,
-                                                          fx_async_cb, &a),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_to_queue_async(prod, msg, mq, fx_async_cb, &a),
+            RMQ_OK);
         wait_ok(&a, 1);
         assert_int_equal(stored(m, 1, 1), w.want - 1);
         rmq_producer_destroy(prod);
         prod = fresh(m);
-        assert_int_equal(rmq_producer_send_to_queue_oneway(prod, msg, mq, NULL,
-                                                           0),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_to_queue_oneway(prod, msg, mq, NULL, 0), RMQ_OK);
         assert_true(rmq_test_wait_until(queue_reached, &w, 10000));
         rmq_producer_destroy(prod);
         rmq_message_destroy(msg);
@@ -101,18 +100,18 @@ static void test_select_async_and_oneway(void **state) {
         qwait_t w = {m, 1, 2, stored(m, 1, 2) + 2};
         memset(&a, 0, sizeof(a));
         prod = fresh(m);
-        assert_int_equal(rmq_producer_send_select_async(
-                             prod, msg, rmq_queue_selector_hash, "order-1",
-                             fx_async_cb, &a),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_select_async(prod, msg, rmq_queue_selector_hash,
+                                           "order-1", fx_async_cb, &a),
+            RMQ_OK);
         wait_ok(&a, 1);
         assert_int_equal(stored(m, 1, 2), w.want - 1);
         rmq_producer_destroy(prod);
         prod = fresh(m);
-        assert_int_equal(rmq_producer_send_select_oneway(
-                             prod, msg, rmq_queue_selector_hash, "order-1",
-                             NULL, 0),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_select_oneway(prod, msg, rmq_queue_selector_hash,
+                                            "order-1", NULL, 0),
+            RMQ_OK);
         assert_true(rmq_test_wait_until(queue_reached, &w, 10000));
         rmq_producer_destroy(prod);
         rmq_message_destroy(msg);
@@ -127,15 +126,15 @@ static void test_batches(void **state) {
         rmq_send_result_t *res;
         char err[512];
         fx_async_t a;
-        fx_count_t c = {m->mc, TOPIC, 0};
+        fx_count_t c   = {m->mc, TOPIC, 0};
         int64_t before = rmq_mock_topic_message_count(m->mc, TOPIC), q3;
         memset(&a, 0, sizeof(a));
         msgs[0] = fx_msg(TOPIC, "b0");
         msgs[1] = fx_msg(TOPIC, "b1");
         prod    = fresh(m);
-        assert_int_equal(rmq_producer_send_batch_async(prod, msgs, 2,
-                                                       fx_async_cb, &a),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch_async(prod, msgs, 2, fx_async_cb, &a),
+            RMQ_OK);
         wait_ok(&a, 1);
         c.want = before + 2;
         assert_true(rmq_test_wait_until(fx_count_reached, &c, 5000));
@@ -143,13 +142,11 @@ static void test_batches(void **state) {
         /* to a queue, sync: the route comes from tryToFindTopicPublishInfo */
         q3   = stored(m, 0, 3);
         prod = fresh(m);
-        assert_int_equal(rmq_producer_send_batch_to_queue(prod, msgs, 2, mq,
-                                                          &res, err,
-                                                          sizeof(err)),
+        assert_int_equal(rmq_producer_send_batch_to_queue(
+                             prod, msgs, 2, mq, &res, err, sizeof(err)),
                          RMQ_OK);
-        assert_int_equal(rmq_message_queue_queue_id(
-                             rmq_send_result_message_queue(res)),
-                         3);
+        assert_int_equal(
+            rmq_message_queue_queue_id(rmq_send_result_message_queue(res)), 3);
         rmq_send_result_destroy(res);
         assert_int_equal(stored(m, 0, 3), q3 + 2);
         rmq_producer_destroy(prod);
@@ -173,28 +170,27 @@ static void test_unknown_broker(void **state) {
         modes_t *m = *state;
         rmq_producer_t *prod;
         rmq_message_queue_t *mq = rmq_message_queue_new(TOPIC, "broker-x", 0);
-        rmq_message_queue_t *other =
-            rmq_message_queue_new("OtherTopic", rmq_mock_broker_name(m->mc, 0),
-                                  0);
+        rmq_message_queue_t *other = rmq_message_queue_new(
+            "OtherTopic", rmq_mock_broker_name(m->mc, 0), 0);
         rmq_message_t *msg = fx_msg(TOPIC, "nowhere");
         char err[512];
         fx_async_t a;
         memset(&a, 0, sizeof(a));
         a.expect = 1;
         prod     = fresh(m);
-        assert_int_equal(rmq_producer_send_to_queue_async(prod, msg, mq,
-                                                          fx_async_cb, &a),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_to_queue_async(prod, msg, mq, fx_async_cb, &a),
+            RMQ_OK);
         assert_true(rmq_test_wait_until(fx_async_done, &a, 10000));
         assert_int_equal(atomic_load(&a.last_err), RMQ_ERR__NO_BROKER);
-        assert_int_equal(rmq_producer_send_to_queue(prod, msg, mq, NULL, err,
-                                                    sizeof(err)),
-                         RMQ_ERR__NO_BROKER);
+        assert_int_equal(
+            rmq_producer_send_to_queue(prod, msg, mq, NULL, err, sizeof(err)),
+            RMQ_ERR__NO_BROKER);
         assert_non_null(strstr(err, "The broker[broker-x] not exist"));
         /* a queue of another topic is refused at once */
-        assert_int_equal(rmq_producer_send_to_queue_async(prod, msg, other,
-                                                          fx_async_cb, &a),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_to_queue_async(prod, msg, other, fx_async_cb, &a),
+            RMQ_ERR__INVALID_ARG);
         rmq_producer_destroy(prod);
         assert_int_equal(atomic_load(&a.calls), 1);
         rmq_message_destroy(msg);

@@ -165,9 +165,9 @@ static void test_latency_fault_tolerance(void **state) {
 
 static int on_broker(rmq_mock_cluster_t *mc, const rmq_send_result_t *res,
                      int broker_id) {
-        return !strcmp(rmq_message_queue_broker_name(
-                           rmq_send_result_message_queue(res)),
-                       rmq_mock_broker_name(mc, broker_id));
+        return !strcmp(
+            rmq_message_queue_broker_name(rmq_send_result_message_queue(res)),
+            rmq_mock_broker_name(mc, broker_id));
 }
 
 static int pick_queue_0(const rmq_message_queue_t *const *mqs, size_t mq_cnt,
@@ -191,17 +191,17 @@ static void test_fixed_queue_sends_leave_fault_table(void **state) {
         int i, on_a = 0;
         (void)state;
         rmq_mock_topic_create(mc, "TopicFQ", -1, 4, 4);
-        prod = fx_producer(mc, "PG_FQ",
-                           (const char *const[]){"sendLatencyFaultEnable",
-                                                 "true", NULL});
+        prod = fx_producer(
+            mc, "PG_FQ",
+            (const char *const[]){"sendLatencyFaultEnable", "true", NULL});
         mq = rmq_message_queue_new("TopicFQ", rmq_mock_broker_name(mc, 0), 1);
         rmq_mock_push_request_errors(mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 2,
                                      RMQ_ERR_SYSTEM_BUSY, RMQ_ERR_SYSTEM_BUSY);
-        assert_int_equal(rmq_producer_send_to_queue(prod, msg, mq, NULL, NULL,
-                                                    0),
-                         RMQ_ERR_SYSTEM_BUSY);
-        assert_int_equal(rmq_producer_send_select(prod, msg, pick_queue_0,
-                                                  NULL, NULL, NULL, 0),
+        assert_int_equal(
+            rmq_producer_send_to_queue(prod, msg, mq, NULL, NULL, 0),
+            RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(rmq_producer_send_select(prod, msg, pick_queue_0, NULL,
+                                                  NULL, NULL, 0),
                          RMQ_ERR_SYSTEM_BUSY);
         /* Were broker-a isolated (10 min), no send below would reach it;
          * 8 sends rotate over its 4 queues and broker-b's 4. */
@@ -320,8 +320,7 @@ static void hooklog_reset(hooklog_t *h) {
 }
 
 /* One async send; returns its hook sequence in h->seq. */
-static void async_once(rmq_producer_t *prod, rmq_message_t *msg,
-                       hooklog_t *h) {
+static void async_once(rmq_producer_t *prod, rmq_message_t *msg, hooklog_t *h) {
         hooklog_reset(h);
         assert_int_equal(rmq_producer_send_async(prod, msg, hl_cb, h), RMQ_OK);
         assert_true(rmq_test_wait_until(fx_async_done, &h->a, 10000));
@@ -349,9 +348,9 @@ static void test_hook_counts_and_async_retry_limit(void **state) {
         rmq_conf_set(conf, "log.level", "3", NULL, 0);
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
                          RMQ_OK);
-        assert_int_equal(rmq_producer_add_send_hook(prod, "log", hl_before,
-                                                    hl_after, &h),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_add_send_hook(prod, "log", hl_before, hl_after, &h),
+            RMQ_OK);
         assert_int_equal(rmq_producer_start(prod, err, sizeof(err)), RMQ_OK);
         rmq_mock_start_request_tracking(mc);
         /* a plain async send; the route is fetched first */
@@ -414,9 +413,9 @@ static void test_async_retry_limit_zero(void **state) {
         memset(&a, 0, sizeof(a));
         a.expect = 1;
         rmq_mock_topic_create(mc, "TopicAZ", -1, 2, 2);
-        prod = warm(mc, "PG_AZ", "TopicAZ",
-                    (const char *const[]){"retryTimesWhenSendAsyncFailed",
-                                          "0", NULL});
+        prod = warm(
+            mc, "PG_AZ", "TopicAZ",
+            (const char *const[]){"retryTimesWhenSendAsyncFailed", "0", NULL});
         rmq_mock_start_request_tracking(mc);
         rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
                                      RMQ_ERR__TRANSPORT);

@@ -200,9 +200,9 @@ static void test_batch_send(void **state) {
                 msgs[i] = fx_msg("TopicBatch", body);
                 rmq_message_set_tags(msgs[i], "TagB");
         }
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, &res, err,
-                                                 sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, &res, err, sizeof(err)),
+            RMQ_OK);
         assert_int_equal(rmq_send_result_queue_offset(res), 0);
         assert_int_equal(rmq_mock_queue_max_offset(mc, "TopicBatch", 0, 0), 3);
         snprintf(ids, sizeof(ids), "%s", rmq_send_result_msg_id(res));
@@ -225,15 +225,15 @@ static void test_batch_send(void **state) {
         rmq_send_result_destroy(res);
         /* batch rules */
         rmq_message_set_topic(msgs[1], "Other");
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "same"));
         rmq_message_set_topic(msgs[1], "TopicBatch");
         rmq_message_set_delay_time_level(msgs[2], 2);
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "TimeDelayLevel"));
         for (i = 0; i < 3; i++)
                 rmq_message_destroy(msgs[i]);
@@ -551,12 +551,12 @@ static void test_namespace(void **state) {
             rmq_message_queue_topic(rmq_send_result_message_queue(res)),
             "TopicNs");
         /* sendKernelImpl: msg.setInstanceId(namespace) */
-        assert_int_equal(rmq_mock_message_get(mc, "inst1%TopicNs", 0,
-                                              rmq_message_queue_queue_id(
-                                                  rmq_send_result_message_queue(
-                                                      res)),
-                                              0, &m),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_mock_message_get(
+                mc, "inst1%TopicNs", 0,
+                rmq_message_queue_queue_id(rmq_send_result_message_queue(res)),
+                0, &m),
+            RMQ_OK);
         assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"), "inst1");
         assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"),
                             rmq_send_result_msg_id(res));
@@ -568,16 +568,16 @@ static void test_namespace(void **state) {
         rmq_mock_topic_create(mc, "inst1%TopicNsB", -1, 1, 1);
         batch[0] = fx_msg("TopicNsB", "b0");
         batch[1] = fx_msg("TopicNsB", "b1");
-        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, err,
-                                                 sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, batch, 2, &res, err, sizeof(err)),
+            RMQ_OK);
         assert_string_equal(
             rmq_message_queue_topic(rmq_send_result_message_queue(res)),
             "TopicNsB");
         for (i = 0; i < 2; i++) {
-                assert_int_equal(rmq_mock_message_get(mc, "inst1%TopicNsB", 0,
-                                                      0, i, &m),
-                                 RMQ_OK);
+                assert_int_equal(
+                    rmq_mock_message_get(mc, "inst1%TopicNsB", 0, 0, i, &m),
+                    RMQ_OK);
                 assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"),
                                     "inst1");
                 rmq_mock_msg_destroy(m);
@@ -609,15 +609,14 @@ static void test_namespace_validation(void **state) {
         a.expect = 1;
         memset(topic, 'a', sizeof(topic));
         topic[122] = '\0'; /* 6 + 122 = 128 > 127 */
-        prod = fx_producer(mc, "PG_NSV", (const char *const[]){
-                                             "namespace", "inst1", NULL});
+        prod       = fx_producer(mc, "PG_NSV",
+                                 (const char *const[]){"namespace", "inst1", NULL});
         rmq_mock_start_request_tracking(mc);
         msg = fx_msg(topic, "too long with the namespace");
         expect_invalid(prod, msg, RMQ_ERR__INVALID_ARG,
                        "longer than topic max length 127");
-        assert_int_equal(rmq_mock_request_count(mc, -1,
-                                                RMQ_REQ_SEND_MESSAGE_V2),
-                         0);
+        assert_int_equal(
+            rmq_mock_request_count(mc, -1, RMQ_REQ_SEND_MESSAGE_V2), 0);
         /* 121 + 6 = 127 fits */
         topic[121] = '\0';
         rmq_message_set_topic(msg, topic);
@@ -791,25 +790,22 @@ static void test_resend_keeps_message_id(void **state) {
         assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
         assert_string_equal(rmq_send_result_msg_id(res), id);
         rmq_send_result_destroy(res);
-        assert_int_equal(rmq_producer_send_async(prod, msg, id_cb, &r),
-                         RMQ_OK);
+        assert_int_equal(rmq_producer_send_async(prod, msg, id_cb, &r), RMQ_OK);
         assert_true(rmq_test_wait_until(id_cb_done, &r, 5000));
         assert_string_equal(r.id, id);
         assert_int_equal(rmq_producer_send_oneway(prod, msg, NULL, 0), RMQ_OK);
         assert_true(rmq_test_wait_until(fx_count_reached, &c, 5000));
         for (q = 0; q < 4; q++) {
                 rmq_mock_msg_t *m;
-                assert_int_equal(rmq_mock_message_get(mc, "TopicId", 0, 0, q,
-                                                      &m),
-                                 RMQ_OK);
+                assert_int_equal(
+                    rmq_mock_message_get(mc, "TopicId", 0, 0, q, &m), RMQ_OK);
                 assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"), id);
                 rmq_mock_msg_destroy(m);
         }
         /* a copy is a new message */
         copy = rmq_message_dup(msg);
         assert_null(rmq_message_msg_id(copy));
-        assert_int_equal(rmq_producer_send(prod, copy, &res, NULL, 0),
-                         RMQ_OK);
+        assert_int_equal(rmq_producer_send(prod, copy, &res, NULL, 0), RMQ_OK);
         assert_string_not_equal(rmq_send_result_msg_id(res), id);
         rmq_send_result_destroy(res);
         rmq_message_destroy(copy);
@@ -817,15 +813,13 @@ static void test_resend_keeps_message_id(void **state) {
          * sets UNIQ_KEY on each) */
         batch[0] = fx_msg("TopicId", "b0");
         batch[1] = msg;
-        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL,
-                                                 0),
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL, 0),
                          RMQ_OK);
         assert_non_null(rmq_message_msg_id(batch[0]));
         snprintf(ids, sizeof(ids), "%s,%s", rmq_message_msg_id(batch[0]), id);
         assert_string_equal(rmq_send_result_msg_id(res), ids);
         rmq_send_result_destroy(res);
-        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL,
-                                                 0),
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL, 0),
                          RMQ_OK);
         assert_string_equal(rmq_send_result_msg_id(res), ids);
         rmq_send_result_destroy(res);

@@ -131,9 +131,9 @@ static void test_message_object(void **state) {
         assert_string_equal(n, "WAIT");
         /* messageProperties2String's format, in the order set */
         {
-                static const char want[] = "WAIT\001true\002TAGS\001TagA"
-                                           "\002KEYS\001k1 k2\002color"
-                                           "\001red\002DELAY\0013";
+                static const char want[]     = "WAIT\001true\002TAGS\001TagA"
+                                               "\002KEYS\001k1 k2\002color"
+                                               "\001red\002DELAY\0013";
                 static const char with_ids[] = "UNIQ_KEY\001ID1\002"
                                                "INSTANCE_ID\001ns1\002";
                 char out[256];
@@ -143,20 +143,18 @@ static void test_message_object(void **state) {
                 assert_int_equal(plen, sizeof(want) - 1);
                 /* too small: only what fits, the whole length returned */
                 memset(out, '#', sizeof(out));
-                assert_int_equal(rmq__message_encode_props(dup, NULL, NULL,
-                                                           false, out, 10, &r,
-                                                           &mr),
+                assert_int_equal(rmq__message_encode_props(
+                                     dup, NULL, NULL, false, out, 10, &r, &mr),
                                  plen);
                 assert_int_equal(out[plen], '#');
-                assert_int_equal(rmq__message_encode_props(dup, NULL, NULL,
-                                                           false, out,
-                                                           sizeof(out), &r,
-                                                           &mr),
-                                 plen);
+                assert_int_equal(
+                    rmq__message_encode_props(dup, NULL, NULL, false, out,
+                                              sizeof(out), &r, &mr),
+                    plen);
                 assert_memory_equal(out, want, plen);
                 /* sendKernelImpl's UNIQ_KEY and INSTANCE_ID come first */
                 plen = rmq__message_encode_props(dup, "ID1", "ns1", false, out,
-                                                sizeof(out), &r, &mr);
+                                                 sizeof(out), &r, &mr);
                 assert_int_equal(plen, sizeof(with_ids) - 1 + sizeof(want) - 1);
                 assert_memory_equal(out, with_ids, sizeof(with_ids) - 1);
                 assert_memory_equal(out + sizeof(with_ids) - 1, want,
@@ -165,17 +163,17 @@ static void test_message_object(void **state) {
                 rmq__message_put_property(dup, "RECONSUME_TIME", "3");
                 rmq__message_put_property(dup, "MAX_RECONSUME_TIMES", "16");
                 plen = rmq__message_encode_props(dup, NULL, NULL, true, out,
-                                                sizeof(out), &r, &mr);
+                                                 sizeof(out), &r, &mr);
                 assert_int_equal(plen, sizeof(want) - 1);
                 assert_memory_equal(out, want, plen);
                 assert_int_equal(r, 3);
                 assert_int_equal(mr, 16);
                 plen = rmq__message_encode_props(dup, NULL, NULL, false, out,
-                                                sizeof(out), &r, &mr);
+                                                 sizeof(out), &r, &mr);
                 assert_int_equal(plen, sizeof(want) - 1 +
-                                          strlen("\002RECONSUME_TIME\0013"
-                                                 "\002MAX_RECONSUME_TIMES"
-                                                 "\00116"));
+                                           strlen("\002RECONSUME_TIME\0013"
+                                                  "\002MAX_RECONSUME_TIMES"
+                                                  "\00116"));
         }
         rmq_message_destroy(dup);
         assert_int_equal(freed, 1);
@@ -452,29 +450,30 @@ static void test_hash_selector_matches_java(void **state) {
                         int64_t v;
                         size_t n;
                         int want;
-                } i64[] = {{INT64_C(1) << 32, 8, 1},  {-1, 8, 0},
-                           {-2, 8, 1},                {INT64_MIN, 3, 2},
+                } i64[] = {{INT64_C(1) << 32, 8, 1},
+                           {-1, 8, 0},
+                           {-2, 8, 1},
+                           {INT64_MIN, 3, 2},
                            {INT64_C(123456789012), 7, 5},
                            {-INT64_C(123456789012), 7, 5},
-                           {INT64_MAX, 5, 3},         {42, 8, 2}};
+                           {INT64_MAX, 5, 3},
+                           {42, 8, 2}};
                 size_t k;
                 for (k = 0; k < RMQ_ARRAY_SIZE(i32); k++)
-                        assert_int_equal(rmq_queue_selector_hash_int32(
-                                             ptrs, i32[k].n, NULL,
-                                             (void *)&i32[k].v, NULL),
-                                         i32[k].want);
+                        assert_int_equal(
+                            rmq_queue_selector_hash_int32(
+                                ptrs, i32[k].n, NULL, (void *)&i32[k].v, NULL),
+                            i32[k].want);
                 for (k = 0; k < RMQ_ARRAY_SIZE(i64); k++)
-                        assert_int_equal(rmq_queue_selector_hash_int64(
-                                             ptrs, i64[k].n, NULL,
-                                             (void *)&i64[k].v, NULL),
-                                         i64[k].want);
-                assert_int_equal(rmq_queue_selector_hash_int32(ptrs, 8, NULL,
-                                                               NULL, NULL),
-                                 -1);
-                assert_int_equal(rmq_queue_selector_hash_int64(ptrs, 0, NULL,
-                                                               (void *)&i64[0]
-                                                                   .v,
-                                                               NULL),
+                        assert_int_equal(
+                            rmq_queue_selector_hash_int64(
+                                ptrs, i64[k].n, NULL, (void *)&i64[k].v, NULL),
+                            i64[k].want);
+                assert_int_equal(
+                    rmq_queue_selector_hash_int32(ptrs, 8, NULL, NULL, NULL),
+                    -1);
+                assert_int_equal(rmq_queue_selector_hash_int64(
+                                     ptrs, 0, NULL, (void *)&i64[0].v, NULL),
                                  -1);
         }
         for (i = 0; i < 100; i++) {
