@@ -219,6 +219,46 @@ static void test_fixed_queue_sends_leave_fault_table(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+static atomic_int slow_hook_calls;
+
+static void slow_after(rmq_producer_t *p, const rmq_send_context_t *ctx,
+                       void *opaque) {
+        (void)p;
+        (void)ctx;
+        (void)opaque;
+        /* lets time pass: the first attempt outlives the send's budget */
+        if (atomic_fetch_add(&slow_hook_calls, 1) == 0)
+                rmq_test_sleep_ms(400);
+}
+
+/* A started producer with the slow after hook and sendMsgTimeout. */
+static rmq_producer_t *slow_hook_producer(rmq_mock_cluster_t *mc,
+                                          const char *group,
+                                          const char *timeout) {
+        rmq_conf_t *conf = rmq_conf_new();
+        rmq_producer_t *prod;
+        char err[512];
+        rmq_message_t *msg = fx_msg("TopicT", "warm");
+        rmq_conf_set(conf, "namesrvAddr", rmq_mock_cluster_namesrv_addr(mc),
+                     NULL, 0);
+        rmq_conf_set(conf, "producerGroup", group, NULL, 0);
+        rmq_conf_set(conf, "sendMsgTimeout", timeout, NULL, 0);
+        rmq_conf_set(conf, "log.level", "3", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        rmq_conf_destroy(conf);
+        assert_int_equal(rmq_producer_add_send_hook(prod, "slow", NULL,
+                                                    slow_after, NULL),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)), RMQ_OK);
+        /* the route, warm (the hook's first call is kept for the test) */
+        atomic_store(&slow_hook_calls, 1);
+        rmq_producer_send(prod, msg, NULL, err, sizeof(err));
+        atomic_store(&slow_hook_calls, 0);
+        rmq_message_destroy(msg);
+        return prod;
+}
+
 static void test_send_timeout(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_producer_t *prod;
@@ -235,6 +275,20 @@ static void test_send_timeout(void **state) {
         e  = rmq_producer_send(prod, msg, NULL, err, sizeof(err));
         assert_true(e == RMQ_ERR__TIMED_OUT);
         assert_true(now_ms() - t0 < 300 + 1000 * rmq_test_tmout_multiplier());
+        rmq_producer_destroy(prod);
+        rmq_mock_broker_set_rtt(mc, 0, 0);
+        /* sendDefaultImpl checks `timeout < costTime` before each retry:
+         * a first attempt that fails (retryably) after the budget is spent
+         * (here its after hook takes 400 of the 300 ms) is not retried */
+        prod = slow_hook_producer(mc, "PG_T2", "300");
+        rmq_mock_start_request_tracking(mc);
+        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_ERR__TIMED_OUT);
+        if (!strstr(err, "sendDefaultImpl call timeout"))
+                fail_msg("not the retry budget check: %s", err);
+        assert_int_equal(sends(mc), 1);
         rmq_message_destroy(msg);
         rmq_producer_destroy(prod);
         rmq_mock_cluster_destroy(mc);
