@@ -517,6 +517,52 @@ static void test_route_change(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+typedef struct offline_s {
+        rmq_producer_t *prod;
+        rmq_message_t *msg;
+        rmq_message_queue_t *mq;
+        rmq_err_t want;
+} offline_t;
+
+static bool to_queue_gives(void *arg) {
+        offline_t *o = arg;
+        return rmq_producer_send_to_queue(o->prod, o->msg, o->mq, NULL, NULL,
+                                          0) == o->want;
+}
+
+/* MQClientInstance.cleanOfflineBroker: once no route names a broker, the
+ * heartbeat round drops it from the broker table, so a send to its queue
+ * no longer finds an address ("The broker[x] not exist") although the
+ * broker itself still runs; when a route names it again, it is back. */
+static void test_offline_broker_cleanup(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(2);
+        offline_t o;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicOff", -1, 2, 2);
+        o.prod = fx_producer(mc, "PG_OFF",
+                             (const char *const[]){"pollNameServerInterval",
+                                                   "100",
+                                                   "heartbeatBrokerInterval",
+                                                   "100", NULL});
+        o.msg  = fx_msg("TopicOff", "offline");
+        o.mq   = rmq_message_queue_new("TopicOff", rmq_mock_broker_name(mc, 1),
+                                       0);
+        assert_int_equal(rmq_producer_send_to_queue(o.prod, o.msg, o.mq, NULL,
+                                                    NULL, 0),
+                         RMQ_OK);
+        /* the name server forgets broker-b; it keeps running */
+        rmq_mock_broker_set_registered(mc, 1, 0);
+        o.want = RMQ_ERR__NO_BROKER;
+        assert_true(rmq_test_wait_until(to_queue_gives, &o, 10000));
+        rmq_mock_broker_set_registered(mc, 1, 1);
+        o.want = RMQ_OK;
+        assert_true(rmq_test_wait_until(to_queue_gives, &o, 10000));
+        rmq_message_queue_destroy(o.mq);
+        rmq_message_destroy(o.msg);
+        rmq_producer_destroy(o.prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
 static void test_retry_another_broker_when_not_store_ok(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(2);
         rmq_producer_t *prod;
@@ -638,6 +684,7 @@ int main(void) {
             cmocka_unit_test(test_hook_counts_and_async_retry_limit),
             cmocka_unit_test(test_async_retry_limit_zero),
             cmocka_unit_test(test_route_change),
+            cmocka_unit_test(test_offline_broker_cleanup),
             cmocka_unit_test(test_retry_another_broker_when_not_store_ok),
             cmocka_unit_test(test_async_window),
         };
