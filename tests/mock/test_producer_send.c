@@ -697,6 +697,103 @@ static void test_heartbeat_and_unregister(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* Library threads of this process named \p name (Linux: the comm of each
+ * task). */
+static int threads_named(const char *name) {
+        uv_dirent_t ent;
+        uv_fs_t req;
+        int n = 0;
+        if (uv_fs_scandir(NULL, &req, "/proc/self/task", 0, NULL) < 0)
+                return -1;
+        while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+                char path[64], comm[32] = "";
+                FILE *f;
+                snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+                         ent.name);
+                if (!(f = fopen(path, "r")))
+                        continue;
+                if (fgets(comm, sizeof(comm), f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+                n += !strcmp(comm, name);
+        }
+        uv_fs_req_cleanup(&req);
+        return n;
+}
+
+/* The one client id among \p group's members, copied to \p dst; false
+ * until there is exactly one. */
+static bool sole_member(rmq_mock_cluster_t *mc, const char *group, char *dst,
+                        size_t size) {
+        char **ids = NULL;
+        size_t n   = 0;
+        bool one;
+        rmq_mock_group_members(mc, group, -1, &ids, &n);
+        one = n == 1;
+        if (one)
+                snprintf(dst, size, "%s", ids[0]);
+        rmq_mock_strings_destroy(ids, n);
+        return one;
+}
+
+typedef struct members_s {
+        rmq_mock_cluster_t *mc;
+        const char *groups[3];
+} members_t;
+
+static bool groups_registered(void *arg) {
+        members_t *m = arg;
+        char id[256];
+        size_t i;
+        for (i = 0; i < 3 && m->groups[i]; i++)
+                if (!sole_member(m->mc, m->groups[i], id, sizeof(id)))
+                        return false;
+        return true;
+}
+
+/* MQClientManager: producers of one clientId (ip@instanceName) share one
+ * client instance (one I/O thread, one client id in every heartbeat); the
+ * default instanceName becomes <pid>#<nanotime>, one instance each. */
+static void test_client_instance_sharing(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *p1, *p2, *p3;
+        rmq_message_t *msg = fx_msg("TopicShare", "shared");
+        members_t m        = {mc, {"PG_SH1", "PG_SH2", "PG_SH3"}};
+        char id1[256], id2[256], id3[256];
+        const char *const shared[] = {"instanceName", "shared",
+                                      "heartbeatBrokerInterval", "100", NULL};
+        const char *const own[]    = {"heartbeatBrokerInterval", "100", NULL};
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicShare", -1, 1, 1);
+        assert_int_equal(threads_named("rmq-io"), 0);
+        p1 = fx_producer(mc, "PG_SH1", shared);
+        p2 = fx_producer(mc, "PG_SH2", shared);
+        assert_int_equal(threads_named("rmq-io"), 1);
+        p3 = fx_producer(mc, "PG_SH3", own);
+        assert_int_equal(threads_named("rmq-io"), 2);
+        /* a route makes the heartbeats reach the broker */
+        assert_int_equal(rmq_producer_send(p1, msg, NULL, NULL, 0), RMQ_OK);
+        assert_int_equal(rmq_producer_send(p3, msg, NULL, NULL, 0), RMQ_OK);
+        assert_true(rmq_test_wait_until(groups_registered, &m, 5000));
+        assert_true(sole_member(mc, "PG_SH1", id1, sizeof(id1)));
+        assert_true(sole_member(mc, "PG_SH2", id2, sizeof(id2)));
+        assert_true(sole_member(mc, "PG_SH3", id3, sizeof(id3)));
+        assert_string_equal(id1, id2);
+        assert_non_null(strstr(id1, "@shared"));
+        assert_string_not_equal(id1, id3);
+        assert_non_null(strchr(strchr(id3, '@'), '#'));
+        /* the instance lives while one of its producers does */
+        rmq_producer_destroy(p1);
+        assert_int_equal(threads_named("rmq-io"), 2);
+        assert_int_equal(rmq_producer_send(p2, msg, NULL, NULL, 0), RMQ_OK);
+        rmq_producer_destroy(p2);
+        assert_int_equal(threads_named("rmq-io"), 1);
+        rmq_producer_destroy(p3);
+        assert_int_equal(threads_named("rmq-io"), 0);
+        rmq_message_destroy(msg);
+        rmq_mock_cluster_destroy(mc);
+}
+
 typedef struct thr_s {
         rmq_producer_t *prod;
         int ok;
@@ -983,6 +1080,7 @@ int main(void) {
             cmocka_unit_test(test_namespace),
             cmocka_unit_test(test_namespace_validation),
             cmocka_unit_test(test_heartbeat_and_unregister),
+            cmocka_unit_test(test_client_instance_sharing),
             cmocka_unit_test(test_many_threads),
             cmocka_unit_test(test_resend_keeps_message_id),
             cmocka_unit_test(test_same_message_from_threads),
