@@ -408,6 +408,21 @@ RMQ_EXPORT rmq_err_t rmq_send_context_error(const rmq_send_context_t *ctx);
 /** @returns The producer's namespace, or NULL. */
 RMQ_EXPORT const char *rmq_send_context_namespace(const rmq_send_context_t *ctx);
 
+/** Kind of message a hook sees (Java MessageType). */
+typedef enum rmq_message_type_t {
+        RMQ_NORMAL_MSG       = 0, /**< Normal_Msg (also every batch). */
+        RMQ_TRANS_MSG_HALF   = 1, /**< Trans_Msg_Half: TRAN_MSG=true. */
+        RMQ_TRANS_MSG_COMMIT = 2, /**< Trans_msg_Commit (Java's spelling);
+                                   *   never reported for a send. */
+        RMQ_DELAY_MSG        = 3  /**< Delay_Msg: a delay level or the
+                                   *   `__STARTDELIVERTIME` property. */
+} rmq_message_type_t;
+
+/** @returns The message's type as SendMessageContext.getMsgType() gives
+ *           it in 4.9.8's sendKernelImpl. */
+RMQ_EXPORT rmq_message_type_t
+rmq_send_context_msg_type(const rmq_send_context_t *ctx);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -86,6 +86,7 @@ struct rmq_send_context_s {
         rmq_send_mode_t mode;
         const rmq_send_result_t *result;
         rmq_err_t err;
+        bool batch;
 };
 
 /* One send: the prepared request pieces plus the state of its attempts.
@@ -294,6 +295,7 @@ static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
         ctx.mode   = s->mode;
         ctx.result = res;
         ctx.err    = err;
+        ctx.batch  = s->batch;
         for (i = 0; i < prod->hook_cnt; i++) {
                 rmq_send_hook_cb_t *cb =
                     after ? prod->hooks[i].after : prod->hooks[i].before;
@@ -1734,6 +1736,21 @@ rmq_err_t rmq_send_context_error(const rmq_send_context_t *ctx) {
 
 const char *rmq_send_context_namespace(const rmq_send_context_t *ctx) {
         return ctx->prod->conf->namespace_;
+}
+
+rmq_message_type_t rmq_send_context_msg_type(const rmq_send_context_t *ctx) {
+        /* sendKernelImpl: a MessageBatch keeps Normal_Msg (it has only
+         * WAIT); TRAN_MSG=true is a half message; a delay level or
+         * __STARTDELIVERTIME wins over both */
+        const char *tran;
+        if (ctx->batch)
+                return RMQ_NORMAL_MSG;
+        if (rmq_message_property(ctx->msg, RMQ_PROP_START_DELIVER_TIME) ||
+            rmq_message_property(ctx->msg, RMQ_PROP_DELAY))
+                return RMQ_DELAY_MSG;
+        tran = rmq_message_property(ctx->msg, RMQ_PROP_TRAN_MSG);
+        return tran && !strcmp(tran, "true") ? RMQ_TRANS_MSG_HALF
+                                             : RMQ_NORMAL_MSG;
 }
 
 /* ---- lifecycle ---- */

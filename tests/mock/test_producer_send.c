@@ -501,6 +501,7 @@ static void test_unknown_topic_without_autocreate(void **state) {
 
 typedef struct hookrec_s {
         atomic_int before, after, after_ok;
+        atomic_int msg_type;
         char last_id[64];
 } hookrec_t;
 
@@ -513,6 +514,7 @@ static void hook_before(rmq_producer_t *p, const rmq_send_context_t *ctx,
         assert_non_null(rmq_send_context_broker_addr(ctx));
         snprintf(h->last_id, sizeof(h->last_id), "%s",
                  rmq_send_context_msg_id(ctx));
+        atomic_store(&h->msg_type, (int)rmq_send_context_msg_type(ctx));
         atomic_fetch_add(&h->before, 1);
 }
 
@@ -556,12 +558,19 @@ static void test_send_hooks(void **state) {
         assert_int_equal(atomic_load(&h.before), 1);
         assert_int_equal(atomic_load(&h.after_ok), 1);
         assert_string_equal(h.last_id, rmq_send_result_msg_id(res));
+        assert_int_equal(atomic_load(&h.msg_type), RMQ_NORMAL_MSG);
         rmq_send_result_destroy(res);
+        /* sendKernelImpl's msgType: a delay level makes Delay_Msg */
+        rmq_message_set_delay_time_level(msg, 1);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(atomic_load(&h.msg_type), RMQ_DELAY_MSG);
+        rmq_message_set_delay_time_level(msg, 0);
         assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
                          RMQ_OK);
         rmq_message_destroy(msg); /* hooks see the library's copy */
         assert_true(rmq_test_wait_until(fx_async_done, &a, 5000));
-        assert_int_equal(atomic_load(&h.after_ok), 2);
+        assert_int_equal(atomic_load(&h.after_ok), 3);
         rmq_producer_destroy(prod);
         rmq_conf_destroy(conf);
         rmq_mock_cluster_destroy(mc);
