@@ -247,9 +247,9 @@ static rmq_producer_t *slow_hook_producer(rmq_mock_cluster_t *mc,
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
                          RMQ_OK);
         rmq_conf_destroy(conf);
-        assert_int_equal(rmq_producer_add_send_hook(prod, "slow", NULL,
-                                                    slow_after, NULL),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_add_send_hook(prod, "slow", NULL, slow_after, NULL),
+            RMQ_OK);
         assert_int_equal(rmq_producer_start(prod, err, sizeof(err)), RMQ_OK);
         /* the route, warm (the hook's first call is kept for the test) */
         atomic_store(&slow_hook_calls, 1);
@@ -539,17 +539,16 @@ static void test_offline_broker_cleanup(void **state) {
         offline_t o;
         (void)state;
         rmq_mock_topic_create(mc, "TopicOff", -1, 2, 2);
-        o.prod = fx_producer(mc, "PG_OFF",
-                             (const char *const[]){"pollNameServerInterval",
-                                                   "100",
-                                                   "heartbeatBrokerInterval",
-                                                   "100", NULL});
-        o.msg  = fx_msg("TopicOff", "offline");
-        o.mq   = rmq_message_queue_new("TopicOff", rmq_mock_broker_name(mc, 1),
-                                       0);
-        assert_int_equal(rmq_producer_send_to_queue(o.prod, o.msg, o.mq, NULL,
-                                                    NULL, 0),
-                         RMQ_OK);
+        o.prod = fx_producer(
+            mc, "PG_OFF",
+            (const char *const[]){"pollNameServerInterval", "100",
+                                  "heartbeatBrokerInterval", "100", NULL});
+        o.msg = fx_msg("TopicOff", "offline");
+        o.mq =
+            rmq_message_queue_new("TopicOff", rmq_mock_broker_name(mc, 1), 0);
+        assert_int_equal(
+            rmq_producer_send_to_queue(o.prod, o.msg, o.mq, NULL, NULL, 0),
+            RMQ_OK);
         /* the name server forgets broker-b; it keeps running */
         rmq_mock_broker_set_registered(mc, 1, 0);
         o.want = RMQ_ERR__NO_BROKER;

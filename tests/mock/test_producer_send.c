@@ -239,36 +239,36 @@ static void test_batch_send(void **state) {
         /* MessageBatch.generateFromList: no retry topic, one WAIT */
         for (i = 0; i < 3; i++)
                 rmq_message_set_topic(msgs[i], "%RETRY%PG_BATCH");
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "Retry Group is not supported"));
         for (i = 0; i < 3; i++)
                 rmq_message_set_topic(msgs[i], "TopicBatch");
         rmq_message_set_wait_store_msg_ok(msgs[1], 0);
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "waitStoreMsgOK"));
         rmq_message_set_wait_store_msg_ok(msgs[1], 1);
         rmq_producer_destroy(prod);
         /* every body fits maxMessageSize, the encoded batch does not
          * (Validators.checkMessage(batch)) */
-        prod = fx_producer(mc, "PG_BATCH2", (const char *const[]){
-                                                "maxMessageSize", "200",
-                                                NULL});
+        prod =
+            fx_producer(mc, "PG_BATCH2",
+                        (const char *const[]){"maxMessageSize", "200", NULL});
         for (i = 0; i < 3; i++) {
                 char body[41];
                 memset(body, 'a' + i, 40);
                 body[40] = '\0';
                 rmq_message_set_body(msgs[i], body, 40);
         }
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 1, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_producer_send_batch(prod, msgs, 3, NULL, err,
-                                                 sizeof(err)),
-                         RMQ_ERR__MSG_TOO_LARGE);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 1, NULL, err, sizeof(err)),
+            RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__MSG_TOO_LARGE);
         assert_non_null(strstr(err, "MAX: 200"));
         /* nothing of those went out */
         assert_int_equal(rmq_mock_queue_max_offset(mc, "TopicBatch", 0, 0), 4);
