@@ -485,15 +485,23 @@ static void test_hash_selector_matches_java(void **state) {
 }
 
 static void test_send_request_header(void **state) {
-        /* The V2 header of fixture 005, rebuilt. */
-        static const char props[] =
-            "UNIQ_KEY\001FD000000000000000000000000000002400230946E097EB94C520000"
-            "\002WAIT\001true\002TAGS\001TagA";
+        /* The V2 header of fixture 005, rebuilt: its properties string as
+         * a send writes it for a message with tag TagA (which happens to be
+         * the order of the Java client's HashMap here). */
+        rmq_message_t *msg = rmq_message_new("TopicTest");
+        char props[256];
         rmq_send_header_t h;
         rmq_cmd_t *cmd, *fix;
-        size_t len, i;
+        size_t len, i, len_props;
+        int32_t r = 0, mr = -1;
         uint8_t *f = rmq_test_fixture_load("005-", &len, NULL, 0);
         (void)state;
+        rmq_message_set_tags(msg, "TagA");
+        len_props = rmq__message_encode_props(
+            msg, "FD000000000000000000000000000002400230946E097EB94C520000",
+            NULL, false, props, sizeof(props) - 1, &r, &mr);
+        props[len_props] = '\0'; /* referenced as a C string */
+        rmq_message_destroy(msg);
         memset(&h, 0, sizeof(h));
         h.producerGroup         = "PG_DEMO";
         h.topic                 = "TopicTest";
@@ -502,7 +510,7 @@ static void test_send_request_header(void **state) {
         h.queueId               = 0;
         h.bornTimestamp         = 1795617272914LL;
         h.properties            = props;
-        h.properties_len        = sizeof(props) - 1;
+        h.properties_len        = len_props;
         h.maxReconsumeTimes     = -1;
         h.bname                 = "broker-a";
         cmd = rmq__api_send_request(&h, true, "hello sync", 10);
@@ -513,12 +521,14 @@ static void test_send_request_header(void **state) {
                 assert_string_equal(cmd->ext[i].key, fix->ext[i].key);
                 assert_string_equal(cmd->ext[i].val, fix->ext[i].val);
         }
+        /* RemotingCommand's version: MQVersion.CURRENT_VERSION of 4.9.8 */
+        assert_int_equal(cmd->version, 409);
+        assert_int_equal(cmd->version, fix->version);
         /* With the Java client's opaque and language: the same bytes. */
         {
                 rmq_buf_t out = RMQ_BUF_INIT;
                 cmd->opaque   = fix->opaque;
                 cmd->language = fix->language;
-                cmd->version  = fix->version;
                 cmd->flag     = fix->flag;
                 rmq__cmd_encode(cmd, &out);
                 assert_int_equal(out.len, len);
