@@ -66,54 +66,45 @@ static bool queue_reached(void *arg) {
         return stored(w->m, w->broker_id, w->queue_id) >= w->want;
 }
 
-static void test_to_queue_async_and_oneway(void **state) {
-        modes_t *m = *state;
-        rmq_producer_t *prod;
+/* One send of \p msg to broker-b's queue 2 from a fresh producer: to that
+ * queue or through the hash selector ("order-1".hashCode() % 8 = -6 -> 6,
+ * broker-b queue 2), async (waiting for the callback) or oneway. */
+static void send_to_b2(modes_t *m, rmq_message_t *msg, bool by_selector,
+                       bool async) {
+        rmq_producer_t *prod = fresh(m);
         rmq_message_queue_t *mq =
-            rmq_message_queue_new(TOPIC, rmq_mock_broker_name(m->mc, 1), 1);
-        rmq_message_t *msg = fx_msg(TOPIC, "to queue");
+            rmq_message_queue_new(TOPIC, rmq_mock_broker_name(m->mc, 1), 2);
+        qwait_t w = {m, 1, 2, stored(m, 1, 2) + 1};
         fx_async_t a;
-        qwait_t w = {m, 1, 1, stored(m, 1, 1) + 2};
+        rmq_err_t err;
         memset(&a, 0, sizeof(a));
-        prod = fresh(m);
-        assert_int_equal(
-            rmq_producer_send_to_queue_async(prod, msg, mq, fx_async_cb, &a),
-            RMQ_OK);
-        wait_ok(&a, 1);
-        assert_int_equal(stored(m, 1, 1), w.want - 1);
-        rmq_producer_destroy(prod);
-        prod = fresh(m);
-        assert_int_equal(
-            rmq_producer_send_to_queue_oneway(prod, msg, mq, NULL, 0), RMQ_OK);
+        if (by_selector && async)
+                err = rmq_producer_send_select_async(
+                    prod, msg, rmq_queue_selector_hash, "order-1", fx_async_cb,
+                    &a);
+        else if (by_selector)
+                err = rmq_producer_send_select_oneway(
+                    prod, msg, rmq_queue_selector_hash, "order-1", NULL, 0);
+        else if (async)
+                err = rmq_producer_send_to_queue_async(prod, msg, mq,
+                                                       fx_async_cb, &a);
+        else
+                err = rmq_producer_send_to_queue_oneway(prod, msg, mq, NULL, 0);
+        assert_int_equal(err, RMQ_OK);
+        if (async)
+                wait_ok(&a, 1);
         assert_true(rmq_test_wait_until(queue_reached, &w, 10000));
         rmq_producer_destroy(prod);
-        rmq_message_destroy(msg);
         rmq_message_queue_destroy(mq);
 }
 
-static void test_select_async_and_oneway(void **state) {
-        modes_t *m = *state;
-        rmq_producer_t *prod;
-        rmq_message_t *msg = fx_msg(TOPIC, "selected");
-        fx_async_t a;
-        /* "order-1".hashCode() % 8 = -6 -> 6: broker-b queue 2 */
-        qwait_t w = {m, 1, 2, stored(m, 1, 2) + 2};
-        memset(&a, 0, sizeof(a));
-        prod = fresh(m);
-        assert_int_equal(
-            rmq_producer_send_select_async(prod, msg, rmq_queue_selector_hash,
-                                           "order-1", fx_async_cb, &a),
-            RMQ_OK);
-        wait_ok(&a, 1);
-        assert_int_equal(stored(m, 1, 2), w.want - 1);
-        rmq_producer_destroy(prod);
-        prod = fresh(m);
-        assert_int_equal(
-            rmq_producer_send_select_oneway(prod, msg, rmq_queue_selector_hash,
-                                            "order-1", NULL, 0),
-            RMQ_OK);
-        assert_true(rmq_test_wait_until(queue_reached, &w, 10000));
-        rmq_producer_destroy(prod);
+static void test_chosen_queue_sends(void **state) {
+        modes_t *m         = *state;
+        rmq_message_t *msg = fx_msg(TOPIC, "to a chosen queue");
+        send_to_b2(m, msg, false, true);
+        send_to_b2(m, msg, false, false);
+        send_to_b2(m, msg, true, true);
+        send_to_b2(m, msg, true, false);
         rmq_message_destroy(msg);
 }
 
@@ -200,8 +191,7 @@ static void test_unknown_broker(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_to_queue_async_and_oneway),
-            cmocka_unit_test(test_select_async_and_oneway),
+            cmocka_unit_test(test_chosen_queue_sends),
             cmocka_unit_test(test_batches),
             cmocka_unit_test(test_unknown_broker),
         };
