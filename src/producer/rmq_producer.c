@@ -280,13 +280,11 @@ static rmq_publish_info_t *find_publish_info(rmq_producer_t *prod,
 
 /* ---- hooks ---- */
 
-static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
-                      rmq_err_t err) {
+static void call_hooks(send_t *s, bool after, const rmq_send_result_t *res,
+                       rmq_err_t err) {
         rmq_producer_t *prod = s->prod;
         rmq_send_context_t ctx;
         int i;
-        if (!prod->hook_cnt)
-                return;
         ctx.prod   = prod;
         ctx.msg    = s->msg_keep ? s->msg_keep : s->umsg;
         ctx.msg_id = s->uniq_id;
@@ -302,6 +300,14 @@ static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
                 if (cb)
                         cb(prod, &ctx, prod->hooks[i].opaque);
         }
+}
+
+/* Runs the before or after hooks; without hooks (the usual case) no call
+ * is made. */
+static inline void run_hooks(send_t *s, bool after,
+                             const rmq_send_result_t *res, rmq_err_t err) {
+        if (s->prod->hook_cnt)
+                call_hooks(s, after, res, err);
 }
 
 /* ---- preparing a send ---- */
@@ -1168,7 +1174,8 @@ typedef struct finish_job_s {
         rmq_send_result_t *res;
 } finish_job_t;
 
-static void finish_now(send_t *s, rmq_err_t err, rmq_send_result_t *res) {
+static inline void finish_now(send_t *s, rmq_err_t err,
+                              rmq_send_result_t *res) {
         rmq_producer_t *prod = s->prod;
         size_t bytes         = s->win_bytes;
         /* The completion's after hooks (sendMessageAsync on success or a
