@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
                 rmq_message_set_tags(msgs[i], "TagBatch");
                 rmq_message_set_body(msgs[i], body, strlen(body));
         }
-        err = rmq_producer_send_batch(prod, (const rmq_message_t *const *)msgs,
-                                      (size_t)n, &res, errstr, sizeof(errstr));
+        err = rmq_producer_send_batch(prod, msgs, (size_t)n, &res, errstr,
+                                      sizeof(errstr));
         if (err) {
                 fprintf(stderr, "batch failed: %s\n", errstr);
         } else {

@@ -6,9 +6,17 @@
  *
  * An rmq_message_t belongs to the application: send functions never take it,
  * and it may be reused or destroyed as soon as a send call returns (the
- * library copies or references what it keeps). One thread at a time may use
- * a message; concurrent reads from several threads are safe once it is no
- * longer modified.
+ * library copies or references what it keeps). One thread at a time may
+ * modify a message; concurrent reads from several threads are safe once it
+ * is no longer modified.
+ *
+ * A send writes one thing into the message: its message id (UNIQ_KEY),
+ * recorded by the first send that accepts it, as Java's send writes
+ * UNIQ_KEY into the Message. Every later send of the same message,
+ * including a retry by the application after a timeout, carries the same
+ * id, so consumers can de-duplicate. Recording is a thread-safe set-once:
+ * sends of one message from several threads at once are safe and carry one
+ * id. See rmq_message_msg_id().
  */
 #ifndef RMQ_MESSAGE_H
 #define RMQ_MESSAGE_H
@@ -49,6 +57,9 @@ RMQ_EXPORT void rmq_message_destroy(rmq_message_t *msg);
 /**
  * @brief Copy \p msg (topic, flag, properties; the body is shared by
  *        reference, zero-copy). The copy is destroyed independently.
+ *
+ * The copy is a new message: it has no message id until it is sent (a
+ * copy sent next to its original must not look like a duplicate of it).
  */
 RMQ_EXPORT rmq_message_t *rmq_message_dup(const rmq_message_t *msg);
 
@@ -112,17 +123,43 @@ RMQ_EXPORT void rmq_message_set_flag(rmq_message_t *msg, int32_t flag);
 RMQ_EXPORT int32_t rmq_message_flag(const rmq_message_t *msg);
 
 /**
- * @brief Set a user property (Java putUserProperty).
+ * @brief Set a user property (Java putUserProperty); name and value are
+ *        copied, and a property of that name is replaced.
  *
- * @returns RMQ_OK; RMQ_ERR__INVALID_ARG for an empty name or value, or a
- *          name reserved by the system (Java MessageConst.STRING_HASH_SET,
- *          e.g. TAGS, KEYS, DELAY, UNIQ_KEY); the value is copied.
+ * Refused, with RMQ_ERR__INVALID_ARG and nothing changed:
+ * - a name the system reserves (Java MessageConst.STRING_HASH_SET of
+ *   4.9.8, where Java throws "The Property<name> is used by system"):
+ *   TRACE_ON, MSG_REGION, KEYS, TAGS, WAIT, DELAY, RETRY_TOPIC,
+ *   REAL_TOPIC, REAL_QID, TRAN_MSG, PGROUP, MIN_OFFSET, MAX_OFFSET,
+ *   BUYER_ID, ORIGIN_MESSAGE_ID, TRANSFER_FLAG, CORRECTION_FLAG, MQ2_FLAG,
+ *   RECONSUME_TIME, UNIQ_KEY, MAX_RECONSUME_TIMES, CONSUME_START_TIME,
+ *   INSTANCE_ID, CORRELATION_ID, REPLY_TO_CLIENT, TTL, ARRIVE_TIME,
+ *   PUSH_REPLY_TIME, CLUSTER, MSG_TYPE, INNER_MULTI_QUEUE_OFFSET (use the
+ *   dedicated setters: rmq_message_set_tags() and the others);
+ * - a NULL or blank name or value (only characters <= ' ', as Java's
+ *   trim().isEmpty()).
+ *
+ * @returns RMQ_OK or RMQ_ERR__INVALID_ARG.
  */
 RMQ_EXPORT rmq_err_t rmq_message_put_user_property(rmq_message_t *msg,
                                                    const char *name,
                                                    const char *value);
 
-/** @returns The value of any property (user or system), or NULL. */
+/**
+ * @brief The message id (Java MessageClientIDSetter.getUniqID): the
+ *        UNIQ_KEY the first send of this message gave it, as in its send
+ *        result (rmq_send_result_msg_id(); for a batch, each message has its
+ *        own).
+ * @returns The id, or NULL until a send call has validated the message (a
+ *          send that fails validation records none; one that fails later,
+ *          for instance for want of a route, keeps the id it recorded).
+ *          Valid until the message is destroyed; never changes once set.
+ * @remark Thread-safe, also during sends of the message on other threads.
+ */
+RMQ_EXPORT const char *rmq_message_msg_id(const rmq_message_t *msg);
+
+/** @returns The value of any property (user or system), or NULL. The id
+ *           that sends record is not a property: see rmq_message_msg_id(). */
 RMQ_EXPORT const char *rmq_message_property(const rmq_message_t *msg,
                                             const char *name);
 

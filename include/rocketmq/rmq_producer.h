@@ -14,6 +14,13 @@
  * Errors: RMQ_OK, a local RMQ_ERR__* code, or a broker response code (> 0)
  * such as RMQ_ERR_TOPIC_NOT_EXIST; \p errstr (may be NULL) receives the
  * reason, including the broker's remark.
+ *
+ * Messages: a send never takes the message (it may be destroyed or changed
+ * as soon as the call returns), but it writes the message id into it: the
+ * first send that validates a message records a new id there, and every
+ * later send of that message carries the same id (Java writes UNIQ_KEY
+ * into the caller's Message the same way; rmq_message_msg_id()). That is
+ * why the send functions take a non-const message.
  */
 #ifndef RMQ_PRODUCER_H
 #define RMQ_PRODUCER_H
@@ -92,9 +99,14 @@ RMQ_EXPORT rmq_err_t rmq_producer_new(rmq_producer_t **prodp,
  * @brief Start the producer (Java start()): joins or creates the client
  *        instance of its clientId, which starts the I/O thread, the route
  *        and heartbeat timers, and sends a first heartbeat.
- * @returns RMQ_OK; RMQ_ERR__STATE if already started or shut down;
- *          RMQ_ERR__INVALID_ARG if another started producer of this client
- *          instance uses the same group.
+ * The group is checked with the namespace applied (`namespace%group`, as
+ * Java's checkConfig sees it): not blank, at most 255 characters of
+ * `[%|a-zA-Z0-9_-]`, not `DEFAULT_PRODUCER`.
+ * @returns RMQ_OK; RMQ_ERR__STATE if already started, shut down or failed
+ *          to start; RMQ_ERR__INVALID_ARG for an invalid group (the
+ *          producer is then START_FAILED and cannot be started again, as in
+ *          Java), or if another started producer of this client instance
+ *          uses the same group (then it may be started later).
  * @remark Blocks briefly (thread start). Not from a library callback.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
@@ -154,6 +166,29 @@ RMQ_EXPORT int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
                                        size_t mq_cnt, const rmq_message_t *msg,
                                        void *arg, void *opaque);
 
+/**
+ * @brief rmq_queue_selector_hash() for a Java `Integer` argument: \p arg
+ *        points to an int32_t whose Integer.hashCode() (the value itself)
+ *        picks the queue as SelectMessageQueueByHash does (hash % count,
+ *        then the absolute value), so an int key maps to the queue a Java
+ *        producer passing an Integer chooses. Returns -1 (failing the send)
+ *        if \p arg is NULL.
+ */
+RMQ_EXPORT int
+rmq_queue_selector_hash_int32(const rmq_message_queue_t *const *mqs,
+                              size_t mq_cnt, const rmq_message_t *msg,
+                              void *arg, void *opaque);
+
+/**
+ * @brief rmq_queue_selector_hash() for a Java `Long` argument: \p arg
+ *        points to an int64_t whose Long.hashCode() (`(int)(v ^ (v >>>
+ *        32))`) picks the queue as SelectMessageQueueByHash does.
+ */
+RMQ_EXPORT int
+rmq_queue_selector_hash_int64(const rmq_message_queue_t *const *mqs,
+                              size_t mq_cnt, const rmq_message_t *msg,
+                              void *arg, void *opaque);
+
 /** @brief Built-in selector of Java's SelectMessageQueueByRandom. */
 RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
                                          size_t mq_cnt,
@@ -179,8 +214,7 @@ RMQ_EXPORT int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
  * @remark Blocks up to `sendMsgTimeout`. Returns RMQ_ERR__WOULD_DEADLOCK on
  *         the library's I/O thread.
  */
-RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod,
-                                       const rmq_message_t *msg,
+RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod, rmq_message_t *msg,
                                        rmq_send_result_t **resultp,
                                        char *errstr, size_t errstr_size);
 
@@ -199,7 +233,7 @@ RMQ_EXPORT rmq_err_t rmq_producer_send(rmq_producer_t *prod,
  *         asynchronously).
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
-                                             const rmq_message_t *msg,
+                                             rmq_message_t *msg,
                                              rmq_send_cb_t *cb, void *opaque);
 
 /**
@@ -207,44 +241,45 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
  *        retries. Returns once the request is queued for writing.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                              const rmq_message_t *msg,
-                                              char *errstr,
+                                              rmq_message_t *msg, char *errstr,
                                               size_t errstr_size);
 
 /** @brief Sync send to the queue \p mq (Java send(msg, mq)); no retries. */
-RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                                const rmq_message_t *msg,
-                                                const rmq_message_queue_t *mq,
-                                                rmq_send_result_t **resultp,
-                                                char *errstr,
-                                                size_t errstr_size);
-/** @brief Async send to the queue \p mq (Java send(msg, mq, callback)). */
+RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue(
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    rmq_send_result_t **resultp, char *errstr, size_t errstr_size);
+/**
+ * @brief Async send to the queue \p mq (Java send(msg, mq, callback)).
+ *
+ * When the address of \p mq's broker is not known yet, the topic's route
+ * is fetched first (asynchronously, as for rmq_producer_send_async()); a
+ * broker that is still unknown then fails the send with
+ * RMQ_ERR__NO_BROKER through \p cb. Transport failures are retried on the
+ * same queue up to `retryTimesWhenSendAsyncFailed` times.
+ */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_async(
-    rmq_producer_t *prod, const rmq_message_t *msg,
-    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    rmq_send_cb_t *cb, void *opaque);
 /** @brief Oneway send to the queue \p mq. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_to_queue_oneway(
-    rmq_producer_t *prod, const rmq_message_t *msg,
-    const rmq_message_queue_t *mq, char *errstr, size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, const rmq_message_queue_t *mq,
+    char *errstr, size_t errstr_size);
 
 /**
  * @brief Sync send to the queue chosen by \p selector (Java send(msg,
  *        selector, arg)): the ordered-message send. No retries.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select(
-    rmq_producer_t *prod, const rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, rmq_send_result_t **resultp,
-    char *errstr, size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, rmq_send_result_t **resultp, char *errstr, size_t errstr_size);
 /** @brief Async send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_async(
-    rmq_producer_t *prod, const rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, rmq_send_cb_t *cb,
-    void *opaque);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, rmq_send_cb_t *cb, void *opaque);
 /** @brief Oneway send to the queue chosen by \p selector. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_select_oneway(
-    rmq_producer_t *prod, const rmq_message_t *msg,
-    rmq_queue_selector_cb_t *selector, void *arg, char *errstr,
-    size_t errstr_size);
+    rmq_producer_t *prod, rmq_message_t *msg, rmq_queue_selector_cb_t *selector,
+    void *arg, char *errstr, size_t errstr_size);
 
 /**
  * @brief Send \p cnt messages as one batch (Java send(Collection)): one
@@ -255,19 +290,27 @@ RMQ_EXPORT rmq_err_t rmq_producer_send_select_oneway(
  * The result's msg id lists every message's id, comma-joined.
  */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
-                                             const rmq_message_t *const *msgs,
+                                             rmq_message_t *const *msgs,
                                              size_t cnt,
                                              rmq_send_result_t **resultp,
                                              char *errstr, size_t errstr_size);
 /** @brief Async batch send. */
-RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(
-    rmq_producer_t *prod, const rmq_message_t *const *msgs, size_t cnt,
-    rmq_send_cb_t *cb, void *opaque);
-/** @brief Sync batch send to the queue \p mq. */
+RMQ_EXPORT rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
+                                                   rmq_message_t *const *msgs,
+                                                   size_t cnt,
+                                                   rmq_send_cb_t *cb,
+                                                   void *opaque);
+/** @brief Sync batch send to the queue \p mq (Java send(Collection,
+ *         mq)); no retries. */
 RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue(
-    rmq_producer_t *prod, const rmq_message_t *const *msgs, size_t cnt,
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
     const rmq_message_queue_t *mq, rmq_send_result_t **resultp, char *errstr,
     size_t errstr_size);
+/** @brief Async batch send to the queue \p mq (Java send(Collection, mq,
+ *         callback)), as rmq_producer_send_to_queue_async(). */
+RMQ_EXPORT rmq_err_t rmq_producer_send_batch_to_queue_async(
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
+    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque);
 
 /**
  * @brief The writable queues of \p topic (Java fetchPublishMessageQueues),
@@ -298,10 +341,29 @@ typedef enum rmq_send_mode_t {
 } rmq_send_mode_t;
 
 /**
- * @brief A hook. `before` runs on the sending thread before each attempt's
- *        request is written; `after` runs once per attempt with its result
- *        or error (sync: the sending thread; async: the callback pool;
- *        oneway: right after the request is queued).
+ * @brief A hook (Java SendMessageHook), called as 4.9.8's
+ *        DefaultMQProducerImpl.sendKernelImpl and MQClientAPIImpl call it.
+ *
+ * Sync and oneway sends: for each attempt (so up to 1 +
+ * `retryTimesWhenSendFailed` times for rmq_producer_send()), `before` runs
+ * on the sending thread once the broker address is known, just before the
+ * request is written, and `after` right after it with the attempt's result
+ * or error (oneway: no result, RMQ_OK once the request is queued).
+ *
+ * Async sends: `before` runs once per send, before the first request goes
+ * out. `after` runs twice: right after `before`, with no result and
+ * RMQ_OK (the request is handed off; Java's sendKernelImpl ends there),
+ * and once more when the send completes, just before the send callback, on
+ * the callback pool, with the result or the final error (a broker error,
+ * or the transport error once `retryTimesWhenSendAsyncFailed` retries are
+ * spent). Retries run no hooks; the queue and broker address in the
+ * context are those of the attempt that completed. The first two run on
+ * the calling thread, or on the callback pool when the route had to be
+ * fetched first.
+ *
+ * A send that fails before its first request (validation, no route, an
+ * unknown broker) runs no hooks; an async send whose time ran out before
+ * it has `before` and one `after` with RMQ_ERR__TIMED_OUT.
  */
 typedef void(rmq_send_hook_cb_t)(rmq_producer_t *prod,
                                  const rmq_send_context_t *ctx, void *opaque);
@@ -336,13 +398,30 @@ rmq_send_context_broker_addr(const rmq_send_context_t *ctx);
 RMQ_EXPORT const char *rmq_send_context_born_host(const rmq_send_context_t *ctx);
 /** @returns The communication mode. */
 RMQ_EXPORT rmq_send_mode_t rmq_send_context_mode(const rmq_send_context_t *ctx);
-/** @returns In `after`: the result, or NULL on error. */
+/** @returns In `after`: the result, or NULL on error, for oneway sends,
+ *           and in the first `after` of an async send. */
 RMQ_EXPORT const rmq_send_result_t *
 rmq_send_context_result(const rmq_send_context_t *ctx);
-/** @returns In `after`: RMQ_OK or the error of this attempt. */
+/** @returns In `after`: RMQ_OK or the error of this attempt (async: of
+ *           the send). */
 RMQ_EXPORT rmq_err_t rmq_send_context_error(const rmq_send_context_t *ctx);
-/** @returns The hook's name as registered. */
+/** @returns The producer's namespace, or NULL. */
 RMQ_EXPORT const char *rmq_send_context_namespace(const rmq_send_context_t *ctx);
+
+/** Kind of message a hook sees (Java MessageType). */
+typedef enum rmq_message_type_t {
+        RMQ_NORMAL_MSG       = 0, /**< Normal_Msg (also every batch). */
+        RMQ_TRANS_MSG_HALF   = 1, /**< Trans_Msg_Half: TRAN_MSG=true. */
+        RMQ_TRANS_MSG_COMMIT = 2, /**< Trans_msg_Commit (Java's spelling);
+                                   *   never reported for a send. */
+        RMQ_DELAY_MSG        = 3  /**< Delay_Msg: a delay level or the
+                                   *   `__STARTDELIVERTIME` property. */
+} rmq_message_type_t;
+
+/** @returns The message's type as SendMessageContext.getMsgType() gives
+ *           it in 4.9.8's sendKernelImpl. */
+RMQ_EXPORT rmq_message_type_t
+rmq_send_context_msg_type(const rmq_send_context_t *ctx);
 
 /** @} */
 

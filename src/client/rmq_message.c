@@ -2,6 +2,8 @@
 /* Outgoing messages. mirrors common.message.Message. */
 #include <stdio.h>
 
+#include <uv.h>
+
 #include "client/rmq_message_int.h"
 #include "common/rmq_str.h"
 #include "protocol/rmq_message_codec.h"
@@ -62,6 +64,7 @@ static rmq_message_t *message_alloc(void) {
         msg->props         = msg->props_inline;
         msg->prop_cnt      = 0;
         msg->prop_cap      = RMQ_MSG_PROPS_INLINE;
+        atomic_init(&msg->id_state, RMQ_MSG_ID_NONE);
         return msg;
 }
 
@@ -130,6 +133,64 @@ rmq_message_t *rmq_message_dup(const rmq_message_t *msg) {
                 else
                         *q = *p; /* static strings are shared */
         }
+        return d;
+}
+
+static inline const char *id_of(const rmq_message_t *msg) {
+        return atomic_load_explicit(&msg->id_state, memory_order_acquire) ==
+                       RMQ_MSG_ID_SET
+                   ? msg->msg_id
+                   : NULL;
+}
+
+const char *rmq_message_msg_id(const rmq_message_t *msg) {
+        return id_of(msg);
+}
+
+/* Records \p id (\p len characters, at most RMQ_MSG_ID_MAX) as \p msg's
+ * id. Returns false, leaving the id as it is, if the message has one
+ * already (recorded by another send, maybe concurrently: then it waits
+ * until that one is readable through rmq_message_msg_id()). */
+static bool record_id(rmq_message_t *msg, const char *id, size_t len) {
+        int state = RMQ_MSG_ID_NONE;
+        if (atomic_compare_exchange_strong_explicit(
+                &msg->id_state, &state, RMQ_MSG_ID_WRITING,
+                memory_order_acquire, memory_order_acquire)) {
+                memcpy(msg->msg_id, id, len);
+                msg->msg_id[len] = '\0';
+                atomic_store_explicit(&msg->id_state, RMQ_MSG_ID_SET,
+                                      memory_order_release);
+                return true;
+        }
+        /* Another send of this message is copying its id in (a few dozen
+         * bytes): wait for it. */
+        while (state != RMQ_MSG_ID_SET) {
+                uv_sleep(0);
+                state =
+                    atomic_load_explicit(&msg->id_state, memory_order_acquire);
+        }
+        return false;
+}
+
+size_t rmq__message_uniq_id(rmq_message_t *msg, char *out) {
+        const char *id = id_of(msg);
+        size_t len;
+        if (!id) {
+                len = rmq__msg_id_create(out);
+                if (record_id(msg, out, len))
+                        return len;
+                id = id_of(msg); /* a concurrent send's */
+        }
+        len = strlen(id);
+        memcpy(out, id, len + 1);
+        return len;
+}
+
+rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg) {
+        rmq_message_t *d = rmq_message_dup(msg);
+        const char *id   = id_of(msg);
+        if (id)
+                record_id(d, id, strlen(id));
         return d;
 }
 
@@ -288,12 +349,14 @@ int32_t rmq_message_flag(const rmq_message_t *msg) {
         return msg->flag;
 }
 
+/* Java's s.trim().isEmpty(): trim drops every char <= ' ' at both ends.
+ * UTF-8 encodes those code points as the same bytes (and nothing else
+ * below 0x80), so bytes compare as well. */
 static bool blank(const char *s) {
         if (!s)
                 return true;
         for (; *s; s++)
-                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
-                    *s != '\f' && *s != '\v')
+                if ((unsigned char)*s > ' ')
                         return false;
         return true;
 }
@@ -340,23 +403,66 @@ int rmq_message_wait_store_msg_ok(const rmq_message_t *msg) {
         return !v || rmq__parse_bool(v);
 }
 
-void rmq__message_encode_props(const rmq_message_t *msg, rmq_buf_t *out,
-                               const char *const *extra, size_t extra_cnt) {
+/* Where rmq__message_encode_props() writes: \p cap bytes at \p out (out may be
+ * NULL with cap 0), \p len the length so far, written or not. */
+typedef struct props_out_s {
+        char *out;
+        size_t cap;
+        size_t len;
+} props_out_t;
+
+static void put_piece(props_out_t *po, const char *s, size_t n) {
+        if (n && po->len + n <= po->cap)
+                memcpy(po->out + po->len, s, n);
+        po->len += n;
+}
+
+/* Appends "name\001value", after a \002 unless it is the first pair. */
+static inline void put_pair(props_out_t *po, size_t *n, const char *name,
+                            size_t name_len, const char *value,
+                            size_t value_len) {
+        static const char nv  = RMQ_PROP_NAME_VALUE_SEPARATOR;
+        static const char sep = RMQ_PROP_SEPARATOR;
+        if ((*n)++)
+                put_piece(po, &sep, 1);
+        put_piece(po, name, name_len);
+        put_piece(po, &nv, 1);
+        put_piece(po, value, value_len);
+}
+
+/* mirrors MessageDecoder.messageProperties2String, with what
+ * sendKernelImpl adds and takes away. */
+size_t rmq__message_encode_props(const rmq_message_t *msg, const char *uniq_add,
+                                 const char *instance_id, bool retry_topic,
+                                 char *out, size_t cap, int32_t *reconsume,
+                                 int32_t *max_reconsume) {
+        props_out_t po = {out, cap, 0};
         size_t i, n = 0;
-        for (i = 0; i + 1 < extra_cnt * 2; i += 2) {
-                if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, extra[i]);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, extra[i + 1]);
-        }
+        if (uniq_add)
+                put_pair(&po, &n, RMQ_PROP_UNIQ_KEY,
+                         sizeof(RMQ_PROP_UNIQ_KEY) - 1, uniq_add,
+                         strlen(uniq_add));
+        if (instance_id)
+                put_pair(&po, &n, RMQ_PROP_INSTANCE_ID,
+                         sizeof(RMQ_PROP_INSTANCE_ID) - 1, instance_id,
+                         strlen(instance_id));
         for (i = 0; i < msg->prop_cnt; i++) {
-                if (n++)
-                        rmq__buf_put_u8(out, RMQ_PROP_SEPARATOR);
-                rmq__buf_put_str(out, msg->props[i].name);
-                rmq__buf_put_u8(out, RMQ_PROP_NAME_VALUE_SEPARATOR);
-                rmq__buf_put_str(out, msg->props[i].value);
+                const rmq_msg_prop_t *p = &msg->props[i];
+                if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
+                        rmq__parse_i32(p->value, reconsume);
+                        continue;
+                }
+                if (retry_topic &&
+                    !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
+                        rmq__parse_i32(p->value, max_reconsume);
+                        continue;
+                }
+                if (instance_id && !strcmp(p->name, RMQ_PROP_INSTANCE_ID))
+                        continue; /* replaced, as putProperty replaces */
+                put_pair(&po, &n, p->name, strlen(p->name), p->value,
+                         strlen(p->value));
         }
+        return po.len;
 }
 
 /* ---- message queues ---- */

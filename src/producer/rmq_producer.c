@@ -46,13 +46,12 @@ struct rmq_producer_s {
         rmq_conf_t *conf;
         rmq_logger_t lg;
         char *group; /* with the namespace */
-        /* Checked at start (rmq__json_plain): the group, the namespace
-         * and createTopicKey need no JSON escaping, so neither do the
-         * send headers' producerGroup, topic (a validated name, with the
-         * namespace) and defaultTopic; the encoder copies them as they
-         * are. */
+        /* Checked at start (rmq__json_plain): the group and
+         * createTopicKey need no JSON escaping, so neither do the send
+         * headers' producerGroup and defaultTopic; the encoder copies
+         * them as they are, and the topic too (a name validated with its
+         * namespace, see check_message). */
         bool group_plain;
-        bool ns_plain;
         bool default_topic_plain;
         size_t group_len;
         size_t default_topic_len;
@@ -87,6 +86,7 @@ struct rmq_send_context_s {
         rmq_send_mode_t mode;
         const rmq_send_result_t *result;
         rmq_err_t err;
+        bool batch;
 };
 
 /* One send: the prepared request pieces plus the state of its attempts.
@@ -128,6 +128,8 @@ typedef struct send_s {
         int times;
         int async_retries;
         bool tried_default;
+        bool addr_lookup; /* the route is fetched for s->mq's broker */
+        bool hooked;      /* async: the before hooks ran (once per send) */
         rmq_queue_selector_cb_t *selector;
         void *sel_arg;
         rmq_send_cb_t *cb;
@@ -177,16 +179,18 @@ static rmq_err_t check_body_and_topic(const rmq_producer_t *prod,
         return RMQ_OK;
 }
 
-/* mirrors Validators.checkMessage */
+static rmq_err_t message_null(char *errstr, size_t errstr_size) {
+        return rmq__seterr(errstr, errstr_size, RMQ_ERR_MESSAGE_ILLEGAL,
+                           "the message is null");
+}
+
+/* mirrors Validators.checkMessage of \p msg with \p topic as its topic
+ * (a send checks the topic with the namespace, DefaultMQProducer.send's
+ * withNamespace coming first). */
 static rmq_err_t check_message(const rmq_producer_t *prod,
-                               const rmq_message_t *msg, char *errstr,
-                               size_t errstr_size) {
-        if (!msg)
-                return rmq__seterr(errstr, errstr_size,
-                                   RMQ_ERR_MESSAGE_ILLEGAL,
-                                   "the message is null");
-        return check_body_and_topic(prod, msg->topic,
-                                    msg->body ? msg->body->len : 0,
+                               const rmq_message_t *msg, const char *topic,
+                               char *errstr, size_t errstr_size) {
+        return check_body_and_topic(prod, topic, msg->body ? msg->body->len : 0,
                                     msg->body && msg->body->data, errstr,
                                     errstr_size);
 }
@@ -276,13 +280,11 @@ static rmq_publish_info_t *find_publish_info(rmq_producer_t *prod,
 
 /* ---- hooks ---- */
 
-static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
-                      rmq_err_t err) {
+static void call_hooks(send_t *s, bool after, const rmq_send_result_t *res,
+                       rmq_err_t err) {
         rmq_producer_t *prod = s->prod;
         rmq_send_context_t ctx;
         int i;
-        if (!prod->hook_cnt)
-                return;
         ctx.prod   = prod;
         ctx.msg    = s->msg_keep ? s->msg_keep : s->umsg;
         ctx.msg_id = s->uniq_id;
@@ -291,12 +293,21 @@ static void run_hooks(send_t *s, bool after, const rmq_send_result_t *res,
         ctx.mode   = s->mode;
         ctx.result = res;
         ctx.err    = err;
+        ctx.batch  = s->batch;
         for (i = 0; i < prod->hook_cnt; i++) {
                 rmq_send_hook_cb_t *cb =
                     after ? prod->hooks[i].after : prod->hooks[i].before;
                 if (cb)
                         cb(prod, &ctx, prod->hooks[i].opaque);
         }
+}
+
+/* Runs the before or after hooks; without hooks (the usual case) no call
+ * is made. */
+static inline void run_hooks(send_t *s, bool after,
+                             const rmq_send_result_t *res, rmq_err_t err) {
+        if (s->prod->hook_cnt)
+                call_hooks(s, after, res, err);
 }
 
 /* ---- preparing a send ---- */
@@ -316,60 +327,6 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
                                                             sizeof(*prod->deflaters));
         prod->deflaters[prod->ndeflaters++] = d;
         uv_mutex_unlock(&prod->lock);
-}
-
-/* Where encode_props() writes: \p cap bytes at \p out (out may be NULL
- * with cap 0), \p len the length so far, written or not. */
-typedef struct props_out_s {
-        char *out;
-        size_t cap;
-        size_t len;
-} props_out_t;
-
-static void put_piece(props_out_t *po, const char *s, size_t n) {
-        if (n && po->len + n <= po->cap)
-                memcpy(po->out + po->len, s, n);
-        po->len += n;
-}
-
-/* Properties of one message as sent: UNIQ_KEY first (as the Java client's
- * map orders it) when \p uniq_add is given (the message has none), then
- * the message's own; on a retry topic RECONSUME_TIME and
- * MAX_RECONSUME_TIMES move into the header (sendKernelImpl). Writes into
- * \p out what fits in \p cap bytes and returns the whole length: a
- * caller whose buffer was too small calls again with a larger one. */
-static size_t encode_props(const rmq_message_t *msg, const char *uniq_add,
-                           bool retry_topic, char *out, size_t cap,
-                           int32_t *reconsume, int32_t *max_reconsume) {
-        static const char nv = RMQ_PROP_NAME_VALUE_SEPARATOR;
-        static const char sep = RMQ_PROP_SEPARATOR;
-        props_out_t po = {out, cap, 0};
-        size_t i, n = 0;
-        if (uniq_add) {
-                put_piece(&po, RMQ_PROP_UNIQ_KEY,
-                          sizeof(RMQ_PROP_UNIQ_KEY) - 1);
-                put_piece(&po, &nv, 1);
-                put_piece(&po, uniq_add, strlen(uniq_add));
-                n++;
-        }
-        for (i = 0; i < msg->prop_cnt; i++) {
-                const rmq_msg_prop_t *p = &msg->props[i];
-                if (retry_topic && !strcmp(p->name, RMQ_PROP_RECONSUME_TIME)) {
-                        rmq__parse_i32(p->value, reconsume);
-                        continue;
-                }
-                if (retry_topic &&
-                    !strcmp(p->name, RMQ_PROP_MAX_RECONSUME_TIMES)) {
-                        rmq__parse_i32(p->value, max_reconsume);
-                        continue;
-                }
-                if (n++)
-                        put_piece(&po, &sep, 1);
-                put_piece(&po, p->name, strlen(p->name));
-                put_piece(&po, &nv, 1);
-                put_piece(&po, p->value, strlen(p->value));
-        }
-        return po.len;
 }
 
 /* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
@@ -423,10 +380,12 @@ static void send_free(send_t *s) {
         rmq__freelist_put(s->prod->send_cache, s);
 }
 
-/* s->topic = \p topic with the producer's namespace. */
-static void set_topic(send_t *s, const char *topic) {
+/* s->topic = \p topic (may be NULL) with the producer's namespace. */
+static inline void set_topic(send_t *s, const char *topic) {
         const char *ns = s->prod->conf->namespace_;
         size_t len;
+        if (!topic)
+                return; /* s->topic stays NULL: "topic is blank" */
         if (ns && *ns) {
                 s->topic_heap = rmq__ns_wrap(ns, topic);
                 s->topic      = s->topic_heap;
@@ -488,22 +447,47 @@ static void call_leave(rmq_producer_t *prod) {
         }
 }
 
+/* s->props = \p msg's properties as sent (rmq__message_encode_props),
+ * written inline in one pass, or again to the heap if too long. */
+static inline void set_props(send_t *s, const rmq_message_t *msg,
+                             const char *uniq_add, bool retry_topic) {
+        const char *ns          = s->prod->conf->namespace_;
+        const char *instance_id = ns && *ns ? ns : NULL;
+        char *props             = s->props_inline;
+        size_t len;
+        len = rmq__message_encode_props(msg, uniq_add, instance_id, retry_topic,
+                                        props, sizeof(s->props_inline) - 1,
+                                        &s->reconsume_times,
+                                        &s->max_reconsume_times);
+        if (len + 1 > sizeof(s->props_inline)) {
+                props = s->props_heap = rmq__malloc(len + 1);
+                rmq__message_encode_props(
+                    msg, uniq_add, instance_id, retry_topic, props, len,
+                    &s->reconsume_times, &s->max_reconsume_times);
+        }
+        props[len]   = '\0'; /* the request references it as a C string */
+        s->props     = props;
+        s->props_len = len;
+}
+
 /* Validates one message and fills the request pieces of \p s. */
-static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
-                                  char *errstr, size_t errstr_size) {
+static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg, char *errstr,
+                                  size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         const char *uniq, *tran;
-        char *props;
         rmq_err_t err;
-        bool retry;
         size_t len;
-        if ((err = check_message(prod, msg, errstr, errstr_size)))
+        if (!msg)
+                return message_null(errstr, errstr_size);
+        set_topic(s, msg->topic);
+        if ((err = check_message(prod, msg, s->topic, errstr, errstr_size)))
                 return err;
         s->umsg = msg;
-        set_topic(s, msg->topic);
         s->flag = msg->flag;
         find_props(msg, &uniq, &tran);
-        /* MessageClientIDSetter.setUniqID: keep an id already set */
+        /* MessageClientIDSetter.setUniqID: keep a UNIQ_KEY already set,
+         * else the id the message got on its first send, else a new one,
+         * written into the message. */
         if (uniq) {
                 len = strlen(uniq);
                 if (len < sizeof(s->uniq_inline)) {
@@ -514,23 +498,11 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
                         s->uniq_id   = s->uniq_heap;
                 }
         } else {
-                rmq__msg_id_create(s->uniq_inline);
+                rmq__message_uniq_id(msg, s->uniq_inline);
                 s->uniq_id = s->uniq_inline;
         }
-        retry = rmq__is_retry_topic(s->topic);
-        /* Written inline in one pass; again to the heap if too long. */
-        props = s->props_inline;
-        len   = encode_props(msg, uniq ? NULL : s->uniq_id, retry, props,
-                             sizeof(s->props_inline) - 1, &s->reconsume_times,
-                             &s->max_reconsume_times);
-        if (len + 1 > sizeof(s->props_inline)) {
-                props = s->props_heap = rmq__malloc(len + 1);
-                encode_props(msg, uniq ? NULL : s->uniq_id, retry, props, len,
-                             &s->reconsume_times, &s->max_reconsume_times);
-        }
-        props[len] = '\0'; /* the request references it as a C string */
-        s->props     = props;
-        s->props_len = len;
+        set_props(s, msg, uniq ? NULL : s->uniq_id,
+                  rmq__is_retry_topic(s->topic));
         if (rmq__parse_bool(tran))
                 s->sys_flag |= RMQ_SYSFLAG_TRANSACTION_PREPARED;
         s->body_ref = rmq__body_retain(msg->body);
@@ -558,12 +530,12 @@ static rmq_err_t send_prepare_one(send_t *s, const rmq_message_t *msg,
 }
 
 /* mirrors DefaultMQProducer.batch and MessageBatch.generateFromList */
-static rmq_err_t send_prepare_batch(send_t *s,
-                                    const rmq_message_t *const *msgs,
+static rmq_err_t send_prepare_batch(send_t *s, rmq_message_t *const *msgs,
                                     size_t cnt, char *errstr,
                                     size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
         rmq_buf_t body = RMQ_BUF_INIT, ids = RMQ_BUF_INIT;
+        rmq_message_t *hdr;
         size_t i;
         rmq_err_t err;
         int wait0;
@@ -598,28 +570,34 @@ static rmq_err_t send_prepare_batch(send_t *s,
                 }
         }
         for (i = 0; i < cnt; i++) {
-                const rmq_message_t *m = msgs[i];
+                rmq_message_t *m = msgs[i];
                 char id[RMQ_MSG_ID_MAX + 1];
                 const char *uniq, *tran, *add = NULL;
                 rmq_buf_t props = RMQ_BUF_INIT;
                 int32_t r = 0, mr = -1;
                 size_t plen;
-                if ((err = check_message(prod, m, errstr, errstr_size))) {
+                /* MessageBatch: each message as the caller set it, the
+                 * batch below with the namespace (DefaultMQProducer.batch) */
+                if ((err = check_message(prod, m, m->topic, errstr,
+                                         errstr_size))) {
                         rmq__buf_free(&body);
                         rmq__buf_free(&ids);
                         return err;
                 }
                 find_props(m, &uniq, &tran);
                 if (!uniq) {
-                        rmq__msg_id_create(id);
+                        /* DefaultMQProducer.batch: setUniqID on each */
+                        rmq__message_uniq_id(m, id);
                         uniq = add = id;
                 }
                 if (ids.len)
                         rmq__buf_put_u8(&ids, ',');
                 rmq__buf_put_str(&ids, uniq);
-                plen = encode_props(m, add, false, NULL, 0, &r, &mr);
-                encode_props(m, add, false, (char *)rmq__buf_grow(&props, plen),
-                             plen, &r, &mr);
+                plen = rmq__message_encode_props(m, add, NULL, false, NULL, 0,
+                                                 &r, &mr);
+                rmq__message_encode_props(m, add, NULL, false,
+                                          (char *)rmq__buf_grow(&props, plen),
+                                          plen, &r, &mr);
                 err = rmq__batch_encode_one(&body, m->flag, m->body->data,
                                             m->body->len, (char *)props.data,
                                             props.len);
@@ -639,12 +617,13 @@ static rmq_err_t send_prepare_batch(send_t *s,
         s->umsg      = msgs[0];
         s->batch     = true;
         set_topic(s, msgs[0]->topic);
-        s->props_len = (size_t)snprintf(s->props_inline,
-                                        sizeof(s->props_inline), "%s%c%s",
-                                        RMQ_PROP_WAIT,
-                                        RMQ_PROP_NAME_VALUE_SEPARATOR,
-                                        wait0 ? "true" : "false");
-        s->props     = s->props_inline;
+        /* The MessageBatch's own properties: its WAIT, and INSTANCE_ID
+         * with a namespace (sendKernelImpl sets it on the batch only). */
+        hdr = rmq_message_new(NULL);
+        if (!wait0)
+                rmq_message_set_wait_store_msg_ok(hdr, 0);
+        set_props(s, hdr, NULL, false);
+        rmq_message_destroy(hdr);
         s->owned_body = rmq__buf_steal(&body, &s->body_len);
         s->body       = s->owned_body;
         /* Validators.checkMessage(batch) */
@@ -708,7 +687,7 @@ static void build_request(send_t *s, rmq_send_request_t *r) {
         h.batch                 = s->batch;
         h.bname                 = s->mq.brokerName;
         h.producerGroup_plain   = prod->group_plain;
-        h.topic_plain           = prod->ns_plain; /* validated, see above */
+        h.topic_plain           = true; /* validated: ^[%|a-zA-Z0-9_-]+$ */
         h.defaultTopic_plain    = prod->default_topic_plain;
         h.producerGroup_len     = prod->group_len;
         h.topic_len             = s->topic_len;
@@ -843,7 +822,7 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
         int times_total = s->mode == RMQ_SEND_MODE_SYNC
                               ? 1 + (int)prod->conf->retryTimesWhenSendFailed
                               : 1;
-        rmq_send_result_t *result = NULL;
+        rmq_send_result_t *result = NULL, *attempt_res;
         rmq_err_t err             = RMQ_OK, last = RMQ_OK;
         bool call_timeout         = false;
         char last_broker[128]     = "";
@@ -869,13 +848,16 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                         call_timeout = true;
                         break;
                 }
-                rmq__send_result_free(result);
-                result = NULL;
-                err    = kernel_sync(s, s->timeout - cost, &result);
+                err = kernel_sync(s, s->timeout - cost, &attempt_res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName,
                                   rmq__mono_ms() - begin,
                                   err && err != RMQ_ERR__DESTROY);
                 if (!err) {
+                        /* Only a successful attempt replaces the result:
+                         * a stored message's result (FLUSH_DISK_TIMEOUT,
+                         * ...) survives a failing retry. */
+                        rmq__send_result_free(result);
+                        result = attempt_res;
                         if (s->mode == RMQ_SEND_MODE_SYNC &&
                             result->status != RMQ_SEND_OK &&
                             prod->conf->retryAnotherBrokerWhenNotStoreOK)
@@ -916,21 +898,19 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
                            s->topic, s->brokers_sent, s->errstr);
 }
 
-/* mirrors sendSelectImpl / send(msg, mq): one attempt to a given queue. */
+/* mirrors sendSelectImpl / send(msg, mq): one attempt to a given queue.
+ * Unlike sendDefaultImpl these never call updateFaultItem. */
 static rmq_err_t send_fixed_blocking(send_t *s,
                                      const rmq_message_queue_t *mq,
                                      rmq_send_result_t **resultp,
                                      char *errstr, size_t errstr_size) {
         rmq_err_t err;
-        int64_t begin = rmq__mono_ms();
-        if (rmq__mono_ms() - s->begin_first > s->timeout)
+        int64_t cost = rmq__mono_ms() - s->begin_first;
+        if (cost > s->timeout)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__TIMED_OUT,
                                    "sendSelectImpl call timeout");
         set_mq(s, mq);
-        err = kernel_sync(s, s->timeout - (begin - s->begin_first), resultp);
-        rmq__fault_update(&s->prod->fault, s->mq.brokerName,
-                          rmq__mono_ms() - begin,
-                          err && err != RMQ_ERR__DESTROY);
+        err = kernel_sync(s, s->timeout - cost, resultp);
         if (err)
                 return rmq__seterr(errstr, errstr_size, err, "%s", s->errstr);
         return RMQ_OK;
@@ -993,9 +973,8 @@ static rmq_err_t guard_thread(rmq_producer_t *prod, char *errstr,
 }
 
 static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
-                               int kind, const rmq_message_t *msg,
-                               const rmq_message_t *const *batch,
-                               size_t batch_cnt,
+                               int kind, rmq_message_t *msg,
+                               rmq_message_t *const *batch, size_t batch_cnt,
                                const rmq_message_queue_t *mq,
                                rmq_queue_selector_cb_t *selector, void *arg,
                                rmq_send_result_t **resultp, char *errstr,
@@ -1055,7 +1034,7 @@ out:
         return err;
 }
 
-rmq_err_t rmq_producer_send(rmq_producer_t *prod, const rmq_message_t *msg,
+rmq_err_t rmq_producer_send(rmq_producer_t *prod, rmq_message_t *msg,
                             rmq_send_result_t **resultp, char *errstr,
                             size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, msg, NULL,
@@ -1063,19 +1042,17 @@ rmq_err_t rmq_producer_send(rmq_producer_t *prod, const rmq_message_t *msg,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod,
-                                   const rmq_message_t *msg, char *errstr,
-                                   size_t errstr_size) {
+rmq_err_t rmq_producer_send_oneway(rmq_producer_t *prod, rmq_message_t *msg,
+                                   char *errstr, size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_ONEWAY, SEND_DEFAULT, msg,
                              NULL, 0, NULL, NULL, NULL, NULL, errstr,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
-                                     const rmq_message_t *msg,
+rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod, rmq_message_t *msg,
                                      const rmq_message_queue_t *mq,
-                                     rmq_send_result_t **resultp,
-                                     char *errstr, size_t errstr_size) {
+                                     rmq_send_result_t **resultp, char *errstr,
+                                     size_t errstr_size) {
         if (!mq)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "mq is NULL");
@@ -1085,10 +1062,9 @@ rmq_err_t rmq_producer_send_to_queue(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
-                                            const rmq_message_t *msg,
+                                            rmq_message_t *msg,
                                             const rmq_message_queue_t *mq,
-                                            char *errstr,
-                                            size_t errstr_size) {
+                                            char *errstr, size_t errstr_size) {
         if (!mq)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "mq is NULL");
@@ -1097,11 +1073,10 @@ rmq_err_t rmq_producer_send_to_queue_oneway(rmq_producer_t *prod,
                              errstr_size);
 }
 
-rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
-                                   const rmq_message_t *msg,
-                                   rmq_queue_selector_cb_t *selector,
-                                   void *arg, rmq_send_result_t **resultp,
-                                   char *errstr, size_t errstr_size) {
+rmq_err_t rmq_producer_send_select(rmq_producer_t *prod, rmq_message_t *msg,
+                                   rmq_queue_selector_cb_t *selector, void *arg,
+                                   rmq_send_result_t **resultp, char *errstr,
+                                   size_t errstr_size) {
         if (!selector)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "selector is NULL");
@@ -1111,7 +1086,7 @@ rmq_err_t rmq_producer_send_select(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_select_oneway(rmq_producer_t *prod,
-                                          const rmq_message_t *msg,
+                                          rmq_message_t *msg,
                                           rmq_queue_selector_cb_t *selector,
                                           void *arg, char *errstr,
                                           size_t errstr_size) {
@@ -1124,7 +1099,7 @@ rmq_err_t rmq_producer_send_select_oneway(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
-                                  const rmq_message_t *const *msgs, size_t cnt,
+                                  rmq_message_t *const *msgs, size_t cnt,
                                   rmq_send_result_t **resultp, char *errstr,
                                   size_t errstr_size) {
         return send_blocking(prod, RMQ_SEND_MODE_SYNC, SEND_DEFAULT, NULL,
@@ -1133,7 +1108,7 @@ rmq_err_t rmq_producer_send_batch(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch_to_queue(rmq_producer_t *prod,
-                                           const rmq_message_t *const *msgs,
+                                           rmq_message_t *const *msgs,
                                            size_t cnt,
                                            const rmq_message_queue_t *mq,
                                            rmq_send_result_t **resultp,
@@ -1199,9 +1174,15 @@ typedef struct finish_job_s {
         rmq_send_result_t *res;
 } finish_job_t;
 
-static void finish_now(send_t *s, rmq_err_t err, rmq_send_result_t *res) {
+static inline void finish_now(send_t *s, rmq_err_t err,
+                              rmq_send_result_t *res) {
         rmq_producer_t *prod = s->prod;
         size_t bytes         = s->win_bytes;
+        /* The completion's after hooks (sendMessageAsync on success or a
+         * broker error, onExceptionImpl when it gives up), for a send
+         * whose before hooks ran. */
+        if (s->hooked)
+                run_hooks(s, true, err ? NULL : res, err);
         s->cb(prod, err, err ? s->errstr : NULL, err ? NULL : res,
               s->cb_opaque);
         rmq__send_result_free(res);
@@ -1240,6 +1221,7 @@ static void async_finish(send_t *s, rmq_err_t err, rmq_send_result_t *res,
 }
 
 static void async_attempt(send_t *s, bool in_caller);
+static void async_find_route(send_t *s, bool in_caller);
 
 /* mirrors MQClientAPIImpl.onExceptionImpl with needRetry = true */
 static void async_on_exception(send_t *s, rmq_err_t err, bool in_caller) {
@@ -1283,7 +1265,6 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
                 err = process_response(s, resp, &res);
                 rmq__fault_update(&prod->fault, s->mq.brokerName, cost,
                                   err != RMQ_OK);
-                run_hooks(s, true, res, err);
                 /* A broker error is not retried (needRetry = false). */
                 async_finish(s, err, res, false);
                 return;
@@ -1292,34 +1273,54 @@ static void async_response(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
                           err != RMQ_ERR__DESTROY);
         rmq__strlcpy(s->errstr, errstr ? errstr : rmq_err2str(err),
                      sizeof(s->errstr));
-        run_hooks(s, true, NULL, err);
         async_on_exception(s, err, false);
 }
 
-/* One async attempt to s->mq (sendKernelImpl + sendMessageAsync). */
+/* One async attempt to s->mq: the first is sendKernelImpl +
+ * sendMessageAsync, a retry sendMessageAsync from onExceptionImpl. Hooks
+ * as there: before once, when the first request is about to go; after
+ * right then with no result (the tail of sendKernelImpl), and once more
+ * when the send completes (finish_now); retries run none. */
 static void async_attempt(send_t *s, bool in_caller) {
         rmq_producer_t *prod = s->prod;
         int64_t now          = rmq__mono_ms();
         int64_t left         = s->timeout - (now - s->begin_first);
+        bool first           = !s->hooked;
         /* encoded before invoke returns: the stack will do */
         rmq_send_request_t req;
         rmq_err_t err;
+        if ((err = resolve_addr(s, false))) {
+                /* sendKernelImpl: tryToFindTopicPublishInfo(mq.topic) and
+                 * findBrokerAddressInPublish again, on the first attempt
+                 * (a retry of onExceptionImpl only looks the address up) */
+                if (!s->addr_lookup && !s->async_retries) {
+                        s->addr_lookup = true;
+                        s->errstr[0]   = '\0';
+                        async_find_route(s, in_caller);
+                        return;
+                }
+                /* Java throws from sendKernelImpl: no async retry. */
+                async_finish(s, err, NULL, in_caller);
+                return;
+        }
+        if (first) {
+                s->hooked = true;
+                run_hooks(s, false, NULL, RMQ_OK);
+        }
         if (left <= 0) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), RMQ_ERR__TIMED_OUT,
                             "sendKernelImpl call timeout");
                 async_finish(s, RMQ_ERR__TIMED_OUT, NULL, in_caller);
                 return;
         }
-        if ((err = resolve_addr(s, false))) {
-                /* Java throws from sendKernelImpl: no async retry. */
-                async_finish(s, err, NULL, in_caller);
-                return;
-        }
         /* The attempt's latency counts from its start, hooks included, as
          * sendDefaultImpl's beginTimestampPrev. */
         s->attempt_start = now;
-        run_hooks(s, false, NULL, RMQ_OK);
         build_request(s, &req);
+        /* Before the hand-off, so that it always precedes the completion's
+         * after hook (which may run as soon as the request is queued). */
+        if (first)
+                run_hooks(s, true, NULL, RMQ_OK);
         err = rmq__remoting_invoke_async_at(rmq__client_remoting(prod->ci),
                                             s->addr, &req.cmd, now, left, 0,
                                             async_response, s);
@@ -1330,7 +1331,6 @@ static void async_attempt(send_t *s, bool in_caller) {
                 rmq__seterr(s->errstr, sizeof(s->errstr), err,
                             "send request to %s failed: %s", s->addr,
                             rmq_err2str(err));
-                run_hooks(s, true, NULL, err);
                 async_on_exception(s, err, in_caller);
         }
 }
@@ -1366,15 +1366,11 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
         rmq_producer_t *prod    = s->prod;
         rmq_publish_info_t *tpi = pub_get(prod, s->topic);
         RMQ_UNUSED(ci);
-        if (rmq__publish_info_ok(tpi)) {
-                s->tpi = tpi;
-                async_dispatch(s, false);
-                return;
-        }
         /* tryToFindTopicPublishInfo: fall back to the createTopicKey
-         * route, once. */
-        if (!s->tried_default && !(tpi && tpi->have_route) &&
-            err != RMQ_ERR__DESTROY && err != RMQ_ERR__NO_NAMESRV) {
+         * route, once, when the topic has none. */
+        if (!rmq__publish_info_ok(tpi) && !(tpi && tpi->have_route) &&
+            !s->tried_default && err != RMQ_ERR__DESTROY &&
+            err != RMQ_ERR__NO_NAMESRV) {
                 s->tried_default = true;
                 rmq__publish_info_release(tpi);
                 err = rmq__client_update_route_async(
@@ -1384,6 +1380,18 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
                 if (!err)
                         return;
                 tpi = NULL;
+        }
+        if (s->addr_lookup && err != RMQ_ERR__DESTROY) {
+                /* back in sendKernelImpl: the address, or "The broker[x]
+                 * not exist" */
+                rmq__publish_info_release(tpi);
+                async_attempt(s, false);
+                return;
+        }
+        if (rmq__publish_info_ok(tpi) && err != RMQ_ERR__DESTROY) {
+                s->tpi = tpi;
+                async_dispatch(s, false);
+                return;
         }
         rmq__publish_info_release(tpi);
         if (err == RMQ_ERR__NO_NAMESRV || err == RMQ_ERR__DESTROY)
@@ -1395,17 +1403,15 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
 }
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
-                                  const rmq_message_t *msg,
-                                  const rmq_message_t *const *batch,
-                                  size_t batch_cnt,
+                                  rmq_message_t *msg,
+                                  rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
-                                  rmq_queue_selector_cb_t *selector,
-                                  void *arg, rmq_send_cb_t *cb, void *opaque);
+                                  rmq_queue_selector_cb_t *selector, void *arg,
+                                  rmq_send_cb_t *cb, void *opaque);
 
-static rmq_err_t send_async(rmq_producer_t *prod, int kind,
-                            const rmq_message_t *msg,
-                            const rmq_message_t *const *batch,
-                            size_t batch_cnt, const rmq_message_queue_t *mq,
+static rmq_err_t send_async(rmq_producer_t *prod, int kind, rmq_message_t *msg,
+                            rmq_message_t *const *batch, size_t batch_cnt,
+                            const rmq_message_queue_t *mq,
                             rmq_queue_selector_cb_t *selector, void *arg,
                             rmq_send_cb_t *cb, void *opaque) {
         rmq_err_t err;
@@ -1420,13 +1426,11 @@ static rmq_err_t send_async(rmq_producer_t *prod, int kind,
 }
 
 static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
-                                  const rmq_message_t *msg,
-                                  const rmq_message_t *const *batch,
-                                  size_t batch_cnt,
+                                  rmq_message_t *msg,
+                                  rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
-                                  rmq_queue_selector_cb_t *selector,
-                                  void *arg, rmq_send_cb_t *cb,
-                                  void *opaque) {
+                                  rmq_queue_selector_cb_t *selector, void *arg,
+                                  rmq_send_cb_t *cb, void *opaque) {
         send_t *s;
         rmq_err_t err;
         s = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
@@ -1456,7 +1460,7 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
         s->selector  = selector;
         s->sel_arg   = arg;
         if (prod->hook_cnt || selector)
-                s->msg_keep = rmq_message_dup(batch ? batch[0] : msg);
+                s->msg_keep = rmq__message_dup_same(batch ? batch[0] : msg);
         s->umsg = NULL; /* the caller's message is not used after return */
         if (kind == SEND_TO_QUEUE) {
                 note_broker(s, s->mq.brokerName);
@@ -1470,6 +1474,17 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
         }
         rmq__publish_info_release(s->tpi);
         s->tpi = NULL;
+        async_find_route(s, true);
+        return RMQ_OK;
+}
+
+/* mirrors tryToFindTopicPublishInfo(s->topic) without blocking: the
+ * topic joins the publish table (so the periodic refresh keeps its route)
+ * and its route is fetched; the send goes on in async_route_done. */
+static void async_find_route(send_t *s, bool in_caller) {
+        rmq_producer_t *prod = s->prod;
+        rmq_err_t err;
+        s->tried_default = false;
         pub_put_placeholder(prod, s->topic);
         err = rmq__client_update_route_async(prod->ci, s->topic, false, NULL, 0,
                                              async_route_done, s);
@@ -1477,20 +1492,18 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                 rmq__seterr(s->errstr, sizeof(s->errstr), err,
                             "cannot query the route of %s: %s", s->topic,
                             rmq_err2str(err));
-                async_finish(s, err, NULL, true);
+                async_finish(s, err, NULL, in_caller);
         }
-        return RMQ_OK;
 }
 
-rmq_err_t rmq_producer_send_async(rmq_producer_t *prod,
-                                  const rmq_message_t *msg, rmq_send_cb_t *cb,
-                                  void *opaque) {
+rmq_err_t rmq_producer_send_async(rmq_producer_t *prod, rmq_message_t *msg,
+                                  rmq_send_cb_t *cb, void *opaque) {
         return send_async(prod, SEND_DEFAULT, msg, NULL, 0, NULL, NULL, NULL,
                           cb, opaque);
 }
 
 rmq_err_t rmq_producer_send_to_queue_async(rmq_producer_t *prod,
-                                           const rmq_message_t *msg,
+                                           rmq_message_t *msg,
                                            const rmq_message_queue_t *mq,
                                            rmq_send_cb_t *cb, void *opaque) {
         if (!mq)
@@ -1500,7 +1513,7 @@ rmq_err_t rmq_producer_send_to_queue_async(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
-                                         const rmq_message_t *msg,
+                                         rmq_message_t *msg,
                                          rmq_queue_selector_cb_t *selector,
                                          void *arg, rmq_send_cb_t *cb,
                                          void *opaque) {
@@ -1511,30 +1524,69 @@ rmq_err_t rmq_producer_send_select_async(rmq_producer_t *prod,
 }
 
 rmq_err_t rmq_producer_send_batch_async(rmq_producer_t *prod,
-                                        const rmq_message_t *const *msgs,
-                                        size_t cnt, rmq_send_cb_t *cb,
-                                        void *opaque) {
+                                        rmq_message_t *const *msgs, size_t cnt,
+                                        rmq_send_cb_t *cb, void *opaque) {
         return send_async(prod, SEND_DEFAULT, NULL, msgs, cnt, NULL, NULL,
                           NULL, cb, opaque);
 }
 
+rmq_err_t rmq_producer_send_batch_to_queue_async(
+    rmq_producer_t *prod, rmq_message_t *const *msgs, size_t cnt,
+    const rmq_message_queue_t *mq, rmq_send_cb_t *cb, void *opaque) {
+        if (!mq)
+                return RMQ_ERR__INVALID_ARG;
+        return send_async(prod, SEND_TO_QUEUE, NULL, msgs, cnt, mq, NULL, NULL,
+                          cb, opaque);
+}
+
 /* ---- selectors ---- */
+
+/* SelectMessageQueueByHash: hashCode() % size, then Math.abs of a
+ * negative remainder. The remainder is above -size, so Math.abs never
+ * meets Integer.MIN_VALUE (whose abs stays negative): the index is always
+ * in range. */
+static int hash_pick(int32_t hash, size_t mq_cnt) {
+        int32_t value = hash % (int32_t)mq_cnt;
+        return value < 0 ? -value : value;
+}
 
 int rmq_queue_selector_hash(const rmq_message_queue_t *const *mqs,
                             size_t mq_cnt, const rmq_message_t *msg, void *arg,
                             void *opaque) {
         const char *key = arg;
-        int32_t value;
         RMQ_UNUSED(mqs);
         RMQ_UNUSED(msg);
         RMQ_UNUSED(opaque);
         if (!key || !mq_cnt)
                 return -1;
-        /* SelectMessageQueueByHash: hashCode() % size, then Math.abs */
-        value = rmq__java_hash(key, strlen(key)) % (int32_t)mq_cnt;
-        if (value < 0)
-                value = -value;
-        return value;
+        return hash_pick(rmq__java_hash(key, strlen(key)), mq_cnt);
+}
+
+int rmq_queue_selector_hash_int32(const rmq_message_queue_t *const *mqs,
+                                  size_t mq_cnt, const rmq_message_t *msg,
+                                  void *arg, void *opaque) {
+        const int32_t *key = arg;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(opaque);
+        if (!key || !mq_cnt)
+                return -1;
+        return hash_pick(*key, mq_cnt); /* Integer.hashCode: the value */
+}
+
+int rmq_queue_selector_hash_int64(const rmq_message_queue_t *const *mqs,
+                                  size_t mq_cnt, const rmq_message_t *msg,
+                                  void *arg, void *opaque) {
+        const int64_t *key = arg;
+        uint64_t v;
+        RMQ_UNUSED(mqs);
+        RMQ_UNUSED(msg);
+        RMQ_UNUSED(opaque);
+        if (!key || !mq_cnt)
+                return -1;
+        /* Long.hashCode: (int)(value ^ (value >>> 32)) */
+        v = (uint64_t)*key;
+        return hash_pick((int32_t)(uint32_t)(v ^ (v >> 32)), mq_cnt);
 }
 
 int rmq_queue_selector_random(const rmq_message_queue_t *const *mqs,
@@ -1693,6 +1745,21 @@ const char *rmq_send_context_namespace(const rmq_send_context_t *ctx) {
         return ctx->prod->conf->namespace_;
 }
 
+rmq_message_type_t rmq_send_context_msg_type(const rmq_send_context_t *ctx) {
+        /* sendKernelImpl: a MessageBatch keeps Normal_Msg (it has only
+         * WAIT); TRAN_MSG=true is a half message; a delay level or
+         * __STARTDELIVERTIME wins over both */
+        const char *tran;
+        if (ctx->batch)
+                return RMQ_NORMAL_MSG;
+        if (rmq_message_property(ctx->msg, RMQ_PROP_START_DELIVER_TIME) ||
+            rmq_message_property(ctx->msg, RMQ_PROP_DELAY))
+                return RMQ_DELAY_MSG;
+        tran = rmq_message_property(ctx->msg, RMQ_PROP_TRAN_MSG);
+        return tran && !strcmp(tran, "true") ? RMQ_TRANS_MSG_HALF
+                                             : RMQ_NORMAL_MSG;
+}
+
 /* ---- lifecycle ---- */
 
 rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
@@ -1740,26 +1807,24 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         }
         prod->state = PS_START_FAILED;
         uv_mutex_unlock(&prod->lock);
-        /* checkConfig */
-        why = rmq__check_group(prod->conf->producerGroup, buf, sizeof(buf));
-        if (!why && !strcmp(prod->conf->producerGroup,
-                            RMQ_DEFAULT_PRODUCER_GROUP))
+        /* DefaultMQProducer.start: the group gets the namespace, then
+         * checkConfig checks it. A config error leaves START_FAILED, as in
+         * Java (a second start fails with RMQ_ERR__STATE). */
+        prod->group =
+            rmq__ns_wrap(prod->conf->namespace_, prod->conf->producerGroup);
+        why = rmq__check_group(prod->group, buf, sizeof(buf));
+        if (!why && !strcmp(prod->group, RMQ_DEFAULT_PRODUCER_GROUP))
                 why = "producerGroup can not equal DEFAULT_PRODUCER, please "
                       "specify another one.";
         if (why) {
-                uv_mutex_lock(&prod->lock);
-                prod->state = PS_CREATE_JUST;
-                uv_mutex_unlock(&prod->lock);
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "%s", why);
+                rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG, "%s",
+                            why);
+                rmq__free(prod->group);
+                prod->group = NULL;
+                return RMQ_ERR__INVALID_ARG;
         }
-        prod->group = rmq__ns_wrap(prod->conf->namespace_,
-                                   prod->conf->producerGroup);
         prod->group_len   = strlen(prod->group);
         prod->group_plain = rmq__json_plain(prod->group, prod->group_len);
-        prod->ns_plain    = !prod->conf->namespace_ ||
-                         rmq__json_plain(prod->conf->namespace_,
-                                         strlen(prod->conf->namespace_));
         prod->default_topic_len   = strlen(prod->conf->createTopicKey);
         prod->default_topic_plain = rmq__json_plain(
             prod->conf->createTopicKey, prod->default_topic_len);
@@ -1768,6 +1833,10 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         err = rmq__client_register_producer(prod->ci, prod->group,
                                             &producer_ops, prod);
         if (err) {
+                rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                            "The producer group[%s] has been created "
+                            "before, specify another name please.",
+                            prod->group);
                 rmq__client_release(prod->ci);
                 prod->ci = NULL;
                 rmq__free(prod->group);
@@ -1775,10 +1844,7 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
                 uv_mutex_lock(&prod->lock);
                 prod->state = PS_CREATE_JUST;
                 uv_mutex_unlock(&prod->lock);
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "The producer group[%s] has been created "
-                                   "before, specify another name please.",
-                                   prod->conf->producerGroup);
+                return RMQ_ERR__INVALID_ARG;
         }
         pub_put_placeholder(prod, prod->conf->createTopicKey);
         err = rmq__client_start(prod->ci, errstr, errstr_size);

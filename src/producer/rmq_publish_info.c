@@ -139,8 +139,11 @@ int rmq__publish_info_write_queues(const rmq_publish_info_t *tpi,
         size_t i;
         if (!tpi->route)
                 return -1;
-        for (i = 0; i < tpi->route->queueDatas_cnt; i++)
-                if (!strcmp(tpi->route->queueDatas[i].brokerName, broker))
-                        return tpi->route->queueDatas[i].writeQueueNums;
+        for (i = 0; i < tpi->route->queueDatas_cnt; i++) {
+                const rmq_queue_data_t *qd = &tpi->route->queueDatas[i];
+                if (rmq__perm_is_writeable(qd->perm) &&
+                    !strcmp(qd->brokerName, broker))
+                        return qd->writeQueueNums;
+        }
         return -1;
 }

@@ -48,7 +48,8 @@ int rmq__publish_info_next_index(rmq_publish_info_t *tpi);
 const rmq_message_queue_t *
 rmq__publish_info_select(rmq_publish_info_t *tpi, const char *last_broker);
 
-/* getQueueIdByBroker: the write queue count of \p broker, or -1. */
+/* getQueueIdByBroker: the write queue count of \p broker's first
+ * writable queue data (PermName.isWriteable), or -1. */
 int rmq__publish_info_write_queues(const rmq_publish_info_t *tpi,
                                    const char *broker);
 

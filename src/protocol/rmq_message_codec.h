@@ -53,6 +53,9 @@
 #define RMQ_PROP_MSG_TYPE             "MSG_TYPE"             /* (R) */
 #define RMQ_PROP_INNER_MULTI_DISPATCH "INNER_MULTI_DISPATCH"
 #define RMQ_PROP_INNER_MULTI_QUEUE_OFFSET "INNER_MULTI_QUEUE_OFFSET" /* (R) */
+/* Not in MessageConst: a start delivery time (ms) some brokers honour;
+ * sendKernelImpl reports a message carrying it as Delay_Msg to hooks. */
+#define RMQ_PROP_START_DELIVER_TIME   "__STARTDELIVERTIME"
 /* Not in MessageConst: the user property DefaultMQProducerImpl puts on a
  * transactional message (its transactionId). */
 #define RMQ_PROP_TRANSACTION_ID       "__transactionId__"

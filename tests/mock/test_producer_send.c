@@ -200,10 +200,9 @@ static void test_batch_send(void **state) {
                 msgs[i] = fx_msg("TopicBatch", body);
                 rmq_message_set_tags(msgs[i], "TagB");
         }
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, &res,
-                             err, sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, &res, err, sizeof(err)),
+            RMQ_OK);
         assert_int_equal(rmq_send_result_queue_offset(res), 0);
         assert_int_equal(rmq_mock_queue_max_offset(mc, "TopicBatch", 0, 0), 3);
         snprintf(ids, sizeof(ids), "%s", rmq_send_result_msg_id(res));
@@ -226,18 +225,53 @@ static void test_batch_send(void **state) {
         rmq_send_result_destroy(res);
         /* batch rules */
         rmq_message_set_topic(msgs[1], "Other");
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, NULL,
-                             err, sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "same"));
         rmq_message_set_topic(msgs[1], "TopicBatch");
         rmq_message_set_delay_time_level(msgs[2], 2);
-        assert_int_equal(rmq_producer_send_batch(
-                             prod, (const rmq_message_t *const *)msgs, 3, NULL,
-                             err, sizeof(err)),
-                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
         assert_non_null(strstr(err, "TimeDelayLevel"));
+        rmq_message_set_delay_time_level(msgs[2], 0);
+        /* MessageBatch.generateFromList: no retry topic, one WAIT */
+        for (i = 0; i < 3; i++)
+                rmq_message_set_topic(msgs[i], "%RETRY%PG_BATCH");
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "Retry Group is not supported"));
+        for (i = 0; i < 3; i++)
+                rmq_message_set_topic(msgs[i], "TopicBatch");
+        rmq_message_set_wait_store_msg_ok(msgs[1], 0);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "waitStoreMsgOK"));
+        rmq_message_set_wait_store_msg_ok(msgs[1], 1);
+        rmq_producer_destroy(prod);
+        /* every body fits maxMessageSize, the encoded batch does not
+         * (Validators.checkMessage(batch)) */
+        prod =
+            fx_producer(mc, "PG_BATCH2",
+                        (const char *const[]){"maxMessageSize", "200", NULL});
+        for (i = 0; i < 3; i++) {
+                char body[41];
+                memset(body, 'a' + i, 40);
+                body[40] = '\0';
+                rmq_message_set_body(msgs[i], body, 40);
+        }
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 1, NULL, err, sizeof(err)),
+            RMQ_OK);
+        assert_int_equal(
+            rmq_producer_send_batch(prod, msgs, 3, NULL, err, sizeof(err)),
+            RMQ_ERR__MSG_TOO_LARGE);
+        assert_non_null(strstr(err, "MAX: 200"));
+        /* nothing of those went out */
+        assert_int_equal(rmq_mock_queue_max_offset(mc, "TopicBatch", 0, 0), 4);
         for (i = 0; i < 3; i++)
                 rmq_message_destroy(msgs[i]);
         rmq_producer_destroy(prod);
@@ -315,6 +349,8 @@ static void test_delay_flag_and_properties(void **state) {
         assert_string_equal(rmq_mock_msg_property(m, "long"), longv);
         /* the broker does not store WAIT (fixture 042 has none) */
         assert_null(rmq_mock_msg_property(m, "WAIT"));
+        /* no namespace, no INSTANCE_ID */
+        assert_null(rmq_mock_msg_property(m, "INSTANCE_ID"));
         rmq_mock_msg_destroy(m);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
@@ -465,6 +501,7 @@ static void test_unknown_topic_without_autocreate(void **state) {
 
 typedef struct hookrec_s {
         atomic_int before, after, after_ok;
+        atomic_int msg_type;
         char last_id[64];
 } hookrec_t;
 
@@ -477,6 +514,7 @@ static void hook_before(rmq_producer_t *p, const rmq_send_context_t *ctx,
         assert_non_null(rmq_send_context_broker_addr(ctx));
         snprintf(h->last_id, sizeof(h->last_id), "%s",
                  rmq_send_context_msg_id(ctx));
+        atomic_store(&h->msg_type, (int)rmq_send_context_msg_type(ctx));
         atomic_fetch_add(&h->before, 1);
 }
 
@@ -520,12 +558,19 @@ static void test_send_hooks(void **state) {
         assert_int_equal(atomic_load(&h.before), 1);
         assert_int_equal(atomic_load(&h.after_ok), 1);
         assert_string_equal(h.last_id, rmq_send_result_msg_id(res));
+        assert_int_equal(atomic_load(&h.msg_type), RMQ_NORMAL_MSG);
         rmq_send_result_destroy(res);
+        /* sendKernelImpl's msgType: a delay level makes Delay_Msg */
+        rmq_message_set_delay_time_level(msg, 1);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(atomic_load(&h.msg_type), RMQ_DELAY_MSG);
+        rmq_message_set_delay_time_level(msg, 0);
         assert_int_equal(rmq_producer_send_async(prod, msg, fx_async_cb, &a),
                          RMQ_OK);
         rmq_message_destroy(msg); /* hooks see the library's copy */
         assert_true(rmq_test_wait_until(fx_async_done, &a, 5000));
-        assert_int_equal(atomic_load(&h.after_ok), 2);
+        assert_int_equal(atomic_load(&h.after_ok), 3);
         rmq_producer_destroy(prod);
         rmq_conf_destroy(conf);
         rmq_mock_cluster_destroy(mc);
@@ -534,11 +579,13 @@ static void test_send_hooks(void **state) {
 static void test_namespace(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_producer_t *prod;
-        rmq_message_t *msg = fx_msg("TopicNs", "ns");
+        rmq_message_t *msg = fx_msg("TopicNs", "ns"), *batch[2];
         rmq_send_result_t *res;
+        rmq_mock_msg_t *m;
         char err[512];
         char **ids;
         size_t n;
+        int i;
         (void)state;
         prod = fx_producer(mc, "PG_NS", (const char *const[]){
                                             "namespace", "inst1", NULL});
@@ -549,14 +596,109 @@ static void test_namespace(void **state) {
         assert_string_equal(
             rmq_message_queue_topic(rmq_send_result_message_queue(res)),
             "TopicNs");
+        /* sendKernelImpl: msg.setInstanceId(namespace) */
+        assert_int_equal(
+            rmq_mock_message_get(
+                mc, "inst1%TopicNs", 0,
+                rmq_message_queue_queue_id(rmq_send_result_message_queue(res)),
+                0, &m),
+            RMQ_OK);
+        assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"), "inst1");
+        assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"),
+                            rmq_send_result_msg_id(res));
+        rmq_mock_msg_destroy(m);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
+        /* a batch: its own properties carry INSTANCE_ID, and the broker
+         * appends them to each message's */
+        rmq_mock_topic_create(mc, "inst1%TopicNsB", -1, 1, 1);
+        batch[0] = fx_msg("TopicNsB", "b0");
+        batch[1] = fx_msg("TopicNsB", "b1");
+        assert_int_equal(
+            rmq_producer_send_batch(prod, batch, 2, &res, err, sizeof(err)),
+            RMQ_OK);
+        assert_string_equal(
+            rmq_message_queue_topic(rmq_send_result_message_queue(res)),
+            "TopicNsB");
+        for (i = 0; i < 2; i++) {
+                assert_int_equal(
+                    rmq_mock_message_get(mc, "inst1%TopicNsB", 0, 0, i, &m),
+                    RMQ_OK);
+                assert_string_equal(rmq_mock_msg_property(m, "INSTANCE_ID"),
+                                    "inst1");
+                rmq_mock_msg_destroy(m);
+                rmq_message_destroy(batch[i]);
+        }
+        rmq_send_result_destroy(res);
         /* and the group name carries the namespace too */
         rmq_producer_destroy(prod);
         assert_int_equal(rmq_mock_group_members(mc, "inst1%PG_NS", -1, &ids,
                                                 &n),
                          RMQ_OK);
         rmq_mock_strings_destroy(ids, n);
+        rmq_mock_cluster_destroy(mc);
+}
+
+/* A send validates the topic with its namespace (DefaultMQProducer.send
+ * applies withNamespace before Validators.checkMessage), so "inst1%" plus
+ * 122 characters is too long and fails locally; start validates the group
+ * with its namespace (checkConfig after withNamespace). */
+static void test_namespace_validation(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_conf_t *conf       = rmq_conf_new();
+        rmq_producer_t *prod;
+        rmq_message_t *msg;
+        char topic[130], group[260], err[512];
+        fx_async_t a;
+        (void)state;
+        memset(&a, 0, sizeof(a));
+        a.expect = 1;
+        memset(topic, 'a', sizeof(topic));
+        topic[122] = '\0'; /* 6 + 122 = 128 > 127 */
+        prod       = fx_producer(mc, "PG_NSV",
+                                 (const char *const[]){"namespace", "inst1", NULL});
+        rmq_mock_start_request_tracking(mc);
+        msg = fx_msg(topic, "too long with the namespace");
+        expect_invalid(prod, msg, RMQ_ERR__INVALID_ARG,
+                       "longer than topic max length 127");
+        assert_int_equal(
+            rmq_mock_request_count(mc, -1, RMQ_REQ_SEND_MESSAGE_V2), 0);
+        /* 121 + 6 = 127 fits */
+        topic[121] = '\0';
+        rmq_message_set_topic(msg, topic);
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+
+        rmq_conf_set(conf, "namesrvAddr", rmq_mock_cluster_namesrv_addr(mc),
+                     NULL, 0);
+        rmq_conf_set(conf, "log.level", "2", NULL, 0);
+        /* 250 characters fit 255, not with "inst1%" */
+        memset(group, 'g', sizeof(group));
+        group[250] = '\0';
+        rmq_conf_set(conf, "producerGroup", group, NULL, 0);
+        rmq_conf_set(conf, "namespace", "inst1", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "longer than group max length 255"));
+        /* START_FAILED, as Java's DefaultMQProducerImpl.start leaves it */
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__STATE);
+        assert_non_null(strstr(err, "START_FAILED"));
+        rmq_producer_destroy(prod);
+        /* the namespace's characters are checked with the group's */
+        rmq_conf_set(conf, "producerGroup", "PG_NSV2", NULL, 0);
+        rmq_conf_set(conf, "namespace", "in st", NULL, 0);
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_producer_start(prod, err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_non_null(strstr(err, "in st%PG_NSV2"));
+        rmq_producer_destroy(prod);
+        rmq_conf_destroy(conf);
         rmq_mock_cluster_destroy(mc);
 }
 
@@ -601,6 +743,103 @@ static void test_heartbeat_and_unregister(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* Library threads of this process named \p name (Linux: the comm of each
+ * task). */
+static int threads_named(const char *name) {
+        uv_dirent_t ent;
+        uv_fs_t req;
+        int n = 0;
+        if (uv_fs_scandir(NULL, &req, "/proc/self/task", 0, NULL) < 0)
+                return -1;
+        while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+                char path[64], comm[32] = "";
+                FILE *f;
+                snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+                         ent.name);
+                if (!(f = fopen(path, "r")))
+                        continue;
+                if (fgets(comm, sizeof(comm), f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+                n += !strcmp(comm, name);
+        }
+        uv_fs_req_cleanup(&req);
+        return n;
+}
+
+/* The one client id among \p group's members, copied to \p dst; false
+ * until there is exactly one. */
+static bool sole_member(rmq_mock_cluster_t *mc, const char *group, char *dst,
+                        size_t size) {
+        char **ids = NULL;
+        size_t n   = 0;
+        bool one;
+        rmq_mock_group_members(mc, group, -1, &ids, &n);
+        one = n == 1;
+        if (one)
+                snprintf(dst, size, "%s", ids[0]);
+        rmq_mock_strings_destroy(ids, n);
+        return one;
+}
+
+typedef struct members_s {
+        rmq_mock_cluster_t *mc;
+        const char *groups[3];
+} members_t;
+
+static bool groups_registered(void *arg) {
+        members_t *m = arg;
+        char id[256];
+        size_t i;
+        for (i = 0; i < 3 && m->groups[i]; i++)
+                if (!sole_member(m->mc, m->groups[i], id, sizeof(id)))
+                        return false;
+        return true;
+}
+
+/* MQClientManager: producers of one clientId (ip@instanceName) share one
+ * client instance (one I/O thread, one client id in every heartbeat); the
+ * default instanceName becomes <pid>#<nanotime>, one instance each. */
+static void test_client_instance_sharing(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *p1, *p2, *p3;
+        rmq_message_t *msg = fx_msg("TopicShare", "shared");
+        members_t m        = {mc, {"PG_SH1", "PG_SH2", "PG_SH3"}};
+        char id1[256], id2[256], id3[256];
+        const char *const shared[] = {"instanceName", "shared",
+                                      "heartbeatBrokerInterval", "100", NULL};
+        const char *const own[]    = {"heartbeatBrokerInterval", "100", NULL};
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicShare", -1, 1, 1);
+        assert_int_equal(threads_named("rmq-io"), 0);
+        p1 = fx_producer(mc, "PG_SH1", shared);
+        p2 = fx_producer(mc, "PG_SH2", shared);
+        assert_int_equal(threads_named("rmq-io"), 1);
+        p3 = fx_producer(mc, "PG_SH3", own);
+        assert_int_equal(threads_named("rmq-io"), 2);
+        /* a route makes the heartbeats reach the broker */
+        assert_int_equal(rmq_producer_send(p1, msg, NULL, NULL, 0), RMQ_OK);
+        assert_int_equal(rmq_producer_send(p3, msg, NULL, NULL, 0), RMQ_OK);
+        assert_true(rmq_test_wait_until(groups_registered, &m, 5000));
+        assert_true(sole_member(mc, "PG_SH1", id1, sizeof(id1)));
+        assert_true(sole_member(mc, "PG_SH2", id2, sizeof(id2)));
+        assert_true(sole_member(mc, "PG_SH3", id3, sizeof(id3)));
+        assert_string_equal(id1, id2);
+        assert_non_null(strstr(id1, "@shared"));
+        assert_string_not_equal(id1, id3);
+        assert_non_null(strchr(strchr(id3, '@'), '#'));
+        /* the instance lives while one of its producers does */
+        rmq_producer_destroy(p1);
+        assert_int_equal(threads_named("rmq-io"), 2);
+        assert_int_equal(rmq_producer_send(p2, msg, NULL, NULL, 0), RMQ_OK);
+        rmq_producer_destroy(p2);
+        assert_int_equal(threads_named("rmq-io"), 1);
+        rmq_producer_destroy(p3);
+        assert_int_equal(threads_named("rmq-io"), 0);
+        rmq_message_destroy(msg);
+        rmq_mock_cluster_destroy(mc);
+}
+
 typedef struct thr_s {
         rmq_producer_t *prod;
         int ok;
@@ -636,6 +875,151 @@ static void test_many_threads(void **state) {
                 assert_int_equal(t[i].ok, 200);
         }
         assert_int_equal(rmq_mock_topic_message_count(mc, "TopicMT"), 1600);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+typedef struct idrec_s {
+        atomic_int calls;
+        char id[64];
+} idrec_t;
+
+static void id_cb(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
+                  const rmq_send_result_t *res, void *opaque) {
+        idrec_t *r = opaque;
+        (void)prod;
+        (void)errstr;
+        if (!err)
+                snprintf(r->id, sizeof(r->id), "%s",
+                         rmq_send_result_msg_id(res));
+        atomic_fetch_add(&r->calls, 1);
+}
+
+static bool id_cb_done(void *arg) {
+        idrec_t *r = arg;
+        return atomic_load(&r->calls) == 1;
+}
+
+/* Java's send writes UNIQ_KEY into the caller's Message, so resending the
+ * same object (say after a timeout) keeps its id and consumers can
+ * de-duplicate. */
+static void test_resend_keeps_message_id(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg("TopicId", "same message"), *copy;
+        rmq_message_t *batch[2];
+        rmq_send_result_t *res;
+        fx_count_t c = {mc, "TopicId", 4};
+        idrec_t r;
+        char id[64], ids[160];
+        int64_t q;
+        (void)state;
+        memset(&r, 0, sizeof(r));
+        rmq_mock_topic_create(mc, "TopicId", -1, 1, 1);
+        prod = fx_producer(mc, "PG_ID", NULL);
+        assert_null(rmq_message_msg_id(msg));
+        /* a send that fails validation records nothing */
+        rmq_message_set_topic(msg, "bad topic");
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, NULL, 0),
+                         RMQ_ERR__INVALID_ARG);
+        assert_null(rmq_message_msg_id(msg));
+        rmq_message_set_topic(msg, "TopicId");
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        snprintf(id, sizeof(id), "%s", rmq_send_result_msg_id(res));
+        assert_non_null(rmq_message_msg_id(msg));
+        assert_string_equal(rmq_message_msg_id(msg), id);
+        rmq_send_result_destroy(res);
+        /* sync, async and oneway resends carry the same id */
+        assert_int_equal(rmq_producer_send(prod, msg, &res, NULL, 0), RMQ_OK);
+        assert_string_equal(rmq_send_result_msg_id(res), id);
+        rmq_send_result_destroy(res);
+        assert_int_equal(rmq_producer_send_async(prod, msg, id_cb, &r), RMQ_OK);
+        assert_true(rmq_test_wait_until(id_cb_done, &r, 5000));
+        assert_string_equal(r.id, id);
+        assert_int_equal(rmq_producer_send_oneway(prod, msg, NULL, 0), RMQ_OK);
+        assert_true(rmq_test_wait_until(fx_count_reached, &c, 5000));
+        for (q = 0; q < 4; q++) {
+                rmq_mock_msg_t *m;
+                assert_int_equal(
+                    rmq_mock_message_get(mc, "TopicId", 0, 0, q, &m), RMQ_OK);
+                assert_string_equal(rmq_mock_msg_property(m, "UNIQ_KEY"), id);
+                rmq_mock_msg_destroy(m);
+        }
+        /* a copy is a new message */
+        copy = rmq_message_dup(msg);
+        assert_null(rmq_message_msg_id(copy));
+        assert_int_equal(rmq_producer_send(prod, copy, &res, NULL, 0), RMQ_OK);
+        assert_string_not_equal(rmq_send_result_msg_id(res), id);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(copy);
+        /* batches: each message keeps its own id (DefaultMQProducer.batch
+         * sets UNIQ_KEY on each) */
+        batch[0] = fx_msg("TopicId", "b0");
+        batch[1] = msg;
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL, 0),
+                         RMQ_OK);
+        assert_non_null(rmq_message_msg_id(batch[0]));
+        snprintf(ids, sizeof(ids), "%s,%s", rmq_message_msg_id(batch[0]), id);
+        assert_string_equal(rmq_send_result_msg_id(res), ids);
+        rmq_send_result_destroy(res);
+        assert_int_equal(rmq_producer_send_batch(prod, batch, 2, &res, NULL, 0),
+                         RMQ_OK);
+        assert_string_equal(rmq_send_result_msg_id(res), ids);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(batch[0]);
+        rmq_message_destroy(msg);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
+typedef struct same_msg_s {
+        rmq_producer_t *prod;
+        rmq_message_t *msg;
+        uv_barrier_t *go;
+        char id[64];
+} same_msg_t;
+
+static void same_msg_thread(void *arg) {
+        same_msg_t *t = arg;
+        rmq_send_result_t *res;
+        uv_barrier_wait(t->go);
+        if (rmq_producer_send(t->prod, t->msg, &res, NULL, 0) == RMQ_OK) {
+                snprintf(t->id, sizeof(t->id), "%s",
+                         rmq_send_result_msg_id(res));
+                rmq_send_result_destroy(res);
+        }
+}
+
+/* Against the one-thread rule, but safe: the id is set once, and every
+ * concurrent first send of one message carries it. */
+static void test_same_message_from_threads(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod;
+        uv_thread_t th[4];
+        same_msg_t t[4];
+        uv_barrier_t go;
+        int round, i;
+        (void)state;
+        rmq_mock_topic_create(mc, "TopicSame", -1, 2, 2);
+        prod = fx_producer(mc, "PG_SAME", NULL);
+        for (round = 0; round < 5; round++) {
+                rmq_message_t *msg = fx_msg("TopicSame", "shared");
+                uv_barrier_init(&go, 4);
+                for (i = 0; i < 4; i++) {
+                        t[i].prod  = prod;
+                        t[i].msg   = msg;
+                        t[i].go    = &go;
+                        t[i].id[0] = '\0';
+                        uv_thread_create(&th[i], same_msg_thread, &t[i]);
+                }
+                for (i = 0; i < 4; i++)
+                        uv_thread_join(&th[i]);
+                uv_barrier_destroy(&go);
+                assert_non_null(rmq_message_msg_id(msg));
+                for (i = 0; i < 4; i++)
+                        assert_string_equal(t[i].id, rmq_message_msg_id(msg));
+                rmq_message_destroy(msg);
+        }
         rmq_producer_destroy(prod);
         rmq_mock_cluster_destroy(mc);
 }
@@ -740,8 +1124,12 @@ int main(void) {
             cmocka_unit_test(test_unknown_topic_without_autocreate),
             cmocka_unit_test(test_send_hooks),
             cmocka_unit_test(test_namespace),
+            cmocka_unit_test(test_namespace_validation),
             cmocka_unit_test(test_heartbeat_and_unregister),
+            cmocka_unit_test(test_client_instance_sharing),
             cmocka_unit_test(test_many_threads),
+            cmocka_unit_test(test_resend_keeps_message_id),
+            cmocka_unit_test(test_same_message_from_threads),
             cmocka_unit_test(test_shutdown_with_async_in_flight),
             cmocka_unit_test(test_fetch_publish_queues),
             cmocka_unit_test(test_private_mock_from_conf),

@@ -85,7 +85,6 @@ static void test_message_object(void **state) {
         static char body[] = "hello";
         const char *n, *v;
         size_t len;
-        rmq_buf_t props = RMQ_BUF_INIT;
         (void)state;
         /* Java's Message sets WAIT=true */
         assert_string_equal(rmq_message_property(msg, "WAIT"), "true");
@@ -105,6 +104,14 @@ static void test_message_object(void **state) {
                          RMQ_ERR__INVALID_ARG);
         assert_int_equal(rmq_message_put_user_property(msg, "a", ""),
                          RMQ_ERR__INVALID_ARG);
+        /* blank as Java's trim(): every char <= ' ', control chars too */
+        assert_int_equal(rmq_message_put_user_property(msg, "a", "\x01\x1f "),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_message_put_user_property(msg, "\t\x7f", "x"),
+                         RMQ_OK);
+        assert_int_equal(rmq_message_put_user_property(msg, NULL, "x"),
+                         RMQ_ERR__INVALID_ARG);
+        rmq__message_remove_property(msg, "\t\x7f");
         assert_int_equal(rmq_message_set_delay_time_level(msg, 3), RMQ_OK);
         assert_int_equal(rmq_message_delay_time_level(msg), 3);
         assert_int_equal(rmq_message_set_delay_time_level(msg, -1),
@@ -122,13 +129,54 @@ static void test_message_object(void **state) {
         assert_string_equal(rmq_message_tags(dup), "TagA");
         assert_int_equal(rmq_message_property_at(dup, 0, &n, &v), 1);
         assert_string_equal(n, "WAIT");
-        rmq__message_encode_props(dup, &props, NULL, 0);
-        assert_int_equal(props.len,
-                         strlen("WAIT\001true\002TAGS\001TagA\002KEYS\001k1 k2"
-                                "\002color\001red\002DELAY\0013"));
+        /* messageProperties2String's format, in the order set */
+        {
+                static const char want[]     = "WAIT\001true\002TAGS\001TagA"
+                                               "\002KEYS\001k1 k2\002color"
+                                               "\001red\002DELAY\0013";
+                static const char with_ids[] = "UNIQ_KEY\001ID1\002"
+                                               "INSTANCE_ID\001ns1\002";
+                char out[256];
+                int32_t r = 0, mr = -1;
+                size_t plen = rmq__message_encode_props(dup, NULL, NULL, false,
+                                                        NULL, 0, &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1);
+                /* too small: only what fits, the whole length returned */
+                memset(out, '#', sizeof(out));
+                assert_int_equal(rmq__message_encode_props(
+                                     dup, NULL, NULL, false, out, 10, &r, &mr),
+                                 plen);
+                assert_int_equal(out[plen], '#');
+                assert_int_equal(
+                    rmq__message_encode_props(dup, NULL, NULL, false, out,
+                                              sizeof(out), &r, &mr),
+                    plen);
+                assert_memory_equal(out, want, plen);
+                /* sendKernelImpl's UNIQ_KEY and INSTANCE_ID come first */
+                plen = rmq__message_encode_props(dup, "ID1", "ns1", false, out,
+                                                 sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(with_ids) - 1 + sizeof(want) - 1);
+                assert_memory_equal(out, with_ids, sizeof(with_ids) - 1);
+                assert_memory_equal(out + sizeof(with_ids) - 1, want,
+                                    sizeof(want) - 1);
+                /* a retry topic: the reconsume counts go to the header */
+                rmq__message_put_property(dup, "RECONSUME_TIME", "3");
+                rmq__message_put_property(dup, "MAX_RECONSUME_TIMES", "16");
+                plen = rmq__message_encode_props(dup, NULL, NULL, true, out,
+                                                 sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1);
+                assert_memory_equal(out, want, plen);
+                assert_int_equal(r, 3);
+                assert_int_equal(mr, 16);
+                plen = rmq__message_encode_props(dup, NULL, NULL, false, out,
+                                                 sizeof(out), &r, &mr);
+                assert_int_equal(plen, sizeof(want) - 1 +
+                                           strlen("\002RECONSUME_TIME\0013"
+                                                  "\002MAX_RECONSUME_TIMES"
+                                                  "\00116"));
+        }
         rmq_message_destroy(dup);
         assert_int_equal(freed, 1);
-        rmq__buf_free(&props);
         /* a NULL body with a length is refused, and free_cb still runs */
         msg = rmq_message_new(NULL);
         assert_int_equal(rmq_message_set_body_ref(msg, NULL, 3, count_free,
@@ -329,6 +377,41 @@ static void test_fault_strategy(void **state) {
         rmq__topic_route_destroy(r);
 }
 
+/* MQFaultStrategy.selectOneMessageQueue when every broker is avoided:
+ * the "not best" broker is used only if getQueueIdByBroker finds writable
+ * queue data for it; else its fault item is removed and a queue of the
+ * topic's writable queues is chosen. */
+static void test_fault_fallback_needs_writable_broker(void **state) {
+        rmq_fault_t f;
+        /* broker-b is read-only (perm 4): only broker-a has write queues */
+        rmq_topic_route_data_t *r = two_broker_route(2, 3, 4);
+        rmq_publish_info_t *tpi   = rmq__publish_info_from_route("T", r);
+        rmq_message_queue_t scratch;
+        const rmq_message_queue_t *mq;
+        (void)state;
+        assert_int_equal(tpi->mq_cnt, 2);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "broker-b"), -1);
+        assert_int_equal(rmq__publish_info_write_queues(tpi, "broker-a"), 2);
+        rmq__fault_init(&f, true);
+        f.now_ms = fake_clock;
+        fake_now = 5000000;
+        /* both avoided; broker-b has the lower latency, so pickOneAtLeast
+         * names it */
+        rmq__fault_update(&f, "broker-a", 600, false);
+        rmq__fault_update(&f, "broker-b", 10, true);
+        mq = rmq__fault_select(&f, tpi, NULL, &scratch);
+        assert_non_null(mq);
+        assert_ptr_not_equal(mq, &scratch);
+        assert_null(scratch.topic);
+        assert_string_equal(mq->brokerName, "broker-a");
+        /* latencyFaultTolerance.remove(notBestBroker) */
+        assert_true(rmq__fault_available(&f, "broker-b"));
+        assert_false(rmq__fault_available(&f, "broker-a"));
+        rmq__fault_destroy(&f);
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+}
+
 static void test_hash_selector_matches_java(void **state) {
         rmq_message_queue_t q[8];
         const rmq_message_queue_t *ptrs[8];
@@ -352,6 +435,47 @@ static void test_hash_selector_matches_java(void **state) {
                          0);
         assert_int_equal(rmq_queue_selector_hash(ptrs, 8, NULL, NULL, NULL),
                          -1);
+        /* Integer and Long arguments: values printed by jshell (JDK 17)
+         * for new SelectMessageQueueByHash().select(mqs, msg, arg) */
+        {
+                static const struct {
+                        int32_t v;
+                        size_t n;
+                        int want;
+                } i32[] = {{7, 8, 7},         {-7, 8, 7},
+                           {INT32_MIN, 8, 0}, {INT32_MIN, 3, 2},
+                           {INT32_MAX, 3, 1}, {-1, 5, 1},
+                           {0, 1, 0},         {123456789, 7, 1}};
+                static const struct {
+                        int64_t v;
+                        size_t n;
+                        int want;
+                } i64[] = {{INT64_C(1) << 32, 8, 1},
+                           {-1, 8, 0},
+                           {-2, 8, 1},
+                           {INT64_MIN, 3, 2},
+                           {INT64_C(123456789012), 7, 5},
+                           {-INT64_C(123456789012), 7, 5},
+                           {INT64_MAX, 5, 3},
+                           {42, 8, 2}};
+                size_t k;
+                for (k = 0; k < RMQ_ARRAY_SIZE(i32); k++)
+                        assert_int_equal(
+                            rmq_queue_selector_hash_int32(
+                                ptrs, i32[k].n, NULL, (void *)&i32[k].v, NULL),
+                            i32[k].want);
+                for (k = 0; k < RMQ_ARRAY_SIZE(i64); k++)
+                        assert_int_equal(
+                            rmq_queue_selector_hash_int64(
+                                ptrs, i64[k].n, NULL, (void *)&i64[k].v, NULL),
+                            i64[k].want);
+                assert_int_equal(
+                    rmq_queue_selector_hash_int32(ptrs, 8, NULL, NULL, NULL),
+                    -1);
+                assert_int_equal(rmq_queue_selector_hash_int64(
+                                     ptrs, 0, NULL, (void *)&i64[0].v, NULL),
+                                 -1);
+        }
         for (i = 0; i < 100; i++) {
                 int k = rmq_queue_selector_random(ptrs, 8, NULL, NULL, NULL);
                 assert_true(k >= 0 && k < 8);
@@ -361,15 +485,23 @@ static void test_hash_selector_matches_java(void **state) {
 }
 
 static void test_send_request_header(void **state) {
-        /* The V2 header of fixture 005, rebuilt. */
-        static const char props[] =
-            "UNIQ_KEY\001FD000000000000000000000000000002400230946E097EB94C520000"
-            "\002WAIT\001true\002TAGS\001TagA";
+        /* The V2 header of fixture 005, rebuilt: its properties string as
+         * a send writes it for a message with tag TagA (which happens to be
+         * the order of the Java client's HashMap here). */
+        rmq_message_t *msg = rmq_message_new("TopicTest");
+        char props[256];
         rmq_send_header_t h;
         rmq_cmd_t *cmd, *fix;
-        size_t len, i;
+        size_t len, i, len_props;
+        int32_t r = 0, mr = -1;
         uint8_t *f = rmq_test_fixture_load("005-", &len, NULL, 0);
         (void)state;
+        rmq_message_set_tags(msg, "TagA");
+        len_props = rmq__message_encode_props(
+            msg, "FD000000000000000000000000000002400230946E097EB94C520000",
+            NULL, false, props, sizeof(props) - 1, &r, &mr);
+        props[len_props] = '\0'; /* referenced as a C string */
+        rmq_message_destroy(msg);
         memset(&h, 0, sizeof(h));
         h.producerGroup         = "PG_DEMO";
         h.topic                 = "TopicTest";
@@ -378,7 +510,7 @@ static void test_send_request_header(void **state) {
         h.queueId               = 0;
         h.bornTimestamp         = 1795617272914LL;
         h.properties            = props;
-        h.properties_len        = sizeof(props) - 1;
+        h.properties_len        = len_props;
         h.maxReconsumeTimes     = -1;
         h.bname                 = "broker-a";
         cmd = rmq__api_send_request(&h, true, "hello sync", 10);
@@ -389,12 +521,14 @@ static void test_send_request_header(void **state) {
                 assert_string_equal(cmd->ext[i].key, fix->ext[i].key);
                 assert_string_equal(cmd->ext[i].val, fix->ext[i].val);
         }
+        /* RemotingCommand's version: MQVersion.CURRENT_VERSION of 4.9.8 */
+        assert_int_equal(cmd->version, 409);
+        assert_int_equal(cmd->version, fix->version);
         /* With the Java client's opaque and language: the same bytes. */
         {
                 rmq_buf_t out = RMQ_BUF_INIT;
                 cmd->opaque   = fix->opaque;
                 cmd->language = fix->language;
-                cmd->version  = fix->version;
                 cmd->flag     = fix->flag;
                 rmq__cmd_encode(cmd, &out);
                 assert_int_equal(out.len, len);
@@ -617,6 +751,7 @@ int main(void) {
             cmocka_unit_test(test_publish_info_from_route),
             cmocka_unit_test(test_publish_info_order_topic),
             cmocka_unit_test(test_fault_strategy),
+            cmocka_unit_test(test_fault_fallback_needs_writable_broker),
             cmocka_unit_test(test_hash_selector_matches_java),
             cmocka_unit_test(test_send_request_header),
             cmocka_unit_test(test_send_request_fields_as_ext),
