@@ -172,7 +172,7 @@ static const conf_prop_t props[] = {
      "Milliseconds allowed for one send, retries included.", NULL},
     {"compressMsgBodyOverHowmuch", CT_INT, F(compressMsgBodyOverHowmuch), 0,
      INT32_MAX, "4096", NULL,
-     "Bodies larger than this many bytes are zlib-compressed.", NULL},
+     "Bodies of at least this many bytes are zlib-compressed.", NULL},
     {"retryTimesWhenSendFailed", CT_INT, F(retryTimesWhenSendFailed), 0, 1000,
      "2", NULL, "Retries of a failed synchronous send.", NULL},
     {"retryTimesWhenSendAsyncFailed", CT_INT, F(retryTimesWhenSendAsyncFailed),
