@@ -74,7 +74,7 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | name | default | meaning |
  * | --- | --- | --- |
  * | autoCreateTopicEnable | true | create a topic on its first send |
- * | defaultTopicQueueNums | 4 | queues of TBW102, so of auto-created topics (min with the client's) |
+ * | defaultTopicQueueNums | 8 | queues of TBW102 (BrokerConfig); a topic auto-created by a send gets min(the send's defaultTopicQueueNums, TBW102's write queues) |
  * | maxMessageSize | 4194304 | larger bodies are refused (MESSAGE_ILLEGAL) |
  * | longPollingEnable | true | hold pulls until a message or the suspend timeout |
  * | shortPollingTimeMills | 1000 | how long a pull is held when long polling is off |

@@ -326,9 +326,21 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         }
         h = rmq__mock_handler(req->code,
                               ep->mb ? RMQ_MOCK_ON_BROKER : RMQ_MOCK_ON_NAMESRV);
+        if (!h && !ep->mb) {
+                /* The name server's DefaultRequestProcessor is its default
+                 * processor; for a code it does not know, processRequest
+                 * returns null and NettyRemotingAbstract writes nothing:
+                 * the caller times out. */
+                rmq__log(&mc->lg, RMQ_LOG_WARN, "MOCK",
+                         "%s: request code %d from %s not handled by the "
+                         "name server: not answered",
+                         ep->addr, req->code, rmq__channel_addr(ch));
+                rmq__cmd_destroy(req);
+                return;
+        }
         if (!h) {
                 /* NettyRemotingAbstract.processRequestCommand: no
-                 * processor for the code. */
+                 * processor for the code on the broker. */
                 char remark[64];
                 snprintf(remark, sizeof(remark),
                          " request type %d not supported", req->code);
@@ -421,7 +433,7 @@ static const struct {
 
 static void opts_defaults(rmq_mock_opts_t *o) {
         o->autoCreateTopicEnable    = true;
-        o->defaultTopicQueueNums    = 4;
+        o->defaultTopicQueueNums    = 8;
         o->maxMessageSize           = 4 * 1024 * 1024;
         o->longPollingEnable        = true;
         o->delayTimeScale           = 1.0;

@@ -3,8 +3,9 @@
  * The handler table: one handler per RequestCode, as librdkafka's
  * rd_kafka_mock_api_handlers[] is keyed by ApiKey. The name server and
  * the brokers have separate tables, as the real servers register separate
- * processors; a code missing from a table is answered
- * REQUEST_CODE_NOT_SUPPORTED.
+ * processors; a code missing from the broker's table is answered
+ * REQUEST_CODE_NOT_SUPPORTED, one missing from the name server's is not
+ * answered at all (rmq__mock_dispatch).
  */
 #include "mock/rmq_mock_int.h"
 

@@ -107,7 +107,9 @@ static void test_route_tbw102_and_unknown(void **state) {
         assert_int_equal(r->brokerDatas_cnt, 2);
         assert_int_equal(r->queueDatas_cnt, 2);
         assert_int_equal(qd_of(r, "broker-a")->perm, 7);
-        assert_int_equal(qd_of(r, "broker-a")->writeQueueNums, 4);
+        /* BrokerConfig.defaultTopicQueueNums: 8. */
+        assert_int_equal(qd_of(r, "broker-a")->writeQueueNums, 8);
+        assert_int_equal(qd_of(r, "broker-a")->readQueueNums, 8);
         assert_string_equal(rmq__broker_data_master_addr(
                                 rmq__topic_route_broker(r, "broker-b")),
                             rmq_mock_broker_addr(fx->mc, 1));
@@ -178,7 +180,7 @@ static void test_send_v2_stored_format(void **state) {
         size_t len;
         int code;
         int64_t off;
-        /* Unknown topic: auto-created from TBW102 (min(d=4, 4) queues). */
+        /* Unknown topic: auto-created from TBW102 (min(d=4, 8) queues). */
         req = mtc_send_req("AutoTopic", 1, "TagA", "hello");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, 0);
@@ -236,6 +238,41 @@ static void test_send_v2_stored_format(void **state) {
                          RMQ_ERR__NOT_FOUND);
         assert_null(m);
         rmq_mock_msg_destroy(NULL);
+}
+
+/* The queues of a topic auto-created by a send whose header asks for
+ * \p d queues. */
+static int auto_created_queues(fx_t *fx, const char *topic, const char *d) {
+        rmq_topic_route_data_t *r;
+        rmq_cmd_t *req = mtc_send_req(topic, 0, NULL, "x"), *resp;
+        int code, n;
+        rmq__cmd_ext_add(req, "d", d);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        r = route_of(fx, topic, &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->queueDatas[0].readQueueNums,
+                         r->queueDatas[0].writeQueueNums);
+        n = r->queueDatas[0].writeQueueNums;
+        rmq__topic_route_destroy(r);
+        return n;
+}
+
+/* TopicConfigManager#createTopicInSendMessageMethod: min(the request's
+ * defaultTopicQueueNums, TBW102's write queues); the cluster option
+ * defaultTopicQueueNums sizes TBW102 (BrokerConfig). */
+static void test_auto_create_queue_nums(void **state) {
+        fx_t *fx = *state;
+        char err[128];
+        assert_int_equal(auto_created_queues(fx, "Auto6", "6"), 6);
+        assert_int_equal(auto_created_queues(fx, "Auto12", "12"), 8);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "defaultTopicQueueNums",
+                                              "3", err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(auto_created_queues(fx, "Auto4", "4"), 3);
+        /* Topics that exist keep their queues. */
+        assert_int_equal(auto_created_queues(fx, "Auto6", "6"), 6);
 }
 
 static void test_send_v1_and_compressed(void **state) {
@@ -533,8 +570,22 @@ static void test_serialize_types_and_unknown(void **state) {
         assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
         assert_string_equal(resp->remark, " request type 9999 not supported");
         rmq__cmd_destroy(resp);
-        resp = mtc_call(fx->c, fx->ns, mtc_send_req("SerTopic", 0, NULL, "x"));
-        assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
+        /* The name server does not answer codes it does not handle (its
+         * DefaultRequestProcessor returns null): the caller times out. */
+        resp = NULL;
+        assert_int_equal(mtc_try_call(fx->c, fx->ns,
+                                      mtc_send_req("SerTopic", 0, NULL, "x"),
+                                      300, &resp),
+                         RMQ_ERR__TIMED_OUT);
+        assert_null(resp);
+        assert_int_equal(mtc_try_call(fx->c, fx->ns, mtc_req(9999, NULL), 300,
+                                      &resp),
+                         RMQ_ERR__TIMED_OUT);
+        /* It still answers what it knows on the same connection. */
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                "TBW102", NULL));
+        assert_int_equal(resp->code, 0);
         rmq__cmd_destroy(resp);
 }
 
@@ -566,6 +617,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_send_v2_stored_format, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_auto_create_queue_nums,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_v1_and_compressed,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
