@@ -150,6 +150,23 @@ RMQ_EXPORT rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc,
  *        as ints: broker response codes such as RMQ_ERR_SYSTEM_BUSY).
  *        RMQ_ERR__TRANSPORT closes the connection instead of answering;
  *        RMQ_ERR__TIMED_OUT swallows the request (no answer ever).
+ *
+ * An injected code replaces the request's processing, and the answer
+ * carries the response header the Java client decodes for that request
+ * and code, so a client takes the injected status's real path:
+ * - RMQ_OK (SUCCESS) lets the request through: it is answered as without
+ *   injection (a placeholder in a sequence).
+ * - PULL_MESSAGE with PULL_NOT_FOUND, PULL_RETRY_IMMEDIATELY or
+ *   PULL_OFFSET_MOVED: not processed; the answer has the queue's
+ *   minOffset/maxOffset, suggestWhichBrokerId 0 and nextBeginOffset = the
+ *   requested offset (for PULL_OFFSET_MOVED clamped into [min, max], as
+ *   the broker would suggest).
+ * - A send or reply (codes 10, 310, 320, 324, 325) with
+ *   FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE: the
+ *   message is processed and stored, and a successful answer (with its
+ *   SendMessageResponseHeader) gets the injected code.
+ * - Any other code: not processed; the answer has that code, the remark
+ *   "[mock] injected NAME" and no header.
  */
 RMQ_EXPORT void rmq_mock_push_request_errors(rmq_mock_cluster_t *mc,
                                              int broker_id, int request_code,

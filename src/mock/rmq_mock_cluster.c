@@ -274,10 +274,14 @@ static void faults_clear(rmq_mock_cluster_t *mc) {
         }
 }
 
-/* Answers a request with an injected fault. */
+/* Answers a request with an injected fault that replaces its
+ * processing. The answer carries the response header the Java client
+ * decodes for that request and response code (MQClientAPIImpl's
+ * processPullResponse), so the client takes the injected status's path. */
 static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
                         int err) {
         char remark[128];
+        rmq_cmd_t *resp;
         if (err == RMQ_ERR__TRANSPORT) {
                 rmq__channel_close(ch, "mock: injected connection close");
                 return;
@@ -286,20 +290,36 @@ static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
                 return; /* swallowed: no answer, ever */
         snprintf(remark, sizeof(remark), "[mock] injected %s",
                  rmq_err2name((rmq_err_t)err));
-        rmq__mock_reply(ep, ch, req, rmq__mock_response(err, remark));
+        if (ep->mb && req->code == RMQ_REQ_PULL_MESSAGE &&
+            (err == RMQ_ERR_PULL_NOT_FOUND ||
+             err == RMQ_ERR_PULL_RETRY_IMMEDIATELY ||
+             err == RMQ_ERR_PULL_OFFSET_MOVED))
+                resp = rmq__mock_pull_injected(ep->mb, req, err, remark);
+        else
+                resp = rmq__mock_response(err, remark);
+        rmq__mock_reply(ep, ch, req, resp);
 }
 
 /* An injected FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or
- * SLAVE_NOT_AVAILABLE on a send is what the real broker answers for a
- * message it stored but could not flush or replicate in time: the message
- * is stored and the answer carries the usual send header. */
+ * SLAVE_NOT_AVAILABLE on a send (or a reply, which the Java client sends
+ * and decodes as one) is what the real broker answers for a message it
+ * stored but could not flush or replicate in time: the request is
+ * processed, and if it succeeds its answer (with the usual
+ * SendMessageResponseHeader) gets the injected code. */
 static bool stored_anyway(int code, int fault) {
         return (code == RMQ_REQ_SEND_MESSAGE ||
                 code == RMQ_REQ_SEND_MESSAGE_V2 ||
-                code == RMQ_REQ_SEND_BATCH_MESSAGE) &&
+                code == RMQ_REQ_SEND_BATCH_MESSAGE ||
+                code == RMQ_REQ_SEND_REPLY_MESSAGE ||
+                code == RMQ_REQ_SEND_REPLY_MESSAGE_V2) &&
                (fault == RMQ_ERR_FLUSH_DISK_TIMEOUT ||
                 fault == RMQ_ERR_FLUSH_SLAVE_TIMEOUT ||
                 fault == RMQ_ERR_SLAVE_NOT_AVAILABLE);
+}
+
+void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault) {
+        if (resp && fault && resp->code == RMQ_OK)
+                resp->code = fault; /* stored, but not flushed or synced */
 }
 
 /* ---- dispatch ---- */
@@ -318,7 +338,9 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq__dbg(&mc->lg, MOCK, "%s: request %s (%d) from %s", ep->addr,
                  rmq__request_code_name(req->code), req->code,
                  rmq__channel_addr(ch));
-        if (fault_pop(mc, ep->id, req->code, &fault) &&
+        /* An injected SUCCESS lets the request through: it is answered
+         * as without injection (a placeholder in a sequence of faults). */
+        if (fault_pop(mc, ep->id, req->code, &fault) && fault != RMQ_OK &&
             !stored_anyway(req->code, fault)) {
                 fault_apply(ep, ch, req, fault);
                 rmq__cmd_destroy(req);
@@ -358,10 +380,9 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         ctx.mb  = ep->mb;
         ctx.ch  = ch;
         ctx.req = req;
-        resp    = h(&ctx);
-        if (resp && fault && resp->code == RMQ_OK &&
-            stored_anyway(req->code, fault))
-                resp->code = fault; /* stored, but not flushed or synced */
+        ctx.fault = stored_anyway(req->code, fault) ? fault : 0;
+        resp      = h(&ctx);
+        rmq__mock_apply_stored_fault(resp, ctx.fault);
         if (resp && ctx.req)
                 rmq__mock_reply(ep, ch, ctx.req, resp);
         else

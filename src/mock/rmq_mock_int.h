@@ -313,6 +313,8 @@ typedef struct rmq_mock_ctx_s {
         rmq_mock_broker_t *mb; /* NULL on the name server */
         rmq_channel_t *ch;
         rmq_cmd_t *req; /* a handler that keeps it sets this to NULL */
+        int fault; /* an injected code for the answer once the request
+                    * succeeded (FLUSH_DISK_TIMEOUT...), or 0 */
 } rmq_mock_ctx_t;
 
 /* Returns the response, or NULL when there is none to send now. */
@@ -338,6 +340,9 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
  * the request's serialize type. Takes \p resp. */
 void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp);
+/* Gives a successful \p resp the injected code \p fault (0: none), for
+ * handlers that answer later (ctx->fault). NULL-safe. */
+void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault);
 /* A response as RemotingCommand.createResponseCommand(code, remark). */
 rmq_cmd_t *rmq__mock_response(int code, const char *remark);
 /* Same, with a custom header class: extFields present even if empty. */
@@ -558,6 +563,13 @@ void rmq__mock_born_host(const rmq_channel_t *ch, rmq_msg_host_t *host);
  * (PullRequestHoldService.notifyMessageArriving). */
 void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
                              int32_t queue_id);
+/* The answer to a PULL_MESSAGE injected with PULL_NOT_FOUND,
+ * PULL_RETRY_IMMEDIATELY or PULL_OFFSET_MOVED: the PullMessageResponseHeader
+ * of the request's queue (nextBeginOffset the requested offset, or for
+ * OFFSET_MOVED the offset clamped into [min, max] as the broker would
+ * suggest). */
+rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
+                                   int code, const char *remark);
 /* Drops (without an answer) the pulls held on \p ch, or all when NULL. */
 void rmq__mock_pull_drop(rmq_mock_broker_t *mb, rmq_channel_t *ch);
 void rmq__mock_pull_timer_cb(uv_timer_t *t);

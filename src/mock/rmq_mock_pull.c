@@ -147,6 +147,15 @@ static void get_message(rmq_mock_queue_t *q, int64_t offset, int32_t max_msgs,
         r->next_begin = offset + scanned;
 }
 
+/* The response header of a pull answer (PullMessageResponseHeader). */
+static void pull_resp_header(rmq_cmd_t *resp, int64_t next_begin,
+                             int64_t min_offset, int64_t max_offset) {
+        rmq__cmd_ext_add_i64(resp, "nextBeginOffset", next_begin);
+        rmq__cmd_ext_add_i64(resp, "minOffset", min_offset);
+        rmq__cmd_ext_add_i64(resp, "maxOffset", max_offset);
+        rmq__cmd_ext_add_i64(resp, "suggestWhichBrokerId", RMQ_MASTER_ID);
+}
+
 static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
         resp->code = code;
         rmq__cmd_set_remark(resp, remark);
@@ -291,10 +300,7 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
         if (own_used)
                 rmq__subscription_clear(&own);
         rmq__cmd_set_remark(resp, get_status_names[gr.status]);
-        rmq__cmd_ext_add_i64(resp, "nextBeginOffset", gr.next_begin);
-        rmq__cmd_ext_add_i64(resp, "minOffset", gr.min_offset);
-        rmq__cmd_ext_add_i64(resp, "maxOffset", gr.max_offset);
-        rmq__cmd_ext_add_i64(resp, "suggestWhichBrokerId", RMQ_MASTER_ID);
+        pull_resp_header(resp, gr.next_begin, gr.min_offset, gr.max_offset);
         switch (gr.status) {
         case GET_FOUND:
                 resp->code = RMQ_OK;
@@ -338,6 +344,32 @@ rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx) {
                                        &held);
         if (held)
                 ctx->req = NULL;
+        return resp;
+}
+
+rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
+                                   int code, const char *remark) {
+        const char *topic  = rmq__cmd_ext(req, "topic");
+        rmq_mock_topic_t *t = topic ? rmq__mock_topic_get(mb, topic) : NULL;
+        rmq_mock_queue_t *q = NULL;
+        rmq_cmd_t *resp     = rmq__mock_response_hdr(code, remark);
+        int64_t offset = 0, min = 0, max = 0, next;
+        int32_t qid = -1;
+        rmq__cmd_ext_i32(req, "queueId", &qid);
+        rmq__cmd_ext_i64(req, "queueOffset", &offset);
+        if (t)
+                q = rmq__mock_queue(t, qid);
+        if (q) {
+                min = q->min_offset;
+                max = rmq__mock_queue_max(q);
+        }
+        next = offset;
+        /* DefaultMessageStore#getMessage's corrections: below min -> min
+         * (OFFSET_TOO_SMALL), above max -> max (OFFSET_OVERFLOW_BADLY),
+         * an empty queue -> 0 (NO_MESSAGE_IN_QUEUE). */
+        if (code == RMQ_ERR_PULL_OFFSET_MOVED)
+                next = offset < min ? min : offset > max ? max : offset;
+        pull_resp_header(resp, next, min, max);
         return resp;
 }
 

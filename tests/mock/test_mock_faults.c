@@ -82,6 +82,115 @@ static void test_error_codes(void **state) {
         assert_int_equal(send_code(fx, fx->b0), 0);
 }
 
+static int64_t ext_i64(const rmq_cmd_t *cmd, const char *key) {
+        int64_t v = -99;
+        if (rmq__cmd_ext_i64(cmd, key, &v))
+                fail_msg("ext field %s missing or not a number", key);
+        return v;
+}
+
+/* A pull of TopicF queue 0 from \p off (subscription "*" in the request). */
+static rmq_cmd_t *pull_at(fx_t *fx, const char *topic, int64_t off) {
+        return mtc_call(fx->c, fx->b0,
+                        mtc_pull_req("CG_F", topic, 0, off, 32,
+                                     RMQ_PULL_FLAG_SUBSCRIPTION, 0, "*", 0));
+}
+
+/* The PullMessageResponseHeader the Java client decodes for PULL_NOT_FOUND,
+ * PULL_RETRY_IMMEDIATELY and PULL_OFFSET_MOVED (processPullResponse). */
+static void assert_pull_header(const rmq_cmd_t *resp, int code, int64_t next,
+                               int64_t min, int64_t max) {
+        assert_int_equal(resp->code, code);
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), next);
+        assert_int_equal(ext_i64(resp, "minOffset"), min);
+        assert_int_equal(ext_i64(resp, "maxOffset"), max);
+        assert_int_equal(ext_i64(resp, "suggestWhichBrokerId"), 0);
+        assert_int_equal(resp->body_len, 0);
+}
+
+static void test_injected_headers(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        int i;
+        int pulls[] = {RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_RETRY_IMMEDIATELY,
+                       RMQ_ERR_PULL_OFFSET_MOVED, RMQ_ERR_PULL_OFFSET_MOVED,
+                       RMQ_ERR_PULL_OFFSET_MOVED, RMQ_OK,
+                       RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_OFFSET_MOVED};
+        for (i = 0; i < 4; i++)
+                assert_int_equal(send_code(fx, fx->b0), 0);
+        assert_int_equal(rmq_mock_queue_truncate(fx->mc, "TopicF", 0, 0, 1),
+                         RMQ_OK);
+        rmq_mock_push_request_errors_array(fx->mc, 0, RMQ_REQ_PULL_MESSAGE,
+                                           RMQ_ARRAY_SIZE(pulls), pulls);
+        /* NOT_FOUND and RETRY_IMMEDIATELY: the requested offset. */
+        resp = pull_at(fx, "TopicF", 2);
+        assert_pull_header(resp, RMQ_ERR_PULL_NOT_FOUND, 2, 1, 4);
+        assert_string_equal(resp->remark, "[mock] injected PULL_NOT_FOUND");
+        rmq__cmd_destroy(resp);
+        resp = pull_at(fx, "TopicF", 3);
+        assert_pull_header(resp, RMQ_ERR_PULL_RETRY_IMMEDIATELY, 3, 1, 4);
+        rmq__cmd_destroy(resp);
+        /* OFFSET_MOVED: what the broker would suggest (below min: min,
+         * above max: max, else the offset). */
+        resp = pull_at(fx, "TopicF", 0);
+        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 1, 1, 4);
+        rmq__cmd_destroy(resp);
+        resp = pull_at(fx, "TopicF", 10);
+        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 4, 1, 4);
+        rmq__cmd_destroy(resp);
+        resp = pull_at(fx, "TopicF", 2);
+        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 2, 1, 4);
+        rmq__cmd_destroy(resp);
+        /* An injected SUCCESS lets the request through. */
+        resp = pull_at(fx, "TopicF", 1);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(mtc_count_msgs(resp), 3);
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), 4);
+        rmq__cmd_destroy(resp);
+        /* A queue the broker does not have: offsets 0. */
+        resp = pull_at(fx, "NoSuchTopic", 5);
+        assert_pull_header(resp, RMQ_ERR_PULL_NOT_FOUND, 5, 0, 0);
+        rmq__cmd_destroy(resp);
+        resp = pull_at(fx, "NoSuchTopic", 5);
+        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 0, 0, 0);
+        rmq__cmd_destroy(resp);
+
+        /* Sends: SUCCESS answers normally; the codes the Java client
+         * decodes a SendMessageResponseHeader for are stored and carry
+         * it (processSendResponse). */
+        rmq_mock_push_request_errors(fx->mc, 1, RMQ_REQ_SEND_MESSAGE_V2, 3,
+                                     RMQ_OK, RMQ_ERR_FLUSH_SLAVE_TIMEOUT,
+                                     RMQ_ERR_SLAVE_NOT_AVAILABLE);
+        for (i = 0; i < 3; i++) {
+                static const int want[] = {RMQ_OK, RMQ_ERR_FLUSH_SLAVE_TIMEOUT,
+                                           RMQ_ERR_SLAVE_NOT_AVAILABLE};
+                resp = mtc_call(fx->c, fx->b1,
+                                mtc_send_req("TopicF", 1, NULL, "x"));
+                assert_int_equal(resp->code, want[i]);
+                assert_int_equal(strlen(rmq__cmd_ext(resp, "msgId")), 32);
+                assert_int_equal(ext_i64(resp, "queueId"), 1);
+                assert_int_equal(ext_i64(resp, "queueOffset"), i);
+                mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+                rmq__cmd_destroy(resp);
+        }
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 1, 1), 3);
+        /* A send that fails keeps its real answer. */
+        rmq_mock_push_request_errors(fx->mc, 1, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        resp = mtc_call(fx->c, fx->b1, mtc_send_req("a b", 1, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        rmq__cmd_destroy(resp);
+        /* Other requests: SUCCESS is the real answer, with its header. */
+        rmq_mock_push_request_errors(fx->mc, 0, RMQ_REQ_GET_MAX_OFFSET, 1,
+                                     RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0,
+                        mtc_req(RMQ_REQ_GET_MAX_OFFSET, "topic", "TopicF",
+                                "queueId", "0", NULL));
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(ext_i64(resp, "offset"), 4);
+        rmq__cmd_destroy(resp);
+}
+
 static void test_close_and_swallow(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp = NULL;
@@ -280,6 +389,8 @@ static void test_tracking(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_injected_headers, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_close_and_swallow, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_rtt, setup, teardown),
