@@ -555,10 +555,11 @@ static void stored_at(fx_t *fx, const char *topic, int qid, int64_t off,
         rmq_mock_msg_destroy(m);
 }
 
-/* QUERY_MESSAGE answers, found or not, with the last index file's end
- * values (IndexService#queryOffset): the store time and commit log offset
- * of the last message indexed by a key (UNIQ_KEY or KEYS, any topic), 0
- * before any. */
+/* A found QUERY_MESSAGE answer carries the last index file's end values
+ * (IndexService#queryOffset): the store time and commit log offset of
+ * the last message indexed by a key (UNIQ_KEY or KEYS, any topic). A not
+ * found answer has 0 and 0: DefaultMessageStore#queryMessage stops before
+ * it copies them when the index gave no offset. */
 static void assert_index_last(fx_t *fx, int want_code, int64_t phy,
                               int64_t ts) {
         rmq_cmd_t *resp = mtc_call(
@@ -578,27 +579,39 @@ static void test_query_index_last_update(void **state) {
         int64_t phy, ts;
         assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         mtc_send(fx->c, fx->b0, T, 0, NULL, "a"); /* UNIQ_KEY only */
-        stored_at(fx, T, 0, 0, &phy, &ts);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        /* Indexed messages exist, none with the key: still 0 and 0. */
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         /* A message of another topic is indexed too. */
         mtc_send(fx->c, fx->b0, "TopicOther", 0, NULL, "b");
         stored_at(fx, "TopicOther", 0, 0, &phy, &ts);
         assert_true(phy > 0);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         /* One without UNIQ_KEY and with blank KEYS is not. */
         req = mtc_send_req(T, 1, NULL, "c");
         rmq__cmd_ext_add(req, "i", "KEYS\001  \002TAGS\001t");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, RMQ_OK);
         rmq__cmd_destroy(resp);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
-        /* KEYS alone is enough; the found answer has the same values. */
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
+        /* KEYS alone is enough; the found answer has its values. */
         req = mtc_send_req(T, 1, NULL, "d");
         rmq__cmd_ext_add(req, "i", "KEYS\001k0 k1");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, RMQ_OK);
         rmq__cmd_destroy(resp);
         stored_at(fx, T, 1, 1, &phy, &ts);
+        assert_index_last(fx, RMQ_OK, phy, ts);
+        /* A later message without UNIQ_KEY and with blank KEYS does not
+         * move the index's end... */
+        req = mtc_send_req(T, 1, NULL, "e");
+        rmq__cmd_ext_add(req, "i", "KEYS\001  \002TAGS\001t");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+        assert_index_last(fx, RMQ_OK, phy, ts);
+        /* ...one of another topic with a UNIQ_KEY does. */
+        mtc_send(fx->c, fx->b0, "TopicOther", 0, NULL, "f");
+        stored_at(fx, "TopicOther", 0, 1, &phy, &ts);
         assert_index_last(fx, RMQ_OK, phy, ts);
 }
 
