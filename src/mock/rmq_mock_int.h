@@ -195,14 +195,12 @@ typedef struct rmq_mock_sched_s {
         int64_t due; /* loop ms */
 } rmq_mock_sched_t;
 
-/* An unresolved half message (TransactionalMessageServiceImpl). */
+/* An unresolved half message (TransactionalMessageServiceImpl), in
+ * mb->halves in the order of its current copy in the half queue. */
 typedef struct rmq_mock_half_s {
         rmq_list_t link;
         int64_t commit_offset; /* of the current copy in the half topic */
         int64_t first_offset;  /* commit offset of the first copy */
-        int64_t stored_at;     /* loop ms of the first copy */
-        int32_t check_times;
-        int64_t next_check; /* loop ms */
 } rmq_mock_half_t;
 
 /* ---- endpoints ---- */
