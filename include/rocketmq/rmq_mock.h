@@ -76,8 +76,9 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | autoCreateTopicEnable | true | create a topic on its first send |
  * | defaultTopicQueueNums | 8 | queues of TBW102 (BrokerConfig); a topic auto-created by a send gets min(the send's defaultTopicQueueNums, TBW102's write queues) |
  * | maxMessageSize | 4194304 | larger bodies are refused (MESSAGE_ILLEGAL) |
- * | longPollingEnable | true | hold pulls until a message or the suspend timeout |
- * | shortPollingTimeMills | 1000 | how long a pull is held when long polling is off |
+ * | longPollingEnable | true | hold pulls for their suspend timeout, woken by a message their filter accepts (off: hold shortPollingTimeMills, no wake on arrival) |
+ * | shortPollingTimeMills | 1000 | hold time and check period of held pulls when long polling is off |
+ * | longPollingCheckInterval | 5000 | (mock only) period of the held-pull check with long polling on (the broker's fixed 5 s): it answers pulls whose queue passed their offset or whose time is over |
  * | delayTimeScale | 1.0 | multiplies the 18 delay levels (0.001: 1 s -> 1 ms) |
  * | transactionTimeOut | 6000 | ms before an unresolved half message is checked |
  * | transactionCheckInterval | 60000 | ms between transaction check rounds |

@@ -493,7 +493,7 @@ rmq_mock_stored_t *rmq__mock_append(rmq_mock_broker_t *mb,
         }
         if (mc->opts.printMessages)
                 print_stored(mb, sm, mv);
-        rmq__mock_pull_arriving(mb, t->name, queue_id);
+        rmq__mock_pull_arriving(mb, t->name, queue_id, sm->tags_code);
         return sm;
 }
 
@@ -595,17 +595,21 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
 void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
         uv_loop_t *loop = mb->ep.mc->loop;
         uv_timer_init(loop, &mb->pull_timer);
+        uv_timer_init(loop, &mb->hold_timer);
+        mb->hold_timer.data  = mb;
         uv_timer_init(loop, &mb->sched_timer);
         uv_timer_init(loop, &mb->txn_timer);
         mb->pull_timer.data  = mb;
         mb->sched_timer.data = mb;
         mb->txn_timer.data   = mb;
         rmq__mock_txn_timer_start(mb);
+        rmq__mock_pull_hold_timer_start(mb);
 }
 
 void rmq__mock_broker_close(rmq_mock_broker_t *mb) {
         rmq__mock_pull_drop(mb, NULL);
         uv_close((uv_handle_t *)&mb->pull_timer, NULL);
+        uv_close((uv_handle_t *)&mb->hold_timer, NULL);
         uv_close((uv_handle_t *)&mb->sched_timer, NULL);
         uv_close((uv_handle_t *)&mb->txn_timer, NULL);
 }

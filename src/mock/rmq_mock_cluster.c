@@ -448,6 +448,8 @@ static const struct {
      1},
     {"shortPollingTimeMills", OPT_I64,
      offsetof(rmq_mock_opts_t, shortPollingTimeMills), 0, 86400000.0},
+    {"longPollingCheckInterval", OPT_I64,
+     offsetof(rmq_mock_opts_t, longPollingCheckInterval), 1, 86400000.0},
     {"storeReplyMessageEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
 };
@@ -466,6 +468,7 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->maxReconsumeTimes        = 16;
         o->printMessages            = false;
         o->shortPollingTimeMills    = 1000;
+        o->longPollingCheckInterval = 5000;
         o->storeReplyMessageEnable  = true;
 }
 
@@ -544,6 +547,11 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
         if (!strcmp(a->name, "transactionCheckInterval"))
                 for (i = 0; i < mc->broker_cnt; i++)
                         rmq__mock_txn_timer_start(mc->brokers[i]);
+        if (!strcmp(a->name, "longPollingEnable") ||
+            !strcmp(a->name, "longPollingCheckInterval") ||
+            !strcmp(a->name, "shortPollingTimeMills"))
+                for (i = 0; i < mc->broker_cnt; i++)
+                        rmq__mock_pull_hold_timer_start(mc->brokers[i]);
         /* TBW102 exists only while autoCreateTopicEnable is on (the
          * broker creates it at start only then), sized by
          * defaultTopicQueueNums (BrokerConfig). */

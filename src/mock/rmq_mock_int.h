@@ -77,6 +77,7 @@ typedef struct rmq_mock_opts_s {
         int32_t maxReconsumeTimes;
         bool printMessages;
         int64_t shortPollingTimeMills;
+        int64_t longPollingCheckInterval;
         bool storeReplyMessageEnable;
 } rmq_mock_opts_t;
 
@@ -185,7 +186,9 @@ typedef struct rmq_mock_pull_s {
         char *topic;
         int32_t queue_id;
         int64_t offset;
-        int64_t deadline; /* loop ms */
+        int64_t deadline; /* loop ms: suspend time + hold time */
+        rmq_subscription_data_t filter; /* the subscription when held */
+        bool woken; /* to be executed again (pull_timer) */
 } rmq_mock_pull_t;
 
 /* A message waiting in SCHEDULE_TOPIC_XXXX (ScheduleMessageService). */
@@ -245,7 +248,8 @@ struct rmq_mock_broker_s {
          * the last index file (the last message indexed by a key). */
         int64_t index_last_ts;
         int64_t index_last_phy;
-        uv_timer_t pull_timer;
+        uv_timer_t pull_timer; /* executes woken pulls */
+        uv_timer_t hold_timer; /* PullRequestHoldService's periodic check */
         uv_timer_t sched_timer;
         uv_timer_t txn_timer;
         int64_t pull_timer_due;
@@ -557,10 +561,13 @@ void rmq__mock_born_host(const rmq_channel_t *ch, rmq_msg_host_t *host);
 
 /* ---- rmq_mock_pull.c ---- */
 
-/* A message arrived on a queue: answer the pulls held for it
- * (PullRequestHoldService.notifyMessageArriving). */
+/* A message with \p tags_code arrived on a queue: wake the pulls held
+ * for it (PullRequestHoldService.notifyMessageArriving). */
 void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
-                             int32_t queue_id);
+                             int32_t queue_id, int32_t tags_code);
+/* (Re)starts the periodic check of held pulls (its period depends on
+ * longPollingEnable, longPollingCheckInterval, shortPollingTimeMills). */
+void rmq__mock_pull_hold_timer_start(rmq_mock_broker_t *mb);
 /* The answer to a PULL_MESSAGE injected with PULL_NOT_FOUND,
  * PULL_RETRY_IMMEDIATELY or PULL_OFFSET_MOVED: the PullMessageResponseHeader
  * of the request's queue (nextBeginOffset the requested offset, or for

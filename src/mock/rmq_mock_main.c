@@ -58,6 +58,7 @@ static const char usage_text[] =
     "  maxMessageSize=4194304           larger bodies get MESSAGE_ILLEGAL\n"
     "  longPollingEnable=true           hold pulls until a message arrives\n"
     "  shortPollingTimeMills=1000       hold time when long polling is off\n"
+    "  longPollingCheckInterval=5000    ms between checks of held pulls\n"
     "  delayTimeScale=1.0               multiplies the 18 delay levels\n"
     "  transactionTimeOut=6000          ms before a half message is checked\n"
     "  transactionCheckInterval=60000   ms between check rounds\n"

@@ -212,18 +212,36 @@ static void test_pull_tag_filter_and_subscription_flag(void **state) {
         assert_int_equal(rmq_mock_committed_offset(fx->mc, CG, T, 0, 1), -1);
 }
 
+static void set_opt(fx_t *fx, const char *name, const char *value) {
+        char err[128];
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, name, value, err,
+                                              sizeof(err)),
+                         RMQ_OK);
+}
+
+/* A pull held for \p suspend_ms at \p off of queue \p qid (group
+ * subscription). */
+static void held_pull(fx_t *fx, int qid, int64_t off, int64_t suspend_ms,
+                      mtc_async_t *a) {
+        mtc_async_start(fx->c, fx->b0,
+                        mtc_pull_req(CG, T, qid, off, 32, RMQ_PULL_FLAG_SUSPEND,
+                                     suspend_ms, NULL, 0),
+                        30000, a);
+}
+
+/* PullRequestHoldService with longPollingEnable: a message arriving wakes
+ * the held pulls whose filter (the subscription when held) accepts its
+ * tags; the periodic check (every 5 s, longPollingCheckInterval here)
+ * wakes those whose queue's max offset passed their offset whatever the
+ * tags, and those whose hold time is over. */
 static void test_long_polling(void **state) {
         fx_t *fx = *state;
         mtc_async_t a;
-        rmq_cmd_t *resp;
+        rmq_cmd_t *resp, *hb;
         int64_t t0;
-        char err[64];
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
         /* Held, then answered when a matching message arrives. */
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 0, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     5000, NULL, 0),
-                        8000, &a);
+        held_pull(fx, 0, 0, 5000, &a);
         rmq_test_sleep_ms(100);
         assert_false(mtc_async_done(&a));
         mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match"); /* not woken */
@@ -238,59 +256,108 @@ static void test_long_polling(void **state) {
         assert_int_equal(mtc_count_msgs(resp), 1);
         assert_int_equal(ext_i64(resp, "nextBeginOffset"), 2);
         rmq__cmd_destroy(resp);
-        /* Held until the suspend timeout, then PULL_NOT_FOUND. */
-        t0 = rmq__mono_ms();
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 2, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     200, NULL, 0),
-                        5000, &a);
+
+        /* The periodic check wakes a pull a non-matching message passed:
+         * NO_MATCHED_MSG with nextBeginOffset past it, long before the
+         * suspend timeout. */
+        set_opt(fx, "longPollingCheckInterval", "100");
+        held_pull(fx, 0, 2, 15000, &a);
+        rmq_test_sleep_ms(50);
+        mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match either");
+        t0   = rmq__mono_ms();
         resp = mtc_async_wait(&a, 3000);
-        assert_true(rmq__mono_ms() - t0 >= 190);
+        assert_true(rmq__mono_ms() - t0 < 2000);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_RETRY_IMMEDIATELY);
+        assert_string_equal(resp->remark, "NO_MATCHED_MESSAGE");
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), 3);
+        rmq__cmd_destroy(resp);
+
+        /* The hold time is over at the first check after it: with checks
+         * every second (the timer restarts now), a 200 ms hold is
+         * answered after about a second. */
+        set_opt(fx, "longPollingCheckInterval", "1000");
+        t0 = rmq__mono_ms();
+        held_pull(fx, 0, 3, 200, &a);
+        resp = mtc_async_wait(&a, 5000);
+        assert_true(rmq__mono_ms() - t0 >= 900);
         assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
         assert_string_equal(resp->remark, "OFFSET_OVERFLOW_ONE");
         rmq__cmd_destroy(resp);
-        /* Short polling uses shortPollingTimeMills. */
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "longPollingEnable",
-                                              "false", err, sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "shortPollingTimeMills",
-                                              "50", err, sizeof(err)),
-                         RMQ_OK);
+        set_opt(fx, "longPollingCheckInterval", "5000");
+
+        /* The filter is the subscription when the pull was held: a
+         * newer subscription's tag does not wake it; the re-run answers
+         * with the current subscription. */
+        held_pull(fx, 2, 0, 15000, &a);
+        rmq_test_sleep_ms(50);
+        hb = mtc_call(fx->c, fx->b0,
+                      mtc_heartbeat_req("c@1", NULL, CG, T, "TagB", 2));
+        assert_int_equal(hb->code, 0);
+        rmq__cmd_destroy(hb);
+        mtc_send(fx->c, fx->b0, T, 2, "TagB", "new sub");
+        rmq_test_sleep_ms(100);
+        assert_false(mtc_async_done(&a));
+        mtc_send(fx->c, fx->b0, T, 2, "TagA", "old sub");
+        resp = mtc_async_wait(&a, 2000);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(mtc_count_msgs(resp), 1); /* the TagB one */
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), 2);
+        rmq__cmd_destroy(resp);
+}
+
+/* With longPollingEnable off a pull is held for shortPollingTimeMills and
+ * checked every shortPollingTimeMills; a message arriving does not wake
+ * it (the store notifies only with long polling). */
+static void test_short_polling(void **state) {
+        fx_t *fx = *state;
+        mtc_async_t a;
+        rmq_cmd_t *resp;
+        int64_t t0;
+        mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
+        set_opt(fx, "longPollingEnable", "false");
+        set_opt(fx, "shortPollingTimeMills", "1000"); /* the timer restarts */
+        held_pull(fx, 0, 0, 15000, &a);
+        rmq_test_sleep_ms(50);
         t0 = rmq__mono_ms();
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 2, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     15000, NULL, 0),
-                        5000, &a);
-        resp = mtc_async_wait(&a, 3000);
+        mtc_send(fx->c, fx->b0, T, 0, "TagA", "match");
+        rmq_test_sleep_ms(200);
+        assert_false(mtc_async_done(&a));
+        resp = mtc_async_wait(&a, 5000);
+        assert_true(rmq__mono_ms() - t0 >= 700);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(mtc_count_msgs(resp), 1);
+        rmq__cmd_destroy(resp);
+        /* Nothing arrives: answered after about shortPollingTimeMills, not
+         * the pull's suspend timeout. */
+        set_opt(fx, "shortPollingTimeMills", "100");
+        t0 = rmq__mono_ms();
+        held_pull(fx, 0, 1, 15000, &a);
+        resp = mtc_async_wait(&a, 5000);
         assert_true(rmq__mono_ms() - t0 < 2000);
         assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
         rmq__cmd_destroy(resp);
-        /* A held pull whose connection closes is dropped; one held at
-         * destroy is freed. */
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "longPollingEnable",
-                                              "true", err, sizeof(err)),
-                         RMQ_OK);
-        {
-                mtc_t *c2 = mtc_new();
-                mtc_async_t a2;
-                mtc_async_start(c2, fx->b0,
-                                mtc_pull_req(CG, T, 0, 2, 32,
-                                             RMQ_PULL_FLAG_SUSPEND, 15000,
-                                             NULL, 0),
-                                20000, &a2);
-                rmq_test_sleep_ms(50);
-                rmq_mock_close_connections(fx->mc, 0);
-                assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2,
-                                                2000));
-                assert_int_equal(a2.err, RMQ_ERR__TRANSPORT);
-                uv_mutex_destroy(&a2.lock);
-                mtc_destroy(c2);
-        }
+}
+
+/* A held pull whose connection closes is dropped; one held at destroy is
+ * freed. */
+static void test_held_pull_dropped(void **state) {
+        fx_t *fx = *state;
+        mtc_async_t a, a2;
+        mtc_t *c2 = mtc_new();
+        mtc_async_start(c2, fx->b0,
+                        mtc_pull_req(CG, T, 0, 0, 32,
+                                     RMQ_PULL_FLAG_SUSPEND |
+                                         RMQ_PULL_FLAG_SUBSCRIPTION,
+                                     15000, "*", 0),
+                        20000, &a2);
+        rmq_test_sleep_ms(50);
+        rmq_mock_close_connections(fx->mc, 0);
+        assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2, 2000));
+        assert_int_equal(a2.err, RMQ_ERR__TRANSPORT);
+        uv_mutex_destroy(&a2.lock);
+        mtc_destroy(c2);
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 3, 0, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     15000, NULL, 0),
-                        20000, &a);
+        held_pull(fx, 3, 0, 15000, &a);
         rmq_test_sleep_ms(50);
         assert_false(mtc_async_done(&a));
         rmq_mock_cluster_destroy(fx->mc);
@@ -678,6 +745,10 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_pull_tag_filter_and_subscription_flag, setup, teardown),
             cmocka_unit_test_setup_teardown(test_long_polling, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_short_polling, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_held_pull_dropped, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_consumer_list_and_offsets,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
