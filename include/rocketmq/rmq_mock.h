@@ -192,11 +192,16 @@ RMQ_EXPORT rmq_err_t rmq_mock_broker_set_rtt(rmq_mock_cluster_t *mc,
  * @brief Stop broker \p broker_id: close its listener and connections. It
  *        stays in the name server's routes (as a real name server keeps a
  *        dead broker until its registration expires) unless
- *        rmq_mock_broker_unregister() is called. Its data is kept.
+ *        rmq_mock_broker_set_registered() removes it. While down it
+ *        delivers no delayed message and runs no transaction check. Its
+ *        messages, consumer offsets, delayed and half messages are kept;
+ *        its queue locks are lost (a real broker keeps them in memory).
  */
 RMQ_EXPORT rmq_err_t rmq_mock_broker_set_down(rmq_mock_cluster_t *mc,
                                               int broker_id);
-/** @brief Restart a stopped broker on the same port with its data. */
+/** @brief Restart a stopped broker on the same port with its data;
+ *         overdue delayed messages are delivered at once and transaction
+ *         checks resume. */
 RMQ_EXPORT rmq_err_t rmq_mock_broker_set_up(rmq_mock_cluster_t *mc,
                                             int broker_id);
 /** @brief Remove (0) or restore (1) a broker in the name server's routes. */

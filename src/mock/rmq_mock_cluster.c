@@ -1016,6 +1016,11 @@ static void down_on_loop(rmq_io_t *io, void *arg) {
         rmq__mock_pull_drop(mb, NULL);
         rmq__remoting_unlisten(mb->ep.rm);
         mb->ep.up = false;
+        /* A stopped broker runs no schedule and no transaction checks
+         * (their timers do nothing until it is up); its queue locks lived
+         * in memory (RebalanceLockManager) and are gone. Messages,
+         * offsets and the schedule and half queues are kept. */
+        rmq__strmap_clear(&mb->locks, rmq__mock_lock_free);
         rmq__log(&a->mc->lg, RMQ_LOG_INFO, "MOCK", "broker %s (%s) is down",
                  mb->name, mb->ep.addr);
 }
@@ -1032,6 +1037,9 @@ static void up_on_loop(rmq_io_t *io, void *arg) {
                 return;
         }
         mb->ep.up = true;
+        rmq__mock_sched_rearm(mb); /* overdue messages go out now */
+        rmq__log(&a->mc->lg, RMQ_LOG_INFO, "MOCK", "broker %s (%s) is up",
+                 mb->name, mb->ep.addr);
 }
 
 rmq_err_t rmq_mock_broker_set_down(rmq_mock_cluster_t *mc, int broker_id) {

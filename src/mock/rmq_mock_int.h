@@ -589,6 +589,9 @@ void rmq__mock_queue_truncate(rmq_mock_broker_t *mb, rmq_mock_queue_t *q,
 void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                          int32_t level);
 void rmq__mock_sched_timer_cb(uv_timer_t *t);
+/* Arms the delivery timer for the first scheduled message (after a
+ * restart: at once for those overdue). */
+void rmq__mock_sched_rearm(rmq_mock_broker_t *mb);
 void rmq__mock_sched_free(rmq_mock_broker_t *mb);
 /* A half message was stored: track it for END_TRANSACTION and checks. */
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm);

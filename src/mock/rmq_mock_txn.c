@@ -419,6 +419,8 @@ void rmq__mock_txn_timer_cb(uv_timer_t *t) {
         int64_t start         = rmq__mock_wall(mb->ep.mc);
         size_t n              = 0;
         rmq_list_t *l;
+        if (!mb->ep.up)
+                return; /* a stopped broker checks nothing */
         for (l = mb->halves.next; l != &mb->halves; l = l->next)
                 n++;
         while (n-- > 0) {

@@ -7,6 +7,7 @@
  */
 #include "common/rmq_time.h"
 #include "mock_client.h"
+#include "protocol/rmq_bodies.h"
 #include "protocol/rmq_route.h"
 
 typedef struct fx_s {
@@ -302,6 +303,110 @@ static void test_broker_down_up(void **state) {
                          RMQ_ERR__INVALID_ARG);
 }
 
+/* LOCK_BATCH_MQ of TopicF queue 0 of broker-a for client \p client. */
+static void lock_q0(fx_t *fx, const char *client) {
+        rmq_lock_batch_request_t lr;
+        rmq_mq_t mq;
+        rmq_buf_t b    = RMQ_BUF_INIT;
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_LOCK_BATCH_MQ, NULL), *resp;
+        lr.consumerGroup = (char *)"CG_F";
+        lr.clientId      = (char *)client;
+        mq.topic         = (char *)"TopicF";
+        mq.brokerName    = (char *)"broker-a";
+        mq.queueId       = 0;
+        lr.mqSet         = &mq;
+        lr.mqSet_cnt     = 1;
+        rmq__lock_batch_request_encode(&lr, &b);
+        rmq__cmd_set_body_copy(req, b.data, b.len);
+        rmq__buf_free(&b);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+}
+
+typedef struct max_is_s {
+        rmq_mock_cluster_t *mc;
+        const char *topic;
+        int broker_id, queue_id;
+        int64_t min; /* at least */
+} max_is_t;
+
+static bool max_at_least(void *arg) {
+        max_is_t *m = arg;
+        return rmq_mock_queue_max_offset(m->mc, m->topic, m->broker_id,
+                                         m->queue_id) >= m->min;
+}
+
+static bool committed_7(void *mc) {
+        return rmq_mock_committed_offset(mc, "CG_F", "TopicF", 0, 0) == 7;
+}
+
+/* A stopped broker delivers no delayed message and runs no transaction
+ * check while it is down (both resume when it is up); its queue locks
+ * are gone after the restart (in memory on a real broker); its messages
+ * and consumer offsets are kept. */
+static void test_broker_down_keeps_state(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        char err[128], owner[64], g[24];
+        max_is_t half = {fx->mc, "RMQ_SYS_TRANS_HALF_TOPIC", 0, 0, 2};
+        max_is_t due  = {fx->mc, "TopicF", 0, 0, 1};
+        /* 1 s -> 500 ms */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "delayTimeScale", "0.5",
+                                              err, sizeof(err)),
+                         RMQ_OK);
+        mtc_heartbeat(fx->c, fx->b0, "1.1.1.1@x", "PG_F", NULL, NULL, NULL);
+        /* A half message old enough to be checked at the next round. */
+        snprintf(g, sizeof(g), "%lld", (long long)rmq__wall_ms() - 60000);
+        req = mtc_send_req("TopicF", 1, NULL, "half");
+        rmq__cmd_ext_add(req, "a", "PG_F");
+        rmq__cmd_ext_add(req, "f", "4");
+        rmq__cmd_ext_add(req, "g", g);
+        rmq__cmd_ext_add(req, "i", "TRAN_MSG\001true\002PGROUP\001PG_F");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        /* A delayed message (level 1). */
+        req = mtc_send_req("TopicF", 0, NULL, "later");
+        rmq__cmd_ext_add(req, "i", "DELAY\0011");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        lock_q0(fx, "1.1.1.1@x");
+        mtc_oneway(fx->c, fx->b0,
+                   mtc_req(RMQ_REQ_UPDATE_CONSUMER_OFFSET, "consumerGroup",
+                           "CG_F", "topic", "TopicF", "queueId", "0",
+                           "commitOffset", "7", NULL));
+        assert_true(rmq_test_wait_until(committed_7, fx->mc, 2000));
+        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, "CG_F", "TopicF", 0,
+                                                   0, owner, sizeof(owner)),
+                         1);
+        assert_int_equal(rmq_mock_broker_set_down(fx->mc, 0), RMQ_OK);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc,
+                                              "transactionCheckInterval", "30",
+                                              err, sizeof(err)),
+                         RMQ_OK);
+        rmq_test_sleep_ms(800); /* past the delay, many check rounds */
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
+                                                   "RMQ_SYS_TRANS_HALF_TOPIC",
+                                                   0, 0),
+                         1);
+        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, "CG_F", "TopicF", 0,
+                                                   0, owner, sizeof(owner)),
+                         0);
+        assert_int_equal(rmq_mock_broker_set_up(fx->mc, 0), RMQ_OK);
+        /* Resumed: the overdue message is delivered, checks run again. */
+        assert_true(rmq_test_wait_until(max_at_least, &due, 2000));
+        assert_true(rmq_test_wait_until(max_at_least, &half, 2000));
+        assert_int_equal(rmq_mock_committed_offset(fx->mc, "CG_F", "TopicF", 0,
+                                                   0),
+                         7);
+        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, "CG_F", "TopicF", 0,
+                                                   0, owner, sizeof(owner)),
+                         0);
+}
+
 static bool members_are(void *arg) {
         void **a = arg;
         char **ids;
@@ -396,6 +501,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_rtt, setup, teardown),
             cmocka_unit_test_setup_teardown(test_broker_down_up, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_broker_down_keeps_state,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_connections_and_expiry,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_notify_api, setup, teardown),
