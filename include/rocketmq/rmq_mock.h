@@ -88,6 +88,7 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | maxReconsumeTimes | 16 | default for CONSUMER_SEND_MSG_BACK |
  * | printMessages | false | log every stored message (the program's --print-messages) |
  * | storeReplyMessageEnable | true | store replies (SEND_REPLY_MESSAGE) as well as pushing them |
+ * | serverChannelMaxIdleTimeSeconds | 120 | close connections idle (no request, no answer) this long |
  *
  * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__CONF_INVALID.
  */

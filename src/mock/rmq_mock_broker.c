@@ -271,8 +271,10 @@ rmq_mock_topic_t *rmq__mock_topic_create_in_send(rmq_mock_broker_t *mb,
         n = RMQ_MIN(queue_nums, def->write_queues);
         if (n < 0)
                 n = 0;
-        return rmq__mock_topic_put(mb, topic, n, n,
-                                   def->perm & ~RMQ_PERM_INHERIT, sys_flag);
+        t = rmq__mock_topic_put(mb, topic, n, n, def->perm & ~RMQ_PERM_INHERIT,
+                                sys_flag);
+        t->multi_tag = def->multi_tag; /* the default's topicFilterType */
+        return t;
 }
 
 /* mirrors TopicConfigManager#createTopicInSendMessageBackMethod */
@@ -506,8 +508,35 @@ static int delay_level(const rmq_mock_inner_t *in, int32_t *level) {
         return rmq__parse_i32(v, level);
 }
 
-/* mirrors DefaultMessageStore#asyncPutMessage and CommitLog#asyncPutMessage
- * (delay levels) and DefaultAppendMessageCallback (size checks) */
+const char *rmq__mock_put_status_name(rmq_mock_put_t st) {
+        switch (st) {
+        case RMQ_MOCK_PUT_OK:
+                return "PUT_OK";
+        case RMQ_MOCK_PUT_ILLEGAL:
+                return "MESSAGE_ILLEGAL";
+        case RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED:
+                return "PROPERTIES_SIZE_EXCEEDED";
+        default:
+                return "UNKNOWN_ERROR";
+        }
+}
+
+/* The length of UTF-8 text as a Java String's (UTF-16 units). */
+static size_t java_length(const uint8_t *s, size_t len) {
+        size_t i, n = 0;
+        for (i = 0; i < len; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        n++;
+                if (s[i] >= 0xF0)
+                        n++; /* a surrogate pair */
+        }
+        return n;
+}
+
+/* mirrors DefaultMessageStore#asyncPutMessage (checkMessage: topic and
+ * properties string length, in Java chars), CommitLog#asyncPutMessage
+ * (delay levels) and MessageExtEncoder#encode (properties in UTF-8 bytes:
+ * PROPERTIES_SIZE_EXCEEDED; body size) */
 rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
                              rmq_mock_stored_t **smp) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
@@ -517,7 +546,8 @@ rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
         rmq_msg_view_t mv;
         rmq_mock_stored_t *sm;
         *smp = NULL;
-        if (strlen(in->topic) > 127 || in->props_str.len > INT16_MAX)
+        if (strlen(in->topic) > 127 ||
+            java_length(in->props_str.data, in->props_str.len) > INT16_MAX)
                 return RMQ_MOCK_PUT_ILLEGAL;
         if (tran == RMQ_SYSFLAG_TRANSACTION_NOT ||
             tran == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
@@ -539,8 +569,9 @@ rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
                         in->queue_id = level - 1;
                 }
         }
-        if (in->props_str.len > INT16_MAX ||
-            (int64_t)in->body_len > mc->opts.maxMessageSize)
+        if (in->props_str.len > INT16_MAX)
+                return RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED;
+        if ((int64_t)in->body_len > mc->opts.maxMessageSize)
                 return RMQ_MOCK_PUT_ILLEGAL;
         t = rmq__mock_topic_get(mb, in->topic);
         if (!t && !strcmp(in->topic, RMQ_MOCK_TOPIC_SCHEDULE))

@@ -109,9 +109,12 @@ void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp) {
         rmq_mock_cluster_t *mc = ep->mc;
         rmq_mock_delayed_t *d;
+        rmq_mock_conn_t *conn = rmq__channel_user(ch);
         resp->language = RMQ_LANG_JAVA;
         resp->version  = RMQ_MOCK_VERSION;
         rmq__mock_ext_java_order(resp);
+        if (conn)
+                conn->last_active = rmq__mock_now(mc);
         if (ep->rtt_ms <= 0 || mc->stopping || rmq__cmd_is_oneway(req)) {
                 rmq__remoting_reply(ep->rm, ch, req, resp);
                 return;
@@ -331,10 +334,13 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq_mock_handler_t *h;
         rmq_mock_ctx_t ctx;
         rmq_cmd_t *resp;
+        rmq_mock_conn_t *conn  = rmq__channel_user(ch);
         int fault = 0;
         RMQ_UNUSED(rm);
 
         track(mc, ep->id, req->code);
+        if (conn)
+                conn->last_active = rmq__mock_now(mc);
         rmq__dbg(&mc->lg, MOCK, "%s: request %s (%d) from %s", ep->addr,
                  rmq__request_code_name(req->code), req->code,
                  rmq__channel_addr(ch));
@@ -396,8 +402,11 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
         rmq_mock_conn_t *conn;
         RMQ_UNUSED(rm);
         if (ev == RMQ_CHANNEL_CONNECT) {
-                conn     = rmq__calloc(1, sizeof(*conn));
-                conn->ep = ep;
+                conn              = rmq__calloc(1, sizeof(*conn));
+                conn->ep          = ep;
+                conn->ch          = ch;
+                conn->last_active = rmq__mock_now(ep->mc);
+                rmq__list_insert_tail(&ep->mc->conns, &conn->link);
                 rmq__channel_set_user(ch, conn);
                 rmq__dbg(&ep->mc->lg, MOCK, "%s: connection from %s",
                          ep->addr, rmq__channel_addr(ch));
@@ -408,7 +417,34 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
                 rmq__mock_client_channel_closed(ep->mb, ch);
         conn = rmq__channel_user(ch);
         rmq__channel_set_user(ch, NULL);
+        if (conn)
+                rmq__list_remove(&conn->link);
         rmq__free(conn);
+}
+
+/* mirrors NettyConnectManageHandler#userEventTriggered(ALL_IDLE) on the
+ * servers: a connection with no request and no answer for
+ * serverChannelMaxIdleTimeSeconds is closed (and then leaves its groups,
+ * as onChannelIdle / onChannelClose do). */
+static void conns_close_idle(rmq_mock_cluster_t *mc) {
+        int64_t idle_ms = mc->opts.serverChannelMaxIdleTimeSeconds * 1000;
+        int64_t now     = rmq__mock_now(mc);
+        rmq_channel_t *victims[64];
+        size_t nv = 0, i;
+        rmq_list_t *n;
+        for (n = mc->conns.next; n != &mc->conns && nv < 64; n = n->next) {
+                rmq_mock_conn_t *c = RMQ_CONTAINER_OF(n, rmq_mock_conn_t, link);
+                if (now - c->last_active >= idle_ms &&
+                    rmq__channel_is_open(c->ch))
+                        victims[nv++] = rmq__channel_retain(c->ch);
+        }
+        for (i = 0; i < nv; i++) {
+                rmq__log(&mc->lg, RMQ_LOG_INFO, "MOCK",
+                         "closing idle connection %s",
+                         rmq__channel_addr(victims[i]));
+                rmq__channel_close(victims[i], "mock: idle");
+                rmq__channel_release(victims[i]);
+        }
 }
 
 /* ---- options ---- */
@@ -450,6 +486,9 @@ static const struct {
      offsetof(rmq_mock_opts_t, shortPollingTimeMills), 0, 86400000.0},
     {"longPollingCheckInterval", OPT_I64,
      offsetof(rmq_mock_opts_t, longPollingCheckInterval), 1, 86400000.0},
+    {"serverChannelMaxIdleTimeSeconds", OPT_I64,
+     offsetof(rmq_mock_opts_t, serverChannelMaxIdleTimeSeconds), 1,
+     86400.0 * 365},
     {"storeReplyMessageEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
 };
@@ -469,6 +508,7 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->printMessages            = false;
         o->shortPollingTimeMills    = 1000;
         o->longPollingCheckInterval = 5000;
+        o->serverChannelMaxIdleTimeSeconds = 120;
         o->storeReplyMessageEnable  = true;
 }
 
@@ -542,7 +582,8 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
                            a->errstr_size);
         if (a->err)
                 return;
-        if (!strcmp(a->name, "channelExpiredTimeout"))
+        if (!strcmp(a->name, "channelExpiredTimeout") ||
+            !strcmp(a->name, "serverChannelMaxIdleTimeSeconds"))
                 housekeep_arm(mc);
         if (!strcmp(a->name, "transactionCheckInterval"))
                 for (i = 0; i < mc->broker_cnt; i++)
@@ -602,12 +643,16 @@ typedef struct new_args_s {
 static void housekeep_cb(uv_timer_t *t) {
         rmq_mock_cluster_t *mc = t->data;
         rmq__mock_clients_scan(mc);
+        conns_close_idle(mc);
 }
 
 /* ClientHousekeepingService scans every 10 s; the mock scans at least
- * twice per channelExpiredTimeout so short test timeouts work. */
+ * twice per channelExpiredTimeout and per idle time so short test
+ * timeouts work. */
 static void housekeep_arm(rmq_mock_cluster_t *mc) {
         int64_t period = RMQ_MIN(10000, mc->opts.channelExpiredTimeout / 2);
+        period = RMQ_MIN(period,
+                         mc->opts.serverChannelMaxIdleTimeSeconds * 1000 / 2);
         if (period < 10)
                 period = 10;
         uv_timer_start(&mc->housekeep_timer, housekeep_cb, (uint64_t)period,
@@ -744,8 +789,11 @@ rmq_err_t rmq_mock_cluster_new_ports(rmq_mock_cluster_t **mcp, int broker_cnt,
         mc->rng = 0x9E3779B97F4A7C15ULL;
         opts_defaults(&mc->opts);
         rmq__remoting_conf_defaults(&mc->rconf);
-        mc->rconf.channel_max_idle_s = 0; /* the broker's idle check is off */
+        /* The remoting layer's idle check closes the channels it opens;
+         * the servers' check of accepted ones is conns_close_idle(). */
+        mc->rconf.channel_max_idle_s = 0;
         rmq__list_init(&mc->faults);
+        rmq__list_init(&mc->conns);
         rmq__list_init(&mc->delayed);
         uv_mutex_init(&mc->track_lock);
         mc->io = rmq__io_new("rmq-mock", &mc->lg);

@@ -15,7 +15,7 @@
 #include "protocol/rmq_names.h"
 
 /* MQVersion.Version.V3_1_8_SNAPSHOT.ordinal() */
-#define V3_1_8_SNAPSHOT 60
+#define V3_1_8_SNAPSHOT 62
 /* Broker2Client#callClient waits this long. */
 #define CALL_CLIENT_TIMEOUT_MS 10000
 
@@ -416,6 +416,31 @@ static void call_client_done(rmq_err_t err, rmq_cmd_t *cresp,
         rmq__free(cc);
 }
 
+/* mirrors MQVersion#getVersionDesc for 0 <= \p v < V3_1_8_SNAPSHOT, the
+ * only ordinals the broker names: MQVersion.Version starts with 16
+ * V3_0_0 pre-releases, then a _SNAPSHOT and a release of each of
+ * V3_0_1..V3_0_15 and V3_1_0..V3_1_9, ... */
+static void version_desc(int32_t v, char *dst, size_t size) {
+        static const char *const v300[] = {
+            "SNAPSHOT", "ALPHA1",         "BETA1", "BETA2",
+            "BETA3",    "BETA4",          "BETA5", "BETA6_SNAPSHOT",
+            "BETA6",    "BETA7_SNAPSHOT", "BETA7", "BETA8_SNAPSHOT",
+            "BETA8",    "BETA9_SNAPSHOT", "BETA9", "FINAL"};
+        int minor = 0, patch;
+        if ((size_t)v < RMQ_ARRAY_SIZE(v300)) {
+                snprintf(dst, size, "V3_0_0_%s", v300[v]);
+                return;
+        }
+        v -= (int32_t)RMQ_ARRAY_SIZE(v300);
+        patch = 1 + v / 2; /* V3_0_1 .. V3_0_15 */
+        if (v >= 30) {
+                minor = 1;
+                patch = (v - 30) / 2;
+        }
+        snprintf(dst, size, "V3_%d_%d%s", minor, patch,
+                 v % 2 ? "" : "_SNAPSHOT");
+}
+
 /* mirrors AdminBrokerProcessor#getConsumerRunningInfo / #callConsumer */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
@@ -441,10 +466,21 @@ rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
                 return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
         if (c->version < V3_1_8_SNAPSHOT) {
+                char desc[32];
+                if (c->version < 0) {
+                        /* getVersionDesc throws. */
+                        snprintf(remark, sizeof(remark),
+                                 "java.lang.ArrayIndexOutOfBoundsException: "
+                                 "%d",
+                                 (int)c->version);
+                        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR,
+                                                  remark);
+                }
+                version_desc(c->version, desc, sizeof(desc));
                 snprintf(remark, sizeof(remark),
-                         "The Consumer <%s> Version <%d> too low to finish, "
+                         "The Consumer <%s> Version <%s> too low to finish, "
                          "please upgrade it to V3_1_8_SNAPSHOT",
-                         client_id, (int)c->version);
+                         client_id, desc);
                 return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
         fwd           = rmq__cmd_new_request(RMQ_REQ_GET_CONSUMER_RUNNING_INFO);

@@ -35,6 +35,9 @@
 /* MQVersion.Version.V3_4_9.ordinal(): from this version on the request's
  * maxReconsumeTimes is honoured. */
 #define RMQ_MOCK_V3_4_9        121
+/* MQVersion.Version.V4_9_4.ordinal(): from this version on routes are
+ * answered in standard JSON. */
+#define RMQ_MOCK_V4_9_4        401
 /* Pulls one client channel may have held at once (a real broker has no
  * limit; the mock must stay bounded). */
 #define RMQ_MOCK_MAX_HELD_PER_CHANNEL 1024
@@ -78,6 +81,7 @@ typedef struct rmq_mock_opts_s {
         bool printMessages;
         int64_t shortPollingTimeMills;
         int64_t longPollingCheckInterval;
+        int64_t serverChannelMaxIdleTimeSeconds;
         bool storeReplyMessageEnable;
 } rmq_mock_opts_t;
 
@@ -220,9 +224,12 @@ typedef struct rmq_mock_ep_s {
         char addr[32];
 } rmq_mock_ep_t;
 
-/* Per accepted channel (rmq__channel_set_user). */
+/* Per accepted channel (rmq__channel_set_user), in mc->conns. */
 typedef struct rmq_mock_conn_s {
+        rmq_list_t link;
         rmq_mock_ep_t *ep;
+        rmq_channel_t *ch; /* not retained: the conn goes when it closes */
+        int64_t last_active; /* loop ms of the last request or answer */
         int held_pulls;
 } rmq_mock_conn_t;
 
@@ -296,6 +303,7 @@ struct rmq_mock_cluster_s {
         char namesrv_addr[32];
         rmq_list_t faults;
         rmq_list_t delayed;
+        rmq_list_t conns; /* rmq_mock_conn_t of every endpoint */
         uv_timer_t housekeep_timer;
         int64_t wall_base; /* wall ms at loop ms 0 */
         uint64_t rng;
@@ -457,10 +465,15 @@ rmq_err_t rmq__mock_inner_from_stored(rmq_mock_inner_t *in,
 /* Put results (PutMessageStatus) */
 typedef enum rmq_mock_put_e {
         RMQ_MOCK_PUT_OK,
-        RMQ_MOCK_PUT_ILLEGAL,     /* MESSAGE_ILLEGAL / PROPERTIES_SIZE_EXCEEDED */
+        RMQ_MOCK_PUT_ILLEGAL,     /* MESSAGE_ILLEGAL */
+        RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED,
         RMQ_MOCK_PUT_NO_TOPIC,    /* internal: topic missing */
         RMQ_MOCK_PUT_BAD_DELAY,   /* DELAY is not a number */
 } rmq_mock_put_t;
+
+/* PutMessageStatus#name() of a put result ("UNKNOWN_ERROR" for the
+ * mock's internal ones). */
+const char *rmq__mock_put_status_name(rmq_mock_put_t st);
 
 /* DefaultMessageStore.asyncPutMessage + CommitLog: checks sizes, moves
  * delayed messages to SCHEDULE_TOPIC_XXXX, appends, indexes, wakes held

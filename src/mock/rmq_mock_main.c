@@ -70,6 +70,8 @@ static const char usage_text[] =
     "  maxReconsumeTimes=16             retries before the dead letter queue\n"
     "  printMessages=false              as --print-messages\n"
     "  storeReplyMessageEnable=true     store replies as well as pushing them\n"
+    "  serverChannelMaxIdleTimeSeconds=120\n"
+    "                                   close connections idle this long\n"
     "\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 if the cluster cannot start,\n"
     "2 for a usage error.\n";

@@ -46,6 +46,7 @@ typedef struct get_result_s {
         int64_t max_offset;
         rmq_buf_t body;
         int count;
+        bool bad_capacity; /* new GetMessageResult(maxMsgNums) threw */
 } get_result_t;
 
 /* PullMessageRequestHeader */
@@ -135,6 +136,12 @@ static void get_message(rmq_mock_queue_t *q, int64_t offset, int32_t max_msgs,
         if (offset > r->max_offset) {
                 r->status     = GET_OFFSET_OVERFLOW_BADLY;
                 r->next_begin = r->max_offset;
+                return;
+        }
+        /* Only here, with messages to read, is the result sized by
+         * maxMsgNums (an ArrayList: a negative capacity throws). */
+        if (max_msgs < 0) {
+                r->bad_capacity = true;
                 return;
         }
         /* The consume queue is read for max(16000 bytes, maxMsgNums
@@ -278,18 +285,20 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
                         rmq__subscription_clear(&own);
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
         }
-        if (ph.maxMsgNums < 0) {
+        memset(&gr, 0, sizeof(gr));
+        get_message(rmq__mock_queue(t, ph.queueId), ph.queueOffset,
+                    ph.maxMsgNums, sd, &gr);
+        if (gr.bad_capacity) {
+                /* An exception out of the processor: a new response. */
                 snprintf(remark, sizeof(remark),
                          "java.lang.IllegalArgumentException: Illegal "
                          "Capacity: %d",
                          (int)ph.maxMsgNums);
                 if (own_used)
                         rmq__subscription_clear(&own);
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+                rmq__cmd_destroy(resp);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
-        memset(&gr, 0, sizeof(gr));
-        get_message(rmq__mock_queue(t, ph.queueId), ph.queueOffset,
-                    ph.maxMsgNums, sd, &gr);
         rmq__cmd_set_remark(resp, get_status_names[gr.status]);
         pull_resp_header(resp, gr.next_begin, gr.min_offset, gr.max_offset);
         switch (gr.status) {

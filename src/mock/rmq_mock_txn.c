@@ -113,7 +113,8 @@ static rmq_cmd_t *commit_final(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
         st = rmq__mock_put(mb, in, &sm);
         if (st == RMQ_MOCK_PUT_OK)
                 return rmq__mock_response(RMQ_OK, NULL);
-        if (st == RMQ_MOCK_PUT_ILLEGAL) {
+        if (st == RMQ_MOCK_PUT_ILLEGAL ||
+            st == RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED) {
                 snprintf(remark, sizeof(remark),
                          "The message is illegal, maybe msg body or properties "
                          "length not matched. msg body length limit %lldB, msg "

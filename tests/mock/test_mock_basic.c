@@ -459,6 +459,207 @@ static void test_send_checks(void **state) {
         assert_int_equal(mtc_send(fx->c, fx->b0, "NewOne", 0, NULL, "x"), 0);
 }
 
+/* Exceptions thrown out of the send processor are answered with a new
+ * SYSTEM_ERROR response (NettyRemotingAbstract#processRequestCommand):
+ * no MSG_REGION or TRACE_ON, unlike the processor's own answers. */
+static void test_send_exceptions(void **state) {
+        fx_t *fx = *state;
+        rmq_buf_t b = RMQ_BUF_INIT;
+        rmq_cmd_t *req, *resp;
+        /* writeQueueNums 0 and a random queue: / by zero. */
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "NoWrite", 0, 2, 0),
+                         RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("NoWrite", -1, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "java.lang.ArithmeticException: / by zero");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* DELAY not a number. */
+        req = mtc_send_req("ExTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", "DELAY\001abc");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.lang.NumberFormatException: "
+                                          "For input string: \"abc\"");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* A truncated batch, and a batch with a bad DELAY. */
+        assert_int_equal(rmq__batch_encode_one(&b, 0, "b", 1, "K\001v", 3),
+                         RMQ_OK);
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "ExTopic",
+                      "c", "TBW102", "d", "4", "e", "0", "f", "0", "g", "5",
+                      "h", "0", "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len - 2);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.nio.BufferUnderflowException");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "ExTopic",
+                      "c", "TBW102", "d", "4", "e", "0", "f", "0", "g", "5",
+                      "h", "0", "i", "DELAY\001x", "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len);
+        rmq__buf_free(&b);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* The processor's own refusals keep them. */
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("a b", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        mtc_assert_ext(resp, "TRACE_ON", "true");
+        rmq__cmd_destroy(resp);
+}
+
+/* Topic names over 127 characters are refused by msgCheck
+ * (TopicValidator#validateTopic); properties over 32767 are refused by
+ * the store (DefaultMessageStore#checkMessage: MESSAGE_ILLEGAL). */
+static void test_send_size_limits(void **state) {
+        fx_t *fx = *state;
+        char topic[130], *props;
+        rmq_cmd_t *req, *resp;
+        memset(topic, 'T', 128);
+        topic[128] = '\0';
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req(topic, 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "The specified topic is longer than topic max "
+                            "length.");
+        rmq__cmd_destroy(resp);
+        topic[127] = '\0'; /* 127 is fine */
+        assert_int_equal(mtc_send(fx->c, fx->b0, topic, 0, NULL, "x"), 0);
+        /* 32767 bytes of properties with CLUSTER fit; one more does not. */
+        props = malloc(40000);
+        snprintf(props, 40000, "P\001");
+        memset(props + 2, 'p', 32767 - 2 - (1 + 22));
+        props[32767 - 23] = '\0';
+        req = mtc_send_req("PropTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        strcat(props, "p");
+        req = mtc_send_req("PropTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
+        assert_string_equal(resp->remark,
+                            "the message is illegal, maybe msg body or "
+                            "properties length not matched. msg body length "
+                            "limit 4194304B, msg properties length limit "
+                            "32KB.");
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        rmq__cmd_destroy(resp);
+        free(props);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "PropTopic", 0, 0),
+                         1);
+}
+
+/* CHECK_CLIENT_CONFIG (ClientManageProcessor#checkClientConfig): a TAG
+ * subscription (or no type) is accepted; any other expression type is
+ * refused while enablePropertyFilter is off (its default). */
+static int check_client(fx_t *fx, const char *body, char *remark,
+                        size_t size) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_CHECK_CLIENT_CONFIG, NULL), *resp;
+        int code;
+        if (body)
+                rmq__cmd_set_body_copy(req, body, strlen(body));
+        resp = mtc_call(fx->c, fx->b0, req);
+        code = resp->code;
+        snprintf(remark, size, "%s", resp->remark ? resp->remark : "");
+        rmq__cmd_destroy(resp);
+        return code;
+}
+
+static void test_check_client_config(void **state) {
+        fx_t *fx = *state;
+        char remark[256];
+        assert_int_equal(check_client(fx,
+                                      "{\"clientId\":\"c\",\"group\":\"g\","
+                                      "\"subscriptionData\":{"
+                                      "\"expressionType\":\"SQL92\","
+                                      "\"subString\":\"a > 1\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(remark, "The broker does not support consumer to "
+                                    "filter message by SQL92");
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"MYTYPE\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(remark, "The broker does not support consumer to "
+                                    "filter message by MYTYPE");
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"TAG\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx, "{\"subscriptionData\":{}}", remark,
+                                      sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx, "{\"clientId\":\"c\"}", remark,
+                                      sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx, "{]", remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(check_client(fx, NULL, remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+}
+
+/* The name server writes routes in standard JSON for clients of V4_9_4
+ * (401) or later or that ask acceptStandardJsonOnly, else in fastjson's
+ * default form with bare numeric brokerAddrs keys; cluster info always in
+ * the default form. The client decoder reads both. */
+static void route_body(fx_t *fx, int version, const char *standard_only,
+                       const char *want) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                 "TBW102", NULL),
+                  *resp;
+        rmq_topic_route_data_t *r;
+        char err[128];
+        req->version = version;
+        if (standard_only)
+                rmq__cmd_ext_add(req, "acceptStandardJsonOnly", standard_only);
+        resp = mtc_call(fx->c, fx->ns, req);
+        assert_int_equal(resp->code, 0);
+        if (!memmem(resp->body, resp->body_len, want, strlen(want)))
+                fail_msg("version %d: no %s in %.*s", version, want,
+                         (int)resp->body_len, (const char *)resp->body);
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
+                                                 &r, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(r->brokerDatas_cnt, 2);
+        assert_non_null(rmq__broker_data_master_addr(&r->brokerDatas[0]));
+        rmq__topic_route_destroy(r);
+        rmq__cmd_destroy(resp);
+}
+
+static void test_route_json_forms(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        route_body(fx, 409, NULL, "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        route_body(fx, 401, NULL, "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        route_body(fx, 400, NULL, "\"brokerAddrs\":{0:\"127.0.0.1:");
+        route_body(fx, 317, "false", "\"brokerAddrs\":{0:\"127.0.0.1:");
+        route_body(fx, 317, "true", "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_BROKER_CLUSTER_INFO, NULL));
+        assert_int_equal(resp->code, 0);
+        assert_non_null(memmem(resp->body, resp->body_len,
+                               "{\"brokerAddrTable\":{\"broker-", 27));
+        assert_non_null(memmem(resp->body, resp->body_len,
+                               "\"brokerAddrs\":{0:\"127.0.0.1:", 28));
+        rmq__cmd_destroy(resp);
+}
+
 static void test_send_retry_and_dlq(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp;
@@ -623,6 +824,14 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_checks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_exceptions, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_size_limits, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_check_client_config, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_route_json_forms, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_send_retry_and_dlq, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_heartbeat_unregister, setup,

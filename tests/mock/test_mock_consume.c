@@ -147,8 +147,25 @@ static void test_pull_errors(void **state) {
                             "the topic[TopicC] pulling message is forbidden");
         rmq__cmd_destroy(resp);
         rmq_mock_topic_set_perm(fx->mc, T, 0, 6);
+        /* A negative maxMsgNums fails only where messages are read
+         * (new GetMessageResult(maxMsgNums) in DefaultMessageStore
+         * #getMessage): an empty queue or an offset at or past the end is
+         * answered as usual. */
+        resp = pull(fx, 0, 0, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
+        rmq__cmd_destroy(resp);
+        mtc_send(fx->c, fx->b0, T, 0, NULL, "x");
+        resp = pull(fx, 0, 1, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
+        rmq__cmd_destroy(resp);
+        resp = pull(fx, 0, 5, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_OFFSET_MOVED);
+        rmq__cmd_destroy(resp);
         resp = pull(fx, 0, 0, -1, 0, NULL);
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.lang.IllegalArgumentException: "
+                                          "Illegal Capacity: -1");
+        assert_int_equal(resp->ext_cnt, 0);
         rmq__cmd_destroy(resp);
         resp = mtc_call(fx->c, fx->b0,
                         mtc_req(RMQ_REQ_PULL_MESSAGE, "consumerGroup", CG,
@@ -735,6 +752,57 @@ static void test_admin_views(void **state) {
         assert_string_equal(resp->remark,
                             "The Consumer <CG_C> <c@9> not online");
         rmq__cmd_destroy(resp);
+        /* Clients older than V3_1_8_SNAPSHOT (62) are refused, with the
+         * version's name (MQVersion#getVersionDesc). */
+        {
+                static const struct {
+                        int version;
+                        const char *name;
+                } old[] = {{61, "V3_1_7"},
+                           {0, "V3_0_0_SNAPSHOT"},
+                           {15, "V3_0_0_FINAL"},
+                           {16, "V3_0_1_SNAPSHOT"},
+                           {46, "V3_1_0_SNAPSHOT"},
+                           {47, "V3_1_0"}};
+                size_t i;
+                char want[160];
+                for (i = 0; i < RMQ_ARRAY_SIZE(old); i++) {
+                        mtc_t *c2 = mtc_new();
+                        rmq_cmd_t *req = mtc_heartbeat_req("c@old", NULL, CG,
+                                                           T, "*", 1);
+                        req->version = old[i].version;
+                        rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
+                        resp = mtc_call(
+                            fx->c, fx->b0,
+                            mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+                                    "consumerGroup", CG, "clientId", "c@old",
+                                    NULL));
+                        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+                        snprintf(want, sizeof(want),
+                                 "The Consumer <c@old> Version <%s> too low "
+                                 "to finish, please upgrade it to "
+                                 "V3_1_8_SNAPSHOT",
+                                 old[i].name);
+                        assert_string_equal(resp->remark, want);
+                        rmq__cmd_destroy(resp);
+                        mtc_destroy(c2);
+                }
+        }
+        /* V3_1_8_SNAPSHOT itself is asked. */
+        {
+                mtc_t *c2      = mtc_new();
+                rmq_cmd_t *req = mtc_heartbeat_req("c@62", NULL, CG, T, "*",
+                                                   1);
+                req->version   = 62;
+                rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
+                resp = mtc_call(fx->c, fx->b0,
+                                mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+                                        "consumerGroup", CG, "clientId",
+                                        "c@62", NULL));
+                assert_int_equal(resp->code, 0);
+                rmq__cmd_destroy(resp);
+                mtc_destroy(c2);
+        }
 }
 
 int main(void) {

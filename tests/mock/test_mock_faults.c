@@ -439,6 +439,33 @@ static void test_close_connections_and_expiry(void **state) {
         rmq_mock_close_connections(fx->mc, -3);
 }
 
+/* A connection without requests or answers for
+ * serverChannelMaxIdleTimeSeconds (120 s) is closed, as the broker's
+ * NettyConnectManageHandler closes ALL_IDLE channels; its client leaves
+ * its groups. Activity keeps it open. */
+static void test_idle_connections_closed(void **state) {
+        fx_t *fx = *state;
+        void *args[3] = {fx->mc, (void *)"CG_I", (void *)(intptr_t)1};
+        char err[128];
+        int i;
+        assert_int_equal(rmq_mock_cluster_set(fx->mc,
+                                              "serverChannelMaxIdleTimeSeconds",
+                                              "1", err, sizeof(err)),
+                         RMQ_OK);
+        for (i = 0; i < 5; i++) {
+                mtc_heartbeat(fx->c, fx->b0, "1.1.1.1@i", NULL, "CG_I",
+                              "TopicF", "*");
+                rmq_test_sleep_ms(400);
+                assert_true(members_are(args));
+        }
+        args[2] = (void *)(intptr_t)0;
+        assert_true(rmq_test_wait_until(members_are, args, 4000));
+        /* The client reconnects on its next call. */
+        mtc_heartbeat(fx->c, fx->b0, "1.1.1.1@i", NULL, "CG_I", "TopicF", "*");
+        args[2] = (void *)(intptr_t)1;
+        assert_true(members_are(args));
+}
+
 static void test_notify_api(void **state) {
         fx_t *fx = *state;
         mtc_heartbeat(fx->c, fx->b1, "1.1.1.1@x", NULL, "CG_N", "TopicF", "*");
@@ -504,6 +531,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_broker_down_keeps_state,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_connections_and_expiry,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_idle_connections_closed,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_notify_api, setup, teardown),
             cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),

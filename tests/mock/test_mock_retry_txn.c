@@ -169,6 +169,126 @@ static void test_send_back_retry_and_dlq(void **state) {
                          RMQ_ERR_SYSTEM_ERROR);
 }
 
+/* Sends a message to \p topic queue 0 with reconsumeTimes \p times and
+ * properties \p props; returns its commit log offset. */
+static int64_t stored_with(fx_t *fx, const char *topic, const char *times,
+                           const char *props) {
+        rmq_cmd_t *req = mtc_send_req(topic, 0, NULL, "again"), *resp;
+        int64_t off = -1;
+        rmq__cmd_ext_add(req, "j", times);
+        if (props)
+                rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(rmq__cmd_ext_i64(resp, "queueOffset", &off), 0);
+        rmq__cmd_destroy(resp);
+        return commit_offset_of(fx, topic, 0, off);
+}
+
+/* The send-back's maxReconsumeTimes: the request's from V3_4_9 (121) on,
+ * else (and when absent) the group's retryMaxTimes, 16 by default; a
+ * delay level above 18 is stored at 18. */
+static void test_send_back_max_reconsume(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        int64_t c;
+        char off[24];
+        rmq_mock_msg_t *m;
+        /* reconsumeTimes 1 with a header max of 1, from a V3_4_8 client:
+         * ignored, so retried (not dead). */
+        c = stored_with(fx, T, "1", NULL);
+        snprintf(off, sizeof(off), "%lld", (long long)c);
+        req = mtc_req(RMQ_REQ_CONSUMER_SEND_MSG_BACK, "offset", off, "group",
+                      "CG_R", "delayLevel", "0", "originTopic", T,
+                      "maxReconsumeTimes", "1", NULL);
+        req->version = 120;
+        resp         = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%CG_R"), 0);
+        /* The same from V3_4_9: dead. */
+        req = mtc_req(RMQ_REQ_CONSUMER_SEND_MSG_BACK, "offset", off, "group",
+                      "CG_R", "delayLevel", "0", "originTopic", T,
+                      "maxReconsumeTimes", "1", NULL);
+        req->version = 121;
+        resp         = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%CG_R"), 1);
+        /* No header: 16. reconsumeTimes 15 is retried (level 3 + 15 =
+         * 18), 16 is dead. */
+        assert_int_equal(send_back(fx, stored_with(fx, T, "15", NULL), "0",
+                                   NULL),
+                         0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
+                                                   "SCHEDULE_TOPIC_XXXX", 0,
+                                                   17),
+                         1);
+        assert_int_equal(send_back(fx, stored_with(fx, T, "16", NULL), "0",
+                                   NULL),
+                         0);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%DLQ%CG_R"), 2);
+        /* Level 25 is stored as the last level, 18. */
+        assert_int_equal(send_back(fx, stored_with(fx, T, "0", NULL), "25",
+                                   NULL),
+                         0);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
+                                                   "SCHEDULE_TOPIC_XXXX", 0,
+                                                   17),
+                         2);
+        assert_int_equal(rmq_mock_message_get(fx->mc, "SCHEDULE_TOPIC_XXXX", 0,
+                                              17, 1, &m),
+                         RMQ_OK);
+        assert_string_equal(rmq_mock_msg_property(m, "DELAY"), "18");
+        assert_string_equal(rmq_mock_msg_property(m, "REAL_TOPIC"),
+                            "%RETRY%CG_R");
+        rmq_mock_msg_destroy(m);
+}
+
+/* A send-back the store refuses is answered SYSTEM_ERROR with the
+ * PutMessageStatus's name: MESSAGE_ILLEGAL when the properties string is
+ * over 32767 chars (DefaultMessageStore#checkMessage),
+ * PROPERTIES_SIZE_EXCEEDED when only its UTF-8 bytes are (the encoder). */
+static void test_send_back_store_failure(void **state) {
+        fx_t *fx = *state;
+        char *props = malloc(40000);
+        char off[24];
+        rmq_cmd_t *req, *resp;
+        size_t i, n;
+        /* 32737 ASCII chars stored; the retry's properties pass 32767. */
+        n = (size_t)snprintf(props, 40000, "UNIQ_KEY\001U1\002P\001");
+        memset(props + n, 'a', 32700);
+        props[n + 32700] = '\0';
+        snprintf(off, sizeof(off), "%lld",
+                 (long long)stored_with(fx, T, "0", props));
+        req = mtc_req(RMQ_REQ_CONSUMER_SEND_MSG_BACK, "offset", off, "group",
+                      "CG_R", "delayLevel", "1", "originTopic", T, NULL);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "MESSAGE_ILLEGAL");
+        rmq__cmd_destroy(resp);
+        /* 10880 three-byte chars: 32640 bytes stored, fewer than 11000
+         * chars after the retry's properties, but over 32767 bytes. */
+        n = (size_t)snprintf(props, 40000, "UNIQ_KEY\001U2\002P\001");
+        for (i = 0; i < 10880; i++, n += 3)
+                memcpy(props + n, "\xE2\x82\xAC", 3);
+        props[n] = '\0';
+        snprintf(off, sizeof(off), "%lld",
+                 (long long)stored_with(fx, T, "0", props));
+        req = mtc_req(RMQ_REQ_CONSUMER_SEND_MSG_BACK, "offset", off, "group",
+                      "CG_R", "delayLevel", "1", "originTopic", T, NULL);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "PROPERTIES_SIZE_EXCEEDED");
+        rmq__cmd_destroy(resp);
+        free(props);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, "%RETRY%CG_R"),
+                         0);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc,
+                                                      "SCHEDULE_TOPIC_XXXX"),
+                         0);
+}
+
 static void test_delay_levels(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp;
@@ -545,6 +665,10 @@ static void test_check_stops_at_young(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_send_back_retry_and_dlq,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_back_max_reconsume,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_back_store_failure,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_delay_levels, setup,
                                             teardown),
