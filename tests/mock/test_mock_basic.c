@@ -749,6 +749,50 @@ static void test_heartbeat_unregister(void **state) {
         }
 }
 
+static void drain(mtc_t *c, int code) {
+        rmq_cmd_t *r;
+        while ((r = mtc_inbox_take(c, code)))
+                rmq__cmd_destroy(r);
+}
+
+/* NOTIFY_CONSUMER_IDS_CHANGED goes to the group's remaining members when
+ * a member's connection closes (ConsumerManager#doChannelCloseEvent) and
+ * when a heartbeat changes the group's subscribed topics
+ * (ConsumerGroupInfo#updateSubscription); a heartbeat that changes
+ * nothing, or only a subscription's version, does not notify. */
+static void test_notify_on_close_and_subscription(void **state) {
+        fx_t *fx = *state;
+        const int n = RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED;
+        mtc_t *c2 = mtc_new();
+        rmq_cmd_t *resp;
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
+        mtc_heartbeat(c2, fx->b0, "10.0.0.1@b", NULL, "CG_Y", "TopicY", "*");
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        drain(fx->c, n);
+        /* The same heartbeat again: nothing changed. */
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
+        /* A newer version of the same subscription: not a change. */
+        resp = mtc_call(fx->c, fx->b0,
+                        mtc_heartbeat_req("10.0.0.1@a", NULL, "CG_Y", "TopicY",
+                                          "TagA", 5));
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        /* c2's connection closes: a notify. */
+        mtc_destroy(c2);
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        rmq_test_sleep_ms(100); /* no second one comes */
+        assert_int_equal(mtc_inbox_count(fx->c, n), 1);
+        resp = mtc_inbox_take(fx->c, n);
+        mtc_assert_ext(resp, "consumerGroup", "CG_Y");
+        rmq__cmd_destroy(resp);
+        /* Another topic: a notify. */
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicZ", "*");
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        resp = mtc_inbox_take(fx->c, n);
+        mtc_assert_ext(resp, "consumerGroup", "CG_Y");
+        rmq__cmd_destroy(resp);
+}
+
 static void test_serialize_types_and_unknown(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp;
@@ -836,6 +880,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_heartbeat_unregister, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(
+                test_notify_on_close_and_subscription, setup, teardown),
             cmocka_unit_test_setup_teardown(test_serialize_types_and_unknown,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_namesrv_misc, setup,

@@ -488,6 +488,10 @@ static size_t locked_cnt(fx_t *fx, const char *client, int q0, int q1) {
         return n;
 }
 
+static bool lock_free_q3(void *mc) {
+        return !rmq_mock_queue_lock_owner(mc, CG, T, 0, 3, NULL, 0);
+}
+
 static void test_locks(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp;
@@ -521,6 +525,23 @@ static void test_locks(void **state) {
                                                    sizeof(owner)),
                          0);
         assert_int_equal(locked_cnt(fx, "B", 1, -1), 1);
+        /* Locking again by the owner renews (RebalanceLockManager's
+         * LockEntry#setLastUpdateTimestamp): held past the first
+         * expiry, refused to others, then expired. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "lockExpiry", "1000",
+                                              err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(locked_cnt(fx, "C", 3, -1), 1);
+        rmq_test_sleep_ms(600);
+        assert_int_equal(locked_cnt(fx, "C", 3, -1), 1); /* renewed */
+        rmq_test_sleep_ms(700); /* past the first lock's expiry */
+        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, CG, T, 0, 3, owner,
+                                                   sizeof(owner)),
+                         1);
+        assert_string_equal(owner, "C");
+        assert_int_equal(locked_cnt(fx, "D", 3, -1), 0);
+        assert_true(rmq_test_wait_until(lock_free_q3, fx->mc, 3000));
+        assert_int_equal(locked_cnt(fx, "D", 3, -1), 1);
         /* Bad body. */
         {
                 rmq_cmd_t *req = mtc_req(RMQ_REQ_LOCK_BATCH_MQ, NULL);
@@ -620,7 +641,27 @@ static void test_queries(void **state) {
                                 "maxNum", "32", "beginTimestamp", "0",
                                 "endTimestamp", "1", NULL));
         assert_int_equal(resp->code, RMQ_ERR_QUERY_NOT_FOUND);
-        rmq__cmd_destroy(resp);
+        rmq__cmd_destroy(resp);        /* A queue with messages: the store time of its first, also after
+         * the oldest are gone. */
+        for (i = 0; i < 2; i++) {
+                rmq_mock_msg_t *first;
+                char want[24];
+                assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 2, i,
+                                                      &first),
+                                 RMQ_OK);
+                snprintf(want, sizeof(want), "%lld",
+                         (long long)rmq_mock_msg_store_timestamp(first));
+                rmq_mock_msg_destroy(first);
+                resp = mtc_call(fx->c, fx->b0,
+                                mtc_req(RMQ_REQ_GET_EARLIEST_MSG_STORETIME,
+                                        "topic", T, "queueId", "2", NULL));
+                mtc_assert_ext(resp, "timestamp", want);
+                rmq__cmd_destroy(resp);
+                if (!i)
+                        assert_int_equal(rmq_mock_queue_truncate(fx->mc, T, 0,
+                                                                 2, 1),
+                                         RMQ_OK);
+        }
 }
 
 /* The commit log offset and store time of the message at \p off. */

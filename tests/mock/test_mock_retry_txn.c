@@ -57,6 +57,13 @@ static bool wait_count(fx_t *fx, const char *topic, int64_t n, int ms) {
         return rmq_test_wait_until(count_is, &c, ms);
 }
 
+static void set_opt(fx_t *fx, const char *name, const char *value) {
+        char err[128];
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, name, value, err,
+                                              sizeof(err)),
+                         RMQ_OK);
+}
+
 /* The commit log offset of the message at queue offset \p off. */
 static int64_t commit_offset_of(fx_t *fx, const char *topic, int qid,
                                 int64_t off) {
@@ -326,6 +333,29 @@ static void test_delay_levels(void **state) {
         rmq__cmd_destroy(resp);
 }
 
+/* delayTimeScale 1.0, the default: level 1 is one real second
+ * (messageDelayLevel "1s 5s ..."). */
+static void test_delay_real_time(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *req, *resp;
+        int64_t t0;
+        rmq_mock_msg_t *m;
+        set_opt(fx, "delayTimeScale", "1.0");
+        req = mtc_send_req(T, 0, NULL, "in a second");
+        rmq__cmd_ext_add(req, "i", "DELAY\0011");
+        t0   = rmq__mono_ms();
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        rmq_test_sleep_ms(700);
+        assert_int_equal(rmq_mock_topic_message_count(fx->mc, T), 0);
+        assert_true(wait_count(fx, T, 1, 3000));
+        assert_true(rmq__mono_ms() - t0 >= 950);
+        assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 0, 0, &m), RMQ_OK);
+        assert_true(rmq_mock_msg_store_timestamp(m) >= rmq__wall_ms() - 5000);
+        rmq_mock_msg_destroy(m);
+}
+
 /* Sends a half message of PG_TX born at \p born, with sysFlag
  * \p sys_flag (TRANSACTION_PREPARED_TYPE and more) and \p extra
  * properties ("" for none); returns its queue offset and commit log
@@ -367,13 +397,6 @@ static void send_half(fx_t *fx, const char *uniq, int64_t born,
  * enough not to be skipped (fileReservedTime 72 h). */
 static int64_t a_minute_ago(void) {
         return rmq__wall_ms() - 60000;
-}
-
-static void set_opt(fx_t *fx, const char *name, const char *value) {
-        char err[128];
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, name, value, err,
-                                              sizeof(err)),
-                         RMQ_OK);
 }
 
 /* A property of a CHECK_TRANSACTION_STATE body or "" (copied). */
@@ -671,6 +694,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_send_back_store_failure,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_delay_levels, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_delay_real_time, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_transactions, setup,
                                             teardown),
