@@ -195,6 +195,9 @@ rmq_mock_topic_t *rmq__mock_topic_put(rmq_mock_broker_t *mb, const char *name,
                 t->name = rmq__strdup(name);
                 rmq__strmap_set(&mb->topics, name, t);
         }
+        /* TopicConfigManager: every create or update is a new version. */
+        mb->topics_version.counter++;
+        mb->topics_version.timestamp = rmq__mock_wall(mb->ep.mc);
         t->read_queues  = read_queues;
         t->write_queues = write_queues;
         t->perm         = perm;
@@ -336,7 +339,17 @@ void rmq__mock_broker_system_topics(rmq_mock_broker_t *mb) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
         const int32_t rw = RMQ_PERM_READ | RMQ_PERM_WRITE;
         const int32_t rwx = rw | RMQ_PERM_INHERIT;
+        /* SubscriptionGroupManager#init */
+        static const char *const groups[] = {
+            "TOOLS_CONSUMER",     "FILTERSRV_CONSUMER",
+            "SELF_TEST_C_GROUP",  "CID_ONS-HTTP-PROXY",
+            "CID_ONSAPI_PULL",    "CID_ONSAPI_PERMISSION",
+            "CID_ONSAPI_OWNER"};
         char reply[64];
+        size_t i;
+        mb->boot_ts = rmq__mock_wall(mc);
+        for (i = 0; i < RMQ_ARRAY_SIZE(groups); i++)
+                rmq__mock_sub_group_touch(mb, groups[i]);
         /* TopicConfigManager's constructor, in its order (BenchmarkTest
          * and its 1024 queues are left out). */
         rmq__mock_topic_put(mb, RMQ_MOCK_TOPIC_SELF_TEST, 1, 1, rw, 0);
@@ -611,6 +624,7 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
         mb->registered        = true;
         snprintf(mb->name, sizeof(mb->name), "broker-%c", 'a' + id);
         rmq__strmap_init(&mb->topics);
+        rmq__strmap_init(&mb->sub_groups);
         rmq__imap_init(&mb->by_offset);
         rmq__strmap_init(&mb->producers);
         rmq__strmap_init(&mb->producer_ids);
@@ -654,6 +668,7 @@ void rmq__mock_broker_free(rmq_mock_broker_t *mb) {
         rmq__strmap_clear(&mb->offsets, rmq__mock_offsets_free);
         rmq__strmap_clear(&mb->locks, rmq__mock_lock_free);
         rmq__strmap_clear(&mb->topics, topic_free);
+        rmq__strmap_clear(&mb->sub_groups, NULL);
         rmq__imap_free(&mb->by_offset);
         rmq__free(mb);
 }

@@ -18,6 +18,16 @@
 /* TopicSysFlag.buildSysFlag(false, true) */
 #define TOPIC_SYSFLAG_UNIT_SUB 0x2
 
+/* ---- subscription groups ---- */
+
+void rmq__mock_sub_group_touch(rmq_mock_broker_t *mb, const char *group) {
+        if (!group || rmq__strmap_get(&mb->sub_groups, group))
+                return;
+        rmq__strmap_set(&mb->sub_groups, group, mb);
+        mb->sub_groups_version.counter++;
+        mb->sub_groups_version.timestamp = rmq__mock_wall(mb->ep.mc);
+}
+
 /* ---- groups ---- */
 
 rmq_mock_group_t *rmq__mock_group_get(rmq_strmap_t *groups, const char *name) {
@@ -253,6 +263,7 @@ rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx) {
                     mb, retry, 1, RMQ_PERM_READ | RMQ_PERM_WRITE,
                     cd->unitMode ? TOPIC_SYSFLAG_UNIT_SUB : 0);
                 rmq__free(retry);
+                rmq__mock_sub_group_touch(mb, cd->groupName);
                 g = rmq__mock_group_get(&mb->consumers, cd->groupName);
                 g->consume_type       = cd->consumeType;
                 g->message_model      = cd->messageModel;

@@ -41,6 +41,12 @@ static rmq_mock_handler_t *const broker_handlers[CODE_MAX] = {
     [RMQ_REQ_UPDATE_CONSUMER_OFFSET]     = rmq__mock_h_update_offset,
     /* AdminBrokerProcessor */
     [RMQ_REQ_UPDATE_AND_CREATE_TOPIC]    = rmq__mock_h_create_topic,
+    [RMQ_REQ_GET_ALL_TOPIC_CONFIG]       = rmq__mock_h_all_topic_config,
+    [RMQ_REQ_GET_BROKER_RUNTIME_INFO]    = rmq__mock_h_runtime_info,
+    [RMQ_REQ_GET_ALL_SUBSCRIPTIONGROUP_CONFIG] = rmq__mock_h_all_sub_groups,
+    [RMQ_REQ_GET_TOPIC_STATS_INFO]       = rmq__mock_h_topic_stats,
+    [RMQ_REQ_GET_PRODUCER_CONNECTION_LIST] = rmq__mock_h_producer_connections,
+    [RMQ_REQ_QUERY_TOPIC_CONSUME_BY_WHO] = rmq__mock_h_topic_consumed_by,
     [RMQ_REQ_LOCK_BATCH_MQ]              = rmq__mock_h_lock,
     [RMQ_REQ_UNLOCK_BATCH_MQ]            = rmq__mock_h_unlock,
     [RMQ_REQ_GET_MAX_OFFSET]             = rmq__mock_h_max_offset,

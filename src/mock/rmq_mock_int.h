@@ -22,6 +22,7 @@
 #include "common/rmq_log.h"
 #include "common/rmq_map.h"
 #include "protocol/rmq_heartbeat.h"
+#include "protocol/rmq_jsonw.h"
 #include "protocol/rmq_message_codec.h"
 #include "remoting/rmq_remoting.h"
 #include "rocketmq/rmq_mock.h"
@@ -233,6 +234,12 @@ typedef struct rmq_mock_conn_s {
         int held_pulls;
 } rmq_mock_conn_t;
 
+/* DataVersion of a config table. */
+typedef struct rmq_mock_data_version_s {
+        int64_t counter;
+        int64_t timestamp; /* wall ms of the last change */
+} rmq_mock_data_version_t;
+
 struct rmq_mock_broker_s {
         rmq_mock_ep_t ep;
         char name[16];
@@ -240,6 +247,12 @@ struct rmq_mock_broker_s {
         rmq_msg_host_t store_host;
         int64_t commit_offset; /* next physical offset */
         rmq_strmap_t topics;   /* name -> rmq_mock_topic_t */
+        rmq_mock_data_version_t topics_version;
+        /* SubscriptionGroupManager: the groups' names (the configs are
+         * the defaults, retryMaxTimes the maxReconsumeTimes option). */
+        rmq_strmap_t sub_groups;
+        rmq_mock_data_version_t sub_groups_version;
+        int64_t boot_ts; /* wall ms */
         rmq_imap_t by_offset;  /* commitLogOffset -> rmq_mock_stored_t */
         rmq_strmap_t producers; /* group -> rmq_mock_group_t */
         /* ProducerManager.clientChannelTable: clientId -> rmq_channel_t
@@ -497,6 +510,10 @@ void rmq__mock_stored_view(const rmq_mock_stored_t *sm, rmq_msg_view_t *mv);
 
 /* ---- rmq_mock_client.c: clients, groups, offsets, locks ---- */
 
+/* SubscriptionGroupManager#findSubscriptionGroupConfig with
+ * autoCreateSubscriptionGroup: \p group exists from now on. */
+void rmq__mock_sub_group_touch(rmq_mock_broker_t *mb, const char *group);
+
 rmq_mock_group_t *rmq__mock_group_get(rmq_strmap_t *groups, const char *name);
 void rmq__mock_group_free(void *g);
 /* Every live client id of a group, as consumerIdList (NULL-terminated
@@ -642,6 +659,17 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
 rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
 rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx);     /* 324, 325 */
+/* DataVersion {"counter":..,"timestamp":..} as member \p key
+ * (rmq_mock_admin.c). */
+void rmq__mock_data_version_write(rmq_jsonw_t *jw, const char *key,
+                                  const rmq_mock_data_version_t *dv);
+
 rmq_cmd_t *rmq__mock_h_create_topic(rmq_mock_ctx_t *ctx);   /* 17 */
+rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx); /* 21 */
+rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx);   /* 28 */
+rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx); /* 201 */
+rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx);    /* 202 */
+rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx); /* 204 */
+rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx); /* 300 */
 
 #endif /* RMQ_MOCK_INT_H */

@@ -220,6 +220,7 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
         pull_hdr_parse(req, &ph, &h);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
+        rmq__mock_sub_group_touch(mb, ph.consumerGroup);
         resp        = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, NULL);
         has_suspend = (ph.sysFlag & RMQ_PULL_FLAG_SUSPEND) != 0;
         has_commit  = (ph.sysFlag & RMQ_PULL_FLAG_COMMIT_OFFSET) != 0;

@@ -441,6 +441,7 @@ rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx) {
         if (!has_max || ctx->req->version < RMQ_MOCK_V3_4_9)
                 max = ctx->mc->opts.maxReconsumeTimes;
         /* The subscription group is auto-created: 1 retry queue. */
+        rmq__mock_sub_group_touch(mb, group);
         topic = rmq__retry_topic(group);
         t     = rmq__mock_topic_create_in_send_back(
             mb, topic, 1, RMQ_PERM_READ | RMQ_PERM_WRITE, unit ? 0x2 : 0);
