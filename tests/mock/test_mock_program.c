@@ -20,6 +20,9 @@
 extern char **environ;
 
 static char program[PATH_MAX];
+/* The child of the running test, killed by kill_child() if the test
+ * fails before it stops it. */
+static pid_t child;
 
 typedef struct proc_s {
         pid_t pid;
@@ -68,6 +71,7 @@ static void start(proc_t *p, const char *const *args) {
         assert_int_equal(posix_spawn(&p->pid, program, &fa, NULL, argv,
                                      environ),
                          0);
+        child = p->pid;
         posix_spawn_file_actions_destroy(&fa);
         close(fds[1]);
         p->out = fds[0];
@@ -114,6 +118,7 @@ static int stop(proc_t *p, int sig) {
         int status = -1;
         kill(p->pid, sig);
         waitpid(p->pid, &status, 0);
+        child = 0;
         close(p->out);
         if (p->in > 0)
                 close(p->in);
@@ -125,6 +130,7 @@ static int run_to_end(const char *const *args) {
         int status = -1;
         start(&p, args);
         waitpid(p.pid, &status, 0);
+        child = 0;
         read_until(&p, "\n", 100);
         close(p.out);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -232,6 +238,7 @@ static void start_ctl(proc_t *p, const char *const *args) {
         assert_int_equal(posix_spawn(&p->pid, program, &fa, NULL, argv,
                                      environ),
                          0);
+        child = p->pid;
         posix_spawn_file_actions_destroy(&fa);
         close(out[1]);
         close(in[0]);
@@ -414,12 +421,23 @@ static void test_sigint(void **state) {
         assert_int_equal(stop(&p, SIGINT), 0);
 }
 
+/* A failed test leaves no program running. */
+static int kill_child(void **state) {
+        (void)state;
+        if (child > 0) {
+                kill(child, SIGKILL);
+                waitpid(child, NULL, 0);
+                child = 0;
+        }
+        return 0;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_usage),
-            cmocka_unit_test(test_serve_and_stop),
-            cmocka_unit_test(test_sigint),
-            cmocka_unit_test(test_control),
+            cmocka_unit_test_teardown(test_usage, kill_child),
+            cmocka_unit_test_teardown(test_serve_and_stop, kill_child),
+            cmocka_unit_test_teardown(test_sigint, kill_child),
+            cmocka_unit_test_teardown(test_control, kill_child),
         };
         return cmocka_run_group_tests_name("mock_program", tests, NULL, NULL);
 }
