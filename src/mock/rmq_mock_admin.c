@@ -96,9 +96,9 @@ void rmq__mock_data_version_write(rmq_jsonw_t *jw, const char *key,
  * TopicConfigSerializeWrapper {"dataVersion":..,"topicConfigTable":{name:
  * TopicConfig}} (the table in the mock's order). */
 rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx) {
-        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_broker_t *mb  = ctx->mb;
         rmq_strmap_entry_t *it = NULL, *e;
-        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_buf_t body         = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
         rmq_cmd_t *resp;
         size_t b;
@@ -130,7 +130,7 @@ rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx) {
 /* Messages stored on the broker, all topics. */
 static int64_t stored_count(rmq_mock_broker_t *mb) {
         rmq_strmap_entry_t *it = NULL, *e;
-        int64_t n = 0;
+        int64_t n              = 0;
         size_t b, q;
         while ((e = rmq__strmap_next(&mb->topics, &it, &b))) {
                 const rmq_mock_topic_t *t = e->value;
@@ -175,7 +175,6 @@ rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx) {
         size_t order[KV_MAX], i, b;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         kv.n = 0;
         while ((e = rmq__strmap_next(&mb->topics, &it, &b))) {
                 const rmq_mock_topic_t *t = e->value;
@@ -187,20 +186,24 @@ rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx) {
                                 earliest = t->queues[q].msgs[0]->store_ts;
         }
         kv_add(&kv, "bootTimestamp", "%lld", (long long)mb->boot_ts);
-        kv_add(&kv, "runtime", "[ %lld days, %lld hours, %lld minutes, %lld seconds ]",
-           (long long)(up / 86400000), (long long)(up % 86400000 / 3600000),
-           (long long)(up % 3600000 / 60000), (long long)(up % 60000 / 1000));
+        kv_add(&kv, "runtime",
+               "[ %lld days, %lld hours, %lld minutes, %lld seconds ]",
+               (long long)(up / 86400000), (long long)(up % 86400000 / 3600000),
+               (long long)(up % 3600000 / 60000),
+               (long long)(up % 60000 / 1000));
         kv_add(&kv, "putMessageEntireTimeMax", "0");
-        kv_add(&kv, "putMessageTimesTotal", "%lld", (long long)RMQ_MAX(puts, 1));
+        kv_add(&kv, "putMessageTimesTotal", "%lld",
+               (long long)RMQ_MAX(puts, 1));
         kv_add(&kv, "putMessageFailedTimes", "0");
-        kv_add(&kv, "putMessageSizeTotal", "%lld", (long long)mb->commit_offset);
+        kv_add(&kv, "putMessageSizeTotal", "%lld",
+               (long long)mb->commit_offset);
         kv_add(&kv, "putMessageDistributeTime",
-           "[<=0ms]:%lld [0~10ms]:0 [10~50ms]:0 [50~100ms]:0 [100~200ms]:0 "
-           "[200~500ms]:0 [500ms~1s]:0 [1~2s]:0 [2~3s]:0 [3~4s]:0 [4~5s]:0 "
-           "[5~10s]:0 [10s~]:0 ",
-           (long long)puts);
+               "[<=0ms]:%lld [0~10ms]:0 [10~50ms]:0 [50~100ms]:0 [100~200ms]:0 "
+               "[200~500ms]:0 [500ms~1s]:0 [1~2s]:0 [2~3s]:0 [3~4s]:0 [4~5s]:0 "
+               "[5~10s]:0 [10s~]:0 ",
+               (long long)puts);
         kv_add(&kv, "putMessageAverageSize", "%.1f",
-           (double)mb->commit_offset / (double)RMQ_MAX(puts, 1));
+               (double)mb->commit_offset / (double)RMQ_MAX(puts, 1));
         kv_add(&kv, "dispatchMaxBuffer", "0");
         kv_add(&kv, "getMessageEntireTimeMax", "0");
         kv_add(&kv, "putTps", "0.0 0.0 0.0");
@@ -250,9 +253,7 @@ rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx) {
                 rmq__jsonw_str(&jw, kv.keys[order[i]], kv.vals[order[i]]);
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors AdminBrokerProcessor#getTopicStatsInfo: TopicStatsTable
@@ -266,7 +267,6 @@ rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx) {
         rmq_mq_t *mqs;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         char remark[300];
         int32_t i, n;
         rmq__mock_hdr_init(&h, ctx->req);
@@ -288,11 +288,10 @@ rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_obj_open(&jw, "offsetTable");
         for (i = 0; i < n; i++) {
                 rmq_mock_queue_t *q = rmq__mock_queue(t, mqs[i].queueId);
-                int64_t min = q ? q->min_offset : 0;
-                int64_t max = q ? rmq__mock_queue_max(q) : 0;
-                rmq_mock_stored_t *last = q && max > 0
-                                              ? rmq__mock_queue_at(q, max - 1)
-                                              : NULL;
+                int64_t min         = q ? q->min_offset : 0;
+                int64_t max         = q ? rmq__mock_queue_max(q) : 0;
+                rmq_mock_stored_t *last =
+                    q && max > 0 ? rmq__mock_queue_at(q, max - 1) : NULL;
                 rmq__jsonw_raw_key_begin(&jw);
                 rmq__jsonw_str(&jw, "brokerName", mb->name);
                 rmq__jsonw_i64(&jw, "queueId", mqs[i].queueId);
@@ -308,7 +307,5 @@ rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
         rmq__mq_array_free(mqs, (size_t)n);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }

@@ -341,9 +341,8 @@ void rmq__mock_broker_system_topics(rmq_mock_broker_t *mb) {
         const int32_t rwx = rw | RMQ_PERM_INHERIT;
         /* SubscriptionGroupManager#init */
         static const char *const groups[] = {
-            "TOOLS_CONSUMER",     "FILTERSRV_CONSUMER",
-            "SELF_TEST_C_GROUP",  "CID_ONS-HTTP-PROXY",
-            "CID_ONSAPI_PULL",    "CID_ONSAPI_PERMISSION",
+            "TOOLS_CONSUMER",     "FILTERSRV_CONSUMER", "SELF_TEST_C_GROUP",
+            "CID_ONS-HTTP-PROXY", "CID_ONSAPI_PULL",    "CID_ONSAPI_PERMISSION",
             "CID_ONSAPI_OWNER"};
         char reply[64];
         size_t i;
@@ -641,7 +640,7 @@ void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
         uv_loop_t *loop = mb->ep.mc->loop;
         uv_timer_init(loop, &mb->pull_timer);
         uv_timer_init(loop, &mb->hold_timer);
-        mb->hold_timer.data  = mb;
+        mb->hold_timer.data = mb;
         uv_timer_init(loop, &mb->sched_timer);
         uv_timer_init(loop, &mb->txn_timer);
         mb->pull_timer.data  = mb;

@@ -72,6 +72,12 @@ void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body) {
         rmq__cmd_set_body_owned(cmd, data, len);
 }
 
+rmq_cmd_t *rmq__mock_response_body(rmq_buf_t *body) {
+        rmq_cmd_t *resp = rmq__mock_response(RMQ_OK, NULL);
+        rmq__mock_set_body(resp, body);
+        return resp;
+}
+
 /* Puts the ext fields in the order a Java HashMap<String,String> iterates
  * them (RemotingCommand.extFields), as the real servers write them. */
 void rmq__mock_ext_java_order(rmq_cmd_t *cmd) {
@@ -334,7 +340,7 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq_mock_handler_t *h;
         rmq_mock_ctx_t ctx;
         rmq_cmd_t *resp;
-        rmq_mock_conn_t *conn  = rmq__channel_user(ch);
+        rmq_mock_conn_t *conn = rmq__channel_user(ch);
         int fault = 0;
         RMQ_UNUSED(rm);
 
@@ -465,23 +471,21 @@ static const struct {
      16 * 1024 * 1024},
     {"longPollingEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, longPollingEnable), 0, 1},
-    {"delayTimeScale", OPT_DOUBLE, offsetof(rmq_mock_opts_t, delayTimeScale),
-     0, 1000},
+    {"delayTimeScale", OPT_DOUBLE, offsetof(rmq_mock_opts_t, delayTimeScale), 0,
+     1000},
     {"transactionTimeOut", OPT_I64,
      offsetof(rmq_mock_opts_t, transactionTimeOut), 0, 86400000.0 * 365},
     {"transactionCheckInterval", OPT_I64,
-     offsetof(rmq_mock_opts_t, transactionCheckInterval), 1,
-     86400000.0 * 365},
+     offsetof(rmq_mock_opts_t, transactionCheckInterval), 1, 86400000.0 * 365},
     {"transactionCheckMax", OPT_I32,
      offsetof(rmq_mock_opts_t, transactionCheckMax), 0, 1000000},
     {"lockExpiry", OPT_I64, offsetof(rmq_mock_opts_t, lockExpiry), 1,
      86400000.0 * 365},
     {"channelExpiredTimeout", OPT_I64,
      offsetof(rmq_mock_opts_t, channelExpiredTimeout), 1, 86400000.0 * 365},
-    {"maxReconsumeTimes", OPT_I32,
-     offsetof(rmq_mock_opts_t, maxReconsumeTimes), 0, 1000000},
-    {"printMessages", OPT_BOOL, offsetof(rmq_mock_opts_t, printMessages), 0,
-     1},
+    {"maxReconsumeTimes", OPT_I32, offsetof(rmq_mock_opts_t, maxReconsumeTimes),
+     0, 1000000},
+    {"printMessages", OPT_BOOL, offsetof(rmq_mock_opts_t, printMessages), 0, 1},
     {"shortPollingTimeMills", OPT_I64,
      offsetof(rmq_mock_opts_t, shortPollingTimeMills), 0, 86400000.0},
     {"longPollingCheckInterval", OPT_I64,
@@ -495,7 +499,7 @@ static const struct {
 
 static void opts_defaults(rmq_mock_opts_t *o) {
         o->autoCreateTopicEnable    = true;
-        o->defaultTopicQueueNums    = 8;
+        o->defaultTopicQueueNums           = 8;
         o->maxMessageSize           = 4 * 1024 * 1024;
         o->longPollingEnable        = true;
         o->delayTimeScale           = 1.0;
@@ -507,7 +511,7 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->maxReconsumeTimes        = 16;
         o->printMessages            = false;
         o->shortPollingTimeMills    = 1000;
-        o->longPollingCheckInterval = 5000;
+        o->longPollingCheckInterval        = 5000;
         o->serverChannelMaxIdleTimeSeconds = 120;
         o->storeReplyMessageEnable  = true;
 }
@@ -651,8 +655,8 @@ static void housekeep_cb(uv_timer_t *t) {
  * timeouts work. */
 static void housekeep_arm(rmq_mock_cluster_t *mc) {
         int64_t period = RMQ_MIN(10000, mc->opts.channelExpiredTimeout / 2);
-        period = RMQ_MIN(period,
-                         mc->opts.serverChannelMaxIdleTimeSeconds * 1000 / 2);
+        period         = RMQ_MIN(period,
+                                 mc->opts.serverChannelMaxIdleTimeSeconds * 1000 / 2);
         if (period < 10)
                 period = 10;
         uv_timer_start(&mc->housekeep_timer, housekeep_cb, (uint64_t)period,

@@ -150,7 +150,6 @@ rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx) {
         rmq_lock_batch_request_t lr;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_mq_t *ok;
-        rmq_cmd_t *resp;
         size_t i, n = 0;
         char err[200];
         memset(&lr, 0, sizeof(lr));
@@ -172,9 +171,7 @@ rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx) {
         rmq__lock_batch_response_encode(ok, n, &body);
         rmq__mq_array_free(ok, n);
         rmq__lock_batch_request_clear(&lr);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors AdminBrokerProcessor#unlockBatchMQ */
@@ -234,7 +231,7 @@ static void connection_set_write(rmq_jsonw_t *jw, const rmq_mock_group_t *g) {
         rmq__jsonw_arr_open(jw, "connectionSet");
         for (i = 0; g && i < g->client_cnt; i++) {
                 const rmq_mock_client_t *c = &g->clients[i];
-                const char *lang = rmq__language_name(c->language);
+                const char *lang           = rmq__language_name(c->language);
                 rmq__jsonw_obj_open(jw, NULL);
                 rmq__jsonw_str(jw, "clientAddr", rmq__channel_addr(c->ch));
                 rmq__jsonw_str(jw, "clientId", c->client_id);
@@ -280,9 +277,7 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
                 write_subscription(&jw, g->subs[i].topic, &g->subs[i]);
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* Does group \p g subscribe \p topic (or subscribe nothing)? */
@@ -334,7 +329,6 @@ rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
         rmq_mock_group_t *g;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         rmq__mock_hdr_init(&h, ctx->req);
         group = rmq__mock_hdr_str(&h, "consumerGroup", true);
         topic = rmq__mock_hdr_str(&h, "topic", false);
@@ -369,9 +363,7 @@ rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* A GET_CONSUMER_RUNNING_INFO forwarded to a client. */
@@ -480,8 +472,7 @@ rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
                                  "java.lang.ArrayIndexOutOfBoundsException: "
                                  "%d",
                                  (int)c->version);
-                        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR,
-                                                  remark);
+                        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
                 }
                 version_desc(c->version, desc, sizeof(desc));
                 snprintf(remark, sizeof(remark),
@@ -533,7 +524,6 @@ rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx) {
         rmq_mock_group_t *g;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         char remark[300];
         rmq__mock_hdr_init(&h, ctx->req);
         group = rmq__mock_hdr_str(&h, "producerGroup", true);
@@ -549,9 +539,7 @@ rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_obj_open(&jw, NULL);
         connection_set_write(&jw, g);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* A group name once in \p names (up to \p cap). */
@@ -576,9 +564,8 @@ rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx) {
         int32_t hashes[256];
         size_t order[256], n = 0, i, b, tl;
         rmq_strmap_entry_t *it = NULL, *e;
-        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_buf_t body         = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         rmq__mock_hdr_init(&h, ctx->req);
         topic = rmq__mock_hdr_str(&h, "topic", true);
         if (h.err)
@@ -609,9 +596,7 @@ rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx) {
                 rmq__jsonw_str(&jw, NULL, names[order[i]]);
         rmq__jsonw_arr_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors AdminBrokerProcessor#getAllSubscriptionGroup: the
@@ -619,11 +604,10 @@ rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx) {
  * "subscriptionGroupTable":{name:SubscriptionGroupConfig}} (default
  * configs; the table in the mock's order). */
 rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx) {
-        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_broker_t *mb  = ctx->mb;
         rmq_strmap_entry_t *it = NULL, *e;
-        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_buf_t body         = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         size_t b;
         rmq__jsonw_init(&jw, &body);
         rmq__jsonw_obj_open(&jw, NULL);
@@ -646,7 +630,5 @@ rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }

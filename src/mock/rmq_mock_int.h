@@ -38,7 +38,7 @@
 #define RMQ_MOCK_V3_4_9        121
 /* MQVersion.Version.V4_9_4.ordinal(): from this version on routes are
  * answered in standard JSON. */
-#define RMQ_MOCK_V4_9_4        401
+#define RMQ_MOCK_V4_9_4 401
 /* Pulls one client channel may have held at once (a real broker has no
  * limit; the mock must stay bounded). */
 #define RMQ_MOCK_MAX_HELD_PER_CHANNEL 1024
@@ -191,9 +191,9 @@ typedef struct rmq_mock_pull_s {
         char *topic;
         int32_t queue_id;
         int64_t offset;
-        int64_t deadline; /* loop ms: suspend time + hold time */
+        int64_t deadline;               /* loop ms: suspend time + hold time */
         rmq_subscription_data_t filter; /* the subscription when held */
-        bool woken; /* to be executed again (pull_timer) */
+        bool woken;                     /* to be executed again (pull_timer) */
 } rmq_mock_pull_t;
 
 /* A message waiting in SCHEDULE_TOPIC_XXXX (ScheduleMessageService). */
@@ -229,7 +229,7 @@ typedef struct rmq_mock_ep_s {
 typedef struct rmq_mock_conn_s {
         rmq_list_t link;
         rmq_mock_ep_t *ep;
-        rmq_channel_t *ch; /* not retained: the conn goes when it closes */
+        rmq_channel_t *ch;   /* not retained: the conn goes when it closes */
         int64_t last_active; /* loop ms of the last request or answer */
         int held_pulls;
 } rmq_mock_conn_t;
@@ -252,7 +252,7 @@ struct rmq_mock_broker_s {
          * the defaults, retryMaxTimes the maxReconsumeTimes option). */
         rmq_strmap_t sub_groups;
         rmq_mock_data_version_t sub_groups_version;
-        int64_t boot_ts; /* wall ms */
+        int64_t boot_ts;       /* wall ms */
         rmq_imap_t by_offset;  /* commitLogOffset -> rmq_mock_stored_t */
         rmq_strmap_t producers; /* group -> rmq_mock_group_t */
         /* ProducerManager.clientChannelTable: clientId -> rmq_channel_t
@@ -336,8 +336,8 @@ typedef struct rmq_mock_ctx_s {
         rmq_mock_broker_t *mb; /* NULL on the name server */
         rmq_channel_t *ch;
         rmq_cmd_t *req; /* a handler that keeps it sets this to NULL */
-        int fault; /* an injected code for the answer once the request
-                    * succeeded (FLUSH_DISK_TIMEOUT...), or 0 */
+        int fault;      /* an injected code for the answer once the request
+                         * succeeded (FLUSH_DISK_TIMEOUT...), or 0 */
 } rmq_mock_ctx_t;
 
 /* Returns the response, or NULL when there is none to send now. */
@@ -375,6 +375,8 @@ rmq_cmd_t *rmq__mock_response_hdr(int code, const char *remark);
 void rmq__mock_ext_java_order(rmq_cmd_t *cmd);
 /* Moves \p body (left empty) into \p cmd as its body. */
 void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body);
+/* A SUCCESS response (no remark, no header) with \p body (left empty). */
+rmq_cmd_t *rmq__mock_response_body(rmq_buf_t *body);
 /* Loop time (ms, monotonic) and the wall clock derived from it. */
 int64_t rmq__mock_now(const rmq_mock_cluster_t *mc);
 int64_t rmq__mock_wall(const rmq_mock_cluster_t *mc);
@@ -478,10 +480,10 @@ rmq_err_t rmq__mock_inner_from_stored(rmq_mock_inner_t *in,
 /* Put results (PutMessageStatus) */
 typedef enum rmq_mock_put_e {
         RMQ_MOCK_PUT_OK,
-        RMQ_MOCK_PUT_ILLEGAL,     /* MESSAGE_ILLEGAL */
+        RMQ_MOCK_PUT_ILLEGAL, /* MESSAGE_ILLEGAL */
         RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED,
-        RMQ_MOCK_PUT_NO_TOPIC,    /* internal: topic missing */
-        RMQ_MOCK_PUT_BAD_DELAY,   /* DELAY is not a number */
+        RMQ_MOCK_PUT_NO_TOPIC,  /* internal: topic missing */
+        RMQ_MOCK_PUT_BAD_DELAY, /* DELAY is not a number */
 } rmq_mock_put_t;
 
 /* PutMessageStatus#name() of a put result ("UNKNOWN_ERROR" for the
@@ -665,11 +667,11 @@ void rmq__mock_data_version_write(rmq_jsonw_t *jw, const char *key,
                                   const rmq_mock_data_version_t *dv);
 
 rmq_cmd_t *rmq__mock_h_create_topic(rmq_mock_ctx_t *ctx);   /* 17 */
-rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx); /* 21 */
-rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx);   /* 28 */
-rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx); /* 201 */
-rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx);    /* 202 */
+rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx);     /* 21 */
+rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx);         /* 28 */
+rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx);       /* 201 */
+rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx);          /* 202 */
 rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx); /* 204 */
-rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx); /* 300 */
+rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx);    /* 300 */
 
 #endif /* RMQ_MOCK_INT_H */

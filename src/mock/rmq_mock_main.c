@@ -228,8 +228,8 @@ static int apply_fail(rmq_mock_cluster_t *mc, int brokers, const char *spec,
         if (n < 3 || parse_request_code(f[0], &code) ||
             parse_int(f[1], 1, 1000000, &cnt) || parse_response(f[2], &resp) ||
             (f[3] && parse_target(f[3], brokers, &target))) {
-                snprintf(err, err_size,
-                         "%s: want CODE:COUNT:RESPONSE[:BROKER]", spec);
+                snprintf(err, err_size, "%s: want CODE:COUNT:RESPONSE[:BROKER]",
+                         spec);
                 return -1;
         }
         errs = calloc((size_t)cnt, sizeof(int));
@@ -239,8 +239,7 @@ static int apply_fail(rmq_mock_cluster_t *mc, int brokers, const char *spec,
         }
         for (j = 0; j < cnt; j++)
                 errs[j] = resp;
-        rmq_mock_push_request_errors_array(mc, target, code, (size_t)cnt,
-                                           errs);
+        rmq_mock_push_request_errors_array(mc, target, code, (size_t)cnt, errs);
         free(errs);
         return 0;
 }
@@ -383,8 +382,7 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                         goto fail;
                 }
                 if (rmq_mock_topic_create(mc, argv[1], id, a, b)) {
-                        snprintf(err, sizeof(err), "invalid topic %s",
-                                 argv[1]);
+                        snprintf(err, sizeof(err), "invalid topic %s", argv[1]);
                         goto fail;
                 }
                 snprintf(out, size, "ok");
@@ -407,8 +405,8 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                 snprintf(out, size, "ok");
         } else if (!strcmp(cmd, "notify") && argc == 2) {
                 if (rmq_mock_group_notify_ids_changed(mc, argv[1])) {
-                        snprintf(err, sizeof(err),
-                                 "no live member of group %s", argv[1]);
+                        snprintf(err, sizeof(err), "no live member of group %s",
+                                 argv[1]);
                         goto fail;
                 }
                 snprintf(out, size, "ok");
@@ -416,8 +414,7 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                 id = -3;
                 if (parse_request_code(argv[1], &a) ||
                     (argc == 3 && parse_target(argv[2], ctl->brokers, &id))) {
-                        snprintf(err, sizeof(err),
-                                 "want count CODE [BROKER]");
+                        snprintf(err, sizeof(err), "want count CODE [BROKER]");
                         goto fail;
                 }
                 snprintf(out, size, "ok %zu",

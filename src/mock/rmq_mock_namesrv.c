@@ -98,9 +98,7 @@ rmq_cmd_t *rmq__mock_h_route(rmq_mock_ctx_t *ctx) {
                 rmq__topic_route_encode(&route, &body);
         else
                 rmq__topic_route_encode_fastjson(&route, &body);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors DefaultRequestProcessor#registerBrokerWithFilterServer: a real
@@ -126,7 +124,6 @@ rmq_cmd_t *rmq__mock_h_cluster_info(rmq_mock_ctx_t *ctx) {
         rmq_mock_broker_t *sel[RMQ_MOCK_MAX_BROKERS];
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         size_t n = brokers_java_order(ctx->mc, NULL, NULL, sel), i;
         rmq__jsonw_init(&jw, &body);
         rmq__jsonw_obj_open(&jw, NULL);
@@ -151,9 +148,7 @@ rmq_cmd_t *rmq__mock_h_cluster_info(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors DefaultRequestProcessor#getAllTopicListFromNameserver:
@@ -163,7 +158,6 @@ rmq_cmd_t *rmq__mock_h_topic_list(rmq_mock_ctx_t *ctx) {
         rmq_strmap_t seen;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         int b;
         rmq__strmap_init(&seen);
         rmq__jsonw_init(&jw, &body);
@@ -185,7 +179,5 @@ rmq_cmd_t *rmq__mock_h_topic_list(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_arr_close(&jw);
         rmq__jsonw_obj_close(&jw);
         rmq__strmap_clear(&seen, NULL);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }

@@ -352,7 +352,7 @@ rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx) {
 
 rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
                                    int code, const char *remark) {
-        const char *topic  = rmq__cmd_ext(req, "topic");
+        const char *topic   = rmq__cmd_ext(req, "topic");
         rmq_mock_topic_t *t = topic ? rmq__mock_topic_get(mb, topic) : NULL;
         rmq_mock_queue_t *q = NULL;
         rmq_cmd_t *resp     = rmq__mock_response_hdr(code, remark);

@@ -184,9 +184,8 @@ static rmq_cmd_t *put_result(rmq_mock_ctx_t *ctx, rmq_cmd_t *resp,
                 rmq__mock_illegal_remark(ctx->mc, remark, sizeof(remark));
                 return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
         case RMQ_MOCK_PUT_BAD_DELAY:
-                return bad_delay(resp,
-                                 rmq__mock_props_get(&in->props,
-                                                     RMQ_PROP_DELAY));
+                return bad_delay(
+                    resp, rmq__mock_props_get(&in->props, RMQ_PROP_DELAY));
         default:
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR, "UNKNOWN_ERROR");
         }

@@ -341,9 +341,9 @@ static check_result_t check_one(rmq_mock_broker_t *mb, rmq_mock_half_t *hm,
         rmq_mock_inner_t in;
         rmq_msg_view_t mv;
         const char *s;
-        int64_t wall = rmq__mock_wall(mc), immunity, age, prepared;
+        int64_t wall        = rmq__mock_wall(mc), immunity, age, prepared;
         int32_t check_times = 1;
-        bool gone = false;
+        bool gone           = false;
         char num[16];
         if (!sm)
                 return CHECK_GONE;
@@ -360,8 +360,8 @@ static check_result_t check_one(rmq_mock_broker_t *mb, rmq_mock_half_t *hm,
         }
         if (!gone) {
                 snprintf(num, sizeof(num), "%d", (int)check_times);
-                rmq__mock_props_put(&in.props,
-                                    RMQ_PROP_TRANSACTION_CHECK_TIMES, num);
+                rmq__mock_props_put(&in.props, RMQ_PROP_TRANSACTION_CHECK_TIMES,
+                                    num);
                 /* needSkip */
                 gone = wall - mv.bornTimestamp > FILE_RESERVED_MS;
         }
@@ -374,8 +374,8 @@ static check_result_t check_one(rmq_mock_broker_t *mb, rmq_mock_half_t *hm,
                 goto stop; /* fresh stored: checked at a later round */
         age      = wall - mv.bornTimestamp;
         immunity = mc->opts.transactionTimeOut;
-        s = rmq__mock_props_get(&in.props,
-                                RMQ_PROP_CHECK_IMMUNITY_TIME_IN_SECONDS);
+        s        = rmq__mock_props_get(&in.props,
+                                       RMQ_PROP_CHECK_IMMUNITY_TIME_IN_SECONDS);
         if (s) {
                 immunity = immunity_ms(s, mc->opts.transactionTimeOut);
                 /* checkPrepareQueueOffset: put back while immune, unless

@@ -86,8 +86,8 @@ static void test_runtime_info(void **state) {
         assert_string_equal(str_at(table, "commitLogMinOffset"), "0");
         assert_true(atoll(str_at(table, "commitLogMaxOffset")) > 0);
         assert_true(atoll(str_at(table, "earliestMessageTimeStamp")) > 0);
-        assert_true(!strncmp(str_at(table, "runtime"), "[ 0 days, 0 hours, ",
-                             19));
+        assert_true(
+            !strncmp(str_at(table, "runtime"), "[ 0 days, 0 hours, ", 19));
         cJSON_Delete(root);
         rmq__cmd_destroy(resp);
 }
@@ -102,9 +102,9 @@ static void test_topic_stats(void **state) {
                 mtc_send(fx->c, fx->b0, T, 0, NULL, "x");
         assert_int_equal(rmq_mock_queue_truncate(fx->mc, T, 0, 0, 1), RMQ_OK);
         assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 0, 2, &m), RMQ_OK);
-        resp = mtc_call(fx->c, fx->b0,
-                        mtc_req(RMQ_REQ_GET_TOPIC_STATS_INFO, "topic", T,
-                                NULL));
+        resp =
+            mtc_call(fx->c, fx->b0,
+                     mtc_req(RMQ_REQ_GET_TOPIC_STATS_INFO, "topic", T, NULL));
         assert_int_equal(resp->code, 0);
         /* MessageQueue keys, as fastjson writes a map with object keys. */
         snprintf(want, sizeof(want),
@@ -119,12 +119,12 @@ static void test_topic_stats(void **state) {
                  "\"TopicAd\"}:{\"lastUpdateTimestamp\":0,\"maxOffset\":0,"
                  "\"minOffset\":0}");
         assert_non_null(memmem(resp->body, resp->body_len, want, strlen(want)));
-        assert_true(!strncmp((const char *)resp->body, "{\"offsetTable\":{",
-                             16));
+        assert_true(
+            !strncmp((const char *)resp->body, "{\"offsetTable\":{", 16));
         rmq__cmd_destroy(resp);
-        resp = mtc_call(fx->c, fx->b0,
-                        mtc_req(RMQ_REQ_GET_TOPIC_STATS_INFO, "topic", "NoSuch",
-                                NULL));
+        resp = mtc_call(
+            fx->c, fx->b0,
+            mtc_req(RMQ_REQ_GET_TOPIC_STATS_INFO, "topic", "NoSuch", NULL));
         assert_int_equal(resp->code, RMQ_ERR_TOPIC_NOT_EXIST);
         assert_string_equal(resp->remark, "topic[NoSuch] not exist");
         rmq__cmd_destroy(resp);
@@ -139,9 +139,9 @@ static void test_all_topic_config(void **state) {
         assert_int_equal(resp->code, 0);
         assert_true(resp->ext_present);
         root = body_json(resp);
-        assert_true(num_at(cJSON_GetObjectItemCaseSensitive(root,
-                                                            "dataVersion"),
-                           "counter") > 0);
+        assert_true(
+            num_at(cJSON_GetObjectItemCaseSensitive(root, "dataVersion"),
+                   "counter") > 0);
         table = cJSON_GetObjectItemCaseSensitive(root, "topicConfigTable");
         tc    = cJSON_GetObjectItemCaseSensitive(table, T);
         assert_non_null(tc);
@@ -150,8 +150,8 @@ static void test_all_topic_config(void **state) {
         assert_int_equal((int)num_at(tc, "writeQueueNums"), 2);
         assert_int_equal((int)num_at(tc, "perm"), 6);
         assert_string_equal(str_at(tc, "topicFilterType"), "SINGLE_TAG");
-        assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tc,
-                                                                   "order")));
+        assert_true(
+            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tc, "order")));
         tc = cJSON_GetObjectItemCaseSensitive(table, "TBW102");
         assert_int_equal((int)num_at(tc, "perm"), 7);
         cJSON_Delete(root);
@@ -162,10 +162,11 @@ static void test_all_topic_config(void **state) {
 static bool group_listed(const rmq_cmd_t *resp, const char *group) {
         cJSON *root = body_json(resp), *g;
         bool found  = false;
-        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(root,
-                                                               "groupList"))
-                if (cJSON_IsString(g) && !strcmp(g->valuestring, group))
-                        found = true;
+        cJSON_ArrayForEach(
+            g, cJSON_GetObjectItemCaseSensitive(
+                   root, "groupList")) if (cJSON_IsString(g) &&
+                                           !strcmp(g->valuestring, group))
+            found = true;
         cJSON_Delete(root);
         return found;
 }
@@ -174,16 +175,15 @@ static void test_topic_consumed_by(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp;
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, "CG_SUB", T, "*");
-        mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, "CG_OTHER", "TopicElse",
-                      "*");
+        mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, "CG_OTHER", "TopicElse", "*");
         resp = mtc_call(fx->c, fx->b0,
                         mtc_req(RMQ_REQ_UPDATE_CONSUMER_OFFSET, "consumerGroup",
                                 "CG_OFF", "topic", T, "queueId", "0",
                                 "commitOffset", "1", NULL));
         rmq__cmd_destroy(resp);
-        resp = mtc_call(fx->c, fx->b0,
-                        mtc_req(RMQ_REQ_QUERY_TOPIC_CONSUME_BY_WHO, "topic", T,
-                                NULL));
+        resp = mtc_call(
+            fx->c, fx->b0,
+            mtc_req(RMQ_REQ_QUERY_TOPIC_CONSUME_BY_WHO, "topic", T, NULL));
         assert_int_equal(resp->code, 0);
         assert_true(group_listed(resp, "CG_SUB"));
         assert_true(group_listed(resp, "CG_OFF"));
@@ -225,42 +225,42 @@ static void test_all_sub_groups(void **state) {
         cJSON *root, *table, *g;
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, "CG_AD", T, "*");
         /* A pull creates its group too (autoCreateSubscriptionGroup). */
-        rmq__cmd_destroy(mtc_call(fx->c, fx->b0,
-                                  mtc_pull_req("CG_PULLER", T, 0, 0, 32,
-                                               RMQ_PULL_FLAG_SUBSCRIPTION, 0,
-                                               "*", 0)));
-        resp = mtc_call(fx->c, fx->b0,
-                        mtc_req(RMQ_REQ_GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-                                NULL));
+        rmq__cmd_destroy(
+            mtc_call(fx->c, fx->b0,
+                     mtc_pull_req("CG_PULLER", T, 0, 0, 32,
+                                  RMQ_PULL_FLAG_SUBSCRIPTION, 0, "*", 0)));
+        resp =
+            mtc_call(fx->c, fx->b0,
+                     mtc_req(RMQ_REQ_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL));
         assert_int_equal(resp->code, 0);
-        root  = body_json(resp);
-        table = cJSON_GetObjectItemCaseSensitive(root, "subscriptionGroupTable");
-        g     = cJSON_GetObjectItemCaseSensitive(table, "CG_AD");
+        root = body_json(resp);
+        table =
+            cJSON_GetObjectItemCaseSensitive(root, "subscriptionGroupTable");
+        g = cJSON_GetObjectItemCaseSensitive(table, "CG_AD");
         assert_non_null(g);
         assert_string_equal(str_at(g, "groupName"), "CG_AD");
         assert_int_equal((int)num_at(g, "retryMaxTimes"), 16);
         assert_int_equal((int)num_at(g, "retryQueueNums"), 1);
         assert_int_equal((int)num_at(g, "brokerId"), 0);
         assert_int_equal((int)num_at(g, "whichBrokerWhenConsumeSlowly"), 1);
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-            g, "consumeEnable")));
+        assert_true(
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "consumeEnable")));
         assert_non_null(cJSON_GetObjectItemCaseSensitive(table, "CG_PULLER"));
         /* SubscriptionGroupManager#init's groups. */
-        assert_non_null(cJSON_GetObjectItemCaseSensitive(table,
-                                                         "TOOLS_CONSUMER"));
-        assert_non_null(cJSON_GetObjectItemCaseSensitive(table,
-                                                         "CID_ONSAPI_OWNER"));
-        assert_true(num_at(cJSON_GetObjectItemCaseSensitive(root,
-                                                            "dataVersion"),
-                           "counter") >= 9);
+        assert_non_null(
+            cJSON_GetObjectItemCaseSensitive(table, "TOOLS_CONSUMER"));
+        assert_non_null(
+            cJSON_GetObjectItemCaseSensitive(table, "CID_ONSAPI_OWNER"));
+        assert_true(
+            num_at(cJSON_GetObjectItemCaseSensitive(root, "dataVersion"),
+                   "counter") >= 9);
         cJSON_Delete(root);
         rmq__cmd_destroy(resp);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_runtime_info, setup,
-                                            teardown),
+            cmocka_unit_test_setup_teardown(test_runtime_info, setup, teardown),
             cmocka_unit_test_setup_teardown(test_topic_stats, setup, teardown),
             cmocka_unit_test_setup_teardown(test_all_topic_config, setup,
                                             teardown),

@@ -322,6 +322,20 @@ static void test_send_v1_and_compressed(void **state) {
         rmq__buf_free(&z);
 }
 
+/* A SEND_BATCH_MESSAGE of \p topic queue \p qid with batch properties
+ * \p props (NULL: none) and the first \p len bytes of \p body. */
+static rmq_cmd_t *batch_req(const char *topic, const char *qid,
+                            const char *props, const rmq_buf_t *body,
+                            size_t len) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b",
+                                 topic, "c", "TBW102", "d", "4", "e", qid, "f",
+                                 "0", "g", "5", "h", "0", "m", "true", NULL);
+        if (props)
+                rmq__cmd_ext_add(req, "i", props);
+        rmq__cmd_set_body_copy(req, body->data, len);
+        return req;
+}
+
 static void test_send_batch(void **state) {
         fx_t *fx = *state;
         rmq_buf_t b = RMQ_BUF_INIT;
@@ -339,11 +353,7 @@ static void test_send_batch(void **state) {
                                                        strlen(props)),
                                  RMQ_OK);
         }
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "i", "WAIT\001true", "j", "0", "k", "false",
-                      "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len);
+        req  = batch_req("BatchTopic", "2", "WAIT\001true", &b, b.len);
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, 0);
         mtc_assert_ext(resp, "queueId", "2");
@@ -362,21 +372,15 @@ static void test_send_batch(void **state) {
         rmq_mock_msg_destroy(m);
 
         /* A truncated batch body: SYSTEM_ERROR, nothing stored. */
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len - 3);
-        resp = mtc_call(fx->c, fx->b0, req);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("BatchTopic", "2", NULL, &b, b.len - 3));
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         rmq__cmd_destroy(resp);
         assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "BatchTopic", 0, 2),
                          3);
         /* A batch with a delay level is illegal. */
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "i", "DELAY\0012", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len);
-        resp = mtc_call(fx->c, fx->b0, req);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("BatchTopic", "2", "DELAY\0012", &b, b.len));
         assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
         rmq__cmd_destroy(resp);
         rmq__buf_free(&b);
@@ -463,7 +467,7 @@ static void test_send_checks(void **state) {
  * SYSTEM_ERROR response (NettyRemotingAbstract#processRequestCommand):
  * no MSG_REGION or TRACE_ON, unlike the processor's own answers. */
 static void test_send_exceptions(void **state) {
-        fx_t *fx = *state;
+        fx_t *fx    = *state;
         rmq_buf_t b = RMQ_BUF_INIT;
         rmq_cmd_t *req, *resp;
         /* writeQueueNums 0 and a random queue: / by zero. */
@@ -487,21 +491,15 @@ static void test_send_exceptions(void **state) {
         /* A truncated batch, and a batch with a bad DELAY. */
         assert_int_equal(rmq__batch_encode_one(&b, 0, "b", 1, "K\001v", 3),
                          RMQ_OK);
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "ExTopic",
-                      "c", "TBW102", "d", "4", "e", "0", "f", "0", "g", "5",
-                      "h", "0", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len - 2);
-        resp = mtc_call(fx->c, fx->b0, req);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("ExTopic", "0", NULL, &b, b.len - 2));
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         assert_string_equal(resp->remark, "java.nio.BufferUnderflowException");
         assert_int_equal(resp->ext_cnt, 0);
         rmq__cmd_destroy(resp);
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "ExTopic",
-                      "c", "TBW102", "d", "4", "e", "0", "f", "0", "g", "5",
-                      "h", "0", "i", "DELAY\001x", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("ExTopic", "0", "DELAY\001x", &b, b.len));
         rmq__buf_free(&b);
-        resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         assert_int_equal(resp->ext_cnt, 0);
         rmq__cmd_destroy(resp);
@@ -522,7 +520,7 @@ static void test_send_size_limits(void **state) {
         rmq_cmd_t *req, *resp;
         memset(topic, 'T', 128);
         topic[128] = '\0';
-        resp = mtc_call(fx->c, fx->b0, mtc_send_req(topic, 0, NULL, "x"));
+        resp       = mtc_call(fx->c, fx->b0, mtc_send_req(topic, 0, NULL, "x"));
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         assert_string_equal(resp->remark,
                             "The specified topic is longer than topic max "
@@ -535,7 +533,7 @@ static void test_send_size_limits(void **state) {
         snprintf(props, 40000, "P\001");
         memset(props + 2, 'p', 32767 - 2 - (1 + 22));
         props[32767 - 23] = '\0';
-        req = mtc_send_req("PropTopic", 0, NULL, "x");
+        req               = mtc_send_req("PropTopic", 0, NULL, "x");
         rmq__cmd_ext_add(req, "i", props);
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, 0);
@@ -560,8 +558,7 @@ static void test_send_size_limits(void **state) {
 /* CHECK_CLIENT_CONFIG (ClientManageProcessor#checkClientConfig): a TAG
  * subscription (or no type) is accepted; any other expression type is
  * refused while enablePropertyFilter is off (its default). */
-static int check_client(fx_t *fx, const char *body, char *remark,
-                        size_t size) {
+static int check_client(fx_t *fx, const char *body, char *remark, size_t size) {
         rmq_cmd_t *req = mtc_req(RMQ_REQ_CHECK_CLIENT_CONFIG, NULL), *resp;
         int code;
         if (body)
@@ -605,9 +602,9 @@ static void test_check_client_config(void **state) {
         assert_int_equal(check_client(fx, "{\"subscriptionData\":{}}", remark,
                                       sizeof(remark)),
                          RMQ_OK);
-        assert_int_equal(check_client(fx, "{\"clientId\":\"c\"}", remark,
-                                      sizeof(remark)),
-                         RMQ_OK);
+        assert_int_equal(
+            check_client(fx, "{\"clientId\":\"c\"}", remark, sizeof(remark)),
+            RMQ_OK);
         assert_int_equal(check_client(fx, "{]", remark, sizeof(remark)),
                          RMQ_ERR_SYSTEM_ERROR);
         assert_int_equal(check_client(fx, NULL, remark, sizeof(remark)),
@@ -633,8 +630,8 @@ static void route_body(fx_t *fx, int version, const char *standard_only,
         if (!memmem(resp->body, resp->body_len, want, strlen(want)))
                 fail_msg("version %d: no %s in %.*s", version, want,
                          (int)resp->body_len, (const char *)resp->body);
-        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
-                                                 &r, err, sizeof(err)),
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len, &r,
+                                                 err, sizeof(err)),
                          RMQ_OK);
         assert_int_equal(r->brokerDatas_cnt, 2);
         assert_non_null(rmq__broker_data_master_addr(&r->brokerDatas[0]));
@@ -761,9 +758,9 @@ static void drain(mtc_t *c, int code) {
  * (ConsumerGroupInfo#updateSubscription); a heartbeat that changes
  * nothing, or only a subscription's version, does not notify. */
 static void test_notify_on_close_and_subscription(void **state) {
-        fx_t *fx = *state;
+        fx_t *fx    = *state;
         const int n = RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED;
-        mtc_t *c2 = mtc_new();
+        mtc_t *c2   = mtc_new();
         rmq_cmd_t *resp;
         mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
         mtc_heartbeat(c2, fx->b0, "10.0.0.1@b", NULL, "CG_Y", "TopicY", "*");
@@ -772,9 +769,9 @@ static void test_notify_on_close_and_subscription(void **state) {
         /* The same heartbeat again: nothing changed. */
         mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
         /* A newer version of the same subscription: not a change. */
-        resp = mtc_call(fx->c, fx->b0,
-                        mtc_heartbeat_req("10.0.0.1@a", NULL, "CG_Y", "TopicY",
-                                          "TagA", 5));
+        resp = mtc_call(
+            fx->c, fx->b0,
+            mtc_heartbeat_req("10.0.0.1@a", NULL, "CG_Y", "TopicY", "TagA", 5));
         assert_int_equal(resp->code, 0);
         rmq__cmd_destroy(resp);
         /* c2's connection closes: a notify. */
@@ -823,13 +820,13 @@ static void test_serialize_types_and_unknown(void **state) {
                                       300, &resp),
                          RMQ_ERR__TIMED_OUT);
         assert_null(resp);
-        assert_int_equal(mtc_try_call(fx->c, fx->ns, mtc_req(9999, NULL), 300,
-                                      &resp),
-                         RMQ_ERR__TIMED_OUT);
+        assert_int_equal(
+            mtc_try_call(fx->c, fx->ns, mtc_req(9999, NULL), 300, &resp),
+            RMQ_ERR__TIMED_OUT);
         /* It still answers what it knows on the same connection. */
-        resp = mtc_call(fx->c, fx->ns,
-                        mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
-                                "TBW102", NULL));
+        resp = mtc_call(
+            fx->c, fx->ns,
+            mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic", "TBW102", NULL));
         assert_int_equal(resp->code, 0);
         rmq__cmd_destroy(resp);
 }
@@ -862,10 +859,10 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_send_v2_stored_format, setup,
                                             teardown),
-            cmocka_unit_test_setup_teardown(test_auto_create_queue_nums,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_send_v1_and_compressed,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_auto_create_queue_nums, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_v1_and_compressed, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_checks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_exceptions, setup,
@@ -884,8 +881,7 @@ int main(void) {
                 test_notify_on_close_and_subscription, setup, teardown),
             cmocka_unit_test_setup_teardown(test_serialize_types_and_unknown,
                                             setup, teardown),
-            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup,
-                                            teardown),
+            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup, teardown),
         };
         return cmocka_run_group_tests_name("mock_basic", tests, NULL, NULL);
 }

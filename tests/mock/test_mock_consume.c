@@ -231,9 +231,9 @@ static void test_pull_tag_filter_and_subscription_flag(void **state) {
 
 static void set_opt(fx_t *fx, const char *name, const char *value) {
         char err[128];
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, name, value, err,
-                                              sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_mock_cluster_set(fx->mc, name, value, err, sizeof(err)),
+            RMQ_OK);
 }
 
 /* A pull held for \p suspend_ms at \p off of queue \p qid (group
@@ -361,12 +361,12 @@ static void test_held_pull_dropped(void **state) {
         fx_t *fx = *state;
         mtc_async_t a, a2;
         mtc_t *c2 = mtc_new();
-        mtc_async_start(c2, fx->b0,
-                        mtc_pull_req(CG, T, 0, 0, 32,
-                                     RMQ_PULL_FLAG_SUSPEND |
-                                         RMQ_PULL_FLAG_SUBSCRIPTION,
-                                     15000, "*", 0),
-                        20000, &a2);
+        mtc_async_start(
+            c2, fx->b0,
+            mtc_pull_req(CG, T, 0, 0, 32,
+                         RMQ_PULL_FLAG_SUSPEND | RMQ_PULL_FLAG_SUBSCRIPTION,
+                         15000, "*", 0),
+            20000, &a2);
         rmq_test_sleep_ms(50);
         rmq_mock_close_connections(fx->mc, 0);
         assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2, 2000));
@@ -528,8 +528,8 @@ static void test_locks(void **state) {
         /* Locking again by the owner renews (RebalanceLockManager's
          * LockEntry#setLastUpdateTimestamp): held past the first
          * expiry, refused to others, then expired. */
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "lockExpiry", "1000",
-                                              err, sizeof(err)),
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "lockExpiry", "1000", err,
+                                              sizeof(err)),
                          RMQ_OK);
         assert_int_equal(locked_cnt(fx, "C", 3, -1), 1);
         rmq_test_sleep_ms(600);
@@ -641,14 +641,14 @@ static void test_queries(void **state) {
                                 "maxNum", "32", "beginTimestamp", "0",
                                 "endTimestamp", "1", NULL));
         assert_int_equal(resp->code, RMQ_ERR_QUERY_NOT_FOUND);
-        rmq__cmd_destroy(resp);        /* A queue with messages: the store time of its first, also after
+        rmq__cmd_destroy(resp);
+        /* A queue with messages: the store time of its first, also after
          * the oldest are gone. */
         for (i = 0; i < 2; i++) {
                 rmq_mock_msg_t *first;
                 char want[24];
-                assert_int_equal(rmq_mock_message_get(fx->mc, T, 0, 2, i,
-                                                      &first),
-                                 RMQ_OK);
+                assert_int_equal(
+                    rmq_mock_message_get(fx->mc, T, 0, 2, i, &first), RMQ_OK);
                 snprintf(want, sizeof(want), "%lld",
                          (long long)rmq_mock_msg_store_timestamp(first));
                 rmq_mock_msg_destroy(first);
@@ -658,9 +658,9 @@ static void test_queries(void **state) {
                 mtc_assert_ext(resp, "timestamp", want);
                 rmq__cmd_destroy(resp);
                 if (!i)
-                        assert_int_equal(rmq_mock_queue_truncate(fx->mc, T, 0,
-                                                                 2, 1),
-                                         RMQ_OK);
+                        assert_int_equal(
+                            rmq_mock_queue_truncate(fx->mc, T, 0, 2, 1),
+                            RMQ_OK);
         }
 }
 
@@ -799,25 +799,22 @@ static void test_admin_views(void **state) {
                 static const struct {
                         int version;
                         const char *name;
-                } old[] = {{61, "V3_1_7"},
-                           {0, "V3_0_0_SNAPSHOT"},
-                           {15, "V3_0_0_FINAL"},
-                           {16, "V3_0_1_SNAPSHOT"},
-                           {46, "V3_1_0_SNAPSHOT"},
-                           {47, "V3_1_0"}};
+                } old[] = {{61, "V3_1_7"},          {0, "V3_0_0_SNAPSHOT"},
+                           {15, "V3_0_0_FINAL"},    {16, "V3_0_1_SNAPSHOT"},
+                           {46, "V3_1_0_SNAPSHOT"}, {47, "V3_1_0"}};
                 size_t i;
                 char want[160];
                 for (i = 0; i < RMQ_ARRAY_SIZE(old); i++) {
                         mtc_t *c2 = mtc_new();
-                        rmq_cmd_t *req = mtc_heartbeat_req("c@old", NULL, CG,
-                                                           T, "*", 1);
+                        rmq_cmd_t *req =
+                            mtc_heartbeat_req("c@old", NULL, CG, T, "*", 1);
                         req->version = old[i].version;
                         rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
-                        resp = mtc_call(
-                            fx->c, fx->b0,
-                            mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
-                                    "consumerGroup", CG, "clientId", "c@old",
-                                    NULL));
+                        resp =
+                            mtc_call(fx->c, fx->b0,
+                                     mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+                                             "consumerGroup", CG, "clientId",
+                                             "c@old", NULL));
                         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
                         snprintf(want, sizeof(want),
                                  "The Consumer <c@old> Version <%s> too low "
@@ -832,14 +829,13 @@ static void test_admin_views(void **state) {
         /* V3_1_8_SNAPSHOT itself is asked. */
         {
                 mtc_t *c2      = mtc_new();
-                rmq_cmd_t *req = mtc_heartbeat_req("c@62", NULL, CG, T, "*",
-                                                   1);
+                rmq_cmd_t *req = mtc_heartbeat_req("c@62", NULL, CG, T, "*", 1);
                 req->version   = 62;
                 rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
                 resp = mtc_call(fx->c, fx->b0,
                                 mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
-                                        "consumerGroup", CG, "clientId",
-                                        "c@62", NULL));
+                                        "consumerGroup", CG, "clientId", "c@62",
+                                        NULL));
                 assert_int_equal(resp->code, 0);
                 rmq__cmd_destroy(resp);
                 mtc_destroy(c2);
@@ -848,8 +844,8 @@ static void test_admin_views(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_pull_found_and_statuses,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_pull_found_and_statuses, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_pull_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_pull_tag_filter_and_subscription_flag, setup, teardown),
@@ -862,8 +858,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_query_index_last_update,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_query_index_last_update, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_admin_views, setup, teardown),
         };
         return cmocka_run_group_tests_name("mock_consume", tests, NULL, NULL);

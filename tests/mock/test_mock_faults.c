@@ -97,26 +97,35 @@ static rmq_cmd_t *pull_at(fx_t *fx, const char *topic, int64_t off) {
                                      RMQ_PULL_FLAG_SUBSCRIPTION, 0, "*", 0));
 }
 
-/* The PullMessageResponseHeader the Java client decodes for PULL_NOT_FOUND,
- * PULL_RETRY_IMMEDIATELY and PULL_OFFSET_MOVED (processPullResponse). */
-static void assert_pull_header(const rmq_cmd_t *resp, int code, int64_t next,
-                               int64_t min, int64_t max) {
+/* A pull at \p off answered with \p code and the PullMessageResponseHeader
+ * the Java client decodes for PULL_NOT_FOUND, PULL_RETRY_IMMEDIATELY and
+ * PULL_OFFSET_MOVED (processPullResponse); returns the remark (static). */
+static const char *pull_header_is(fx_t *fx, const char *topic, int64_t off,
+                                  int code, int64_t next, int64_t min,
+                                  int64_t max) {
+        static char remark[128];
+        rmq_cmd_t *resp = pull_at(fx, topic, off);
         assert_int_equal(resp->code, code);
         assert_int_equal(ext_i64(resp, "nextBeginOffset"), next);
         assert_int_equal(ext_i64(resp, "minOffset"), min);
         assert_int_equal(ext_i64(resp, "maxOffset"), max);
         assert_int_equal(ext_i64(resp, "suggestWhichBrokerId"), 0);
         assert_int_equal(resp->body_len, 0);
+        snprintf(remark, sizeof(remark), "%s",
+                 resp->remark ? resp->remark : "");
+        rmq__cmd_destroy(resp);
+        return remark;
 }
 
 static void test_injected_headers(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp;
         int i;
-        int pulls[] = {RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_RETRY_IMMEDIATELY,
-                       RMQ_ERR_PULL_OFFSET_MOVED, RMQ_ERR_PULL_OFFSET_MOVED,
-                       RMQ_ERR_PULL_OFFSET_MOVED, RMQ_OK,
-                       RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_OFFSET_MOVED};
+        int pulls[] = {
+            RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_RETRY_IMMEDIATELY,
+            RMQ_ERR_PULL_OFFSET_MOVED, RMQ_ERR_PULL_OFFSET_MOVED,
+            RMQ_ERR_PULL_OFFSET_MOVED, RMQ_OK,
+            RMQ_ERR_PULL_NOT_FOUND,    RMQ_ERR_PULL_OFFSET_MOVED};
         for (i = 0; i < 4; i++)
                 assert_int_equal(send_code(fx, fx->b0), 0);
         assert_int_equal(rmq_mock_queue_truncate(fx->mc, "TopicF", 0, 0, 1),
@@ -124,24 +133,16 @@ static void test_injected_headers(void **state) {
         rmq_mock_push_request_errors_array(fx->mc, 0, RMQ_REQ_PULL_MESSAGE,
                                            RMQ_ARRAY_SIZE(pulls), pulls);
         /* NOT_FOUND and RETRY_IMMEDIATELY: the requested offset. */
-        resp = pull_at(fx, "TopicF", 2);
-        assert_pull_header(resp, RMQ_ERR_PULL_NOT_FOUND, 2, 1, 4);
-        assert_string_equal(resp->remark, "[mock] injected PULL_NOT_FOUND");
-        rmq__cmd_destroy(resp);
-        resp = pull_at(fx, "TopicF", 3);
-        assert_pull_header(resp, RMQ_ERR_PULL_RETRY_IMMEDIATELY, 3, 1, 4);
-        rmq__cmd_destroy(resp);
+        assert_string_equal(
+            pull_header_is(fx, "TopicF", 2, RMQ_ERR_PULL_NOT_FOUND, 2, 1, 4),
+            "[mock] injected PULL_NOT_FOUND");
+        pull_header_is(fx, "TopicF", 3, RMQ_ERR_PULL_RETRY_IMMEDIATELY, 3, 1,
+                       4);
         /* OFFSET_MOVED: what the broker would suggest (below min: min,
          * above max: max, else the offset). */
-        resp = pull_at(fx, "TopicF", 0);
-        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 1, 1, 4);
-        rmq__cmd_destroy(resp);
-        resp = pull_at(fx, "TopicF", 10);
-        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 4, 1, 4);
-        rmq__cmd_destroy(resp);
-        resp = pull_at(fx, "TopicF", 2);
-        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 2, 1, 4);
-        rmq__cmd_destroy(resp);
+        pull_header_is(fx, "TopicF", 0, RMQ_ERR_PULL_OFFSET_MOVED, 1, 1, 4);
+        pull_header_is(fx, "TopicF", 10, RMQ_ERR_PULL_OFFSET_MOVED, 4, 1, 4);
+        pull_header_is(fx, "TopicF", 2, RMQ_ERR_PULL_OFFSET_MOVED, 2, 1, 4);
         /* An injected SUCCESS lets the request through. */
         resp = pull_at(fx, "TopicF", 1);
         assert_int_equal(resp->code, 0);
@@ -149,12 +150,9 @@ static void test_injected_headers(void **state) {
         assert_int_equal(ext_i64(resp, "nextBeginOffset"), 4);
         rmq__cmd_destroy(resp);
         /* A queue the broker does not have: offsets 0. */
-        resp = pull_at(fx, "NoSuchTopic", 5);
-        assert_pull_header(resp, RMQ_ERR_PULL_NOT_FOUND, 5, 0, 0);
-        rmq__cmd_destroy(resp);
-        resp = pull_at(fx, "NoSuchTopic", 5);
-        assert_pull_header(resp, RMQ_ERR_PULL_OFFSET_MOVED, 0, 0, 0);
-        rmq__cmd_destroy(resp);
+        pull_header_is(fx, "NoSuchTopic", 5, RMQ_ERR_PULL_NOT_FOUND, 5, 0, 0);
+        pull_header_is(fx, "NoSuchTopic", 5, RMQ_ERR_PULL_OFFSET_MOVED, 0, 0,
+                       0);
 
         /* Sends: SUCCESS answers normally; the codes the Java client
          * decodes a SendMessageResponseHeader for are stored and carry
@@ -165,8 +163,8 @@ static void test_injected_headers(void **state) {
         for (i = 0; i < 3; i++) {
                 static const int want[] = {RMQ_OK, RMQ_ERR_FLUSH_SLAVE_TIMEOUT,
                                            RMQ_ERR_SLAVE_NOT_AVAILABLE};
-                resp = mtc_call(fx->c, fx->b1,
-                                mtc_send_req("TopicF", 1, NULL, "x"));
+                resp                    = mtc_call(fx->c, fx->b1,
+                                                   mtc_send_req("TopicF", 1, NULL, "x"));
                 assert_int_equal(resp->code, want[i]);
                 assert_int_equal(strlen(rmq__cmd_ext(resp, "msgId")), 32);
                 assert_int_equal(ext_i64(resp, "queueId"), 1);
@@ -307,8 +305,8 @@ static void test_broker_down_up(void **state) {
 static void lock_q0(fx_t *fx, const char *client) {
         rmq_lock_batch_request_t lr;
         rmq_mq_t mq;
-        rmq_buf_t b    = RMQ_BUF_INIT;
-        rmq_cmd_t *req = mtc_req(RMQ_REQ_LOCK_BATCH_MQ, NULL), *resp;
+        rmq_buf_t b      = RMQ_BUF_INIT;
+        rmq_cmd_t *req   = mtc_req(RMQ_REQ_LOCK_BATCH_MQ, NULL), *resp;
         lr.consumerGroup = (char *)"CG_F";
         lr.clientId      = (char *)client;
         mq.topic         = (char *)"TopicF";
@@ -388,10 +386,9 @@ static void test_broker_down_keeps_state(void **state) {
                          RMQ_OK);
         rmq_test_sleep_ms(800); /* past the delay, many check rounds */
         assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "TopicF", 0, 0), 0);
-        assert_int_equal(rmq_mock_queue_max_offset(fx->mc,
-                                                   "RMQ_SYS_TRANS_HALF_TOPIC",
-                                                   0, 0),
-                         1);
+        assert_int_equal(
+            rmq_mock_queue_max_offset(fx->mc, "RMQ_SYS_TRANS_HALF_TOPIC", 0, 0),
+            1);
         assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, "CG_F", "TopicF", 0,
                                                    0, owner, sizeof(owner)),
                          0);
@@ -399,9 +396,8 @@ static void test_broker_down_keeps_state(void **state) {
         /* Resumed: the overdue message is delivered, checks run again. */
         assert_true(rmq_test_wait_until(max_at_least, &due, 2000));
         assert_true(rmq_test_wait_until(max_at_least, &half, 2000));
-        assert_int_equal(rmq_mock_committed_offset(fx->mc, "CG_F", "TopicF", 0,
-                                                   0),
-                         7);
+        assert_int_equal(
+            rmq_mock_committed_offset(fx->mc, "CG_F", "TopicF", 0, 0), 7);
         assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, "CG_F", "TopicF", 0,
                                                    0, owner, sizeof(owner)),
                          0);
@@ -444,7 +440,7 @@ static void test_close_connections_and_expiry(void **state) {
  * NettyConnectManageHandler closes ALL_IDLE channels; its client leaves
  * its groups. Activity keeps it open. */
 static void test_idle_connections_closed(void **state) {
-        fx_t *fx = *state;
+        fx_t *fx      = *state;
         void *args[3] = {fx->mc, (void *)"CG_I", (void *)(intptr_t)1};
         char err[128];
         int i;
@@ -528,12 +524,12 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_rtt, setup, teardown),
             cmocka_unit_test_setup_teardown(test_broker_down_up, setup,
                                             teardown),
-            cmocka_unit_test_setup_teardown(test_broker_down_keeps_state,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_broker_down_keeps_state, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_close_connections_and_expiry,
                                             setup, teardown),
-            cmocka_unit_test_setup_teardown(test_idle_connections_closed,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_idle_connections_closed, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_notify_api, setup, teardown),
             cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),
         };

@@ -3,8 +3,9 @@
  * The rmq-mock-cluster program: usage errors, --help, its address lines,
  * --topic, --fail, --delay, --set, --print-messages, the --control
  * commands on stdin (each driven through a pipe and its effect checked),
- * and a clean exit (0) on SIGTERM and SIGINT, also after stdin ends. The program is looked up next to the tests
- * directory of the build ($RMQ_MOCK_CLUSTER_BIN overrides).
+ * and a clean exit (0) on SIGTERM and SIGINT, also after stdin ends. The
+ * program is looked up next to the tests directory of the build
+ * ($RMQ_MOCK_CLUSTER_BIN overrides).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -54,28 +55,44 @@ static bool find_program(void) {
         return access(program, X_OK) == 0;
 }
 
-static void start(proc_t *p, const char *const *args) {
+/* Starts the program with its stdout on a pipe (p->out) and, with
+ * \p with_stdin, its stdin too (p->in). */
+static void spawn(proc_t *p, const char *const *args, bool with_stdin) {
         posix_spawn_file_actions_t fa;
         char *argv[32];
-        int fds[2], i;
+        int out[2], in[2] = {-1, -1}, i;
         memset(p, 0, sizeof(*p));
-        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(pipe(out), 0);
+        if (with_stdin)
+                assert_int_equal(pipe(in), 0);
         argv[0] = program;
         for (i = 0; args[i] && i < 30; i++)
                 argv[i + 1] = (char *)args[i];
         argv[i + 1] = NULL;
         posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        posix_spawn_file_actions_addclose(&fa, out[0]);
+        if (with_stdin) {
+                posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+                posix_spawn_file_actions_addclose(&fa, in[1]);
+        }
         posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
         assert_int_equal(posix_spawn(&p->pid, program, &fa, NULL, argv,
                                      environ),
                          0);
         child = p->pid;
         posix_spawn_file_actions_destroy(&fa);
-        close(fds[1]);
-        p->out = fds[0];
+        close(out[1]);
+        p->out = out[0];
         fcntl(p->out, F_SETFL, O_NONBLOCK);
+        if (with_stdin) {
+                close(in[0]);
+                p->in = in[1];
+        }
+}
+
+static void start(proc_t *p, const char *const *args) {
+        spawn(p, args, false);
 }
 
 /* Reads stdout until \p needle appears after \p from (or the timeout). */
@@ -217,36 +234,6 @@ static void test_serve_and_stop(void **state) {
 
 /* ---- --control ---- */
 
-/* Starts the program with a pipe on its stdin too (p->in). */
-static void start_ctl(proc_t *p, const char *const *args) {
-        posix_spawn_file_actions_t fa;
-        char *argv[32];
-        int out[2], in[2], i;
-        memset(p, 0, sizeof(*p));
-        assert_int_equal(pipe(out), 0);
-        assert_int_equal(pipe(in), 0);
-        argv[0] = program;
-        for (i = 0; args[i] && i < 30; i++)
-                argv[i + 1] = (char *)args[i];
-        argv[i + 1] = NULL;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
-        posix_spawn_file_actions_addclose(&fa, in[1]);
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        assert_int_equal(posix_spawn(&p->pid, program, &fa, NULL, argv,
-                                     environ),
-                         0);
-        child = p->pid;
-        posix_spawn_file_actions_destroy(&fa);
-        close(out[1]);
-        close(in[0]);
-        p->out = out[0];
-        p->in  = in[1];
-        fcntl(p->out, F_SETFL, O_NONBLOCK);
-}
-
 /* Sends one command line and returns its one-line answer (static). */
 static const char *ctl(proc_t *p, const char *line) {
         static char answer[512];
@@ -266,17 +253,16 @@ static const char *ctl(proc_t *p, const char *line) {
 
 /* The route of \p topic: its first queue data's read queue count, or its
  * perm. */
-static int route_field(mtc_t *c, const char *ns, const char *topic,
-                       bool perm) {
-        rmq_cmd_t *resp = mtc_call(c, ns,
-                                   mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
-                                           "topic", topic, NULL));
+static int route_field(mtc_t *c, const char *ns, const char *topic, bool perm) {
+        rmq_cmd_t *resp = mtc_call(
+            c, ns,
+            mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic", topic, NULL));
         rmq_topic_route_data_t *r;
         char err[128];
         int n;
         assert_int_equal(resp->code, 0);
-        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len,
-                                                 &r, err, sizeof(err)),
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len, &r,
+                                                 err, sizeof(err)),
                          RMQ_OK);
         n = perm ? r->queueDatas[0].perm : r->queueDatas[0].readQueueNums;
         rmq__topic_route_destroy(r);
@@ -301,8 +287,8 @@ static int send_code(mtc_t *c, const char *addr, const char *topic,
 }
 
 static void test_control(void **state) {
-        const char *args[] = {"--brokers", "2", "--namesrv-port", "0",
-                              "--control", NULL};
+        const char *args[] = {"--brokers", "2",         "--namesrv-port",
+                              "0",         "--control", NULL};
         char ns[64], b0[64], b1[64];
         proc_t p;
         mtc_t *c;
@@ -312,7 +298,7 @@ static void test_control(void **state) {
         (void)state;
         if (!find_program())
                 fail_msg("rmq-mock-cluster not found at %s", program);
-        start_ctl(&p, args);
+        spawn(&p, args, true);
         assert_true(read_until(&p, "broker-b: ", 5000));
         assert_true(read_until(&p, "\n", 1000));
         addr_after(&p, "namesrv: ", ns, sizeof(ns));
@@ -334,7 +320,8 @@ static void test_control(void **state) {
         /* fail, count */
         assert_string_equal(ctl(&p, "fail 310:1:SYSTEM_BUSY:broker-a"), "ok");
         assert_true(!strncmp(ctl(&p, "fail 310:x"), "error: ", 7));
-        assert_int_equal(send_code(c, b0, "CtlTopic", "x"), RMQ_ERR_SYSTEM_BUSY);
+        assert_int_equal(send_code(c, b0, "CtlTopic", "x"),
+                         RMQ_ERR_SYSTEM_BUSY);
         assert_int_equal(send_code(c, b0, "CtlTopic", "x"), 0);
         assert_int_equal(send_code(c, b1, "CtlTopic", "x"), 0);
         assert_string_equal(ctl(&p, "count SEND_MESSAGE_V2"), "ok 3");
@@ -365,8 +352,8 @@ static void test_control(void **state) {
         /* notify */
         mtc_heartbeat(c, b0, "9.9.9.9@ctl", NULL, "CG_CTL", "CtlTopic", "*");
         assert_string_equal(ctl(&p, "notify CG_CTL"), "ok");
-        assert_true(mtc_inbox_wait(c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED, 1,
-                                   3000));
+        assert_true(
+            mtc_inbox_wait(c, RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED, 1, 3000));
         assert_string_equal(ctl(&p, "notify nobody"),
                             "error: no live member of group nobody");
         /* close: a held pull's connection closes */
@@ -384,11 +371,10 @@ static void test_control(void **state) {
         assert_true(!strncmp(ctl(&p, "close broker-z"), "error: ", 7));
         /* down, up */
         assert_string_equal(ctl(&p, "down broker-b"), "ok");
-        assert_int_not_equal(mtc_try_call(c, b1,
-                                          mtc_send_req("CtlTopic", 0, NULL,
-                                                       "x"),
-                                          1000, &resp),
-                             RMQ_OK);
+        assert_int_not_equal(
+            mtc_try_call(c, b1, mtc_send_req("CtlTopic", 0, NULL, "x"), 1000,
+                         &resp),
+            RMQ_OK);
         assert_true(!strncmp(ctl(&p, "down namesrv"), "error: ", 7));
         assert_string_equal(ctl(&p, "up broker-b"), "ok");
         assert_int_equal(send_code(c, b1, "CtlTopic", "x"), 0);

@@ -217,8 +217,8 @@ static void test_reply_injected_flush_timeout(void **state) {
         mtc_assert_ext(resp, "queueOffset", "0");
         assert_stored(fx, 0, "pong", resp);
         rmq__cmd_destroy(resp);
-        assert_true(mtc_inbox_wait(fx->req, RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT,
-                                   1, 3000));
+        assert_true(mtc_inbox_wait(
+            fx->req, RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT, 1, 3000));
         /* The next one is answered as usual. */
         resp = send_reply(fx, RQ_ID, "pong 2");
         assert_int_equal(resp->code, RMQ_OK);
@@ -465,10 +465,10 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_reply_v1_rocketmq_serialize,
                                             setup, teardown),
-            cmocka_unit_test_setup_teardown(test_reply_without_requester,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_reply_requester_refuses,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_reply_without_requester, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_reply_requester_refuses, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_reply_not_stored, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_reply_requester_gone, setup,
