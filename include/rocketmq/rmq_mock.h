@@ -74,10 +74,11 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | name | default | meaning |
  * | --- | --- | --- |
  * | autoCreateTopicEnable | true | create a topic on its first send |
- * | defaultTopicQueueNums | 4 | queues of TBW102, so of auto-created topics (min with the client's) |
+ * | defaultTopicQueueNums | 8 | queues of TBW102 (BrokerConfig); a topic auto-created by a send gets min(the send's defaultTopicQueueNums, TBW102's write queues) |
  * | maxMessageSize | 4194304 | larger bodies are refused (MESSAGE_ILLEGAL) |
- * | longPollingEnable | true | hold pulls until a message or the suspend timeout |
- * | shortPollingTimeMills | 1000 | how long a pull is held when long polling is off |
+ * | longPollingEnable | true | hold pulls for their suspend timeout, woken by a message their filter accepts (off: hold shortPollingTimeMills, no wake on arrival) |
+ * | shortPollingTimeMills | 1000 | hold time and check period of held pulls when long polling is off |
+ * | longPollingCheckInterval | 5000 | (mock only) period of the held-pull check with long polling on (the broker's fixed 5 s): it answers pulls whose queue passed their offset or whose time is over |
  * | delayTimeScale | 1.0 | multiplies the 18 delay levels (0.001: 1 s -> 1 ms) |
  * | transactionTimeOut | 6000 | ms before an unresolved half message is checked |
  * | transactionCheckInterval | 60000 | ms between transaction check rounds |
@@ -87,6 +88,7 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | maxReconsumeTimes | 16 | default for CONSUMER_SEND_MSG_BACK |
  * | printMessages | false | log every stored message (the program's --print-messages) |
  * | storeReplyMessageEnable | true | store replies (SEND_REPLY_MESSAGE) as well as pushing them |
+ * | serverChannelMaxIdleTimeSeconds | 120 | close connections idle (no request, no answer) this long |
  *
  * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__CONF_INVALID.
  */
@@ -150,6 +152,23 @@ RMQ_EXPORT rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc,
  *        as ints: broker response codes such as RMQ_ERR_SYSTEM_BUSY).
  *        RMQ_ERR__TRANSPORT closes the connection instead of answering;
  *        RMQ_ERR__TIMED_OUT swallows the request (no answer ever).
+ *
+ * An injected code replaces the request's processing, and the answer
+ * carries the response header the Java client decodes for that request
+ * and code, so a client takes the injected status's real path:
+ * - RMQ_OK (SUCCESS) lets the request through: it is answered as without
+ *   injection (a placeholder in a sequence).
+ * - PULL_MESSAGE with PULL_NOT_FOUND, PULL_RETRY_IMMEDIATELY or
+ *   PULL_OFFSET_MOVED: not processed; the answer has the queue's
+ *   minOffset/maxOffset, suggestWhichBrokerId 0 and nextBeginOffset = the
+ *   requested offset (for PULL_OFFSET_MOVED clamped into [min, max], as
+ *   the broker would suggest).
+ * - A send or reply (codes 10, 310, 320, 324, 325) with
+ *   FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE: the
+ *   message is processed and stored, and a successful answer (with its
+ *   SendMessageResponseHeader) gets the injected code.
+ * - Any other code: not processed; the answer has that code, the remark
+ *   "[mock] injected NAME" and no header.
  */
 RMQ_EXPORT void rmq_mock_push_request_errors(rmq_mock_cluster_t *mc,
                                              int broker_id, int request_code,
@@ -174,11 +193,16 @@ RMQ_EXPORT rmq_err_t rmq_mock_broker_set_rtt(rmq_mock_cluster_t *mc,
  * @brief Stop broker \p broker_id: close its listener and connections. It
  *        stays in the name server's routes (as a real name server keeps a
  *        dead broker until its registration expires) unless
- *        rmq_mock_broker_unregister() is called. Its data is kept.
+ *        rmq_mock_broker_set_registered() removes it. While down it
+ *        delivers no delayed message and runs no transaction check. Its
+ *        messages, consumer offsets, delayed and half messages are kept;
+ *        its queue locks are lost (a real broker keeps them in memory).
  */
 RMQ_EXPORT rmq_err_t rmq_mock_broker_set_down(rmq_mock_cluster_t *mc,
                                               int broker_id);
-/** @brief Restart a stopped broker on the same port with its data. */
+/** @brief Restart a stopped broker on the same port with its data;
+ *         overdue delayed messages are delivered at once and transaction
+ *         checks resume. */
 RMQ_EXPORT rmq_err_t rmq_mock_broker_set_up(rmq_mock_cluster_t *mc,
                                             int broker_id);
 /** @brief Remove (0) or restore (1) a broker in the name server's routes. */

@@ -195,6 +195,9 @@ rmq_mock_topic_t *rmq__mock_topic_put(rmq_mock_broker_t *mb, const char *name,
                 t->name = rmq__strdup(name);
                 rmq__strmap_set(&mb->topics, name, t);
         }
+        /* TopicConfigManager: every create or update is a new version. */
+        mb->topics_version.counter++;
+        mb->topics_version.timestamp = rmq__mock_wall(mb->ep.mc);
         t->read_queues  = read_queues;
         t->write_queues = write_queues;
         t->perm         = perm;
@@ -271,8 +274,10 @@ rmq_mock_topic_t *rmq__mock_topic_create_in_send(rmq_mock_broker_t *mb,
         n = RMQ_MIN(queue_nums, def->write_queues);
         if (n < 0)
                 n = 0;
-        return rmq__mock_topic_put(mb, topic, n, n,
-                                   def->perm & ~RMQ_PERM_INHERIT, sys_flag);
+        t = rmq__mock_topic_put(mb, topic, n, n, def->perm & ~RMQ_PERM_INHERIT,
+                                sys_flag);
+        t->multi_tag = def->multi_tag; /* the default's topicFilterType */
+        return t;
 }
 
 /* mirrors TopicConfigManager#createTopicInSendMessageBackMethod */
@@ -334,7 +339,16 @@ void rmq__mock_broker_system_topics(rmq_mock_broker_t *mb) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
         const int32_t rw = RMQ_PERM_READ | RMQ_PERM_WRITE;
         const int32_t rwx = rw | RMQ_PERM_INHERIT;
+        /* SubscriptionGroupManager#init */
+        static const char *const groups[] = {
+            "TOOLS_CONSUMER",     "FILTERSRV_CONSUMER", "SELF_TEST_C_GROUP",
+            "CID_ONS-HTTP-PROXY", "CID_ONSAPI_PULL",    "CID_ONSAPI_PERMISSION",
+            "CID_ONSAPI_OWNER"};
         char reply[64];
+        size_t i;
+        mb->boot_ts = rmq__mock_wall(mc);
+        for (i = 0; i < RMQ_ARRAY_SIZE(groups); i++)
+                rmq__mock_sub_group_touch(mb, groups[i]);
         /* TopicConfigManager's constructor, in its order (BenchmarkTest
          * and its 1024 queues are left out). */
         rmq__mock_topic_put(mb, RMQ_MOCK_TOPIC_SELF_TEST, 1, 1, rw, 0);
@@ -493,7 +507,7 @@ rmq_mock_stored_t *rmq__mock_append(rmq_mock_broker_t *mb,
         }
         if (mc->opts.printMessages)
                 print_stored(mb, sm, mv);
-        rmq__mock_pull_arriving(mb, t->name, queue_id);
+        rmq__mock_pull_arriving(mb, t->name, queue_id, sm->tags_code);
         return sm;
 }
 
@@ -506,8 +520,35 @@ static int delay_level(const rmq_mock_inner_t *in, int32_t *level) {
         return rmq__parse_i32(v, level);
 }
 
-/* mirrors DefaultMessageStore#asyncPutMessage and CommitLog#asyncPutMessage
- * (delay levels) and DefaultAppendMessageCallback (size checks) */
+const char *rmq__mock_put_status_name(rmq_mock_put_t st) {
+        switch (st) {
+        case RMQ_MOCK_PUT_OK:
+                return "PUT_OK";
+        case RMQ_MOCK_PUT_ILLEGAL:
+                return "MESSAGE_ILLEGAL";
+        case RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED:
+                return "PROPERTIES_SIZE_EXCEEDED";
+        default:
+                return "UNKNOWN_ERROR";
+        }
+}
+
+/* The length of UTF-8 text as a Java String's (UTF-16 units). */
+static size_t java_length(const uint8_t *s, size_t len) {
+        size_t i, n = 0;
+        for (i = 0; i < len; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        n++;
+                if (s[i] >= 0xF0)
+                        n++; /* a surrogate pair */
+        }
+        return n;
+}
+
+/* mirrors DefaultMessageStore#asyncPutMessage (checkMessage: topic and
+ * properties string length, in Java chars), CommitLog#asyncPutMessage
+ * (delay levels) and MessageExtEncoder#encode (properties in UTF-8 bytes:
+ * PROPERTIES_SIZE_EXCEEDED; body size) */
 rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
                              rmq_mock_stored_t **smp) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
@@ -517,7 +558,8 @@ rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
         rmq_msg_view_t mv;
         rmq_mock_stored_t *sm;
         *smp = NULL;
-        if (strlen(in->topic) > 127 || in->props_str.len > INT16_MAX)
+        if (strlen(in->topic) > 127 ||
+            java_length(in->props_str.data, in->props_str.len) > INT16_MAX)
                 return RMQ_MOCK_PUT_ILLEGAL;
         if (tran == RMQ_SYSFLAG_TRANSACTION_NOT ||
             tran == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
@@ -539,8 +581,9 @@ rmq_mock_put_t rmq__mock_put(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
                         in->queue_id = level - 1;
                 }
         }
-        if (in->props_str.len > INT16_MAX ||
-            (int64_t)in->body_len > mc->opts.maxMessageSize)
+        if (in->props_str.len > INT16_MAX)
+                return RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED;
+        if ((int64_t)in->body_len > mc->opts.maxMessageSize)
                 return RMQ_MOCK_PUT_ILLEGAL;
         t = rmq__mock_topic_get(mb, in->topic);
         if (!t && !strcmp(in->topic, RMQ_MOCK_TOPIC_SCHEDULE))
@@ -580,6 +623,7 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
         mb->registered        = true;
         snprintf(mb->name, sizeof(mb->name), "broker-%c", 'a' + id);
         rmq__strmap_init(&mb->topics);
+        rmq__strmap_init(&mb->sub_groups);
         rmq__imap_init(&mb->by_offset);
         rmq__strmap_init(&mb->producers);
         rmq__strmap_init(&mb->producer_ids);
@@ -595,17 +639,21 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
 void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
         uv_loop_t *loop = mb->ep.mc->loop;
         uv_timer_init(loop, &mb->pull_timer);
+        uv_timer_init(loop, &mb->hold_timer);
+        mb->hold_timer.data = mb;
         uv_timer_init(loop, &mb->sched_timer);
         uv_timer_init(loop, &mb->txn_timer);
         mb->pull_timer.data  = mb;
         mb->sched_timer.data = mb;
         mb->txn_timer.data   = mb;
         rmq__mock_txn_timer_start(mb);
+        rmq__mock_pull_hold_timer_start(mb);
 }
 
 void rmq__mock_broker_close(rmq_mock_broker_t *mb) {
         rmq__mock_pull_drop(mb, NULL);
         uv_close((uv_handle_t *)&mb->pull_timer, NULL);
+        uv_close((uv_handle_t *)&mb->hold_timer, NULL);
         uv_close((uv_handle_t *)&mb->sched_timer, NULL);
         uv_close((uv_handle_t *)&mb->txn_timer, NULL);
 }
@@ -619,6 +667,7 @@ void rmq__mock_broker_free(rmq_mock_broker_t *mb) {
         rmq__strmap_clear(&mb->offsets, rmq__mock_offsets_free);
         rmq__strmap_clear(&mb->locks, rmq__mock_lock_free);
         rmq__strmap_clear(&mb->topics, topic_free);
+        rmq__strmap_clear(&mb->sub_groups, NULL);
         rmq__imap_free(&mb->by_offset);
         rmq__free(mb);
 }

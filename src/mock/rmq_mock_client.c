@@ -11,11 +11,22 @@
 
 #include "common/rmq_str.h"
 #include "mock/rmq_mock_int.h"
+#include "protocol/rmq_jsonr.h"
 #include "protocol/rmq_names.h"
 #include "protocol/rmq_route.h"
 
 /* TopicSysFlag.buildSysFlag(false, true) */
 #define TOPIC_SYSFLAG_UNIT_SUB 0x2
+
+/* ---- subscription groups ---- */
+
+void rmq__mock_sub_group_touch(rmq_mock_broker_t *mb, const char *group) {
+        if (!group || rmq__strmap_get(&mb->sub_groups, group))
+                return;
+        rmq__strmap_set(&mb->sub_groups, group, mb);
+        mb->sub_groups_version.counter++;
+        mb->sub_groups_version.timestamp = rmq__mock_wall(mb->ep.mc);
+}
 
 /* ---- groups ---- */
 
@@ -252,6 +263,7 @@ rmq_cmd_t *rmq__mock_h_heartbeat(rmq_mock_ctx_t *ctx) {
                     mb, retry, 1, RMQ_PERM_READ | RMQ_PERM_WRITE,
                     cd->unitMode ? TOPIC_SYSFLAG_UNIT_SUB : 0);
                 rmq__free(retry);
+                rmq__mock_sub_group_touch(mb, cd->groupName);
                 g = rmq__mock_group_get(&mb->consumers, cd->groupName);
                 g->consume_type       = cd->consumeType;
                 g->message_model      = cd->messageModel;
@@ -309,17 +321,40 @@ rmq_cmd_t *rmq__mock_h_unregister(rmq_mock_ctx_t *ctx) {
         return rmq__mock_response_hdr(RMQ_OK, NULL);
 }
 
-/* mirrors ClientManageProcessor#checkClientConfig: TAG subscriptions are
- * fine; SQL92 needs enablePropertyFilter, which is off by default. */
+/* mirrors ClientManageProcessor#checkClientConfig: a TAG subscription
+ * (ExpressionType#isTagType: TAG, empty or none) is fine; any other type
+ * needs enablePropertyFilter, which is off by default. */
 rmq_cmd_t *rmq__mock_h_check_client_config(rmq_mock_ctx_t *ctx) {
-        const char *body = (const char *)ctx->req->body;
-        size_t len       = ctx->req->body_len;
-        if (body && len && memmem(body, len, "\"SQL92\"", 7))
-                return rmq__mock_response(
-                    RMQ_ERR_SYSTEM_ERROR,
-                    "The broker does not support consumer to filter message "
-                    "by SQL92");
-        return rmq__mock_response(RMQ_OK, NULL);
+        rmq_jsonr_t jr;
+        cJSON *root;
+        const cJSON *sd;
+        char *type = NULL, err[200], remark[300];
+        rmq_cmd_t *resp;
+        if (!ctx->req->body_len)
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR,
+                                          "java.lang.NullPointerException");
+        rmq__jsonr_init(&jr, err, sizeof(err));
+        root = rmq__jsonr_parse(&jr, ctx->req->body, ctx->req->body_len);
+        sd   = root ? rmq__jsonr_object(&jr, root, "subscriptionData") : NULL;
+        if (sd)
+                type = rmq__jsonr_strdup(&jr, sd, "expressionType", false);
+        if (jr.err) {
+                snprintf(remark, sizeof(remark),
+                         "com.alibaba.fastjson.JSONException: %s", err);
+                resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        } else if (sd && type && *type &&
+                   strcmp(type, RMQ_EXPRESSION_TYPE_TAG)) {
+                snprintf(remark, sizeof(remark),
+                         "The broker does not support consumer to filter "
+                         "message by %s",
+                         type);
+                resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        } else {
+                resp = rmq__mock_response(RMQ_OK, NULL);
+        }
+        rmq__free(type);
+        cJSON_Delete(root);
+        return resp;
 }
 
 /* ---- housekeeping ---- */

@@ -72,6 +72,12 @@ void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body) {
         rmq__cmd_set_body_owned(cmd, data, len);
 }
 
+rmq_cmd_t *rmq__mock_response_body(rmq_buf_t *body) {
+        rmq_cmd_t *resp = rmq__mock_response(RMQ_OK, NULL);
+        rmq__mock_set_body(resp, body);
+        return resp;
+}
+
 /* Puts the ext fields in the order a Java HashMap<String,String> iterates
  * them (RemotingCommand.extFields), as the real servers write them. */
 void rmq__mock_ext_java_order(rmq_cmd_t *cmd) {
@@ -109,9 +115,12 @@ void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp) {
         rmq_mock_cluster_t *mc = ep->mc;
         rmq_mock_delayed_t *d;
+        rmq_mock_conn_t *conn = rmq__channel_user(ch);
         resp->language = RMQ_LANG_JAVA;
         resp->version  = RMQ_MOCK_VERSION;
         rmq__mock_ext_java_order(resp);
+        if (conn)
+                conn->last_active = rmq__mock_now(mc);
         if (ep->rtt_ms <= 0 || mc->stopping || rmq__cmd_is_oneway(req)) {
                 rmq__remoting_reply(ep->rm, ch, req, resp);
                 return;
@@ -274,10 +283,14 @@ static void faults_clear(rmq_mock_cluster_t *mc) {
         }
 }
 
-/* Answers a request with an injected fault. */
+/* Answers a request with an injected fault that replaces its
+ * processing. The answer carries the response header the Java client
+ * decodes for that request and response code (MQClientAPIImpl's
+ * processPullResponse), so the client takes the injected status's path. */
 static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
                         int err) {
         char remark[128];
+        rmq_cmd_t *resp;
         if (err == RMQ_ERR__TRANSPORT) {
                 rmq__channel_close(ch, "mock: injected connection close");
                 return;
@@ -286,20 +299,36 @@ static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
                 return; /* swallowed: no answer, ever */
         snprintf(remark, sizeof(remark), "[mock] injected %s",
                  rmq_err2name((rmq_err_t)err));
-        rmq__mock_reply(ep, ch, req, rmq__mock_response(err, remark));
+        if (ep->mb && req->code == RMQ_REQ_PULL_MESSAGE &&
+            (err == RMQ_ERR_PULL_NOT_FOUND ||
+             err == RMQ_ERR_PULL_RETRY_IMMEDIATELY ||
+             err == RMQ_ERR_PULL_OFFSET_MOVED))
+                resp = rmq__mock_pull_injected(ep->mb, req, err, remark);
+        else
+                resp = rmq__mock_response(err, remark);
+        rmq__mock_reply(ep, ch, req, resp);
 }
 
 /* An injected FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or
- * SLAVE_NOT_AVAILABLE on a send is what the real broker answers for a
- * message it stored but could not flush or replicate in time: the message
- * is stored and the answer carries the usual send header. */
+ * SLAVE_NOT_AVAILABLE on a send (or a reply, which the Java client sends
+ * and decodes as one) is what the real broker answers for a message it
+ * stored but could not flush or replicate in time: the request is
+ * processed, and if it succeeds its answer (with the usual
+ * SendMessageResponseHeader) gets the injected code. */
 static bool stored_anyway(int code, int fault) {
         return (code == RMQ_REQ_SEND_MESSAGE ||
                 code == RMQ_REQ_SEND_MESSAGE_V2 ||
-                code == RMQ_REQ_SEND_BATCH_MESSAGE) &&
+                code == RMQ_REQ_SEND_BATCH_MESSAGE ||
+                code == RMQ_REQ_SEND_REPLY_MESSAGE ||
+                code == RMQ_REQ_SEND_REPLY_MESSAGE_V2) &&
                (fault == RMQ_ERR_FLUSH_DISK_TIMEOUT ||
                 fault == RMQ_ERR_FLUSH_SLAVE_TIMEOUT ||
                 fault == RMQ_ERR_SLAVE_NOT_AVAILABLE);
+}
+
+void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault) {
+        if (resp && fault && resp->code == RMQ_OK)
+                resp->code = fault; /* stored, but not flushed or synced */
 }
 
 /* ---- dispatch ---- */
@@ -311,14 +340,19 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         rmq_mock_handler_t *h;
         rmq_mock_ctx_t ctx;
         rmq_cmd_t *resp;
+        rmq_mock_conn_t *conn = rmq__channel_user(ch);
         int fault = 0;
         RMQ_UNUSED(rm);
 
         track(mc, ep->id, req->code);
+        if (conn)
+                conn->last_active = rmq__mock_now(mc);
         rmq__dbg(&mc->lg, MOCK, "%s: request %s (%d) from %s", ep->addr,
                  rmq__request_code_name(req->code), req->code,
                  rmq__channel_addr(ch));
-        if (fault_pop(mc, ep->id, req->code, &fault) &&
+        /* An injected SUCCESS lets the request through: it is answered
+         * as without injection (a placeholder in a sequence of faults). */
+        if (fault_pop(mc, ep->id, req->code, &fault) && fault != RMQ_OK &&
             !stored_anyway(req->code, fault)) {
                 fault_apply(ep, ch, req, fault);
                 rmq__cmd_destroy(req);
@@ -326,9 +360,21 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         }
         h = rmq__mock_handler(req->code,
                               ep->mb ? RMQ_MOCK_ON_BROKER : RMQ_MOCK_ON_NAMESRV);
+        if (!h && !ep->mb) {
+                /* The name server's DefaultRequestProcessor is its default
+                 * processor; for a code it does not know, processRequest
+                 * returns null and NettyRemotingAbstract writes nothing:
+                 * the caller times out. */
+                rmq__log(&mc->lg, RMQ_LOG_WARN, "MOCK",
+                         "%s: request code %d from %s not handled by the "
+                         "name server: not answered",
+                         ep->addr, req->code, rmq__channel_addr(ch));
+                rmq__cmd_destroy(req);
+                return;
+        }
         if (!h) {
                 /* NettyRemotingAbstract.processRequestCommand: no
-                 * processor for the code. */
+                 * processor for the code on the broker. */
                 char remark[64];
                 snprintf(remark, sizeof(remark),
                          " request type %d not supported", req->code);
@@ -346,10 +392,9 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
         ctx.mb  = ep->mb;
         ctx.ch  = ch;
         ctx.req = req;
-        resp    = h(&ctx);
-        if (resp && fault && resp->code == RMQ_OK &&
-            stored_anyway(req->code, fault))
-                resp->code = fault; /* stored, but not flushed or synced */
+        ctx.fault = stored_anyway(req->code, fault) ? fault : 0;
+        resp      = h(&ctx);
+        rmq__mock_apply_stored_fault(resp, ctx.fault);
         if (resp && ctx.req)
                 rmq__mock_reply(ep, ch, ctx.req, resp);
         else
@@ -363,8 +408,11 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
         rmq_mock_conn_t *conn;
         RMQ_UNUSED(rm);
         if (ev == RMQ_CHANNEL_CONNECT) {
-                conn     = rmq__calloc(1, sizeof(*conn));
-                conn->ep = ep;
+                conn              = rmq__calloc(1, sizeof(*conn));
+                conn->ep          = ep;
+                conn->ch          = ch;
+                conn->last_active = rmq__mock_now(ep->mc);
+                rmq__list_insert_tail(&ep->mc->conns, &conn->link);
                 rmq__channel_set_user(ch, conn);
                 rmq__dbg(&ep->mc->lg, MOCK, "%s: connection from %s",
                          ep->addr, rmq__channel_addr(ch));
@@ -375,7 +423,34 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
                 rmq__mock_client_channel_closed(ep->mb, ch);
         conn = rmq__channel_user(ch);
         rmq__channel_set_user(ch, NULL);
+        if (conn)
+                rmq__list_remove(&conn->link);
         rmq__free(conn);
+}
+
+/* mirrors NettyConnectManageHandler#userEventTriggered(ALL_IDLE) on the
+ * servers: a connection with no request and no answer for
+ * serverChannelMaxIdleTimeSeconds is closed (and then leaves its groups,
+ * as onChannelIdle / onChannelClose do). */
+static void conns_close_idle(rmq_mock_cluster_t *mc) {
+        int64_t idle_ms = mc->opts.serverChannelMaxIdleTimeSeconds * 1000;
+        int64_t now     = rmq__mock_now(mc);
+        rmq_channel_t *victims[64];
+        size_t nv = 0, i;
+        rmq_list_t *n;
+        for (n = mc->conns.next; n != &mc->conns && nv < 64; n = n->next) {
+                rmq_mock_conn_t *c = RMQ_CONTAINER_OF(n, rmq_mock_conn_t, link);
+                if (now - c->last_active >= idle_ms &&
+                    rmq__channel_is_open(c->ch))
+                        victims[nv++] = rmq__channel_retain(c->ch);
+        }
+        for (i = 0; i < nv; i++) {
+                rmq__log(&mc->lg, RMQ_LOG_INFO, "MOCK",
+                         "closing idle connection %s",
+                         rmq__channel_addr(victims[i]));
+                rmq__channel_close(victims[i], "mock: idle");
+                rmq__channel_release(victims[i]);
+        }
 }
 
 /* ---- options ---- */
@@ -396,32 +471,35 @@ static const struct {
      16 * 1024 * 1024},
     {"longPollingEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, longPollingEnable), 0, 1},
-    {"delayTimeScale", OPT_DOUBLE, offsetof(rmq_mock_opts_t, delayTimeScale),
-     0, 1000},
+    {"delayTimeScale", OPT_DOUBLE, offsetof(rmq_mock_opts_t, delayTimeScale), 0,
+     1000},
     {"transactionTimeOut", OPT_I64,
      offsetof(rmq_mock_opts_t, transactionTimeOut), 0, 86400000.0 * 365},
     {"transactionCheckInterval", OPT_I64,
-     offsetof(rmq_mock_opts_t, transactionCheckInterval), 1,
-     86400000.0 * 365},
+     offsetof(rmq_mock_opts_t, transactionCheckInterval), 1, 86400000.0 * 365},
     {"transactionCheckMax", OPT_I32,
      offsetof(rmq_mock_opts_t, transactionCheckMax), 0, 1000000},
     {"lockExpiry", OPT_I64, offsetof(rmq_mock_opts_t, lockExpiry), 1,
      86400000.0 * 365},
     {"channelExpiredTimeout", OPT_I64,
      offsetof(rmq_mock_opts_t, channelExpiredTimeout), 1, 86400000.0 * 365},
-    {"maxReconsumeTimes", OPT_I32,
-     offsetof(rmq_mock_opts_t, maxReconsumeTimes), 0, 1000000},
-    {"printMessages", OPT_BOOL, offsetof(rmq_mock_opts_t, printMessages), 0,
-     1},
+    {"maxReconsumeTimes", OPT_I32, offsetof(rmq_mock_opts_t, maxReconsumeTimes),
+     0, 1000000},
+    {"printMessages", OPT_BOOL, offsetof(rmq_mock_opts_t, printMessages), 0, 1},
     {"shortPollingTimeMills", OPT_I64,
      offsetof(rmq_mock_opts_t, shortPollingTimeMills), 0, 86400000.0},
+    {"longPollingCheckInterval", OPT_I64,
+     offsetof(rmq_mock_opts_t, longPollingCheckInterval), 1, 86400000.0},
+    {"serverChannelMaxIdleTimeSeconds", OPT_I64,
+     offsetof(rmq_mock_opts_t, serverChannelMaxIdleTimeSeconds), 1,
+     86400.0 * 365},
     {"storeReplyMessageEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
 };
 
 static void opts_defaults(rmq_mock_opts_t *o) {
         o->autoCreateTopicEnable    = true;
-        o->defaultTopicQueueNums    = 4;
+        o->defaultTopicQueueNums           = 8;
         o->maxMessageSize           = 4 * 1024 * 1024;
         o->longPollingEnable        = true;
         o->delayTimeScale           = 1.0;
@@ -433,6 +511,8 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->maxReconsumeTimes        = 16;
         o->printMessages            = false;
         o->shortPollingTimeMills    = 1000;
+        o->longPollingCheckInterval        = 5000;
+        o->serverChannelMaxIdleTimeSeconds = 120;
         o->storeReplyMessageEnable  = true;
 }
 
@@ -506,11 +586,17 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
                            a->errstr_size);
         if (a->err)
                 return;
-        if (!strcmp(a->name, "channelExpiredTimeout"))
+        if (!strcmp(a->name, "channelExpiredTimeout") ||
+            !strcmp(a->name, "serverChannelMaxIdleTimeSeconds"))
                 housekeep_arm(mc);
         if (!strcmp(a->name, "transactionCheckInterval"))
                 for (i = 0; i < mc->broker_cnt; i++)
                         rmq__mock_txn_timer_start(mc->brokers[i]);
+        if (!strcmp(a->name, "longPollingEnable") ||
+            !strcmp(a->name, "longPollingCheckInterval") ||
+            !strcmp(a->name, "shortPollingTimeMills"))
+                for (i = 0; i < mc->broker_cnt; i++)
+                        rmq__mock_pull_hold_timer_start(mc->brokers[i]);
         /* TBW102 exists only while autoCreateTopicEnable is on (the
          * broker creates it at start only then), sized by
          * defaultTopicQueueNums (BrokerConfig). */
@@ -561,12 +647,16 @@ typedef struct new_args_s {
 static void housekeep_cb(uv_timer_t *t) {
         rmq_mock_cluster_t *mc = t->data;
         rmq__mock_clients_scan(mc);
+        conns_close_idle(mc);
 }
 
 /* ClientHousekeepingService scans every 10 s; the mock scans at least
- * twice per channelExpiredTimeout so short test timeouts work. */
+ * twice per channelExpiredTimeout and per idle time so short test
+ * timeouts work. */
 static void housekeep_arm(rmq_mock_cluster_t *mc) {
         int64_t period = RMQ_MIN(10000, mc->opts.channelExpiredTimeout / 2);
+        period         = RMQ_MIN(period,
+                                 mc->opts.serverChannelMaxIdleTimeSeconds * 1000 / 2);
         if (period < 10)
                 period = 10;
         uv_timer_start(&mc->housekeep_timer, housekeep_cb, (uint64_t)period,
@@ -703,8 +793,11 @@ rmq_err_t rmq_mock_cluster_new_ports(rmq_mock_cluster_t **mcp, int broker_cnt,
         mc->rng = 0x9E3779B97F4A7C15ULL;
         opts_defaults(&mc->opts);
         rmq__remoting_conf_defaults(&mc->rconf);
-        mc->rconf.channel_max_idle_s = 0; /* the broker's idle check is off */
+        /* The remoting layer's idle check closes the channels it opens;
+         * the servers' check of accepted ones is conns_close_idle(). */
+        mc->rconf.channel_max_idle_s = 0;
         rmq__list_init(&mc->faults);
+        rmq__list_init(&mc->conns);
         rmq__list_init(&mc->delayed);
         uv_mutex_init(&mc->track_lock);
         mc->io = rmq__io_new("rmq-mock", &mc->lg);
@@ -975,6 +1068,11 @@ static void down_on_loop(rmq_io_t *io, void *arg) {
         rmq__mock_pull_drop(mb, NULL);
         rmq__remoting_unlisten(mb->ep.rm);
         mb->ep.up = false;
+        /* A stopped broker runs no schedule and no transaction checks
+         * (their timers do nothing until it is up); its queue locks lived
+         * in memory (RebalanceLockManager) and are gone. Messages,
+         * offsets and the schedule and half queues are kept. */
+        rmq__strmap_clear(&mb->locks, rmq__mock_lock_free);
         rmq__log(&a->mc->lg, RMQ_LOG_INFO, "MOCK", "broker %s (%s) is down",
                  mb->name, mb->ep.addr);
 }
@@ -991,6 +1089,9 @@ static void up_on_loop(rmq_io_t *io, void *arg) {
                 return;
         }
         mb->ep.up = true;
+        rmq__mock_sched_rearm(mb); /* overdue messages go out now */
+        rmq__log(&a->mc->lg, RMQ_LOG_INFO, "MOCK", "broker %s (%s) is up",
+                 mb->name, mb->ep.addr);
 }
 
 rmq_err_t rmq_mock_broker_set_down(rmq_mock_cluster_t *mc, int broker_id) {

@@ -11,11 +11,13 @@
 #include "common/rmq_str.h"
 #include "mock/rmq_mock_int.h"
 #include "protocol/rmq_bodies.h"
+#include "protocol/rmq_java_util.h"
 #include "protocol/rmq_jsonw.h"
 #include "protocol/rmq_names.h"
+#include "protocol/rmq_route.h"
 
 /* MQVersion.Version.V3_1_8_SNAPSHOT.ordinal() */
-#define V3_1_8_SNAPSHOT 60
+#define V3_1_8_SNAPSHOT 62
 /* Broker2Client#callClient waits this long. */
 #define CALL_CLIENT_TIMEOUT_MS 10000
 
@@ -148,7 +150,6 @@ rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx) {
         rmq_lock_batch_request_t lr;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_mq_t *ok;
-        rmq_cmd_t *resp;
         size_t i, n = 0;
         char err[200];
         memset(&lr, 0, sizeof(lr));
@@ -170,9 +171,7 @@ rmq_cmd_t *rmq__mock_h_lock(rmq_mock_ctx_t *ctx) {
         rmq__lock_batch_response_encode(ok, n, &body);
         rmq__mq_array_free(ok, n);
         rmq__lock_batch_request_clear(&lr);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors AdminBrokerProcessor#unlockBatchMQ */
@@ -225,6 +224,24 @@ static void write_subscription(rmq_jsonw_t *jw, const char *key,
         rmq__jsonw_obj_close(jw);
 }
 
+/* "connectionSet":[Connection...] of a group's clients (Connection:
+ * clientAddr, clientId, language, version). */
+static void connection_set_write(rmq_jsonw_t *jw, const rmq_mock_group_t *g) {
+        size_t i;
+        rmq__jsonw_arr_open(jw, "connectionSet");
+        for (i = 0; g && i < g->client_cnt; i++) {
+                const rmq_mock_client_t *c = &g->clients[i];
+                const char *lang           = rmq__language_name(c->language);
+                rmq__jsonw_obj_open(jw, NULL);
+                rmq__jsonw_str(jw, "clientAddr", rmq__channel_addr(c->ch));
+                rmq__jsonw_str(jw, "clientId", c->client_id);
+                rmq__jsonw_str(jw, "language", lang ? lang : "OTHER");
+                rmq__jsonw_i64(jw, "version", c->version);
+                rmq__jsonw_obj_close(jw);
+        }
+        rmq__jsonw_arr_close(jw);
+}
+
 /* mirrors AdminBrokerProcessor#getConsumerConnectionList (ConsumerConnection) */
 rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
@@ -248,20 +265,7 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_init(&jw, &body);
         rmq__jsonw_obj_open(&jw, NULL);
-        rmq__jsonw_arr_open(&jw, "connectionSet");
-        for (i = 0; i < g->client_cnt; i++) {
-                const rmq_mock_client_t *c = &g->clients[i];
-                rmq__jsonw_obj_open(&jw, NULL);
-                rmq__jsonw_str(&jw, "clientAddr", rmq__channel_addr(c->ch));
-                rmq__jsonw_str(&jw, "clientId", c->client_id);
-                rmq__jsonw_str(&jw, "language",
-                               rmq__language_name(c->language)
-                                   ? rmq__language_name(c->language)
-                                   : "OTHER");
-                rmq__jsonw_i64(&jw, "version", c->version);
-                rmq__jsonw_obj_close(&jw);
-        }
-        rmq__jsonw_arr_close(&jw);
+        connection_set_write(&jw, g);
         rmq__jsonw_str(&jw, "consumeFromWhere",
                        rmq__consume_from_where_name(g->consume_from_where));
         rmq__jsonw_str(&jw, "consumeType",
@@ -273,9 +277,7 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
                 write_subscription(&jw, g->subs[i].topic, &g->subs[i]);
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* Does group \p g subscribe \p topic (or subscribe nothing)? */
@@ -327,7 +329,6 @@ rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
         rmq_mock_group_t *g;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         rmq__mock_hdr_init(&h, ctx->req);
         group = rmq__mock_hdr_str(&h, "consumerGroup", true);
         topic = rmq__mock_hdr_str(&h, "topic", false);
@@ -362,9 +363,7 @@ rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* A GET_CONSUMER_RUNNING_INFO forwarded to a client. */
@@ -416,6 +415,31 @@ static void call_client_done(rmq_err_t err, rmq_cmd_t *cresp,
         rmq__free(cc);
 }
 
+/* mirrors MQVersion#getVersionDesc for 0 <= \p v < V3_1_8_SNAPSHOT, the
+ * only ordinals the broker names: MQVersion.Version starts with 16
+ * V3_0_0 pre-releases, then a _SNAPSHOT and a release of each of
+ * V3_0_1..V3_0_15 and V3_1_0..V3_1_9, ... */
+static void version_desc(int32_t v, char *dst, size_t size) {
+        static const char *const v300[] = {
+            "SNAPSHOT", "ALPHA1",         "BETA1", "BETA2",
+            "BETA3",    "BETA4",          "BETA5", "BETA6_SNAPSHOT",
+            "BETA6",    "BETA7_SNAPSHOT", "BETA7", "BETA8_SNAPSHOT",
+            "BETA8",    "BETA9_SNAPSHOT", "BETA9", "FINAL"};
+        int minor = 0, patch;
+        if ((size_t)v < RMQ_ARRAY_SIZE(v300)) {
+                snprintf(dst, size, "V3_0_0_%s", v300[v]);
+                return;
+        }
+        v -= (int32_t)RMQ_ARRAY_SIZE(v300);
+        patch = 1 + v / 2; /* V3_0_1 .. V3_0_15 */
+        if (v >= 30) {
+                minor = 1;
+                patch = (v - 30) / 2;
+        }
+        snprintf(dst, size, "V3_%d_%d%s", minor, patch,
+                 v % 2 ? "" : "_SNAPSHOT");
+}
+
 /* mirrors AdminBrokerProcessor#getConsumerRunningInfo / #callConsumer */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
@@ -441,10 +465,20 @@ rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
                 return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
         if (c->version < V3_1_8_SNAPSHOT) {
+                char desc[32];
+                if (c->version < 0) {
+                        /* getVersionDesc throws. */
+                        snprintf(remark, sizeof(remark),
+                                 "java.lang.ArrayIndexOutOfBoundsException: "
+                                 "%d",
+                                 (int)c->version);
+                        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+                }
+                version_desc(c->version, desc, sizeof(desc));
                 snprintf(remark, sizeof(remark),
-                         "The Consumer <%s> Version <%d> too low to finish, "
+                         "The Consumer <%s> Version <%s> too low to finish, "
                          "please upgrade it to V3_1_8_SNAPSHOT",
-                         client_id, (int)c->version);
+                         client_id, desc);
                 return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
         fwd           = rmq__cmd_new_request(RMQ_REQ_GET_CONSUMER_RUNNING_INFO);
@@ -480,4 +514,121 @@ rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
         rmq__cmd_destroy(fwd);
         ctx->req = NULL; /* answered by call_client_done */
         return NULL;
+}
+
+/* mirrors AdminBrokerProcessor#getProducerConnectionList: ProducerConnection
+ * {"connectionSet":[...]} of the group's channels. */
+rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx) {
+        rmq_mock_hdr_t h;
+        const char *group;
+        rmq_mock_group_t *g;
+        rmq_buf_t body = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        char remark[300];
+        rmq__mock_hdr_init(&h, ctx->req);
+        group = rmq__mock_hdr_str(&h, "producerGroup", true);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        g = rmq__strmap_get(&ctx->mb->producers, group);
+        if (!g) {
+                snprintf(remark, sizeof(remark),
+                         "the producer group[%s] not exist", group);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+        }
+        rmq__jsonw_init(&jw, &body);
+        rmq__jsonw_obj_open(&jw, NULL);
+        connection_set_write(&jw, g);
+        rmq__jsonw_obj_close(&jw);
+        return rmq__mock_response_body(&body);
+}
+
+/* A group name once in \p names (up to \p cap). */
+static void name_add(const char **names, size_t *n, size_t cap,
+                     const char *name) {
+        size_t i;
+        for (i = 0; i < *n; i++)
+                if (!strcmp(names[i], name))
+                        return;
+        if (*n < cap)
+                names[(*n)++] = name;
+}
+
+/* mirrors AdminBrokerProcessor#queryTopicConsumeByWho: GroupList
+ * {"groupList":[...]} of the groups whose members subscribe the topic
+ * (ConsumerManager) and those with an offset for it
+ * (ConsumerOffsetManager#whichGroupByTopic), in HashSet order. */
+rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx) {
+        rmq_mock_broker_t *mb = ctx->mb;
+        rmq_mock_hdr_t h;
+        const char *topic, *names[256];
+        int32_t hashes[256];
+        size_t order[256], n = 0, i, b, tl;
+        rmq_strmap_entry_t *it = NULL, *e;
+        rmq_buf_t body         = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        rmq__mock_hdr_init(&h, ctx->req);
+        topic = rmq__mock_hdr_str(&h, "topic", true);
+        if (h.err)
+                return rmq__mock_hdr_error(&h);
+        tl = strlen(topic);
+        while ((e = rmq__strmap_next(&mb->consumers, &it, &b))) {
+                const rmq_mock_group_t *g = e->value;
+                for (i = 0; i < g->sub_cnt; i++)
+                        if (!strcmp(g->subs[i].topic, topic))
+                                name_add(names, &n, RMQ_ARRAY_SIZE(names),
+                                         g->name);
+        }
+        it = NULL;
+        while ((e = rmq__strmap_next(&mb->offsets, &it, &b))) {
+                /* "topic@group", split at the one '@' */
+                const char *at = strchr(e->key, '@');
+                if (at && (size_t)(at - e->key) == tl &&
+                    !strncmp(e->key, topic, tl) && !strchr(at + 1, '@'))
+                        name_add(names, &n, RMQ_ARRAY_SIZE(names), at + 1);
+        }
+        for (i = 0; i < n; i++)
+                hashes[i] = rmq__java_hash(names[i], strlen(names[i]));
+        rmq__java_hashset_order(hashes, n, order);
+        rmq__jsonw_init(&jw, &body);
+        rmq__jsonw_obj_open(&jw, NULL);
+        rmq__jsonw_arr_open(&jw, "groupList");
+        for (i = 0; i < n; i++)
+                rmq__jsonw_str(&jw, NULL, names[order[i]]);
+        rmq__jsonw_arr_close(&jw);
+        rmq__jsonw_obj_close(&jw);
+        return rmq__mock_response_body(&body);
+}
+
+/* mirrors AdminBrokerProcessor#getAllSubscriptionGroup: the
+ * SubscriptionGroupManager as JSON, {"dataVersion":..,
+ * "subscriptionGroupTable":{name:SubscriptionGroupConfig}} (default
+ * configs; the table in the mock's order). */
+rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx) {
+        rmq_mock_broker_t *mb  = ctx->mb;
+        rmq_strmap_entry_t *it = NULL, *e;
+        rmq_buf_t body         = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        size_t b;
+        rmq__jsonw_init(&jw, &body);
+        rmq__jsonw_obj_open(&jw, NULL);
+        rmq__mock_data_version_write(&jw, "dataVersion",
+                                     &mb->sub_groups_version);
+        rmq__jsonw_obj_open(&jw, "subscriptionGroupTable");
+        while ((e = rmq__strmap_next(&mb->sub_groups, &it, &b))) {
+                rmq__jsonw_obj_open(&jw, e->key);
+                rmq__jsonw_i64(&jw, "brokerId", RMQ_MASTER_ID);
+                rmq__jsonw_bool(&jw, "consumeBroadcastEnable", true);
+                rmq__jsonw_bool(&jw, "consumeEnable", true);
+                rmq__jsonw_bool(&jw, "consumeFromMinEnable", true);
+                rmq__jsonw_str(&jw, "groupName", e->key);
+                rmq__jsonw_bool(&jw, "notifyConsumerIdsChangedEnable", true);
+                rmq__jsonw_i64(&jw, "retryMaxTimes",
+                               ctx->mc->opts.maxReconsumeTimes);
+                rmq__jsonw_i64(&jw, "retryQueueNums", 1);
+                rmq__jsonw_i64(&jw, "whichBrokerWhenConsumeSlowly", 1);
+                rmq__jsonw_obj_close(&jw);
+        }
+        rmq__jsonw_obj_close(&jw);
+        rmq__jsonw_obj_close(&jw);
+        return rmq__mock_response_body(&body);
 }

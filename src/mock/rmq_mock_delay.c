@@ -27,7 +27,7 @@ static int64_t level_delay(const rmq_mock_cluster_t *mc, int32_t level) {
         return ms < 0 ? 0 : (int64_t)ms;
 }
 
-static void sched_rearm(rmq_mock_broker_t *mb) {
+void rmq__mock_sched_rearm(rmq_mock_broker_t *mb) {
         rmq_mock_sched_t *first;
         if (rmq__list_empty(&mb->sched)) {
                 uv_timer_stop(&mb->sched_timer);
@@ -50,7 +50,7 @@ void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                 if (RMQ_CONTAINER_OF(n, rmq_mock_sched_t, link)->due <= s->due)
                         break;
         rmq__list_insert_head(n, &s->link);
-        sched_rearm(mb);
+        rmq__mock_sched_rearm(mb);
 }
 
 /* mirrors ScheduleMessageService#messageTimeup and the delivery of
@@ -95,6 +95,10 @@ void rmq__mock_sched_timer_cb(uv_timer_t *t) {
         rmq_mock_broker_t *mb = t->data;
         int64_t now           = rmq__mock_now(mb->ep.mc);
         mb->sched_timer_due   = 0;
+        /* A stopped broker delivers nothing; rmq__mock_sched_rearm()
+         * resumes when it is up again. */
+        if (!mb->ep.up)
+                return;
         while (!rmq__list_empty(&mb->sched)) {
                 rmq_mock_sched_t *s = RMQ_CONTAINER_OF(mb->sched.next,
                                                        rmq_mock_sched_t, link);
@@ -104,7 +108,7 @@ void rmq__mock_sched_timer_cb(uv_timer_t *t) {
                 deliver(mb, s->commit_offset);
                 rmq__free(s);
         }
-        sched_rearm(mb);
+        rmq__mock_sched_rearm(mb);
 }
 
 void rmq__mock_sched_free(rmq_mock_broker_t *mb) {

@@ -22,6 +22,7 @@
 #include "common/rmq_log.h"
 #include "common/rmq_map.h"
 #include "protocol/rmq_heartbeat.h"
+#include "protocol/rmq_jsonw.h"
 #include "protocol/rmq_message_codec.h"
 #include "remoting/rmq_remoting.h"
 #include "rocketmq/rmq_mock.h"
@@ -35,6 +36,9 @@
 /* MQVersion.Version.V3_4_9.ordinal(): from this version on the request's
  * maxReconsumeTimes is honoured. */
 #define RMQ_MOCK_V3_4_9        121
+/* MQVersion.Version.V4_9_4.ordinal(): from this version on routes are
+ * answered in standard JSON. */
+#define RMQ_MOCK_V4_9_4 401
 /* Pulls one client channel may have held at once (a real broker has no
  * limit; the mock must stay bounded). */
 #define RMQ_MOCK_MAX_HELD_PER_CHANNEL 1024
@@ -77,6 +81,8 @@ typedef struct rmq_mock_opts_s {
         int32_t maxReconsumeTimes;
         bool printMessages;
         int64_t shortPollingTimeMills;
+        int64_t longPollingCheckInterval;
+        int64_t serverChannelMaxIdleTimeSeconds;
         bool storeReplyMessageEnable;
 } rmq_mock_opts_t;
 
@@ -185,7 +191,9 @@ typedef struct rmq_mock_pull_s {
         char *topic;
         int32_t queue_id;
         int64_t offset;
-        int64_t deadline; /* loop ms */
+        int64_t deadline;               /* loop ms: suspend time + hold time */
+        rmq_subscription_data_t filter; /* the subscription when held */
+        bool woken;                     /* to be executed again (pull_timer) */
 } rmq_mock_pull_t;
 
 /* A message waiting in SCHEDULE_TOPIC_XXXX (ScheduleMessageService). */
@@ -195,14 +203,12 @@ typedef struct rmq_mock_sched_s {
         int64_t due; /* loop ms */
 } rmq_mock_sched_t;
 
-/* An unresolved half message (TransactionalMessageServiceImpl). */
+/* An unresolved half message (TransactionalMessageServiceImpl), in
+ * mb->halves in the order of its current copy in the half queue. */
 typedef struct rmq_mock_half_s {
         rmq_list_t link;
         int64_t commit_offset; /* of the current copy in the half topic */
         int64_t first_offset;  /* commit offset of the first copy */
-        int64_t stored_at;     /* loop ms of the first copy */
-        int32_t check_times;
-        int64_t next_check; /* loop ms */
 } rmq_mock_half_t;
 
 /* ---- endpoints ---- */
@@ -219,11 +225,20 @@ typedef struct rmq_mock_ep_s {
         char addr[32];
 } rmq_mock_ep_t;
 
-/* Per accepted channel (rmq__channel_set_user). */
+/* Per accepted channel (rmq__channel_set_user), in mc->conns. */
 typedef struct rmq_mock_conn_s {
+        rmq_list_t link;
         rmq_mock_ep_t *ep;
+        rmq_channel_t *ch;   /* not retained: the conn goes when it closes */
+        int64_t last_active; /* loop ms of the last request or answer */
         int held_pulls;
 } rmq_mock_conn_t;
+
+/* DataVersion of a config table. */
+typedef struct rmq_mock_data_version_s {
+        int64_t counter;
+        int64_t timestamp; /* wall ms of the last change */
+} rmq_mock_data_version_t;
 
 struct rmq_mock_broker_s {
         rmq_mock_ep_t ep;
@@ -232,6 +247,12 @@ struct rmq_mock_broker_s {
         rmq_msg_host_t store_host;
         int64_t commit_offset; /* next physical offset */
         rmq_strmap_t topics;   /* name -> rmq_mock_topic_t */
+        rmq_mock_data_version_t topics_version;
+        /* SubscriptionGroupManager: the groups' names (the configs are
+         * the defaults, retryMaxTimes the maxReconsumeTimes option). */
+        rmq_strmap_t sub_groups;
+        rmq_mock_data_version_t sub_groups_version;
+        int64_t boot_ts;       /* wall ms */
         rmq_imap_t by_offset;  /* commitLogOffset -> rmq_mock_stored_t */
         rmq_strmap_t producers; /* group -> rmq_mock_group_t */
         /* ProducerManager.clientChannelTable: clientId -> rmq_channel_t
@@ -247,7 +268,8 @@ struct rmq_mock_broker_s {
          * the last index file (the last message indexed by a key). */
         int64_t index_last_ts;
         int64_t index_last_phy;
-        uv_timer_t pull_timer;
+        uv_timer_t pull_timer; /* executes woken pulls */
+        uv_timer_t hold_timer; /* PullRequestHoldService's periodic check */
         uv_timer_t sched_timer;
         uv_timer_t txn_timer;
         int64_t pull_timer_due;
@@ -294,6 +316,7 @@ struct rmq_mock_cluster_s {
         char namesrv_addr[32];
         rmq_list_t faults;
         rmq_list_t delayed;
+        rmq_list_t conns; /* rmq_mock_conn_t of every endpoint */
         uv_timer_t housekeep_timer;
         int64_t wall_base; /* wall ms at loop ms 0 */
         uint64_t rng;
@@ -313,6 +336,8 @@ typedef struct rmq_mock_ctx_s {
         rmq_mock_broker_t *mb; /* NULL on the name server */
         rmq_channel_t *ch;
         rmq_cmd_t *req; /* a handler that keeps it sets this to NULL */
+        int fault;      /* an injected code for the answer once the request
+                         * succeeded (FLUSH_DISK_TIMEOUT...), or 0 */
 } rmq_mock_ctx_t;
 
 /* Returns the response, or NULL when there is none to send now. */
@@ -338,6 +363,9 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
  * the request's serialize type. Takes \p resp. */
 void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp);
+/* Gives a successful \p resp the injected code \p fault (0: none), for
+ * handlers that answer later (ctx->fault). NULL-safe. */
+void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault);
 /* A response as RemotingCommand.createResponseCommand(code, remark). */
 rmq_cmd_t *rmq__mock_response(int code, const char *remark);
 /* Same, with a custom header class: extFields present even if empty. */
@@ -347,6 +375,8 @@ rmq_cmd_t *rmq__mock_response_hdr(int code, const char *remark);
 void rmq__mock_ext_java_order(rmq_cmd_t *cmd);
 /* Moves \p body (left empty) into \p cmd as its body. */
 void rmq__mock_set_body(rmq_cmd_t *cmd, rmq_buf_t *body);
+/* A SUCCESS response (no remark, no header) with \p body (left empty). */
+rmq_cmd_t *rmq__mock_response_body(rmq_buf_t *body);
 /* Loop time (ms, monotonic) and the wall clock derived from it. */
 int64_t rmq__mock_now(const rmq_mock_cluster_t *mc);
 int64_t rmq__mock_wall(const rmq_mock_cluster_t *mc);
@@ -450,10 +480,15 @@ rmq_err_t rmq__mock_inner_from_stored(rmq_mock_inner_t *in,
 /* Put results (PutMessageStatus) */
 typedef enum rmq_mock_put_e {
         RMQ_MOCK_PUT_OK,
-        RMQ_MOCK_PUT_ILLEGAL,     /* MESSAGE_ILLEGAL / PROPERTIES_SIZE_EXCEEDED */
-        RMQ_MOCK_PUT_NO_TOPIC,    /* internal: topic missing */
-        RMQ_MOCK_PUT_BAD_DELAY,   /* DELAY is not a number */
+        RMQ_MOCK_PUT_ILLEGAL, /* MESSAGE_ILLEGAL */
+        RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED,
+        RMQ_MOCK_PUT_NO_TOPIC,  /* internal: topic missing */
+        RMQ_MOCK_PUT_BAD_DELAY, /* DELAY is not a number */
 } rmq_mock_put_t;
+
+/* PutMessageStatus#name() of a put result ("UNKNOWN_ERROR" for the
+ * mock's internal ones). */
+const char *rmq__mock_put_status_name(rmq_mock_put_t st);
 
 /* DefaultMessageStore.asyncPutMessage + CommitLog: checks sizes, moves
  * delayed messages to SCHEDULE_TOPIC_XXXX, appends, indexes, wakes held
@@ -476,6 +511,10 @@ void rmq__mock_stored_msg_id(const rmq_mock_stored_t *sm, char *out);
 void rmq__mock_stored_view(const rmq_mock_stored_t *sm, rmq_msg_view_t *mv);
 
 /* ---- rmq_mock_client.c: clients, groups, offsets, locks ---- */
+
+/* SubscriptionGroupManager#findSubscriptionGroupConfig with
+ * autoCreateSubscriptionGroup: \p group exists from now on. */
+void rmq__mock_sub_group_touch(rmq_mock_broker_t *mb, const char *group);
 
 rmq_mock_group_t *rmq__mock_group_get(rmq_strmap_t *groups, const char *name);
 void rmq__mock_group_free(void *g);
@@ -554,10 +593,20 @@ void rmq__mock_born_host(const rmq_channel_t *ch, rmq_msg_host_t *host);
 
 /* ---- rmq_mock_pull.c ---- */
 
-/* A message arrived on a queue: answer the pulls held for it
- * (PullRequestHoldService.notifyMessageArriving). */
+/* A message with \p tags_code arrived on a queue: wake the pulls held
+ * for it (PullRequestHoldService.notifyMessageArriving). */
 void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
-                             int32_t queue_id);
+                             int32_t queue_id, int32_t tags_code);
+/* (Re)starts the periodic check of held pulls (its period depends on
+ * longPollingEnable, longPollingCheckInterval, shortPollingTimeMills). */
+void rmq__mock_pull_hold_timer_start(rmq_mock_broker_t *mb);
+/* The answer to a PULL_MESSAGE injected with PULL_NOT_FOUND,
+ * PULL_RETRY_IMMEDIATELY or PULL_OFFSET_MOVED: the PullMessageResponseHeader
+ * of the request's queue (nextBeginOffset the requested offset, or for
+ * OFFSET_MOVED the offset clamped into [min, max] as the broker would
+ * suggest). */
+rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
+                                   int code, const char *remark);
 /* Drops (without an answer) the pulls held on \p ch, or all when NULL. */
 void rmq__mock_pull_drop(rmq_mock_broker_t *mb, rmq_channel_t *ch);
 void rmq__mock_pull_timer_cb(uv_timer_t *t);
@@ -572,6 +621,9 @@ void rmq__mock_queue_truncate(rmq_mock_broker_t *mb, rmq_mock_queue_t *q,
 void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                          int32_t level);
 void rmq__mock_sched_timer_cb(uv_timer_t *t);
+/* Arms the delivery timer for the first scheduled message (after a
+ * restart: at once for those overdue). */
+void rmq__mock_sched_rearm(rmq_mock_broker_t *mb);
 void rmq__mock_sched_free(rmq_mock_broker_t *mb);
 /* A half message was stored: track it for END_TRANSACTION and checks. */
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm);
@@ -609,6 +661,17 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
 rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
 rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
 rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx);     /* 324, 325 */
+/* DataVersion {"counter":..,"timestamp":..} as member \p key
+ * (rmq_mock_admin.c). */
+void rmq__mock_data_version_write(rmq_jsonw_t *jw, const char *key,
+                                  const rmq_mock_data_version_t *dv);
+
 rmq_cmd_t *rmq__mock_h_create_topic(rmq_mock_ctx_t *ctx);   /* 17 */
+rmq_cmd_t *rmq__mock_h_all_topic_config(rmq_mock_ctx_t *ctx);     /* 21 */
+rmq_cmd_t *rmq__mock_h_runtime_info(rmq_mock_ctx_t *ctx);         /* 28 */
+rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx);       /* 201 */
+rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx);          /* 202 */
+rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx); /* 204 */
+rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx);    /* 300 */
 
 #endif /* RMQ_MOCK_INT_H */

@@ -44,7 +44,9 @@ static bool has_topic(rmq_mock_broker_t *mb, const void *arg) {
 }
 
 /* mirrors DefaultRequestProcessor#getRouteInfoByTopic and
- * RouteInfoManager#pickupTopicRouteData */
+ * RouteInfoManager#pickupTopicRouteData: standard JSON for a request of
+ * V4_9_4 (401) or later or with acceptStandardJsonOnly=true, else
+ * fastjson's default (bare numeric brokerAddrs keys). */
 rmq_cmd_t *rmq__mock_h_route(rmq_mock_ctx_t *ctx) {
         rmq_mock_cluster_t *mc = ctx->mc;
         rmq_mock_broker_t *sel[RMQ_MOCK_MAX_BROKERS];
@@ -57,8 +59,10 @@ rmq_cmd_t *rmq__mock_h_route(rmq_mock_ctx_t *ctx) {
         const char *topic;
         rmq_cmd_t *resp;
         size_t n, i;
+        bool standard;
         rmq__mock_hdr_init(&h, ctx->req);
-        topic = rmq__mock_hdr_str(&h, "topic", true);
+        topic    = rmq__mock_hdr_str(&h, "topic", true);
+        standard = rmq__mock_hdr_bool(&h, "acceptStandardJsonOnly", false);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
         n = brokers_java_order(mc, has_topic, topic, sel);
@@ -90,10 +94,11 @@ rmq_cmd_t *rmq__mock_h_route(rmq_mock_ctx_t *ctx) {
         route.queueDatas_cnt  = n;
         route.brokerDatas     = bds;
         route.brokerDatas_cnt = n;
-        rmq__topic_route_encode(&route, &body);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        if (standard || ctx->req->version >= RMQ_MOCK_V4_9_4)
+                rmq__topic_route_encode(&route, &body);
+        else
+                rmq__topic_route_encode_fastjson(&route, &body);
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors DefaultRequestProcessor#registerBrokerWithFilterServer: a real
@@ -112,24 +117,26 @@ rmq_cmd_t *rmq__mock_h_register_broker(rmq_mock_ctx_t *ctx) {
 }
 
 /* mirrors DefaultRequestProcessor#getBrokerClusterInfo:
- * {"brokerAddrTable":{name:BrokerData},"clusterAddrTable":{cluster:[names]}} */
+ * {"brokerAddrTable":{name:BrokerData},"clusterAddrTable":{cluster:[names]}}
+ * in fastjson's default form (ClusterInfo#encode): brokerAddrs keys are
+ * bare numbers, whatever the client's version. */
 rmq_cmd_t *rmq__mock_h_cluster_info(rmq_mock_ctx_t *ctx) {
         rmq_mock_broker_t *sel[RMQ_MOCK_MAX_BROKERS];
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         size_t n = brokers_java_order(ctx->mc, NULL, NULL, sel), i;
         rmq__jsonw_init(&jw, &body);
         rmq__jsonw_obj_open(&jw, NULL);
         rmq__jsonw_obj_open(&jw, "brokerAddrTable");
         for (i = 0; i < n; i++) {
-                rmq__jsonw_obj_open(&jw, sel[i]->name);
-                rmq__jsonw_obj_open(&jw, "brokerAddrs");
-                rmq__jsonw_str(&jw, "0", sel[i]->ep.addr);
-                rmq__jsonw_obj_close(&jw);
-                rmq__jsonw_str(&jw, "brokerName", sel[i]->name);
-                rmq__jsonw_str(&jw, "cluster", RMQ_MOCK_CLUSTER_NAME);
-                rmq__jsonw_obj_close(&jw);
+                rmq_broker_addr_t addr = {RMQ_MASTER_ID, sel[i]->ep.addr};
+                rmq_broker_data_t bd;
+                memset(&bd, 0, sizeof(bd));
+                bd.cluster         = (char *)RMQ_MOCK_CLUSTER_NAME;
+                bd.brokerName      = sel[i]->name;
+                bd.brokerAddrs     = &addr;
+                bd.brokerAddrs_cnt = 1;
+                rmq__broker_data_encode(&jw, sel[i]->name, &bd, true);
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_open(&jw, "clusterAddrTable");
@@ -141,9 +148,7 @@ rmq_cmd_t *rmq__mock_h_cluster_info(rmq_mock_ctx_t *ctx) {
         }
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }
 
 /* mirrors DefaultRequestProcessor#getAllTopicListFromNameserver:
@@ -153,7 +158,6 @@ rmq_cmd_t *rmq__mock_h_topic_list(rmq_mock_ctx_t *ctx) {
         rmq_strmap_t seen;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_jsonw_t jw;
-        rmq_cmd_t *resp;
         int b;
         rmq__strmap_init(&seen);
         rmq__jsonw_init(&jw, &body);
@@ -175,7 +179,5 @@ rmq_cmd_t *rmq__mock_h_topic_list(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_arr_close(&jw);
         rmq__jsonw_obj_close(&jw);
         rmq__strmap_clear(&seen, NULL);
-        resp = rmq__mock_response(RMQ_OK, NULL);
-        rmq__mock_set_body(resp, &body);
-        return resp;
+        return rmq__mock_response_body(&body);
 }

@@ -2,9 +2,17 @@
 /*
  * PULL_MESSAGE (PullMessageProcessor over DefaultMessageStore#getMessage)
  * and long polling (PullRequestHoldService): a pull that finds nothing
- * with FLAG_SUSPEND is held until a message that its subscription accepts
- * arrives on the queue, or its suspend timeout ends, then it is executed
- * again without suspending and answered.
+ * with FLAG_SUSPEND is held (for its suspend timeout, or
+ * shortPollingTimeMills with longPollingEnable off) and executed again
+ * without suspending when
+ * - a message arrives on its queue whose tags code its filter (the
+ *   subscription when it was held) accepts, with longPollingEnable on
+ *   (DefaultMessageStore's ReputMessageService notifies only then), or
+ * - at the hold service's periodic check (every longPollingCheckInterval,
+ *   5 s as the broker's fixed wait, or shortPollingTimeMills with long
+ *   polling off) the queue's max offset has passed the pull's offset
+ *   (whatever the tags: the re-run may answer NO_MATCHED_MSG with an
+ *   advanced nextBeginOffset), or its hold time is over.
  */
 #include <stdio.h>
 
@@ -38,6 +46,7 @@ typedef struct get_result_s {
         int64_t max_offset;
         rmq_buf_t body;
         int count;
+        bool bad_capacity; /* new GetMessageResult(maxMsgNums) threw */
 } get_result_t;
 
 /* PullMessageRequestHeader */
@@ -129,6 +138,12 @@ static void get_message(rmq_mock_queue_t *q, int64_t offset, int32_t max_msgs,
                 r->next_begin = r->max_offset;
                 return;
         }
+        /* Only here, with messages to read, is the result sized by
+         * maxMsgNums (an ArrayList: a negative capacity throws). */
+        if (max_msgs < 0) {
+                r->bad_capacity = true;
+                return;
+        }
         /* The consume queue is read for max(16000 bytes, maxMsgNums
          * entries) of 20 bytes each. */
         limit = RMQ_MAX(800, (int64_t)max_msgs);
@@ -147,32 +162,26 @@ static void get_message(rmq_mock_queue_t *q, int64_t offset, int32_t max_msgs,
         r->next_begin = offset + scanned;
 }
 
+/* The response header of a pull answer (PullMessageResponseHeader). */
+static void pull_resp_header(rmq_cmd_t *resp, int64_t next_begin,
+                             int64_t min_offset, int64_t max_offset) {
+        rmq__cmd_ext_add_i64(resp, "nextBeginOffset", next_begin);
+        rmq__cmd_ext_add_i64(resp, "minOffset", min_offset);
+        rmq__cmd_ext_add_i64(resp, "maxOffset", max_offset);
+        rmq__cmd_ext_add_i64(resp, "suggestWhichBrokerId", RMQ_MASTER_ID);
+}
+
 static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
         resp->code = code;
         rmq__cmd_set_remark(resp, remark);
         return resp;
 }
 
-static void pull_timer_rearm(rmq_mock_broker_t *mb) {
-        rmq_list_t *n;
-        int64_t due = INT64_MAX;
-        for (n = mb->held.next; n != &mb->held; n = n->next) {
-                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
-                if (p->deadline < due)
-                        due = p->deadline;
-        }
-        if (due == INT64_MAX) {
-                uv_timer_stop(&mb->pull_timer);
-                mb->pull_timer_due = 0;
-                return;
-        }
-        rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer, &mb->pull_timer_due,
-                            due, rmq__mock_pull_timer_cb);
-}
-
-/* PullRequestHoldService#suspendPullRequest. Takes \p req. */
+/* PullRequestHoldService#suspendPullRequest: \p sd is the filter the
+ * request is matched with on message arrival (copied). Takes \p req. */
 static bool hold(rmq_mock_broker_t *mb, rmq_channel_t *ch, rmq_cmd_t *req,
-                 const pull_hdr_t *ph, int64_t polling_ms) {
+                 const pull_hdr_t *ph, const rmq_subscription_data_t *sd,
+                 int64_t polling_ms) {
         rmq_mock_conn_t *conn = rmq__channel_user(ch);
         rmq_mock_pull_t *p;
         if (!conn || conn->held_pulls >= RMQ_MOCK_MAX_HELD_PER_CHANNEL ||
@@ -186,9 +195,9 @@ static bool hold(rmq_mock_broker_t *mb, rmq_channel_t *ch, rmq_cmd_t *req,
         p->queue_id = ph->queueId;
         p->offset   = ph->queueOffset;
         p->deadline = rmq__mock_now(mb->ep.mc) + RMQ_MAX(polling_ms, 0);
+        rmq__subscription_copy(&p->filter, sd);
         conn->held_pulls++;
         rmq__list_insert_tail(&mb->held, &p->link);
-        pull_timer_rearm(mb);
         return true;
 }
 
@@ -211,6 +220,7 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
         pull_hdr_parse(req, &ph, &h);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
+        rmq__mock_sub_group_touch(mb, ph.consumerGroup);
         resp        = rmq__mock_response_hdr(RMQ_ERR_SYSTEM_ERROR, NULL);
         has_suspend = (ph.sysFlag & RMQ_PULL_FLAG_SUSPEND) != 0;
         has_commit  = (ph.sysFlag & RMQ_PULL_FLAG_COMMIT_OFFSET) != 0;
@@ -276,25 +286,22 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
                         rmq__subscription_clear(&own);
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
         }
-        if (ph.maxMsgNums < 0) {
+        memset(&gr, 0, sizeof(gr));
+        get_message(rmq__mock_queue(t, ph.queueId), ph.queueOffset,
+                    ph.maxMsgNums, sd, &gr);
+        if (gr.bad_capacity) {
+                /* An exception out of the processor: a new response. */
                 snprintf(remark, sizeof(remark),
                          "java.lang.IllegalArgumentException: Illegal "
                          "Capacity: %d",
                          (int)ph.maxMsgNums);
                 if (own_used)
                         rmq__subscription_clear(&own);
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+                rmq__cmd_destroy(resp);
+                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
-        memset(&gr, 0, sizeof(gr));
-        get_message(rmq__mock_queue(t, ph.queueId), ph.queueOffset,
-                    ph.maxMsgNums, sd, &gr);
-        if (own_used)
-                rmq__subscription_clear(&own);
         rmq__cmd_set_remark(resp, get_status_names[gr.status]);
-        rmq__cmd_ext_add_i64(resp, "nextBeginOffset", gr.next_begin);
-        rmq__cmd_ext_add_i64(resp, "minOffset", gr.min_offset);
-        rmq__cmd_ext_add_i64(resp, "maxOffset", gr.max_offset);
-        rmq__cmd_ext_add_i64(resp, "suggestWhichBrokerId", RMQ_MASTER_ID);
+        pull_resp_header(resp, gr.next_begin, gr.min_offset, gr.max_offset);
         switch (gr.status) {
         case GET_FOUND:
                 resp->code = RMQ_OK;
@@ -320,12 +327,14 @@ static rmq_cmd_t *pull_process(rmq_mock_broker_t *mb, rmq_channel_t *ch,
                 int64_t polling = mc->opts.longPollingEnable
                                       ? ph.suspendTimeoutMillis
                                       : mc->opts.shortPollingTimeMills;
-                if (hold(mb, ch, req, &ph, polling)) {
+                if (hold(mb, ch, req, &ph, sd, polling)) {
                         *heldp = true;
                         rmq__cmd_destroy(resp);
                         resp = NULL;
                 }
         }
+        if (own_used)
+                rmq__subscription_clear(&own);
         if (allow_suspend && has_commit)
                 rmq__mock_offset_set(mb, ph.consumerGroup, ph.topic,
                                      ph.queueId, ph.commitOffset);
@@ -341,10 +350,37 @@ rmq_cmd_t *rmq__mock_h_pull(rmq_mock_ctx_t *ctx) {
         return resp;
 }
 
+rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
+                                   int code, const char *remark) {
+        const char *topic   = rmq__cmd_ext(req, "topic");
+        rmq_mock_topic_t *t = topic ? rmq__mock_topic_get(mb, topic) : NULL;
+        rmq_mock_queue_t *q = NULL;
+        rmq_cmd_t *resp     = rmq__mock_response_hdr(code, remark);
+        int64_t offset = 0, min = 0, max = 0, next;
+        int32_t qid = -1;
+        rmq__cmd_ext_i32(req, "queueId", &qid);
+        rmq__cmd_ext_i64(req, "queueOffset", &offset);
+        if (t)
+                q = rmq__mock_queue(t, qid);
+        if (q) {
+                min = q->min_offset;
+                max = rmq__mock_queue_max(q);
+        }
+        next = offset;
+        /* DefaultMessageStore#getMessage's corrections: below min -> min
+         * (OFFSET_TOO_SMALL), above max -> max (OFFSET_OVERFLOW_BADLY),
+         * an empty queue -> 0 (NO_MESSAGE_IN_QUEUE). */
+        if (code == RMQ_ERR_PULL_OFFSET_MOVED)
+                next = offset < min ? min : offset > max ? max : offset;
+        pull_resp_header(resp, next, min, max);
+        return resp;
+}
+
 static void pull_free(rmq_mock_pull_t *p) {
         rmq_mock_conn_t *conn = rmq__channel_user(p->ch);
         if (conn && conn->held_pulls > 0)
                 conn->held_pulls--;
+        rmq__subscription_clear(&p->filter);
         rmq__channel_release(p->ch);
         rmq__cmd_destroy(p->req);
         rmq__free(p->topic);
@@ -362,76 +398,82 @@ static void wakeup(rmq_mock_broker_t *mb, rmq_mock_pull_t *p) {
         pull_free(p);
 }
 
-/* Would a message the pull's subscription accepts be found now? */
-static bool arrived(rmq_mock_broker_t *mb, const rmq_mock_pull_t *p) {
-        rmq_mock_topic_t *t = rmq__mock_topic_get(mb, p->topic);
-        rmq_mock_queue_t *q = t ? rmq__mock_queue(t, p->queue_id) : NULL;
-        const rmq_subscription_data_t *sd = NULL;
-        rmq_subscription_data_t own;
-        bool match = false;
-        const char *group, *sub, *type;
-        int64_t o;
-        int32_t flag = 0;
-        if (!q || rmq__mock_queue_max(q) <= p->offset)
-                return false;
-        group = rmq__cmd_ext(p->req, "consumerGroup");
-        sub   = rmq__cmd_ext(p->req, "subscription");
-        type  = rmq__cmd_ext(p->req, "expressionType");
-        rmq__cmd_ext_i32(p->req, "sysFlag", &flag);
-        if (flag & RMQ_PULL_FLAG_SUBSCRIPTION) {
-                if (rmq__subscription_build(&own, p->topic, sub, type, 0))
-                        return true; /* answered with the parse error */
-                sd = &own;
-        } else {
-                rmq_mock_group_t *g = rmq__strmap_get(&mb->consumers, group);
-                size_t i;
-                for (i = 0; g && i < g->sub_cnt; i++)
-                        if (!strcmp(g->subs[i].topic, p->topic))
-                                sd = &g->subs[i];
-                if (!sd)
-                        return true;
-        }
-        for (o = RMQ_MAX(p->offset, q->min_offset);
-             o < rmq__mock_queue_max(q) && !match; o++)
-                match = filter_match(sd, rmq__mock_queue_at(q, o)->tags_code);
-        if (sd == &own)
-                rmq__subscription_clear(&own);
-        return match;
-}
-
-/* PullRequestHoldService#notifyMessageArriving and the timeout check,
- * for every held pull. */
+/* Executes the woken pulls (on their own loop turn, so a batch being
+ * stored is seen whole). */
 void rmq__mock_pull_timer_cb(uv_timer_t *t) {
         rmq_mock_broker_t *mb = t->data;
-        int64_t now           = rmq__mock_now(mb->ep.mc);
         rmq_list_t *n, *next;
         mb->pull_timer_due = 0;
         for (n = mb->held.next; n != &mb->held; n = next) {
                 rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
                 next               = n->next;
-                if (now >= p->deadline || arrived(mb, p)) {
-                        wakeup(mb, p);
-                        /* The list may have changed: start again. */
-                        next = mb->held.next;
-                }
+                if (!p->woken)
+                        continue;
+                wakeup(mb, p);
+                /* The list may have changed: start again. */
+                next = mb->held.next;
         }
-        pull_timer_rearm(mb);
 }
 
-void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
-                             int32_t queue_id) {
+static void wake_soon(rmq_mock_broker_t *mb, rmq_mock_pull_t *p) {
+        p->woken = true;
+        rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer, &mb->pull_timer_due,
+                            rmq__mock_now(mb->ep.mc), rmq__mock_pull_timer_cb);
+}
+
+/* The queue's max offset, 0 when it does not exist. */
+static int64_t queue_max(rmq_mock_broker_t *mb, const char *topic,
+                         int32_t queue_id) {
+        rmq_mock_topic_t *t = rmq__mock_topic_get(mb, topic);
+        rmq_mock_queue_t *q = t ? rmq__mock_queue(t, queue_id) : NULL;
+        return q ? rmq__mock_queue_max(q) : 0;
+}
+
+/* mirrors PullRequestHoldService#checkHoldRequest: notifyMessageArriving
+ * with the queue's max offset and no tags code (every filter matches). */
+static void hold_check_cb(uv_timer_t *t) {
+        rmq_mock_broker_t *mb = t->data;
+        int64_t now           = rmq__mock_now(mb->ep.mc);
         rmq_list_t *n;
         for (n = mb->held.next; n != &mb->held; n = n->next) {
                 rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
-                if (p->queue_id == queue_id && !strcmp(p->topic, topic)) {
-                        /* Checked once the current request is done, so a
-                         * batch is seen whole. */
-                        rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer,
-                                            &mb->pull_timer_due,
-                                            rmq__mock_now(mb->ep.mc),
-                                            rmq__mock_pull_timer_cb);
-                        return;
-                }
+                if (queue_max(mb, p->topic, p->queue_id) > p->offset ||
+                    now >= p->deadline)
+                        wake_soon(mb, p);
+        }
+}
+
+void rmq__mock_pull_hold_timer_start(rmq_mock_broker_t *mb) {
+        const rmq_mock_opts_t *o = &mb->ep.mc->opts;
+        int64_t every = o->longPollingEnable ? o->longPollingCheckInterval
+                                             : o->shortPollingTimeMills;
+        if (mb->ep.mc->stopping)
+                return;
+        if (every < 1)
+                every = 1;
+        uv_timer_start(&mb->hold_timer, hold_check_cb, (uint64_t)every,
+                       (uint64_t)every);
+}
+
+/* mirrors NotifyMessageArrivingListener#arriving ->
+ * PullRequestHoldService#notifyMessageArriving with the new message's
+ * tags code: the pulls held on the queue whose filter accepts it, or
+ * whose hold time is over. */
+void rmq__mock_pull_arriving(rmq_mock_broker_t *mb, const char *topic,
+                             int32_t queue_id, int32_t tags_code) {
+        int64_t now = rmq__mock_now(mb->ep.mc), max = -1;
+        rmq_list_t *n;
+        if (!mb->ep.mc->opts.longPollingEnable)
+                return;
+        for (n = mb->held.next; n != &mb->held; n = n->next) {
+                rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
+                if (p->queue_id != queue_id || strcmp(p->topic, topic))
+                        continue;
+                if (max < 0)
+                        max = queue_max(mb, topic, queue_id);
+                if ((max > p->offset && filter_match(&p->filter, tags_code)) ||
+                    now >= p->deadline)
+                        wake_soon(mb, p);
         }
 }
 
@@ -445,6 +487,4 @@ void rmq__mock_pull_drop(rmq_mock_broker_t *mb, rmq_channel_t *ch) {
                 rmq__list_remove(&p->link);
                 pull_free(p);
         }
-        if (!mb->ep.mc->stopping)
-                pull_timer_rearm(mb);
 }

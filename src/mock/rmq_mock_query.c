@@ -184,9 +184,18 @@ static int cmp_asc(const void *a, const void *b) {
 /* mirrors QueryMessageProcessor#queryMessage and
  * DefaultMessageStore#queryMessage: the newest maxNum (at most 64)
  * messages of the topic with the key stored within [begin, end], in
- * commit log order. indexLastUpdateTimestamp/Phyoffset are the last index
- * file's end values (IndexService#queryOffset): the store time and commit
- * log offset of the last message indexed by a key, 0 before any. */
+ * commit log order.
+ *
+ * indexLastUpdateTimestamp/Phyoffset: IndexService#queryOffset reads the
+ * last index file's end values (the store time and commit log offset of
+ * the last message indexed by a key), but DefaultMessageStore#queryMessage
+ * copies them into its QueryMessageResult only after the index gave some
+ * offsets ("if (queryOffsetResult.getPhyOffsets().isEmpty()) break;"
+ * comes first). With none found, QueryMessageProcessor#queryMessage
+ * answers QUERY_NOT_FOUND with both left 0; a found answer carries them.
+ * (The real index matches hash("topic#key") and can return offsets of
+ * messages since deleted; the mock matches the key exactly over the
+ * messages it keeps.) */
 rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
         rmq_mock_hdr_t h;
         const char *topic, *key, *uniq;
@@ -233,10 +242,8 @@ rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
                 resp = rmq__mock_response_hdr(
                     RMQ_ERR_QUERY_NOT_FOUND,
                     "can not find message, maybe time range not correct");
-                rmq__cmd_ext_add_i64(resp, "indexLastUpdateTimestamp",
-                                     ctx->mb->index_last_ts);
-                rmq__cmd_ext_add_i64(resp, "indexLastUpdatePhyoffset",
-                                     ctx->mb->index_last_phy);
+                rmq__cmd_ext_add_i64(resp, "indexLastUpdateTimestamp", 0);
+                rmq__cmd_ext_add_i64(resp, "indexLastUpdatePhyoffset", 0);
                 return resp;
         }
         resp = rmq__mock_response_hdr(RMQ_OK, NULL);

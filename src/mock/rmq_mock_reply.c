@@ -30,6 +30,7 @@ typedef struct reply_s {
         rmq_mock_inner_t in; /* msgInner; its body is in the request */
         int32_t qid;         /* queueIdInt */
         char *sender;        /* REPLY_TO_CLIENT */
+        int fault;           /* rmq_mock_ctx_t.fault */
 } reply_t;
 
 static void reply_free(reply_t *r) {
@@ -114,6 +115,7 @@ static void push_done(rmq_err_t err, rmq_cmd_t *presp, const char *errstr,
         snprintf(remark, sizeof(remark), "push reply message to %sfail.",
                  r->sender);
         resp = reply_finish(r, ok, remark);
+        rmq__mock_apply_stored_fault(resp, r->fault);
         rmq__mock_reply(&r->mb->ep, r->ch, r->req, resp);
         reply_free(r);
 }
@@ -187,9 +189,10 @@ rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx) {
          * the flag, body, born time and host and reconsume times too;
          * the sysFlag is left 0. */
         r       = rmq__calloc(1, sizeof(*r));
-        r->mb   = mb;
-        r->resp = resp;
-        r->qid  = qid;
+        r->mb    = mb;
+        r->resp  = resp;
+        r->qid   = qid;
+        r->fault = ctx->fault;
         rmq__mock_inner_init(&r->in);
         rmq__mock_inner_set_topic(&r->in, sh.topic);
         r->in.queue_id        = qid;

@@ -70,6 +70,23 @@ static rmq_cmd_t *fail(rmq_cmd_t *resp, int code, const char *remark) {
         return resp;
 }
 
+/* An exception thrown out of the processor: NettyRemotingAbstract answers
+ * with a new SYSTEM_ERROR response (RemotingHelper#exceptionSimpleDesc),
+ * without the preSend response's MSG_REGION and TRACE_ON. Takes \p resp. */
+static rmq_cmd_t *exception(rmq_cmd_t *resp, const char *remark) {
+        rmq__cmd_destroy(resp);
+        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
+}
+
+/* The NumberFormatException of a DELAY that is not a number. */
+static rmq_cmd_t *bad_delay(rmq_cmd_t *resp, const char *delay) {
+        char remark[300];
+        snprintf(remark, sizeof(remark),
+                 "java.lang.NumberFormatException: For input string: \"%s\"",
+                 delay);
+        return exception(resp, remark);
+}
+
 /* UtilAll.isBlank */
 static bool is_blank(const char *s) {
         for (; s && *s; s++)
@@ -163,14 +180,12 @@ static rmq_cmd_t *put_result(rmq_mock_ctx_t *ctx, rmq_cmd_t *resp,
         case RMQ_MOCK_PUT_OK:
                 break;
         case RMQ_MOCK_PUT_ILLEGAL:
+        case RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED:
                 rmq__mock_illegal_remark(ctx->mc, remark, sizeof(remark));
                 return fail(resp, RMQ_ERR_MESSAGE_ILLEGAL, remark);
         case RMQ_MOCK_PUT_BAD_DELAY:
-                snprintf(remark, sizeof(remark),
-                         "java.lang.NumberFormatException: For input string: "
-                         "\"%s\"",
-                         rmq__mock_props_get(&in->props, RMQ_PROP_DELAY));
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+                return bad_delay(
+                    resp, rmq__mock_props_get(&in->props, RMQ_PROP_DELAY));
         default:
                 return fail(resp, RMQ_ERR_SYSTEM_ERROR, "UNKNOWN_ERROR");
         }
@@ -215,8 +230,8 @@ static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
         const char *wait, *tran;
         int32_t qid;
         if (!rmq__mock_pick_queue(ctx, t, sh->queueId, &qid))
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                            "java.lang.ArithmeticException: / by zero");
+                return exception(resp,
+                                 "java.lang.ArithmeticException: / by zero");
         rmq__mock_inner_init(&in);
         rmq__mock_inner_set_topic(&in, sh->topic);
         in.queue_id = qid;
@@ -237,6 +252,8 @@ static rmq_cmd_t *send_one(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
                 }
         }
         in.sys_flag        = sh->sysFlag;
+        if (t->multi_tag)
+                in.sys_flag |= RMQ_SYSFLAG_MULTI_TAGS;
         in.body            = ctx->req->body;
         in.body_len        = ctx->req->body_len;
         in.flag            = sh->flag;
@@ -284,20 +301,20 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
         int32_t qid, level = 0;
         int64_t first = -1;
         size_t cnt = 0;
+        int32_t sys_flag = sh->sysFlag;
         if (!rmq__mock_pick_queue(ctx, t, sh->queueId, &qid))
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                            "java.lang.ArithmeticException: / by zero");
+                return exception(resp,
+                                 "java.lang.ArithmeticException: / by zero");
+        if (t->multi_tag)
+                sys_flag |= RMQ_SYSFLAG_MULTI_TAGS;
         rmq__mock_props_parse(&props, sh->properties,
                               sh->properties ? strlen(sh->properties) : 0);
         rmq__mock_props_put(&props, RMQ_PROP_CLUSTER, RMQ_MOCK_CLUSTER_NAME);
         delay = rmq__mock_props_get(&props, RMQ_PROP_DELAY);
         if (delay && rmq__parse_i32(delay, &level)) {
-                snprintf(remark, sizeof(remark),
-                         "java.lang.NumberFormatException: For input string: "
-                         "\"%s\"",
-                         delay);
+                resp = bad_delay(resp, delay);
                 rmq__mock_props_clear(&props);
-                return fail(resp, RMQ_ERR_SYSTEM_ERROR, remark);
+                return resp;
         }
         rmq__mock_props_encode(&props, &bprops);
         rmq__mock_props_clear(&props);
@@ -315,8 +332,8 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
         while (rmq__rd_remains(&rd) > 0) {
                 if (rmq__batch_decode_next(&rd, &el)) {
                         rmq__buf_free(&bprops);
-                        return fail(resp, RMQ_ERR_SYSTEM_ERROR,
-                                    "java.nio.BufferUnderflowException");
+                        return exception(resp,
+                                         "java.nio.BufferUnderflowException");
                 }
                 if (el.propertiesLen + 1 + bprops.len > INT16_MAX) {
                         rmq__mock_illegal_remark(mc, remark, sizeof(remark));
@@ -338,7 +355,7 @@ static rmq_cmd_t *send_batch(rmq_mock_ctx_t *ctx, const rmq_mock_send_hdr_t *sh,
                 rmq__buf_put(&one, bprops.data, bprops.len);
                 memset(&mv, 0, sizeof(mv));
                 mv.flag           = el.flag;
-                mv.sysFlag        = sh->sysFlag;
+                mv.sysFlag        = sys_flag;
                 mv.bornTimestamp  = sh->bornTimestamp;
                 mv.bornHost       = bh;
                 mv.reconsumeTimes = sh->reconsumeTimes;
@@ -423,6 +440,7 @@ rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx) {
         if (!has_max || ctx->req->version < RMQ_MOCK_V3_4_9)
                 max = ctx->mc->opts.maxReconsumeTimes;
         /* The subscription group is auto-created: 1 retry queue. */
+        rmq__mock_sub_group_touch(mb, group);
         topic = rmq__retry_topic(group);
         t     = rmq__mock_topic_create_in_send_back(
             mb, topic, 1, RMQ_PERM_READ | RMQ_PERM_WRITE, unit ? 0x2 : 0);
@@ -468,13 +486,12 @@ rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx) {
         }
         rmq__mock_inner_sync_props(&in);
         st = rmq__mock_put(mb, &in, &out);
+        /* A failed put answers SYSTEM_ERROR with the status's name. */
         if (st == RMQ_MOCK_PUT_OK)
                 resp = rmq__mock_response(RMQ_OK, NULL);
         else
                 resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR,
-                                          st == RMQ_MOCK_PUT_ILLEGAL
-                                              ? "MESSAGE_ILLEGAL"
-                                              : "UNKNOWN_ERROR");
+                                          rmq__mock_put_status_name(st));
         rmq__mock_inner_clear(&in);
         return resp;
 }

@@ -8,8 +8,10 @@
  * than transactionTimeOut ago (or CHECK_IMMUNITY_TIME_IN_SECONDS) is put
  * back into the half queue with TRANSACTION_CHECK_TIMES + 1 and
  * CHECK_TRANSACTION_STATE goes to a live channel of its producer group;
- * after transactionCheckMax checks it is moved to
- * TRANS_CHECK_MAX_TIME_TOPIC.
+ * after transactionCheckMax checks, or once born more than
+ * fileReservedTime (72 h) ago, it is moved to TRANS_CHECK_MAX_TIME_TOPIC.
+ * A round ends at the first half message too young to check, as the
+ * broker's scan of the half queue does.
  *
  * The mock keeps the unresolved half messages in a list instead of
  * writing op messages to RMQ_SYS_TRANS_OP_HALF_TOPIC.
@@ -24,7 +26,6 @@ void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm) {
         rmq_mock_half_t *hm = rmq__calloc(1, sizeof(*hm));
         hm->commit_offset   = (int64_t)sm->node.key;
         hm->first_offset    = hm->commit_offset;
-        hm->stored_at       = rmq__mock_now(mb->ep.mc);
         rmq__list_insert_tail(&mb->halves, &hm->link);
 }
 
@@ -112,7 +113,8 @@ static rmq_cmd_t *commit_final(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
         st = rmq__mock_put(mb, in, &sm);
         if (st == RMQ_MOCK_PUT_OK)
                 return rmq__mock_response(RMQ_OK, NULL);
-        if (st == RMQ_MOCK_PUT_ILLEGAL) {
+        if (st == RMQ_MOCK_PUT_ILLEGAL ||
+            st == RMQ_MOCK_PUT_PROPERTIES_SIZE_EXCEEDED) {
                 snprintf(remark, sizeof(remark),
                          "The message is illegal, maybe msg body or properties "
                          "length not matched. msg body length limit %lldB, msg "
@@ -194,14 +196,15 @@ static rmq_channel_t *producer_channel(rmq_mock_broker_t *mb,
         return NULL;
 }
 
-/* DefaultTransactionalMessageCheckListener#resolveDiscardMsg */
+/* DefaultTransactionalMessageCheckListener#resolveDiscardMsg and
+ * #toMessageExtBrokerInner: the message keeps its flag, sysFlag,
+ * reconsume times, born time and host and properties. */
 static void discard(rmq_mock_broker_t *mb, rmq_mock_inner_t *in) {
         rmq_mock_stored_t *sm;
         rmq__mock_topic_create_in_send_back(mb, RMQ_MOCK_TOPIC_CHECK_MAX, 1,
                                             RMQ_PERM_READ | RMQ_PERM_WRITE, 0);
         rmq__mock_inner_set_topic(in, RMQ_MOCK_TOPIC_CHECK_MAX);
-        in->queue_id = 0;
-        in->sys_flag = 0;
+        in->queue_id = 0; /* TCMT_QUEUE_NUMS is 1 */
         rmq__mock_inner_sync_props(in);
         if (rmq__mock_put(mb, in, &sm) != RMQ_MOCK_PUT_OK)
                 rmq__log(&mb->ep.mc->lg, RMQ_LOG_WARN, "MOCK",
@@ -265,82 +268,176 @@ static void send_check(rmq_mock_broker_t *mb, const rmq_mock_inner_t *in,
         rmq__buf_free(&props);
 }
 
-/* One half message at a check round. */
-static void check_one(rmq_mock_broker_t *mb, rmq_mock_half_t *hm,
-                      int64_t wall) {
+/* MessageStoreConfig.fileReservedTime (72 h): a half message born
+ * longer ago is discarded unchecked (TransactionalMessageServiceImpl
+ * #needSkip). */
+#define FILE_RESERVED_MS (72LL * 3600 * 1000)
+
+/* mirrors TransactionalMessageBridge#renewHalfMessageInner (flag and
+ * reconsume times are not carried over; WAIT=false goes into the map
+ * shared with \p in after the properties string is made) and, with
+ * \p immunity, #renewImmunityHalfMessageInner (the string is made again
+ * after TRAN_PREPARED_QUEUE_OFFSET, the first copy's queue offset, is
+ * put). Stores the copy in the half queue; NULL if it was not stored. */
+static rmq_mock_stored_t *renew(rmq_mock_broker_t *mb, rmq_mock_inner_t *in,
+                                const rmq_msg_view_t *mv, bool immunity) {
+        rmq_mock_inner_t copy;
+        rmq_mock_stored_t *sm = NULL;
+        rmq__mock_inner_init(&copy);
+        rmq__mock_inner_set_topic(&copy, RMQ_MOCK_TOPIC_HALF);
+        copy.queue_id  = mv->queueId;
+        copy.sys_flag  = mv->sysFlag;
+        copy.body      = mv->body;
+        copy.body_len  = mv->bodyLen;
+        copy.born_ts   = mv->bornTimestamp;
+        copy.born_host = mv->bornHost;
+        rmq__mock_props_encode(&in->props, &copy.props_str);
+        rmq__mock_props_put(&in->props, RMQ_PROP_WAIT, "false");
+        if (immunity) {
+                char num[24];
+                if (!rmq__mock_props_get(&in->props,
+                                         RMQ_PROP_TRAN_PREPARED_QUEUE_OFFSET)) {
+                        snprintf(num, sizeof(num), "%lld",
+                                 (long long)mv->queueOffset);
+                        rmq__mock_props_put(&in->props,
+                                            RMQ_PROP_TRAN_PREPARED_QUEUE_OFFSET,
+                                            num);
+                }
+                rmq__buf_reset(&copy.props_str);
+                rmq__mock_props_encode(&in->props, &copy.props_str);
+        }
+        if (rmq__mock_put(mb, &copy, &sm) != RMQ_MOCK_PUT_OK)
+                sm = NULL;
+        rmq__mock_inner_clear(&copy);
+        return sm;
+}
+
+/* What a check round did with a half message. */
+typedef enum check_result_e {
+        CHECK_GONE,    /* discarded or vanished: freed */
+        CHECK_RENEWED, /* a copy went to the end of the half queue */
+        CHECK_STOP,    /* not handled: the round ends here (Java's break) */
+} check_result_t;
+
+/* TransactionalMessageServiceImpl#getImmunityTime */
+static int64_t immunity_ms(const char *s, int64_t transaction_timeout) {
+        int64_t v;
+        if (rmq__parse_i64(s, &v))
+                v = -1;
+        return v == -1 ? transaction_timeout : v * 1000;
+}
+
+/* mirrors the body of TransactionalMessageServiceImpl#check's loop for
+ * one half message, in its order: needDiscard (which counts the check in
+ * TRANSACTION_CHECK_TIMES) or needSkip, then "fresh stored", then the
+ * immunity time (CHECK_IMMUNITY_TIME_IN_SECONDS: put back with
+ * TRAN_PREPARED_QUEUE_OFFSET while immune; else transactionTimeOut, where
+ * a young message ends the round), then the check itself. */
+static check_result_t check_one(rmq_mock_broker_t *mb, rmq_mock_half_t *hm,
+                                int64_t round_start) {
         rmq_mock_cluster_t *mc = mb->ep.mc;
         rmq_mock_stored_t *sm  = rmq__mock_lookup(mb, hm->commit_offset);
         rmq_mock_stored_t *copy;
-        rmq_mock_inner_t in, renew;
+        rmq_mock_inner_t in;
         rmq_msg_view_t mv;
         const char *s;
-        int64_t immunity = mc->opts.transactionTimeOut, age, v;
+        int64_t wall        = rmq__mock_wall(mc), immunity, age, prepared;
         int32_t check_times = 1;
+        bool gone           = false;
         char num[16];
-        if (!sm) {
-                half_del(hm);
-                return;
-        }
+        if (!sm)
+                return CHECK_GONE;
         rmq__mock_inner_from_stored(&in, sm, &mv);
-        s = rmq__mock_props_get(&in.props, RMQ_PROP_CHECK_IMMUNITY_TIME_IN_SECONDS);
-        if (s && !rmq__parse_i64(s, &v) && v != -1)
-                immunity = v * 1000;
-        age = wall - mv.bornTimestamp;
-        if (!(age > immunity || age <= -1)) {
-                rmq__mock_inner_clear(&in);
-                return;
-        }
-        /* TransactionalMessageServiceImpl#needDiscard */
+        /* needDiscard */
         s = rmq__mock_props_get(&in.props, RMQ_PROP_TRANSACTION_CHECK_TIMES);
         if (s) {
                 if (rmq__parse_i32(s, &check_times))
                         check_times = -1;
-                if (check_times >= mc->opts.transactionCheckMax) {
-                        discard(mb, &in);
-                        rmq__mock_inner_clear(&in);
-                        half_del(hm);
-                        return;
+                if (check_times >= mc->opts.transactionCheckMax)
+                        gone = true;
+                else
+                        check_times++;
+        }
+        if (!gone) {
+                snprintf(num, sizeof(num), "%d", (int)check_times);
+                rmq__mock_props_put(&in.props, RMQ_PROP_TRANSACTION_CHECK_TIMES,
+                                    num);
+                /* needSkip */
+                gone = wall - mv.bornTimestamp > FILE_RESERVED_MS;
+        }
+        if (gone) {
+                discard(mb, &in);
+                rmq__mock_inner_clear(&in);
+                return CHECK_GONE;
+        }
+        if (sm->store_ts >= round_start)
+                goto stop; /* fresh stored: checked at a later round */
+        age      = wall - mv.bornTimestamp;
+        immunity = mc->opts.transactionTimeOut;
+        s        = rmq__mock_props_get(&in.props,
+                                       RMQ_PROP_CHECK_IMMUNITY_TIME_IN_SECONDS);
+        if (s) {
+                immunity = immunity_ms(s, mc->opts.transactionTimeOut);
+                /* checkPrepareQueueOffset: put back while immune, unless
+                 * TRAN_PREPARED_QUEUE_OFFSET is -1 (a resolved first copy
+                 * is no longer in the list). */
+                s = rmq__mock_props_get(&in.props,
+                                        RMQ_PROP_TRAN_PREPARED_QUEUE_OFFSET);
+                if (age < immunity &&
+                    (!s || rmq__parse_i64(s, &prepared) || prepared != -1)) {
+                        copy = renew(mb, &in, &mv, true);
+                        if (copy) {
+                                hm->commit_offset = (int64_t)copy->node.key;
+                                rmq__mock_inner_clear(&in);
+                                return CHECK_RENEWED;
+                        }
                 }
-                check_times++;
+        } else if (age >= 0 && age < immunity) {
+                goto stop; /* new arrived: so is everything after it */
         }
-        snprintf(num, sizeof(num), "%d", (int)check_times);
-        rmq__mock_props_put(&in.props, RMQ_PROP_TRANSACTION_CHECK_TIMES, num);
-        /* TransactionalMessageBridge#renewHalfMessageInner: flag and
-         * reconsume times are not carried over; WAIT=false is set in the
-         * (shared) map after the properties string is made. */
-        rmq__mock_inner_init(&renew);
-        rmq__mock_inner_set_topic(&renew, RMQ_MOCK_TOPIC_HALF);
-        renew.queue_id  = mv.queueId;
-        renew.sys_flag  = mv.sysFlag;
-        renew.body      = mv.body;
-        renew.body_len  = mv.bodyLen;
-        renew.born_ts   = mv.bornTimestamp;
-        renew.born_host = mv.bornHost;
-        rmq__mock_props_encode(&in.props, &renew.props_str);
-        rmq__mock_props_put(&in.props, RMQ_PROP_WAIT, "false");
-        if (rmq__mock_put(mb, &renew, &copy) == RMQ_MOCK_PUT_OK) {
-                hm->commit_offset = (int64_t)copy->node.key;
-                hm->check_times   = check_times;
-                send_check(mb, &in, &mv, copy);
-        }
-        rmq__mock_inner_clear(&renew);
+        /* isNeedCheck; otherwise Java reads more op messages and, finding
+         * none, gets no further in this round. */
+        if (!(age > immunity || age <= -1))
+                goto stop;
+        copy = renew(mb, &in, &mv, false);
+        if (!copy)
+                goto stop; /* Java tries the same offset again */
+        hm->commit_offset = (int64_t)copy->node.key;
+        send_check(mb, &in, &mv, copy);
         rmq__mock_inner_clear(&in);
+        return CHECK_RENEWED;
+stop:
+        rmq__mock_inner_clear(&in);
+        return CHECK_STOP;
 }
 
-/* TransactionalMessageCheckService: one check round per interval. */
+/* TransactionalMessageCheckService: one check round per interval, over
+ * the unresolved half messages in half queue order (a renewed copy goes
+ * to the end, as it is appended to the queue; each is looked at once per
+ * round). */
 void rmq__mock_txn_timer_cb(uv_timer_t *t) {
         rmq_mock_broker_t *mb = t->data;
-        int64_t wall          = rmq__mock_wall(mb->ep.mc);
-        rmq_list_t pending, *n;
-        /* Halves added by this round (none: copies replace entries) are
-         * not checked twice: walk a snapshot. */
-        rmq__list_init(&pending);
-        rmq__list_move_all(&mb->halves, &pending);
-        while ((n = rmq__list_pop_head(&pending))) {
-                rmq_mock_half_t *hm = RMQ_CONTAINER_OF(n, rmq_mock_half_t,
-                                                       link);
-                rmq__list_insert_tail(&mb->halves, &hm->link);
-                check_one(mb, hm, wall);
+        int64_t start         = rmq__mock_wall(mb->ep.mc);
+        size_t n              = 0;
+        rmq_list_t *l;
+        if (!mb->ep.up)
+                return; /* a stopped broker checks nothing */
+        for (l = mb->halves.next; l != &mb->halves; l = l->next)
+                n++;
+        while (n-- > 0) {
+                rmq_mock_half_t *hm = RMQ_CONTAINER_OF(
+                    rmq__list_pop_head(&mb->halves), rmq_mock_half_t, link);
+                switch (check_one(mb, hm, start)) {
+                case CHECK_GONE:
+                        rmq__free(hm);
+                        break;
+                case CHECK_RENEWED:
+                        rmq__list_insert_tail(&mb->halves, &hm->link);
+                        break;
+                case CHECK_STOP:
+                        rmq__list_insert_head(&mb->halves, &hm->link);
+                        return;
+                }
         }
 }
 

@@ -82,6 +82,13 @@ void rmq__jsonw_bool(rmq_jsonw_t *jw, const char *key, bool v) {
         rmq__buf_put_str(jw->buf, v ? "true" : "false");
 }
 
+void rmq__jsonw_i64_key(rmq_jsonw_t *jw, int64_t key) {
+        prefix(jw, NULL);
+        rmq__buf_put_i64_dec(jw->buf, key);
+        rmq__buf_put_u8(jw->buf, ':');
+        jw->key_done = true;
+}
+
 void rmq__jsonw_raw_key_begin(rmq_jsonw_t *jw) {
         jw_open(jw, NULL, '{');
 }

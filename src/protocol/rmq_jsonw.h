@@ -38,6 +38,10 @@ void rmq__jsonw_strn(rmq_jsonw_t *jw, const char *key, const char *s,
 void rmq__jsonw_i64(rmq_jsonw_t *jw, const char *key, int64_t v);
 void rmq__jsonw_bool(rmq_jsonw_t *jw, const char *key, bool v);
 
+/* A number used as a map key, written bare as fastjson writes a Long key
+ * by default ({0:"..."}); write the value with key NULL. */
+void rmq__jsonw_i64_key(rmq_jsonw_t *jw, int64_t key);
+
 /* An object used as a map key (fastjson's MessageQueue-keyed maps):
  * raw_key_begin() opens the key object, write its members, then
  * raw_key_end() closes it and writes ':'; write the value with key NULL. */

@@ -174,12 +174,18 @@ rmq_err_t rmq__topic_route_decode(const void *body, size_t len,
 
 /* ---- encode ---- */
 
-static void encode_broker_data(rmq_jsonw_t *jw, const rmq_broker_data_t *bd) {
+void rmq__broker_data_encode(rmq_jsonw_t *jw, const char *key,
+                             const rmq_broker_data_t *bd, bool bare_ids) {
         size_t i;
-        rmq__jsonw_obj_open(jw, NULL);
+        rmq__jsonw_obj_open(jw, key);
         rmq__jsonw_obj_open(jw, "brokerAddrs");
         for (i = 0; i < bd->brokerAddrs_cnt; i++) {
                 char id[24];
+                if (bare_ids) {
+                        rmq__jsonw_i64_key(jw, bd->brokerAddrs[i].brokerId);
+                        rmq__jsonw_str(jw, NULL, bd->brokerAddrs[i].addr);
+                        continue;
+                }
                 snprintf(id, sizeof(id), "%lld",
                          (long long)bd->brokerAddrs[i].brokerId);
                 rmq__jsonw_str(jw, id, bd->brokerAddrs[i].addr);
@@ -201,15 +207,16 @@ static void encode_queue_data(rmq_jsonw_t *jw, const rmq_queue_data_t *qd) {
 }
 
 /* mirrors TopicRouteData.encode (fastjson, sorted members) */
-void rmq__topic_route_encode(const rmq_topic_route_data_t *route,
-                             rmq_buf_t *out) {
+static void route_encode(const rmq_topic_route_data_t *route, bool bare_ids,
+                         rmq_buf_t *out) {
         rmq_jsonw_t jw;
         size_t i, j;
         rmq__jsonw_init(&jw, out);
         rmq__jsonw_obj_open(&jw, NULL);
         rmq__jsonw_arr_open(&jw, "brokerDatas");
         for (i = 0; i < route->brokerDatas_cnt; i++)
-                encode_broker_data(&jw, &route->brokerDatas[i]);
+                rmq__broker_data_encode(&jw, NULL, &route->brokerDatas[i],
+                                        bare_ids);
         rmq__jsonw_arr_close(&jw);
         rmq__jsonw_obj_open(&jw, "filterServerTable");
         for (i = 0; i < route->filterServerTable_cnt; i++) {
@@ -226,6 +233,16 @@ void rmq__topic_route_encode(const rmq_topic_route_data_t *route,
                 encode_queue_data(&jw, &route->queueDatas[i]);
         rmq__jsonw_arr_close(&jw);
         rmq__jsonw_obj_close(&jw);
+}
+
+void rmq__topic_route_encode(const rmq_topic_route_data_t *route,
+                             rmq_buf_t *out) {
+        route_encode(route, false, out);
+}
+
+void rmq__topic_route_encode_fastjson(const rmq_topic_route_data_t *route,
+                                      rmq_buf_t *out) {
+        route_encode(route, true, out);
 }
 
 /* ---- copy ---- */

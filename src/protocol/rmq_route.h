@@ -9,6 +9,7 @@
 #define RMQ_ROUTE_H
 
 #include "common/rmq_buf.h"
+#include "protocol/rmq_jsonw.h"
 
 /* PermName */
 #define RMQ_PERM_PRIORITY 0x8
@@ -78,10 +79,22 @@ rmq_err_t rmq__topic_route_decode(const void *body, size_t len,
                                   rmq_topic_route_data_t **routep,
                                   char *errstr, size_t errstr_size);
 
-/* Appends the body as the 4.9.8 name server writes it (fixtures 004/050):
- * members alphabetical, orderTopicConf left out when NULL. */
+/* Appends the body as the 4.9.8 name server writes it for a client of
+ * V4_9_4 or later, or one that asks acceptStandardJsonOnly (fixtures
+ * 004/050): standard JSON, members alphabetical, orderTopicConf left out
+ * when NULL. */
 void rmq__topic_route_encode(const rmq_topic_route_data_t *route,
                              rmq_buf_t *out);
+/* The same in fastjson's default form (RemotingSerializable#encode), what
+ * the 4.9.8 name server writes for older clients: brokerAddrs keys are
+ * bare numbers ({0:"..."}). */
+void rmq__topic_route_encode_fastjson(const rmq_topic_route_data_t *route,
+                                      rmq_buf_t *out);
+/* One BrokerData object (member \p key, or NULL in an array), its
+ * brokerAddrs keys bare (\p bare_ids) or quoted, as
+ * rmq__topic_route_encode(_fastjson) and ClusterInfo write it. */
+void rmq__broker_data_encode(rmq_jsonw_t *jw, const char *key,
+                             const rmq_broker_data_t *bd, bool bare_ids);
 
 /* A deep copy. @see Java: TopicRouteData#cloneTopicRouteData (which is
  * shallow; the copy here owns everything) */

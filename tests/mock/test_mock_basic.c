@@ -107,7 +107,9 @@ static void test_route_tbw102_and_unknown(void **state) {
         assert_int_equal(r->brokerDatas_cnt, 2);
         assert_int_equal(r->queueDatas_cnt, 2);
         assert_int_equal(qd_of(r, "broker-a")->perm, 7);
-        assert_int_equal(qd_of(r, "broker-a")->writeQueueNums, 4);
+        /* BrokerConfig.defaultTopicQueueNums: 8. */
+        assert_int_equal(qd_of(r, "broker-a")->writeQueueNums, 8);
+        assert_int_equal(qd_of(r, "broker-a")->readQueueNums, 8);
         assert_string_equal(rmq__broker_data_master_addr(
                                 rmq__topic_route_broker(r, "broker-b")),
                             rmq_mock_broker_addr(fx->mc, 1));
@@ -178,7 +180,7 @@ static void test_send_v2_stored_format(void **state) {
         size_t len;
         int code;
         int64_t off;
-        /* Unknown topic: auto-created from TBW102 (min(d=4, 4) queues). */
+        /* Unknown topic: auto-created from TBW102 (min(d=4, 8) queues). */
         req = mtc_send_req("AutoTopic", 1, "TagA", "hello");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, 0);
@@ -238,6 +240,41 @@ static void test_send_v2_stored_format(void **state) {
         rmq_mock_msg_destroy(NULL);
 }
 
+/* The queues of a topic auto-created by a send whose header asks for
+ * \p d queues. */
+static int auto_created_queues(fx_t *fx, const char *topic, const char *d) {
+        rmq_topic_route_data_t *r;
+        rmq_cmd_t *req = mtc_send_req(topic, 0, NULL, "x"), *resp;
+        int code, n;
+        rmq__cmd_ext_add(req, "d", d);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        r = route_of(fx, topic, &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(r->queueDatas[0].readQueueNums,
+                         r->queueDatas[0].writeQueueNums);
+        n = r->queueDatas[0].writeQueueNums;
+        rmq__topic_route_destroy(r);
+        return n;
+}
+
+/* TopicConfigManager#createTopicInSendMessageMethod: min(the request's
+ * defaultTopicQueueNums, TBW102's write queues); the cluster option
+ * defaultTopicQueueNums sizes TBW102 (BrokerConfig). */
+static void test_auto_create_queue_nums(void **state) {
+        fx_t *fx = *state;
+        char err[128];
+        assert_int_equal(auto_created_queues(fx, "Auto6", "6"), 6);
+        assert_int_equal(auto_created_queues(fx, "Auto12", "12"), 8);
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "defaultTopicQueueNums",
+                                              "3", err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(auto_created_queues(fx, "Auto4", "4"), 3);
+        /* Topics that exist keep their queues. */
+        assert_int_equal(auto_created_queues(fx, "Auto6", "6"), 6);
+}
+
 static void test_send_v1_and_compressed(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp;
@@ -285,6 +322,20 @@ static void test_send_v1_and_compressed(void **state) {
         rmq__buf_free(&z);
 }
 
+/* A SEND_BATCH_MESSAGE of \p topic queue \p qid with batch properties
+ * \p props (NULL: none) and the first \p len bytes of \p body. */
+static rmq_cmd_t *batch_req(const char *topic, const char *qid,
+                            const char *props, const rmq_buf_t *body,
+                            size_t len) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b",
+                                 topic, "c", "TBW102", "d", "4", "e", qid, "f",
+                                 "0", "g", "5", "h", "0", "m", "true", NULL);
+        if (props)
+                rmq__cmd_ext_add(req, "i", props);
+        rmq__cmd_set_body_copy(req, body->data, len);
+        return req;
+}
+
 static void test_send_batch(void **state) {
         fx_t *fx = *state;
         rmq_buf_t b = RMQ_BUF_INIT;
@@ -302,11 +353,7 @@ static void test_send_batch(void **state) {
                                                        strlen(props)),
                                  RMQ_OK);
         }
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "i", "WAIT\001true", "j", "0", "k", "false",
-                      "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len);
+        req  = batch_req("BatchTopic", "2", "WAIT\001true", &b, b.len);
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, 0);
         mtc_assert_ext(resp, "queueId", "2");
@@ -325,21 +372,15 @@ static void test_send_batch(void **state) {
         rmq_mock_msg_destroy(m);
 
         /* A truncated batch body: SYSTEM_ERROR, nothing stored. */
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len - 3);
-        resp = mtc_call(fx->c, fx->b0, req);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("BatchTopic", "2", NULL, &b, b.len - 3));
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         rmq__cmd_destroy(resp);
         assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "BatchTopic", 0, 2),
                          3);
         /* A batch with a delay level is illegal. */
-        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "BatchTopic",
-                      "c", "TBW102", "d", "4", "e", "2", "f", "0", "g", "5",
-                      "h", "0", "i", "DELAY\0012", "m", "true", NULL);
-        rmq__cmd_set_body_copy(req, b.data, b.len);
-        resp = mtc_call(fx->c, fx->b0, req);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("BatchTopic", "2", "DELAY\0012", &b, b.len));
         assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
         rmq__cmd_destroy(resp);
         rmq__buf_free(&b);
@@ -420,6 +461,200 @@ static void test_send_checks(void **state) {
                                               "true", err, sizeof(err)),
                          RMQ_OK);
         assert_int_equal(mtc_send(fx->c, fx->b0, "NewOne", 0, NULL, "x"), 0);
+}
+
+/* Exceptions thrown out of the send processor are answered with a new
+ * SYSTEM_ERROR response (NettyRemotingAbstract#processRequestCommand):
+ * no MSG_REGION or TRACE_ON, unlike the processor's own answers. */
+static void test_send_exceptions(void **state) {
+        fx_t *fx    = *state;
+        rmq_buf_t b = RMQ_BUF_INIT;
+        rmq_cmd_t *req, *resp;
+        /* writeQueueNums 0 and a random queue: / by zero. */
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "NoWrite", 0, 2, 0),
+                         RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("NoWrite", -1, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "java.lang.ArithmeticException: / by zero");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* DELAY not a number. */
+        req = mtc_send_req("ExTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", "DELAY\001abc");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.lang.NumberFormatException: "
+                                          "For input string: \"abc\"");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* A truncated batch, and a batch with a bad DELAY. */
+        assert_int_equal(rmq__batch_encode_one(&b, 0, "b", 1, "K\001v", 3),
+                         RMQ_OK);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("ExTopic", "0", NULL, &b, b.len - 2));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.nio.BufferUnderflowException");
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        resp = mtc_call(fx->c, fx->b0,
+                        batch_req("ExTopic", "0", "DELAY\001x", &b, b.len));
+        rmq__buf_free(&b);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(resp->ext_cnt, 0);
+        rmq__cmd_destroy(resp);
+        /* The processor's own refusals keep them. */
+        resp = mtc_call(fx->c, fx->b0, mtc_send_req("a b", 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        mtc_assert_ext(resp, "TRACE_ON", "true");
+        rmq__cmd_destroy(resp);
+}
+
+/* Topic names over 127 characters are refused by msgCheck
+ * (TopicValidator#validateTopic); properties over 32767 are refused by
+ * the store (DefaultMessageStore#checkMessage: MESSAGE_ILLEGAL). */
+static void test_send_size_limits(void **state) {
+        fx_t *fx = *state;
+        char topic[130], *props;
+        rmq_cmd_t *req, *resp;
+        memset(topic, 'T', 128);
+        topic[128] = '\0';
+        resp       = mtc_call(fx->c, fx->b0, mtc_send_req(topic, 0, NULL, "x"));
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark,
+                            "The specified topic is longer than topic max "
+                            "length.");
+        rmq__cmd_destroy(resp);
+        topic[127] = '\0'; /* 127 is fine */
+        assert_int_equal(mtc_send(fx->c, fx->b0, topic, 0, NULL, "x"), 0);
+        /* 32767 bytes of properties with CLUSTER fit; one more does not. */
+        props = malloc(40000);
+        snprintf(props, 40000, "P\001");
+        memset(props + 2, 'p', 32767 - 2 - (1 + 22));
+        props[32767 - 23] = '\0';
+        req               = mtc_send_req("PropTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        strcat(props, "p");
+        req = mtc_send_req("PropTopic", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "i", props);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_ERR_MESSAGE_ILLEGAL);
+        assert_string_equal(resp->remark,
+                            "the message is illegal, maybe msg body or "
+                            "properties length not matched. msg body length "
+                            "limit 4194304B, msg properties length limit "
+                            "32KB.");
+        mtc_assert_ext(resp, "MSG_REGION", "DefaultRegion");
+        rmq__cmd_destroy(resp);
+        free(props);
+        assert_int_equal(rmq_mock_queue_max_offset(fx->mc, "PropTopic", 0, 0),
+                         1);
+}
+
+/* CHECK_CLIENT_CONFIG (ClientManageProcessor#checkClientConfig): a TAG
+ * subscription (or no type) is accepted; any other expression type is
+ * refused while enablePropertyFilter is off (its default). */
+static int check_client(fx_t *fx, const char *body, char *remark, size_t size) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_CHECK_CLIENT_CONFIG, NULL), *resp;
+        int code;
+        if (body)
+                rmq__cmd_set_body_copy(req, body, strlen(body));
+        resp = mtc_call(fx->c, fx->b0, req);
+        code = resp->code;
+        snprintf(remark, size, "%s", resp->remark ? resp->remark : "");
+        rmq__cmd_destroy(resp);
+        return code;
+}
+
+static void test_check_client_config(void **state) {
+        fx_t *fx = *state;
+        char remark[256];
+        assert_int_equal(check_client(fx,
+                                      "{\"clientId\":\"c\",\"group\":\"g\","
+                                      "\"subscriptionData\":{"
+                                      "\"expressionType\":\"SQL92\","
+                                      "\"subString\":\"a > 1\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(remark, "The broker does not support consumer to "
+                                    "filter message by SQL92");
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"MYTYPE\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(remark, "The broker does not support consumer to "
+                                    "filter message by MYTYPE");
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"TAG\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx,
+                                      "{\"subscriptionData\":{"
+                                      "\"expressionType\":\"\"}}",
+                                      remark, sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(check_client(fx, "{\"subscriptionData\":{}}", remark,
+                                      sizeof(remark)),
+                         RMQ_OK);
+        assert_int_equal(
+            check_client(fx, "{\"clientId\":\"c\"}", remark, sizeof(remark)),
+            RMQ_OK);
+        assert_int_equal(check_client(fx, "{]", remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_int_equal(check_client(fx, NULL, remark, sizeof(remark)),
+                         RMQ_ERR_SYSTEM_ERROR);
+}
+
+/* The name server writes routes in standard JSON for clients of V4_9_4
+ * (401) or later or that ask acceptStandardJsonOnly, else in fastjson's
+ * default form with bare numeric brokerAddrs keys; cluster info always in
+ * the default form. The client decoder reads both. */
+static void route_body(fx_t *fx, int version, const char *standard_only,
+                       const char *want) {
+        rmq_cmd_t *req = mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic",
+                                 "TBW102", NULL),
+                  *resp;
+        rmq_topic_route_data_t *r;
+        char err[128];
+        req->version = version;
+        if (standard_only)
+                rmq__cmd_ext_add(req, "acceptStandardJsonOnly", standard_only);
+        resp = mtc_call(fx->c, fx->ns, req);
+        assert_int_equal(resp->code, 0);
+        if (!memmem(resp->body, resp->body_len, want, strlen(want)))
+                fail_msg("version %d: no %s in %.*s", version, want,
+                         (int)resp->body_len, (const char *)resp->body);
+        assert_int_equal(rmq__topic_route_decode(resp->body, resp->body_len, &r,
+                                                 err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(r->brokerDatas_cnt, 2);
+        assert_non_null(rmq__broker_data_master_addr(&r->brokerDatas[0]));
+        rmq__topic_route_destroy(r);
+        rmq__cmd_destroy(resp);
+}
+
+static void test_route_json_forms(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        route_body(fx, 409, NULL, "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        route_body(fx, 401, NULL, "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        route_body(fx, 400, NULL, "\"brokerAddrs\":{0:\"127.0.0.1:");
+        route_body(fx, 317, "false", "\"brokerAddrs\":{0:\"127.0.0.1:");
+        route_body(fx, 317, "true", "\"brokerAddrs\":{\"0\":\"127.0.0.1:");
+        resp = mtc_call(fx->c, fx->ns,
+                        mtc_req(RMQ_REQ_GET_BROKER_CLUSTER_INFO, NULL));
+        assert_int_equal(resp->code, 0);
+        assert_non_null(memmem(resp->body, resp->body_len,
+                               "{\"brokerAddrTable\":{\"broker-", 27));
+        assert_non_null(memmem(resp->body, resp->body_len,
+                               "\"brokerAddrs\":{0:\"127.0.0.1:", 28));
+        rmq__cmd_destroy(resp);
 }
 
 static void test_send_retry_and_dlq(void **state) {
@@ -511,6 +746,50 @@ static void test_heartbeat_unregister(void **state) {
         }
 }
 
+static void drain(mtc_t *c, int code) {
+        rmq_cmd_t *r;
+        while ((r = mtc_inbox_take(c, code)))
+                rmq__cmd_destroy(r);
+}
+
+/* NOTIFY_CONSUMER_IDS_CHANGED goes to the group's remaining members when
+ * a member's connection closes (ConsumerManager#doChannelCloseEvent) and
+ * when a heartbeat changes the group's subscribed topics
+ * (ConsumerGroupInfo#updateSubscription); a heartbeat that changes
+ * nothing, or only a subscription's version, does not notify. */
+static void test_notify_on_close_and_subscription(void **state) {
+        fx_t *fx    = *state;
+        const int n = RMQ_REQ_NOTIFY_CONSUMER_IDS_CHANGED;
+        mtc_t *c2   = mtc_new();
+        rmq_cmd_t *resp;
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
+        mtc_heartbeat(c2, fx->b0, "10.0.0.1@b", NULL, "CG_Y", "TopicY", "*");
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        drain(fx->c, n);
+        /* The same heartbeat again: nothing changed. */
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicY", "*");
+        /* A newer version of the same subscription: not a change. */
+        resp = mtc_call(
+            fx->c, fx->b0,
+            mtc_heartbeat_req("10.0.0.1@a", NULL, "CG_Y", "TopicY", "TagA", 5));
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        /* c2's connection closes: a notify. */
+        mtc_destroy(c2);
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        rmq_test_sleep_ms(100); /* no second one comes */
+        assert_int_equal(mtc_inbox_count(fx->c, n), 1);
+        resp = mtc_inbox_take(fx->c, n);
+        mtc_assert_ext(resp, "consumerGroup", "CG_Y");
+        rmq__cmd_destroy(resp);
+        /* Another topic: a notify. */
+        mtc_heartbeat(fx->c, fx->b0, "10.0.0.1@a", NULL, "CG_Y", "TopicZ", "*");
+        assert_true(mtc_inbox_wait(fx->c, n, 1, 2000));
+        resp = mtc_inbox_take(fx->c, n);
+        mtc_assert_ext(resp, "consumerGroup", "CG_Y");
+        rmq__cmd_destroy(resp);
+}
+
 static void test_serialize_types_and_unknown(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp;
@@ -533,8 +812,22 @@ static void test_serialize_types_and_unknown(void **state) {
         assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
         assert_string_equal(resp->remark, " request type 9999 not supported");
         rmq__cmd_destroy(resp);
-        resp = mtc_call(fx->c, fx->ns, mtc_send_req("SerTopic", 0, NULL, "x"));
-        assert_int_equal(resp->code, RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED);
+        /* The name server does not answer codes it does not handle (its
+         * DefaultRequestProcessor returns null): the caller times out. */
+        resp = NULL;
+        assert_int_equal(mtc_try_call(fx->c, fx->ns,
+                                      mtc_send_req("SerTopic", 0, NULL, "x"),
+                                      300, &resp),
+                         RMQ_ERR__TIMED_OUT);
+        assert_null(resp);
+        assert_int_equal(
+            mtc_try_call(fx->c, fx->ns, mtc_req(9999, NULL), 300, &resp),
+            RMQ_ERR__TIMED_OUT);
+        /* It still answers what it knows on the same connection. */
+        resp = mtc_call(
+            fx->c, fx->ns,
+            mtc_req(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC, "topic", "TBW102", NULL));
+        assert_int_equal(resp->code, 0);
         rmq__cmd_destroy(resp);
 }
 
@@ -566,18 +859,29 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_send_v2_stored_format, setup,
                                             teardown),
-            cmocka_unit_test_setup_teardown(test_send_v1_and_compressed,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_auto_create_queue_nums, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_v1_and_compressed, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_send_checks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_send_exceptions, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_send_size_limits, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_check_client_config, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_route_json_forms, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_send_retry_and_dlq, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_heartbeat_unregister, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(
+                test_notify_on_close_and_subscription, setup, teardown),
             cmocka_unit_test_setup_teardown(test_serialize_types_and_unknown,
                                             setup, teardown),
-            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup,
-                                            teardown),
+            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup, teardown),
         };
         return cmocka_run_group_tests_name("mock_basic", tests, NULL, NULL);
 }

@@ -147,8 +147,25 @@ static void test_pull_errors(void **state) {
                             "the topic[TopicC] pulling message is forbidden");
         rmq__cmd_destroy(resp);
         rmq_mock_topic_set_perm(fx->mc, T, 0, 6);
+        /* A negative maxMsgNums fails only where messages are read
+         * (new GetMessageResult(maxMsgNums) in DefaultMessageStore
+         * #getMessage): an empty queue or an offset at or past the end is
+         * answered as usual. */
+        resp = pull(fx, 0, 0, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
+        rmq__cmd_destroy(resp);
+        mtc_send(fx->c, fx->b0, T, 0, NULL, "x");
+        resp = pull(fx, 0, 1, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
+        rmq__cmd_destroy(resp);
+        resp = pull(fx, 0, 5, -1, 0, NULL);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_OFFSET_MOVED);
+        rmq__cmd_destroy(resp);
         resp = pull(fx, 0, 0, -1, 0, NULL);
         assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+        assert_string_equal(resp->remark, "java.lang.IllegalArgumentException: "
+                                          "Illegal Capacity: -1");
+        assert_int_equal(resp->ext_cnt, 0);
         rmq__cmd_destroy(resp);
         resp = mtc_call(fx->c, fx->b0,
                         mtc_req(RMQ_REQ_PULL_MESSAGE, "consumerGroup", CG,
@@ -212,18 +229,36 @@ static void test_pull_tag_filter_and_subscription_flag(void **state) {
         assert_int_equal(rmq_mock_committed_offset(fx->mc, CG, T, 0, 1), -1);
 }
 
+static void set_opt(fx_t *fx, const char *name, const char *value) {
+        char err[128];
+        assert_int_equal(
+            rmq_mock_cluster_set(fx->mc, name, value, err, sizeof(err)),
+            RMQ_OK);
+}
+
+/* A pull held for \p suspend_ms at \p off of queue \p qid (group
+ * subscription). */
+static void held_pull(fx_t *fx, int qid, int64_t off, int64_t suspend_ms,
+                      mtc_async_t *a) {
+        mtc_async_start(fx->c, fx->b0,
+                        mtc_pull_req(CG, T, qid, off, 32, RMQ_PULL_FLAG_SUSPEND,
+                                     suspend_ms, NULL, 0),
+                        30000, a);
+}
+
+/* PullRequestHoldService with longPollingEnable: a message arriving wakes
+ * the held pulls whose filter (the subscription when held) accepts its
+ * tags; the periodic check (every 5 s, longPollingCheckInterval here)
+ * wakes those whose queue's max offset passed their offset whatever the
+ * tags, and those whose hold time is over. */
 static void test_long_polling(void **state) {
         fx_t *fx = *state;
         mtc_async_t a;
-        rmq_cmd_t *resp;
+        rmq_cmd_t *resp, *hb;
         int64_t t0;
-        char err[64];
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
         /* Held, then answered when a matching message arrives. */
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 0, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     5000, NULL, 0),
-                        8000, &a);
+        held_pull(fx, 0, 0, 5000, &a);
         rmq_test_sleep_ms(100);
         assert_false(mtc_async_done(&a));
         mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match"); /* not woken */
@@ -238,59 +273,108 @@ static void test_long_polling(void **state) {
         assert_int_equal(mtc_count_msgs(resp), 1);
         assert_int_equal(ext_i64(resp, "nextBeginOffset"), 2);
         rmq__cmd_destroy(resp);
-        /* Held until the suspend timeout, then PULL_NOT_FOUND. */
-        t0 = rmq__mono_ms();
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 2, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     200, NULL, 0),
-                        5000, &a);
+
+        /* The periodic check wakes a pull a non-matching message passed:
+         * NO_MATCHED_MSG with nextBeginOffset past it, long before the
+         * suspend timeout. */
+        set_opt(fx, "longPollingCheckInterval", "100");
+        held_pull(fx, 0, 2, 15000, &a);
+        rmq_test_sleep_ms(50);
+        mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match either");
+        t0   = rmq__mono_ms();
         resp = mtc_async_wait(&a, 3000);
-        assert_true(rmq__mono_ms() - t0 >= 190);
+        assert_true(rmq__mono_ms() - t0 < 2000);
+        assert_int_equal(resp->code, RMQ_ERR_PULL_RETRY_IMMEDIATELY);
+        assert_string_equal(resp->remark, "NO_MATCHED_MESSAGE");
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), 3);
+        rmq__cmd_destroy(resp);
+
+        /* The hold time is over at the first check after it: with checks
+         * every second (the timer restarts now), a 200 ms hold is
+         * answered after about a second. */
+        set_opt(fx, "longPollingCheckInterval", "1000");
+        t0 = rmq__mono_ms();
+        held_pull(fx, 0, 3, 200, &a);
+        resp = mtc_async_wait(&a, 5000);
+        assert_true(rmq__mono_ms() - t0 >= 900);
         assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
         assert_string_equal(resp->remark, "OFFSET_OVERFLOW_ONE");
         rmq__cmd_destroy(resp);
-        /* Short polling uses shortPollingTimeMills. */
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "longPollingEnable",
-                                              "false", err, sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "shortPollingTimeMills",
-                                              "50", err, sizeof(err)),
-                         RMQ_OK);
+        set_opt(fx, "longPollingCheckInterval", "5000");
+
+        /* The filter is the subscription when the pull was held: a
+         * newer subscription's tag does not wake it; the re-run answers
+         * with the current subscription. */
+        held_pull(fx, 2, 0, 15000, &a);
+        rmq_test_sleep_ms(50);
+        hb = mtc_call(fx->c, fx->b0,
+                      mtc_heartbeat_req("c@1", NULL, CG, T, "TagB", 2));
+        assert_int_equal(hb->code, 0);
+        rmq__cmd_destroy(hb);
+        mtc_send(fx->c, fx->b0, T, 2, "TagB", "new sub");
+        rmq_test_sleep_ms(100);
+        assert_false(mtc_async_done(&a));
+        mtc_send(fx->c, fx->b0, T, 2, "TagA", "old sub");
+        resp = mtc_async_wait(&a, 2000);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(mtc_count_msgs(resp), 1); /* the TagB one */
+        assert_int_equal(ext_i64(resp, "nextBeginOffset"), 2);
+        rmq__cmd_destroy(resp);
+}
+
+/* With longPollingEnable off a pull is held for shortPollingTimeMills and
+ * checked every shortPollingTimeMills; a message arriving does not wake
+ * it (the store notifies only with long polling). */
+static void test_short_polling(void **state) {
+        fx_t *fx = *state;
+        mtc_async_t a;
+        rmq_cmd_t *resp;
+        int64_t t0;
+        mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
+        set_opt(fx, "longPollingEnable", "false");
+        set_opt(fx, "shortPollingTimeMills", "1000"); /* the timer restarts */
+        held_pull(fx, 0, 0, 15000, &a);
+        rmq_test_sleep_ms(50);
         t0 = rmq__mono_ms();
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 0, 2, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     15000, NULL, 0),
-                        5000, &a);
-        resp = mtc_async_wait(&a, 3000);
+        mtc_send(fx->c, fx->b0, T, 0, "TagA", "match");
+        rmq_test_sleep_ms(200);
+        assert_false(mtc_async_done(&a));
+        resp = mtc_async_wait(&a, 5000);
+        assert_true(rmq__mono_ms() - t0 >= 700);
+        assert_int_equal(resp->code, 0);
+        assert_int_equal(mtc_count_msgs(resp), 1);
+        rmq__cmd_destroy(resp);
+        /* Nothing arrives: answered after about shortPollingTimeMills, not
+         * the pull's suspend timeout. */
+        set_opt(fx, "shortPollingTimeMills", "100");
+        t0 = rmq__mono_ms();
+        held_pull(fx, 0, 1, 15000, &a);
+        resp = mtc_async_wait(&a, 5000);
         assert_true(rmq__mono_ms() - t0 < 2000);
         assert_int_equal(resp->code, RMQ_ERR_PULL_NOT_FOUND);
         rmq__cmd_destroy(resp);
-        /* A held pull whose connection closes is dropped; one held at
-         * destroy is freed. */
-        assert_int_equal(rmq_mock_cluster_set(fx->mc, "longPollingEnable",
-                                              "true", err, sizeof(err)),
-                         RMQ_OK);
-        {
-                mtc_t *c2 = mtc_new();
-                mtc_async_t a2;
-                mtc_async_start(c2, fx->b0,
-                                mtc_pull_req(CG, T, 0, 2, 32,
-                                             RMQ_PULL_FLAG_SUSPEND, 15000,
-                                             NULL, 0),
-                                20000, &a2);
-                rmq_test_sleep_ms(50);
-                rmq_mock_close_connections(fx->mc, 0);
-                assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2,
-                                                2000));
-                assert_int_equal(a2.err, RMQ_ERR__TRANSPORT);
-                uv_mutex_destroy(&a2.lock);
-                mtc_destroy(c2);
-        }
+}
+
+/* A held pull whose connection closes is dropped; one held at destroy is
+ * freed. */
+static void test_held_pull_dropped(void **state) {
+        fx_t *fx = *state;
+        mtc_async_t a, a2;
+        mtc_t *c2 = mtc_new();
+        mtc_async_start(
+            c2, fx->b0,
+            mtc_pull_req(CG, T, 0, 0, 32,
+                         RMQ_PULL_FLAG_SUSPEND | RMQ_PULL_FLAG_SUBSCRIPTION,
+                         15000, "*", 0),
+            20000, &a2);
+        rmq_test_sleep_ms(50);
+        rmq_mock_close_connections(fx->mc, 0);
+        assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2, 2000));
+        assert_int_equal(a2.err, RMQ_ERR__TRANSPORT);
+        uv_mutex_destroy(&a2.lock);
+        mtc_destroy(c2);
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
-        mtc_async_start(fx->c, fx->b0,
-                        mtc_pull_req(CG, T, 3, 0, 32, RMQ_PULL_FLAG_SUSPEND,
-                                     15000, NULL, 0),
-                        20000, &a);
+        held_pull(fx, 3, 0, 15000, &a);
         rmq_test_sleep_ms(50);
         assert_false(mtc_async_done(&a));
         rmq_mock_cluster_destroy(fx->mc);
@@ -404,6 +488,10 @@ static size_t locked_cnt(fx_t *fx, const char *client, int q0, int q1) {
         return n;
 }
 
+static bool lock_free_q3(void *mc) {
+        return !rmq_mock_queue_lock_owner(mc, CG, T, 0, 3, NULL, 0);
+}
+
 static void test_locks(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *resp;
@@ -437,6 +525,23 @@ static void test_locks(void **state) {
                                                    sizeof(owner)),
                          0);
         assert_int_equal(locked_cnt(fx, "B", 1, -1), 1);
+        /* Locking again by the owner renews (RebalanceLockManager's
+         * LockEntry#setLastUpdateTimestamp): held past the first
+         * expiry, refused to others, then expired. */
+        assert_int_equal(rmq_mock_cluster_set(fx->mc, "lockExpiry", "1000", err,
+                                              sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(locked_cnt(fx, "C", 3, -1), 1);
+        rmq_test_sleep_ms(600);
+        assert_int_equal(locked_cnt(fx, "C", 3, -1), 1); /* renewed */
+        rmq_test_sleep_ms(700); /* past the first lock's expiry */
+        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, CG, T, 0, 3, owner,
+                                                   sizeof(owner)),
+                         1);
+        assert_string_equal(owner, "C");
+        assert_int_equal(locked_cnt(fx, "D", 3, -1), 0);
+        assert_true(rmq_test_wait_until(lock_free_q3, fx->mc, 3000));
+        assert_int_equal(locked_cnt(fx, "D", 3, -1), 1);
         /* Bad body. */
         {
                 rmq_cmd_t *req = mtc_req(RMQ_REQ_LOCK_BATCH_MQ, NULL);
@@ -537,6 +642,26 @@ static void test_queries(void **state) {
                                 "endTimestamp", "1", NULL));
         assert_int_equal(resp->code, RMQ_ERR_QUERY_NOT_FOUND);
         rmq__cmd_destroy(resp);
+        /* A queue with messages: the store time of its first, also after
+         * the oldest are gone. */
+        for (i = 0; i < 2; i++) {
+                rmq_mock_msg_t *first;
+                char want[24];
+                assert_int_equal(
+                    rmq_mock_message_get(fx->mc, T, 0, 2, i, &first), RMQ_OK);
+                snprintf(want, sizeof(want), "%lld",
+                         (long long)rmq_mock_msg_store_timestamp(first));
+                rmq_mock_msg_destroy(first);
+                resp = mtc_call(fx->c, fx->b0,
+                                mtc_req(RMQ_REQ_GET_EARLIEST_MSG_STORETIME,
+                                        "topic", T, "queueId", "2", NULL));
+                mtc_assert_ext(resp, "timestamp", want);
+                rmq__cmd_destroy(resp);
+                if (!i)
+                        assert_int_equal(
+                            rmq_mock_queue_truncate(fx->mc, T, 0, 2, 1),
+                            RMQ_OK);
+        }
 }
 
 /* The commit log offset and store time of the message at \p off. */
@@ -555,10 +680,11 @@ static void stored_at(fx_t *fx, const char *topic, int qid, int64_t off,
         rmq_mock_msg_destroy(m);
 }
 
-/* QUERY_MESSAGE answers, found or not, with the last index file's end
- * values (IndexService#queryOffset): the store time and commit log offset
- * of the last message indexed by a key (UNIQ_KEY or KEYS, any topic), 0
- * before any. */
+/* A found QUERY_MESSAGE answer carries the last index file's end values
+ * (IndexService#queryOffset): the store time and commit log offset of
+ * the last message indexed by a key (UNIQ_KEY or KEYS, any topic). A not
+ * found answer has 0 and 0: DefaultMessageStore#queryMessage stops before
+ * it copies them when the index gave no offset. */
 static void assert_index_last(fx_t *fx, int want_code, int64_t phy,
                               int64_t ts) {
         rmq_cmd_t *resp = mtc_call(
@@ -578,27 +704,39 @@ static void test_query_index_last_update(void **state) {
         int64_t phy, ts;
         assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         mtc_send(fx->c, fx->b0, T, 0, NULL, "a"); /* UNIQ_KEY only */
-        stored_at(fx, T, 0, 0, &phy, &ts);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        /* Indexed messages exist, none with the key: still 0 and 0. */
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         /* A message of another topic is indexed too. */
         mtc_send(fx->c, fx->b0, "TopicOther", 0, NULL, "b");
         stored_at(fx, "TopicOther", 0, 0, &phy, &ts);
         assert_true(phy > 0);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
         /* One without UNIQ_KEY and with blank KEYS is not. */
         req = mtc_send_req(T, 1, NULL, "c");
         rmq__cmd_ext_add(req, "i", "KEYS\001  \002TAGS\001t");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, RMQ_OK);
         rmq__cmd_destroy(resp);
-        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, phy, ts);
-        /* KEYS alone is enough; the found answer has the same values. */
+        assert_index_last(fx, RMQ_ERR_QUERY_NOT_FOUND, 0, 0);
+        /* KEYS alone is enough; the found answer has its values. */
         req = mtc_send_req(T, 1, NULL, "d");
         rmq__cmd_ext_add(req, "i", "KEYS\001k0 k1");
         resp = mtc_call(fx->c, fx->b0, req);
         assert_int_equal(resp->code, RMQ_OK);
         rmq__cmd_destroy(resp);
         stored_at(fx, T, 1, 1, &phy, &ts);
+        assert_index_last(fx, RMQ_OK, phy, ts);
+        /* A later message without UNIQ_KEY and with blank KEYS does not
+         * move the index's end... */
+        req = mtc_send_req(T, 1, NULL, "e");
+        rmq__cmd_ext_add(req, "i", "KEYS\001  \002TAGS\001t");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+        assert_index_last(fx, RMQ_OK, phy, ts);
+        /* ...one of another topic with a UNIQ_KEY does. */
+        mtc_send(fx->c, fx->b0, "TopicOther", 0, NULL, "f");
+        stored_at(fx, "TopicOther", 0, 1, &phy, &ts);
         assert_index_last(fx, RMQ_OK, phy, ts);
 }
 
@@ -655,22 +793,73 @@ static void test_admin_views(void **state) {
         assert_string_equal(resp->remark,
                             "The Consumer <CG_C> <c@9> not online");
         rmq__cmd_destroy(resp);
+        /* Clients older than V3_1_8_SNAPSHOT (62) are refused, with the
+         * version's name (MQVersion#getVersionDesc). */
+        {
+                static const struct {
+                        int version;
+                        const char *name;
+                } old[] = {{61, "V3_1_7"},          {0, "V3_0_0_SNAPSHOT"},
+                           {15, "V3_0_0_FINAL"},    {16, "V3_0_1_SNAPSHOT"},
+                           {46, "V3_1_0_SNAPSHOT"}, {47, "V3_1_0"}};
+                size_t i;
+                char want[160];
+                for (i = 0; i < RMQ_ARRAY_SIZE(old); i++) {
+                        mtc_t *c2 = mtc_new();
+                        rmq_cmd_t *req =
+                            mtc_heartbeat_req("c@old", NULL, CG, T, "*", 1);
+                        req->version = old[i].version;
+                        rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
+                        resp =
+                            mtc_call(fx->c, fx->b0,
+                                     mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+                                             "consumerGroup", CG, "clientId",
+                                             "c@old", NULL));
+                        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
+                        snprintf(want, sizeof(want),
+                                 "The Consumer <c@old> Version <%s> too low "
+                                 "to finish, please upgrade it to "
+                                 "V3_1_8_SNAPSHOT",
+                                 old[i].name);
+                        assert_string_equal(resp->remark, want);
+                        rmq__cmd_destroy(resp);
+                        mtc_destroy(c2);
+                }
+        }
+        /* V3_1_8_SNAPSHOT itself is asked. */
+        {
+                mtc_t *c2      = mtc_new();
+                rmq_cmd_t *req = mtc_heartbeat_req("c@62", NULL, CG, T, "*", 1);
+                req->version   = 62;
+                rmq__cmd_destroy(mtc_call(c2, fx->b0, req));
+                resp = mtc_call(fx->c, fx->b0,
+                                mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+                                        "consumerGroup", CG, "clientId", "c@62",
+                                        NULL));
+                assert_int_equal(resp->code, 0);
+                rmq__cmd_destroy(resp);
+                mtc_destroy(c2);
+        }
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_pull_found_and_statuses,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_pull_found_and_statuses, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_pull_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_pull_tag_filter_and_subscription_flag, setup, teardown),
             cmocka_unit_test_setup_teardown(test_long_polling, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_short_polling, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_held_pull_dropped, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_consumer_list_and_offsets,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_query_index_last_update,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_query_index_last_update, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_admin_views, setup, teardown),
         };
         return cmocka_run_group_tests_name("mock_consume", tests, NULL, NULL);

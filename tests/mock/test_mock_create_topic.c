@@ -190,6 +190,59 @@ static void test_update_topic(void **state) {
         assert_queue_data(fx, "TopicU", "broker-a", 4, 4, 6, 0);
 }
 
+/* The stored sysFlag of the message at \p off of queue 0. */
+static int32_t stored_sys_flag(fx_t *fx, const char *topic, int64_t off) {
+        rmq_mock_msg_t *m;
+        int32_t f;
+        assert_int_equal(rmq_mock_message_get(fx->mc, topic, 0, 0, off, &m),
+                         RMQ_OK);
+        f = rmq_mock_msg_sys_flag(m);
+        rmq_mock_msg_destroy(m);
+        return f;
+}
+
+/* A MULTI_TAG topic's messages are stored with MULTI_TAGS_FLAG (2), as
+ * SendMessageProcessor ORs it in for single and batch sends; a topic
+ * auto-created from a MULTI_TAG default topic is MULTI_TAG too
+ * (createTopicInSendMessageMethod copies topicFilterType). */
+static void test_multi_tag_sys_flag(void **state) {
+        fx_t *fx    = *state;
+        rmq_buf_t b = RMQ_BUF_INIT;
+        rmq_cmd_t *req, *resp;
+        assert_int_equal(
+            create(fx, fx->b0,
+                   create_req("TopicM", "4", "4", "6", "MULTI_TAG", "0"), NULL),
+            RMQ_OK);
+        assert_int_equal(mtc_send(fx->c, fx->b0, "TopicM", 0, "TagA", "x"), 0);
+        assert_int_equal(stored_sys_flag(fx, "TopicM", 0), 2);
+        assert_int_equal(rmq__batch_encode_one(&b, 0, "b", 1, "TAGS\001T", 6),
+                         RMQ_OK);
+        req = mtc_req(RMQ_REQ_SEND_BATCH_MESSAGE, "a", "PG", "b", "TopicM", "c",
+                      "TBW102", "d", "4", "e", "0", "f", "0", "g", "5", "h",
+                      "0", "m", "true", NULL);
+        rmq__cmd_set_body_copy(req, b.data, b.len);
+        rmq__buf_free(&b);
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(stored_sys_flag(fx, "TopicM", 1), 2);
+        /* Auto-created from a MULTI_TAG default topic. */
+        assert_int_equal(
+            create(fx, fx->b0,
+                   create_req("DefM", "8", "8", "7", "MULTI_TAG", "0"), NULL),
+            RMQ_OK);
+        req = mtc_send_req("AutoM", 0, NULL, "x");
+        rmq__cmd_ext_add(req, "c", "DefM");
+        resp = mtc_call(fx->c, fx->b0, req);
+        assert_int_equal(resp->code, 0);
+        rmq__cmd_destroy(resp);
+        assert_int_equal(stored_sys_flag(fx, "AutoM", 0), 2);
+        assert_queue_data(fx, "AutoM", "broker-a", 4, 4, 6, 0);
+        /* SINGLE_TAG: nothing added. */
+        assert_int_equal(mtc_send(fx->c, fx->b0, "AutoS", 0, NULL, "x"), 0);
+        assert_int_equal(stored_sys_flag(fx, "AutoS", 0), 0);
+}
+
 /* Names the broker refuses, and header fields it cannot decode. */
 static void test_create_topic_refused(void **state) {
         fx_t *fx = *state;
@@ -315,9 +368,9 @@ static void test_create_topic_rocketmq_serialize(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_create_topic, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_update_topic, setup,
+            cmocka_unit_test_setup_teardown(test_create_topic, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_update_topic, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_multi_tag_sys_flag, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_create_topic_refused, setup,
                                             teardown),

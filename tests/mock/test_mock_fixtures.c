@@ -18,6 +18,7 @@
  * subscriptions from the pull's subVersion, the commit log offset of the
  * message a CONSUMER_SEND_MSG_BACK names.
  */
+#include "common/rmq_time.h"
 #include "mock_client.h"
 #include "protocol/rmq_bodies.h"
 #include "protocol/rmq_names.h"
@@ -34,6 +35,7 @@ typedef struct frame_s {
         bool rmqbin;
         int run; /* 1: JSON clients, 3: admin, 2: ROCKETMQ clients */
         int pair; /* response: index of its request; request: response */
+        char born[24]; /* a replayed send's bornTimestamp (born_now) */
 } frame_t;
 
 typedef struct replay_s {
@@ -704,6 +706,27 @@ static void set_client_answer(replay_t *rp, int run) {
                         rp->c->running_answer = frames[i].cmd;
 }
 
+/* A captured send is replayed as born now: a half message born more than
+ * fileReservedTime (72 h) ago would be discarded unchecked
+ * (TransactionalMessageServiceImpl#needSkip), so the captured
+ * CHECK_TRANSACTION_STATE could not be compared. \p buf (which lives
+ * as long as \p req) receives the new value. */
+static void born_now(rmq_cmd_t *req, char *buf, size_t size) {
+        uint32_t i;
+        if (req->code != RMQ_REQ_SEND_MESSAGE &&
+            req->code != RMQ_REQ_SEND_MESSAGE_V2 &&
+            req->code != RMQ_REQ_SEND_BATCH_MESSAGE)
+                return;
+        snprintf(buf, size, "%lld", (long long)rmq__wall_ms());
+        for (i = 0; i < req->ext_cnt; i++) {
+                if (strcmp(req->ext[i].key, "g") &&
+                    strcmp(req->ext[i].key, "bornTimestamp"))
+                        continue;
+                req->ext[i].val  = buf;
+                req->ext[i].vlen = (uint32_t)strlen(buf);
+        }
+}
+
 static void replay_run(int run) {
         replay_t *rpp = &rp_state;
 #define rp (*rpp)
@@ -738,6 +761,7 @@ static void replay_run(int run) {
                         setup_for(&rp, f->cmd, frames[f->pair].cmd);
                 if (f->cmd->code == RMQ_REQ_HEART_BEAT)
                         remember_hb(&rp, f->cmd);
+                born_now(f->cmd, f->born, sizeof(f->born));
                 if (f->pair < 0 && rmq__cmd_is_oneway(f->cmd)) {
                         assert_int_equal(rmq__remoting_invoke_oneway(
                                              who->rm, addr, f->cmd, 3000),

@@ -202,6 +202,29 @@ static void test_reply_v2_pushed_and_stored(void **state) {
 /* 324 (long names) in the ROCKETMQ serialize type, queueId -1: answered in
  * that type; the push carries the request's queueId and no
  * reconsumeTimes. */
+/* An injected FLUSH_DISK_TIMEOUT on a reply (the Java responder decodes
+ * it as a send, processSendResponse): processed, pushed, stored, and
+ * answered with that code and the SendMessageResponseHeader. */
+static void test_reply_injected_flush_timeout(void **state) {
+        fx_t *fx = *state;
+        rmq_cmd_t *resp;
+        register_requester(fx);
+        rmq_mock_push_request_errors(fx->mc, 0, RMQ_REQ_SEND_REPLY_MESSAGE_V2,
+                                     1, RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        resp = send_reply(fx, RQ_ID, "pong");
+        assert_int_equal(resp->code, RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        mtc_assert_ext(resp, "queueId", "0");
+        mtc_assert_ext(resp, "queueOffset", "0");
+        assert_stored(fx, 0, "pong", resp);
+        rmq__cmd_destroy(resp);
+        assert_true(mtc_inbox_wait(
+            fx->req, RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT, 1, 3000));
+        /* The next one is answered as usual. */
+        resp = send_reply(fx, RQ_ID, "pong 2");
+        assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+}
+
 static void test_reply_v1_rocketmq_serialize(void **state) {
         fx_t *fx = *state;
         rmq_cmd_t *req, *resp, *push;
@@ -438,12 +461,14 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_reply_v2_pushed_and_stored,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_reply_injected_flush_timeout,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_reply_v1_rocketmq_serialize,
                                             setup, teardown),
-            cmocka_unit_test_setup_teardown(test_reply_without_requester,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_reply_requester_refuses,
-                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_reply_without_requester, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_reply_requester_refuses, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_reply_not_stored, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_reply_requester_gone, setup,

@@ -9,21 +9,41 @@
 #include "mock_client.h"
 
 static const int codes[] = {
-    RMQ_REQ_SEND_MESSAGE,          RMQ_REQ_PULL_MESSAGE,
-    RMQ_REQ_QUERY_MESSAGE,         RMQ_REQ_QUERY_CONSUMER_OFFSET,
-    RMQ_REQ_UPDATE_CONSUMER_OFFSET, RMQ_REQ_SEARCH_OFFSET_BY_TIMESTAMP,
-    RMQ_REQ_GET_MAX_OFFSET,        RMQ_REQ_GET_MIN_OFFSET,
-    RMQ_REQ_GET_EARLIEST_MSG_STORETIME, RMQ_REQ_VIEW_MESSAGE_BY_ID,
-    RMQ_REQ_HEART_BEAT,            RMQ_REQ_UNREGISTER_CLIENT,
-    RMQ_REQ_CONSUMER_SEND_MSG_BACK, RMQ_REQ_END_TRANSACTION,
-    RMQ_REQ_GET_CONSUMER_LIST_BY_GROUP, RMQ_REQ_LOCK_BATCH_MQ,
-    RMQ_REQ_UNLOCK_BATCH_MQ,       RMQ_REQ_CHECK_CLIENT_CONFIG,
-    RMQ_REQ_GET_CONSUMER_CONNECTION_LIST, RMQ_REQ_GET_CONSUME_STATS,
-    RMQ_REQ_GET_CONSUMER_RUNNING_INFO, RMQ_REQ_SEND_MESSAGE_V2,
-    RMQ_REQ_SEND_BATCH_MESSAGE,    RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
-    RMQ_REQ_REGISTER_BROKER,       RMQ_REQ_GET_BROKER_CLUSTER_INFO,
-    RMQ_REQ_SEND_REPLY_MESSAGE,    RMQ_REQ_SEND_REPLY_MESSAGE_V2,
+    RMQ_REQ_SEND_MESSAGE,
+    RMQ_REQ_PULL_MESSAGE,
+    RMQ_REQ_QUERY_MESSAGE,
+    RMQ_REQ_QUERY_CONSUMER_OFFSET,
+    RMQ_REQ_UPDATE_CONSUMER_OFFSET,
+    RMQ_REQ_SEARCH_OFFSET_BY_TIMESTAMP,
+    RMQ_REQ_GET_MAX_OFFSET,
+    RMQ_REQ_GET_MIN_OFFSET,
+    RMQ_REQ_GET_EARLIEST_MSG_STORETIME,
+    RMQ_REQ_VIEW_MESSAGE_BY_ID,
+    RMQ_REQ_HEART_BEAT,
+    RMQ_REQ_UNREGISTER_CLIENT,
+    RMQ_REQ_CONSUMER_SEND_MSG_BACK,
+    RMQ_REQ_END_TRANSACTION,
+    RMQ_REQ_GET_CONSUMER_LIST_BY_GROUP,
+    RMQ_REQ_LOCK_BATCH_MQ,
+    RMQ_REQ_UNLOCK_BATCH_MQ,
+    RMQ_REQ_CHECK_CLIENT_CONFIG,
+    RMQ_REQ_GET_CONSUMER_CONNECTION_LIST,
+    RMQ_REQ_GET_CONSUME_STATS,
+    RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
+    RMQ_REQ_SEND_MESSAGE_V2,
+    RMQ_REQ_SEND_BATCH_MESSAGE,
+    RMQ_REQ_GET_ROUTEINFO_BY_TOPIC,
+    RMQ_REQ_REGISTER_BROKER,
+    RMQ_REQ_GET_BROKER_CLUSTER_INFO,
+    RMQ_REQ_SEND_REPLY_MESSAGE,
+    RMQ_REQ_SEND_REPLY_MESSAGE_V2,
     RMQ_REQ_UPDATE_AND_CREATE_TOPIC,
+    RMQ_REQ_GET_ALL_TOPIC_CONFIG,
+    RMQ_REQ_GET_BROKER_RUNTIME_INFO,
+    RMQ_REQ_GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+    RMQ_REQ_GET_TOPIC_STATS_INFO,
+    RMQ_REQ_GET_PRODUCER_CONNECTION_LIST,
+    RMQ_REQ_QUERY_TOPIC_CONSUME_BY_WHO,
 };
 
 /* Every field name the handlers read, with a bad value. */
@@ -102,6 +122,12 @@ static void send_variant(mtc_t *c, const char *addr, int code, int variant) {
         rmq__cmd_destroy(resp);
 }
 
+static bool namesrv_code(int code) {
+        return code == RMQ_REQ_GET_ROUTEINFO_BY_TOPIC ||
+               code == RMQ_REQ_REGISTER_BROKER ||
+               code == RMQ_REQ_GET_BROKER_CLUSTER_INFO;
+}
+
 static void test_bad_requests(void **state) {
         rmq_mock_cluster_t *mc;
         mtc_t *c;
@@ -123,8 +149,12 @@ static void test_bad_requests(void **state) {
                                               "r@1", "PG", NULL, NULL, NULL);
                         send_variant(c, rmq_mock_broker_addr(mc, 0), codes[i],
                                      v);
-                        send_variant(c, rmq_mock_cluster_namesrv_addr(mc),
-                                     codes[i], v);
+                        /* The name server answers only its own codes
+                         * (the others are never answered, as 4.9.8). */
+                        if (namesrv_code(codes[i]))
+                                send_variant(c,
+                                             rmq_mock_cluster_namesrv_addr(mc),
+                                             codes[i], v);
                 }
         }
         /* The well-formed reply was pushed to this client. */
