@@ -111,6 +111,44 @@ static inline void mtc_destroy(mtc_t *c) {
 }
 
 /* Requests received with \p code. */
+/* The fixture most mock tests share: a cluster of brokers brokers, one raw
+ * client, and the addresses (b1 is NULL with one broker). */
+typedef struct mtc_fx_s {
+        rmq_mock_cluster_t *mc;
+        mtc_t *c;
+        const char *ns;
+        const char *b0;
+        const char *b1;
+} mtc_fx_t;
+
+/* NULL (with the reason on stderr) if the cluster does not start. */
+static inline mtc_fx_t *mtc_fx_new(int brokers) {
+        mtc_fx_t *fx = calloc(1, sizeof(*fx));
+        char err[256];
+        if (!fx)
+                return NULL;
+        if (rmq_mock_cluster_new(&fx->mc, brokers, err, sizeof(err)) !=
+            RMQ_OK) {
+                fprintf(stderr, "mock: %s\n", err);
+                free(fx);
+                return NULL;
+        }
+        fx->c  = mtc_new();
+        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
+        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
+        fx->b1 = brokers > 1 ? rmq_mock_broker_addr(fx->mc, 1) : NULL;
+        return fx;
+}
+
+/* A CMocka group teardown for a fixture made by mtc_fx_new(). */
+static inline int mtc_fx_teardown(void **state) {
+        mtc_fx_t *fx = *state;
+        mtc_destroy(fx->c);
+        rmq_mock_cluster_destroy(fx->mc);
+        free(fx);
+        return 0;
+}
+
 static inline size_t mtc_inbox_count(mtc_t *c, int code) {
         size_t i, n = 0;
         uv_mutex_lock(&c->lock);

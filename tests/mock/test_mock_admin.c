@@ -10,30 +10,16 @@
 #include "mock_client.h"
 #include "protocol/rmq_jsonr.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *b0;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 #define T "TopicAd"
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
-        if (rmq_mock_cluster_new(&fx->mc, 1, NULL, 0) != RMQ_OK)
+        fx_t *fx = mtc_fx_new(1);
+        if (!fx)
                 return -1;
-        fx->c  = mtc_new();
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
         rmq_mock_topic_create(fx->mc, T, -1, 2, 2);
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -260,16 +246,16 @@ static void test_all_sub_groups(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_runtime_info, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_topic_stats, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_runtime_info, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_topic_stats, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_all_topic_config, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_topic_consumed_by, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_producer_connections, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_all_sub_groups, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_admin", tests, NULL, NULL);
 }

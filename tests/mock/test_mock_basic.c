@@ -7,32 +7,13 @@
 #include "mock_client.h"
 #include "protocol/rmq_route.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *ns;
-        const char *b0;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
-        char err[256];
-        if (rmq_mock_cluster_new(&fx->mc, 2, err, sizeof(err)) != RMQ_OK) {
-                fprintf(stderr, "mock: %s\n", err);
+        fx_t *fx = mtc_fx_new(2);
+        if (!fx)
                 return -1;
-        }
-        fx->c  = mtc_new();
-        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -852,36 +833,36 @@ static void test_namesrv_misc(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_lifecycle_and_options, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_route_tbw102_and_unknown,
-                                            setup, teardown),
+                                            setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_topic_create_and_perm, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_v2_stored_format, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_auto_create_queue_nums, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_v1_and_compressed, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_send_batch, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_send_checks, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_send_batch, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_send_checks, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_exceptions, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_size_limits, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_check_client_config, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_route_json_forms, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_retry_and_dlq, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_heartbeat_unregister, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(
-                test_notify_on_close_and_subscription, setup, teardown),
+                test_notify_on_close_and_subscription, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_serialize_types_and_unknown,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup, teardown),
+                                            setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_namesrv_misc, setup, mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_basic", tests, NULL, NULL);
 }

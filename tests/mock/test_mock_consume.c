@@ -9,31 +9,17 @@
 #include "mock_client.h"
 #include "protocol/rmq_bodies.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *b0;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 #define T  "TopicC"
 #define CG "CG_C"
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
-        if (rmq_mock_cluster_new(&fx->mc, 1, NULL, 0) != RMQ_OK)
+        fx_t *fx = mtc_fx_new(1);
+        if (!fx)
                 return -1;
-        fx->c  = mtc_new();
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
         rmq_mock_topic_create(fx->mc, T, -1, 4, 4);
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -845,22 +831,22 @@ static void test_admin_views(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_pull_found_and_statuses, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_pull_errors, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_pull_errors, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(
-                test_pull_tag_filter_and_subscription_flag, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_long_polling, setup, teardown),
+                test_pull_tag_filter_and_subscription_flag, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_long_polling, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_short_polling, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_held_pull_dropped, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_consumer_list_and_offsets,
-                                            setup, teardown),
-            cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+                                            setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_locks, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_queries, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_query_index_last_update, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_admin_views, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_admin_views, setup, mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_consume", tests, NULL, NULL);
 }

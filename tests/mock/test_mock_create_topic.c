@@ -8,31 +8,13 @@
 #include "mock_client.h"
 #include "protocol/rmq_route.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *ns;
-        const char *b0;
-        const char *b1;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
-        if (rmq_mock_cluster_new(&fx->mc, 2, NULL, 0) != RMQ_OK)
+        fx_t *fx = mtc_fx_new(2);
+        if (!fx)
                 return -1;
-        fx->c  = mtc_new();
-        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
-        fx->b1 = rmq_mock_broker_addr(fx->mc, 1);
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -368,14 +350,14 @@ static void test_create_topic_rocketmq_serialize(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_create_topic, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_update_topic, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_create_topic, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_update_topic, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_multi_tag_sys_flag, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_create_topic_refused, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(
-                test_create_topic_rocketmq_serialize, setup, teardown),
+                test_create_topic_rocketmq_serialize, setup, mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_create_topic", tests, NULL,
                                            NULL);

@@ -10,32 +10,14 @@
 #include "protocol/rmq_bodies.h"
 #include "protocol/rmq_route.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *ns;
-        const char *b0;
-        const char *b1;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
-        if (rmq_mock_cluster_new(&fx->mc, 2, NULL, 0) != RMQ_OK)
+        fx_t *fx = mtc_fx_new(2);
+        if (!fx)
                 return -1;
-        fx->c  = mtc_new();
-        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
-        fx->b1 = rmq_mock_broker_addr(fx->mc, 1);
         rmq_mock_topic_create(fx->mc, "TopicF", -1, 4, 4);
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -516,22 +498,22 @@ static void test_tracking(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_error_codes, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_injected_headers, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_close_and_swallow, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_rtt, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_rtt, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_broker_down_up, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_broker_down_keeps_state, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_close_connections_and_expiry,
-                                            setup, teardown),
+                                            setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_idle_connections_closed, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_notify_api, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_tracking, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_notify_api, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_tracking, setup, mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_faults", tests, NULL, NULL);
 }

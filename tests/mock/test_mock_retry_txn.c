@@ -8,36 +8,20 @@
 #include "mock_client.h"
 #include "protocol/rmq_route.h"
 
-typedef struct fx_s {
-        rmq_mock_cluster_t *mc;
-        mtc_t *c;
-        const char *ns;
-        const char *b0;
-} fx_t;
+typedef mtc_fx_t fx_t;
 
 #define T "TopicR"
 
 static int setup(void **state) {
-        fx_t *fx = calloc(1, sizeof(*fx));
+        fx_t *fx = mtc_fx_new(1);
         char err[64];
-        if (rmq_mock_cluster_new(&fx->mc, 1, NULL, 0) != RMQ_OK)
+        if (!fx)
                 return -1;
-        fx->c  = mtc_new();
-        fx->ns = rmq_mock_cluster_namesrv_addr(fx->mc);
-        fx->b0 = rmq_mock_broker_addr(fx->mc, 0);
         rmq_mock_topic_create(fx->mc, T, -1, 2, 2);
         /* 1 s -> 2 ms, 10 s -> 20 ms, 2 h -> 14.4 s */
         rmq_mock_cluster_set(fx->mc, "delayTimeScale", "0.002", err,
                              sizeof(err));
         *state = fx;
-        return 0;
-}
-
-static int teardown(void **state) {
-        fx_t *fx = *state;
-        mtc_destroy(fx->c);
-        rmq_mock_cluster_destroy(fx->mc);
-        free(fx);
         return 0;
 }
 
@@ -657,22 +641,22 @@ static void test_check_stops_at_young(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_send_back_retry_and_dlq, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_back_max_reconsume, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_send_back_store_failure, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_delay_levels, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_delay_levels, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_delay_real_time, setup,
-                                            teardown),
-            cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_check_back, setup, teardown),
+                                            mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_transactions, setup, mtc_fx_teardown),
+            cmocka_unit_test_setup_teardown(test_check_back, setup, mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_check_skip_old, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_check_immunity, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
             cmocka_unit_test_setup_teardown(test_check_stops_at_young, setup,
-                                            teardown),
+                                            mtc_fx_teardown),
         };
         return cmocka_run_group_tests_name("mock_retry_txn", tests, NULL, NULL);
 }
