@@ -75,10 +75,11 @@ int main(int argc, char **argv) {
                 } else {
                         const rmq_message_queue_t *mq =
                             rmq_send_result_message_queue(res);
-                        printf("SendResult [status=%d, msgId=%s, "
+                        printf("SendResult [sendStatus=%s, msgId=%s, "
                                "offsetMsgId=%s, queue=%s:%d, "
                                "queueOffset=%lld]\n",
-                               rmq_send_result_status(res),
+                               rmq_send_status_name(
+                                   rmq_send_result_status(res)),
                                rmq_send_result_msg_id(res),
                                rmq_send_result_offset_msg_id(res),
                                rmq_message_queue_broker_name(mq),

@@ -56,6 +56,13 @@ typedef enum rmq_send_status_t {
 /** @returns The send status. */
 RMQ_EXPORT rmq_send_status_t
 rmq_send_result_status(const rmq_send_result_t *res);
+/**
+ * @brief The Java SendStatus name of \p status ("SEND_OK",
+ *        "FLUSH_DISK_TIMEOUT", "FLUSH_SLAVE_TIMEOUT", "SLAVE_NOT_AVAILABLE").
+ * @returns A static string, never NULL ("UNKNOWN" for a value outside the
+ *          enum). Thread-safe; never fails.
+ */
+RMQ_EXPORT const char *rmq_send_status_name(rmq_send_status_t status);
 /** @returns The message id (UNIQ_KEY; for a batch, the ids comma-joined). */
 RMQ_EXPORT const char *rmq_send_result_msg_id(const rmq_send_result_t *res);
 /** @returns The broker's offset message id (store host + commit log

@@ -272,6 +272,20 @@ rmq_err_t rmq__api_process_send_response(const rmq_cmd_t *resp,
 
 /* ---- public accessors ---- */
 
+const char *rmq_send_status_name(rmq_send_status_t status) {
+        switch (status) {
+        case RMQ_SEND_OK:
+                return "SEND_OK";
+        case RMQ_FLUSH_DISK_TIMEOUT:
+                return "FLUSH_DISK_TIMEOUT";
+        case RMQ_FLUSH_SLAVE_TIMEOUT:
+                return "FLUSH_SLAVE_TIMEOUT";
+        case RMQ_SLAVE_NOT_AVAILABLE:
+                return "SLAVE_NOT_AVAILABLE";
+        }
+        return "UNKNOWN";
+}
+
 rmq_send_status_t rmq_send_result_status(const rmq_send_result_t *res) {
         return res->status;
 }

@@ -576,6 +576,8 @@ static void test_retry_another_broker_when_not_store_ok(void **state) {
         assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
                          RMQ_OK);
         assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        assert_string_equal(rmq_send_status_name(rmq_send_result_status(res)),
+                            "FLUSH_DISK_TIMEOUT");
         assert_int_equal(sends(mc), 4);
         rmq_send_result_destroy(res);
         /* ... and retries that all fail */

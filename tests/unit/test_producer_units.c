@@ -631,6 +631,13 @@ static void test_send_response_processing(void **state) {
                              &res, err, sizeof(err)),
                          RMQ_OK);
         assert_int_equal(rmq_send_result_status(res), RMQ_SEND_OK);
+        assert_string_equal(rmq_send_status_name(RMQ_SEND_OK), "SEND_OK");
+        assert_string_equal(rmq_send_status_name(RMQ_SLAVE_NOT_AVAILABLE),
+                            "SLAVE_NOT_AVAILABLE");
+        assert_string_equal(rmq_send_status_name(RMQ_FLUSH_SLAVE_TIMEOUT),
+                            "FLUSH_SLAVE_TIMEOUT");
+        assert_string_equal(rmq_send_status_name((rmq_send_status_t)9),
+                            "UNKNOWN");
         assert_string_equal(rmq_send_result_msg_id(res), "UNIQ");
         assert_string_equal(rmq_send_result_offset_msg_id(res),
                             rmq__cmd_ext(resp, "msgId"));
