@@ -5,6 +5,7 @@
 
 #include "common/rmq_log.h"
 #include "common/rmq_str.h"
+#include "common/rmq_thread.h"
 
 void rmq__log_stderr_cb(rmq_log_level_t level, const char *fac,
                         const char *client_id, const char *msg, void *opaque) {
@@ -71,6 +72,17 @@ void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
         if ((int)level > lg->level &&
             !(level == RMQ_LOG_DEBUG && lg->debug))
                 return;
+#ifndef NDEBUG
+        /* STYLE R16.6: the application's callback never runs under a
+         * library lock. */
+        if (rmq__locks_held() != 0) {
+                fprintf(stderr,
+                        "rocketmq-c: a log line [%s] under a library lock "
+                        "(a bug in the library); aborting\n",
+                        fac);
+                abort();
+        }
+#endif
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);

@@ -9,6 +9,43 @@
 #include "common/rmq_thread.h"
 #include "common/rmq_time.h"
 
+/* ---- locality ---- */
+
+static _Thread_local bool tls_io;
+static _Thread_local int tls_locks;
+
+void rmq__thread_set_io(bool on) {
+        tls_io = on;
+}
+
+bool rmq__thread_is_io(void) {
+        return tls_io;
+}
+
+void rmq__assert_not_io(const char *what) {
+        if (!tls_io)
+                return;
+        fprintf(stderr,
+                "rocketmq-c: %s would block the I/O thread (a bug in the "
+                "library); aborting\n",
+                what);
+        abort();
+}
+
+void rmq__lock(uv_mutex_t *m) {
+        uv_mutex_lock(m);
+        tls_locks++;
+}
+
+void rmq__unlock(uv_mutex_t *m) {
+        tls_locks--;
+        uv_mutex_unlock(m);
+}
+
+int rmq__locks_held(void) {
+        return tls_locks;
+}
+
 typedef struct thread_start_s {
         void (*fn)(void *);
         void *arg;
@@ -225,6 +262,9 @@ bool rmq__sem_acquire(rmq_sem_t *sem, int64_t timeout_ms) {
         bool ok;
         if (sem_try(sem))
                 return true;
+        if (timeout_ms <= 0)
+                return false;
+        RMQ__ASSERT_NOT_IO("a semaphore wait");
         deadline = rmq__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         uv_mutex_lock(&sem->lock);
         /* Registered as a waiter before the last check (all seq_cst): a
@@ -277,6 +317,7 @@ void rmq__waiter_signal(rmq_waiter_t *w) {
 }
 
 void rmq__waiter_wait(rmq_waiter_t *w) {
+        RMQ__ASSERT_NOT_IO("a wait for completion");
         uv_mutex_lock(&w->lock);
         while (!w->done)
                 uv_cond_wait(&w->cond, &w->lock);
@@ -286,6 +327,7 @@ void rmq__waiter_wait(rmq_waiter_t *w) {
 bool rmq__waiter_timedwait(rmq_waiter_t *w, int64_t timeout_ms) {
         int64_t deadline = rmq__mono_ms() + timeout_ms;
         bool done;
+        RMQ__ASSERT_NOT_IO("a timed wait for completion");
         uv_mutex_lock(&w->lock);
         while (!w->done) {
                 int64_t left = deadline - rmq__mono_ms();

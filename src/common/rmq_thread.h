@@ -12,6 +12,36 @@
 #include "common/rmq_common.h"
 #include "common/rmq_list.h"
 
+/*
+ * Thread locality (STYLE R15). An I/O thread (rmq_io_t's loop) marks
+ * itself; the blocking primitives below refuse to run there in debug
+ * builds (assertion), because a loop that waits cannot deliver what it
+ * waits for.
+ */
+void rmq__thread_set_io(bool on);
+bool rmq__thread_is_io(void);
+
+/* Debug builds (no NDEBUG): abort with \p what if the calling thread is an
+ * I/O thread. Release builds: nothing. */
+void rmq__assert_not_io(const char *what);
+#ifndef NDEBUG
+#define RMQ__ASSERT_NOT_IO(what) rmq__assert_not_io(what)
+#else
+#define RMQ__ASSERT_NOT_IO(what) ((void)0)
+#endif
+
+/*
+ * Library locks that user code must never run under (STYLE R16.6: the log
+ * callback, listeners, hooks). They count, per thread, how many such
+ * locks are held; rmq__log() asserts (debug builds) that the count is 0
+ * when it calls the application's callback, and tests read it from the
+ * callback. Plain uv_mutex_t underneath.
+ */
+void rmq__lock(uv_mutex_t *m);
+void rmq__unlock(uv_mutex_t *m);
+/* Library locks (rmq__lock) held by the calling thread. */
+int rmq__locks_held(void);
+
 /* Starts a library thread with every signal blocked (so signals, SIGPIPE
  * included, go to the host's threads) and named \p name (15 chars max).
  * Returns 0 or a libuv error. */
@@ -65,7 +95,8 @@ typedef struct rmq_sem_s {
 
 void rmq__sem_init(rmq_sem_t *sem, int64_t permits);
 void rmq__sem_destroy(rmq_sem_t *sem);
-/* Returns true if a permit was taken within \p timeout_ms (0: try once). */
+/* Returns true if a permit was taken within \p timeout_ms (0: try once,
+ * the only form allowed on an I/O thread). */
 bool rmq__sem_acquire(rmq_sem_t *sem, int64_t timeout_ms);
 void rmq__sem_release(rmq_sem_t *sem);
 int64_t rmq__sem_available(rmq_sem_t *sem);
@@ -80,6 +111,7 @@ typedef struct rmq_waiter_s {
 void rmq__waiter_init(rmq_waiter_t *w);
 void rmq__waiter_destroy(rmq_waiter_t *w);
 void rmq__waiter_signal(rmq_waiter_t *w);
+/* Waits: never on an I/O thread (asserted in debug builds). */
 void rmq__waiter_wait(rmq_waiter_t *w);
 /* Returns true if signalled before \p timeout_ms elapsed. */
 bool rmq__waiter_timedwait(rmq_waiter_t *w, int64_t timeout_ms);

@@ -59,14 +59,25 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
  * or through rmq__io_call). Further invokes fail with RMQ_ERR__DESTROY. */
 void rmq__remoting_close(rmq_remoting_t *rm);
 /* Frees \p rm. Call after the loop has run every close callback (after
- * rmq__io_destroy returned) and after the callback pool has drained. */
+ * rmq__io_stop returned) and after the callback pool has drained. */
 void rmq__remoting_free(rmq_remoting_t *rm);
+/* Tears down \p rm with the loop and the callback pool it runs on, in the
+ * one safe order (each may be NULL): the loop closes the transport (every
+ * pending request fails with RMQ_ERR__DESTROY, its callback queued on the
+ * pool) and stops; the pool runs what is queued and stops (processors
+ * still queued may answer: their replies are dropped, their requests fail
+ * with RMQ_ERR__DESTROY); then the transport and the io are freed. Not
+ * from the loop or a pool thread. */
+void rmq__remoting_teardown(rmq_io_t *io, rmq_pool_t *cb_pool,
+                            rmq_remoting_t *rm);
 
 /* Name server list "a:p;b:p" (updateNameServerAddressList): a new list
  * replaces the old one and drops the chosen server if it left the list. */
 void rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list);
 /* The chosen name server (or "" if none yet) into \p dst. */
 void rmq__remoting_chosen_namesrv(rmq_remoting_t *rm, char *dst, size_t size);
+/* The name server list as Java's running info prints it ("a:p;b:p;"). */
+void rmq__remoting_namesrv_list(rmq_remoting_t *rm, char *dst, size_t size);
 
 /* ---- invocations. addr NULL = the name server (chosen and failed over as
  * NettyRemotingClient.getAndCreateNameserverChannel). ---- */
@@ -117,10 +128,13 @@ typedef void(rmq_processor_fn_t)(rmq_remoting_t *rm, rmq_channel_t *ch,
 /* code -1 registers the default processor. on_loop: run on the loop thread
  * (the mock broker), else on the callback pool. Unregistered codes are
  * answered REQUEST_CODE_NOT_SUPPORTED as Java does. Registering a code
- * again replaces its processor. Call before traffic. */
-void rmq__remoting_register_processor(rmq_remoting_t *rm, int code,
-                                      rmq_processor_fn_t *fn, void *opaque,
-                                      bool on_loop);
+ * again replaces its processor. The table is fixed once traffic starts
+ * (the first request or listen): a later registration is refused with
+ * RMQ_ERR__STATE (and logged), so the loop reads it without a lock. At
+ * most 32 codes (RMQ_ERR__QUEUE_FULL beyond). */
+rmq_err_t rmq__remoting_register_processor(rmq_remoting_t *rm, int code,
+                                           rmq_processor_fn_t *fn,
+                                           void *opaque, bool on_loop);
 
 /* Answers \p req (its opaque and serialize type are copied into \p resp,
  * which is always taken). Nothing is sent for a oneway request or a closed
