@@ -128,7 +128,15 @@ RMQ_EXPORT rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
  */
 RMQ_EXPORT rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod);
 
-/** @brief Shut down if needed and free. NULL-safe. Not from a callback. */
+/**
+ * @brief Shut down if needed and free. NULL-safe.
+ *
+ * Called from a library thread of this producer's client instance (a send
+ * callback, a hook, a listener of a consumer sharing the instance), where
+ * shutting down would wait for that very thread, it refuses: it logs an
+ * error and returns, leaving the producer alive and usable, to be
+ * destroyed later from an application thread.
+ */
 RMQ_EXPORT void rmq_producer_destroy(rmq_producer_t *prod);
 
 /** @} */

@@ -1,57 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Client instance. mirrors MQClientManager.getOrCreateMQClientInstance and
- * MQClientInstance (start, startScheduledTask,
- * updateTopicRouteInfoFromNameServer, cleanOfflineBroker,
- * sendHeartbeatToAllBroker, unregisterClient, shutdown).
+ * MQClientInstance (start, registerProducer/Consumer, unregisterClient,
+ * updateTopicRouteInfoFromNameServer, findBrokerAddressIn*, shutdown).
  */
 #include <stdio.h>
 #include <unistd.h>
 
-#include "client/rmq_client.h"
-#include "common/rmq_io.h"
+#include "client/rmq_client_api.h"
+#include "client/rmq_client_int.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
-#include "common/rmq_thread.h"
 #include "common/rmq_time.h"
-#include "protocol/rmq_heartbeat.h"
-#include "rocketmq/rmq_mock.h"
-
-enum { CI_CREATE_JUST, CI_RUNNING, CI_SHUTDOWN_ALREADY, CI_START_FAILED };
-
-typedef struct producer_reg_s {
-        char *group;
-        const rmq_producer_ops_t *ops;
-        void *impl;
-} producer_reg_t;
-
-typedef struct broker_addrs_s {
-        size_t cnt;
-        rmq_broker_addr_t *addrs;
-} broker_addrs_t;
-
-struct rmq_client_s {
-        rmq_list_t link;
-        int refcnt; /* registry lock */
-        char client_id[256];
-        char client_ip[64];
-        rmq_conf_t *conf;
-        rmq_logger_t lg;
-        uv_mutex_t lock;
-        int state;
-        rmq_io_t *io;
-        rmq_pool_t *pool;
-        rmq_remoting_t *rm;
-        uv_timer_t route_timer;
-        uv_timer_t hb_timer;
-        bool timers_on;
-        rmq_strmap_t routes;  /* topic -> rmq_topic_route_data_t * */
-        rmq_strmap_t brokers; /* brokerName -> broker_addrs_t * */
-        producer_reg_t *producers;
-        size_t producer_cnt;
-        uint64_t hb_times;
-        rmq_mock_cluster_t *mock; /* test.mock.brokers */
-};
 
 /* ---- registry (the only process-wide state) ---- */
 
@@ -114,15 +74,20 @@ rmq_client_t *rmq__client_acquire(const rmq_conf_t *conf) {
                 rmq_conf_destroy(c);
                 return ci;
         }
-        ci = rmq__calloc(1, sizeof(*ci));
+        ci         = rmq__calloc(1, sizeof(*ci));
         ci->refcnt = 1;
         ci->conf   = c;
         rmq__strlcpy(ci->client_id, id, sizeof(ci->client_id));
         rmq__conf_client_ip(c, ci->client_ip, sizeof(ci->client_ip));
         rmq__logger_from_conf(&ci->lg, c, id);
+        uv_mutex_init(&ci->route_lock);
         uv_mutex_init(&ci->lock);
+        uv_cond_init(&ci->member_cond);
+        uv_mutex_init(&ci->rb_lock);
+        uv_cond_init(&ci->rb_cond);
         rmq__strmap_init(&ci->routes);
         rmq__strmap_init(&ci->brokers);
+        ci->rnd = (uint64_t)rmq__mono_ns() | 1;
         rmq__list_insert_tail(&reg_list, &ci->link);
         uv_mutex_unlock(&reg_lock);
         rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
@@ -130,64 +95,184 @@ rmq_client_t *rmq__client_acquire(const rmq_conf_t *conf) {
         return ci;
 }
 
+/* A pseudo-random number (Java's Random in findBrokerAddrByTopic and
+ * selectBrokerAddr). ci->lock held. */
+static uint32_t rnd_next(rmq_client_t *ci) {
+        uint64_t x = ci->rnd;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ci->rnd = x;
+        return (uint32_t)(x >> 32);
+}
+
 /* ---- tables ---- */
 
-static void broker_addrs_free(void *p) {
-        broker_addrs_t *ba = p;
+static void broker_entry_free(void *p) {
+        rmq_broker_entry_t *be = p;
         size_t i;
-        for (i = 0; i < ba->cnt; i++)
-                rmq__free(ba->addrs[i].addr);
-        rmq__free(ba->addrs);
-        rmq__free(ba);
+        for (i = 0; i < be->cnt; i++)
+                rmq__free(be->addrs[i].addr);
+        rmq__free(be->addrs);
+        rmq__free(be->versions);
+        rmq__free(be);
 }
 
 static void route_free(void *p) {
         rmq__topic_route_destroy(p);
 }
 
-static broker_addrs_t *broker_addrs_from(const rmq_broker_data_t *bd) {
-        broker_addrs_t *ba = rmq__calloc(1, sizeof(*ba));
-        size_t i;
-        ba->cnt   = bd->brokerAddrs_cnt;
-        ba->addrs = rmq__calloc(ba->cnt ? ba->cnt : 1, sizeof(*ba->addrs));
-        for (i = 0; i < ba->cnt; i++) {
-                ba->addrs[i].brokerId = bd->brokerAddrs[i].brokerId;
-                ba->addrs[i].addr     = rmq__strdup(bd->brokerAddrs[i].addr);
+/* The new addresses of a broker, keeping the versions already known for
+ * addresses that stay. */
+static rmq_broker_entry_t *broker_entry_from(const rmq_broker_data_t *bd,
+                                             const rmq_broker_entry_t *old) {
+        rmq_broker_entry_t *be = rmq__calloc(1, sizeof(*be));
+        size_t i, k;
+        be->cnt      = bd->brokerAddrs_cnt;
+        be->addrs    = rmq__calloc(be->cnt ? be->cnt : 1, sizeof(*be->addrs));
+        be->versions = rmq__calloc(be->cnt ? be->cnt : 1, sizeof(int));
+        for (i = 0; i < be->cnt; i++) {
+                be->addrs[i].brokerId = bd->brokerAddrs[i].brokerId;
+                be->addrs[i].addr     = rmq__strdup(bd->brokerAddrs[i].addr);
+                for (k = 0; old && k < old->cnt; k++)
+                        if (!strcmp(old->addrs[k].addr, be->addrs[i].addr))
+                                be->versions[i] = old->versions[k];
         }
-        return ba;
+        return be;
 }
 
 bool rmq__client_broker_addr_in_publish(rmq_client_t *ci,
                                         const char *broker_name, char *dst,
                                         size_t size) {
-        broker_addrs_t *ba;
+        rmq_broker_entry_t *be;
         bool found = false;
         size_t i;
-        uv_mutex_lock(&ci->lock);
-        ba = rmq__strmap_get(&ci->brokers, broker_name);
-        for (i = 0; ba && i < ba->cnt; i++) {
-                if (ba->addrs[i].brokerId == RMQ_MASTER_ID) {
-                        rmq__strlcpy(dst, ba->addrs[i].addr, size);
+        rmq__lock(&ci->lock);
+        be = rmq__strmap_get(&ci->brokers, broker_name);
+        for (i = 0; be && i < be->cnt; i++) {
+                if (be->addrs[i].brokerId == RMQ_MASTER_ID) {
+                        rmq__strlcpy(dst, be->addrs[i].addr, size);
                         found = true;
                         break;
                 }
         }
-        uv_mutex_unlock(&ci->lock);
+        rmq__unlock(&ci->lock);
+        return found;
+}
+
+/* mirrors MQClientInstance.findBrokerAddressInSubscribe */
+bool rmq__client_broker_addr_in_subscribe(rmq_client_t *ci,
+                                          const char *broker_name,
+                                          int64_t broker_id, bool only_this,
+                                          char *dst, size_t size, bool *slavep,
+                                          int *versionp) {
+        rmq_broker_entry_t *be;
+        int idx = -1;
+        rmq__lock(&ci->lock);
+        be = rmq__strmap_get(&ci->brokers, broker_name);
+        if (be)
+                idx = rmq__broker_addrs_pick_subscribe(
+                    be->addrs, be->cnt, broker_id, only_this, slavep);
+        if (idx >= 0) {
+                rmq__strlcpy(dst, be->addrs[idx].addr, size);
+                if (versionp)
+                        *versionp = be->versions[idx];
+        }
+        rmq__unlock(&ci->lock);
+        return idx >= 0;
+}
+
+/* mirrors MQClientInstance.findBrokerAddrByTopic and
+ * BrokerData.selectBrokerAddr */
+bool rmq__client_broker_addr_by_topic(rmq_client_t *ci, const char *topic,
+                                      char *dst, size_t size) {
+        const rmq_topic_route_data_t *r;
+        bool found = false;
+        rmq__lock(&ci->lock);
+        r = rmq__strmap_get(&ci->routes, topic);
+        if (r && r->brokerDatas_cnt) {
+                const rmq_broker_data_t *bd =
+                    &r->brokerDatas[rnd_next(ci) % r->brokerDatas_cnt];
+                const char *addr = rmq__broker_data_master_addr(bd);
+                if (!addr && bd->brokerAddrs_cnt)
+                        addr =
+                            bd->brokerAddrs[rnd_next(ci) % bd->brokerAddrs_cnt]
+                                .addr;
+                if (addr) {
+                        rmq__strlcpy(dst, addr, size);
+                        found = true;
+                }
+        }
+        rmq__unlock(&ci->lock);
         return found;
 }
 
 rmq_topic_route_data_t *rmq__client_route_get(rmq_client_t *ci,
                                               const char *topic) {
         rmq_topic_route_data_t *r;
-        uv_mutex_lock(&ci->lock);
+        rmq__lock(&ci->lock);
         r = rmq__strmap_get(&ci->routes, topic);
         r = r ? rmq__topic_route_dup(r) : NULL;
-        uv_mutex_unlock(&ci->lock);
+        rmq__unlock(&ci->lock);
         return r;
 }
 
+/* mirrors MQClientInstance.topicRouteData2TopicSubscribeInfo */
+rmq_err_t rmq__client_subscribe_queues(rmq_client_t *ci, const char *topic,
+                                       rmq_mq_t **mqsp, size_t *np) {
+        const rmq_topic_route_data_t *r;
+        rmq_mq_t *mqs = NULL;
+        size_t n = 0, cap = 0, i;
+        int32_t q;
+        *mqsp = NULL;
+        *np   = 0;
+        rmq__lock(&ci->lock);
+        r = rmq__strmap_get(&ci->routes, topic);
+        if (!r) {
+                rmq__unlock(&ci->lock);
+                return RMQ_ERR__NO_ROUTE;
+        }
+        for (i = 0; i < r->queueDatas_cnt; i++) {
+                const rmq_queue_data_t *qd = &r->queueDatas[i];
+                if (!rmq__perm_is_readable(qd->perm))
+                        continue;
+                for (q = 0; q < qd->readQueueNums; q++) {
+                        if (n == cap) {
+                                cap = cap ? cap * 2 : 16;
+                                mqs = rmq__realloc(mqs, cap * sizeof(*mqs));
+                        }
+                        rmq__mq_init(&mqs[n++], topic, qd->brokerName, q);
+                }
+        }
+        rmq__unlock(&ci->lock);
+        if (n > 1)
+                qsort(mqs, n, sizeof(*mqs), rmq__mq_qsort_cmp);
+        *mqsp = mqs;
+        *np   = n;
+        return RMQ_OK;
+}
+
+bool rmq__client_addr_in_routes(rmq_client_t *ci, const char *addr) {
+        rmq_strmap_entry_t *it = NULL, *e;
+        size_t b;
+        bool found = false;
+        rmq__lock(&ci->lock);
+        while (!found && (e = rmq__strmap_next(&ci->routes, &it, &b))) {
+                const rmq_topic_route_data_t *r = e->value;
+                size_t i, k;
+                for (i = 0; i < r->brokerDatas_cnt && !found; i++)
+                        for (k = 0; k < r->brokerDatas[i].brokerAddrs_cnt; k++)
+                                if (!strcmp(
+                                        r->brokerDatas[i].brokerAddrs[k].addr,
+                                        addr))
+                                        found = true;
+        }
+        rmq__unlock(&ci->lock);
+        return found;
+}
+
 /* True if \p addr appears in some stored route. ci->lock held. */
-static bool addr_in_routes(rmq_client_t *ci, const char *addr) {
+static bool addr_in_routes_locked(rmq_client_t *ci, const char *addr) {
         rmq_strmap_entry_t *it = NULL, *e;
         size_t b;
         while ((e = rmq__strmap_next(&ci->routes, &it, &b))) {
@@ -195,57 +280,256 @@ static bool addr_in_routes(rmq_client_t *ci, const char *addr) {
                 size_t i, k;
                 for (i = 0; i < r->brokerDatas_cnt; i++)
                         for (k = 0; k < r->brokerDatas[i].brokerAddrs_cnt; k++)
-                                if (!strcmp(r->brokerDatas[i].brokerAddrs[k].addr,
-                                            addr))
+                                if (!strcmp(
+                                        r->brokerDatas[i].brokerAddrs[k].addr,
+                                        addr))
                                         return true;
         }
         return false;
 }
 
-/* mirrors MQClientInstance.cleanOfflineBroker. ci->lock held. */
-static void clean_offline_brokers(rmq_client_t *ci) {
+/* mirrors MQClientInstance.cleanOfflineBroker; what was removed is logged
+ * after unlocking. */
+void rmq__client_clean_offline_brokers(rmq_client_t *ci) {
         rmq_strmap_entry_t *it = NULL, *e;
-        size_t b;
-        char **gone = NULL;
-        size_t ngone = 0, i;
+        size_t b, i;
+        char **gone = NULL, **lines = NULL;
+        size_t ngone = 0, nlines = 0;
+        rmq__lock(&ci->lock);
         while ((e = rmq__strmap_next(&ci->brokers, &it, &b))) {
-                broker_addrs_t *ba = e->value;
-                size_t k = 0;
-                for (i = 0; i < ba->cnt; i++) {
-                        if (addr_in_routes(ci, ba->addrs[i].addr)) {
-                                ba->addrs[k++] = ba->addrs[i];
-                        } else {
-                                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
-                                         "the broker addr [%s %s] is "
-                                         "offline, remove it",
-                                         e->key, ba->addrs[i].addr);
-                                rmq__free(ba->addrs[i].addr);
+                rmq_broker_entry_t *be = e->value;
+                size_t k               = 0;
+                for (i = 0; i < be->cnt; i++) {
+                        if (addr_in_routes_locked(ci, be->addrs[i].addr)) {
+                                be->versions[k] = be->versions[i];
+                                be->addrs[k++]  = be->addrs[i];
+                                continue;
                         }
+                        lines =
+                            rmq__realloc(lines, (nlines + 1) * sizeof(char *));
+                        lines[nlines++] = rmq__asprintf(
+                            "the broker addr [%s %s] is offline, remove it",
+                            e->key, be->addrs[i].addr);
+                        rmq__free(be->addrs[i].addr);
                 }
-                ba->cnt = k;
+                be->cnt = k;
                 if (k == 0) {
                         gone = rmq__realloc(gone, (ngone + 1) * sizeof(char *));
                         gone[ngone++] = rmq__strdup(e->key);
                 }
         }
+        for (i = 0; i < ngone; i++)
+                broker_entry_free(rmq__strmap_del(&ci->brokers, gone[i]));
+        rmq__unlock(&ci->lock);
+        for (i = 0; i < nlines; i++) {
+                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT", "%s", lines[i]);
+                rmq__free(lines[i]);
+        }
         for (i = 0; i < ngone; i++) {
                 rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
                          "the broker [%s] name's host is offline, remove it",
                          gone[i]);
-                broker_addrs_free(rmq__strmap_del(&ci->brokers, gone[i]));
                 rmq__free(gone[i]);
         }
+        rmq__free(lines);
         rmq__free(gone);
 }
 
-/* Applies a received route (taken). Returns true if it changed anything.
- * mirrors the body of updateTopicRouteInfoFromNameServer. */
+rmq_client_addr_t *rmq__client_addrs(rmq_client_t *ci, bool masters_only,
+                                     size_t *np) {
+        rmq_strmap_entry_t *it = NULL, *e;
+        rmq_client_addr_t *v   = NULL;
+        size_t b, i, n = 0;
+        rmq__lock(&ci->lock);
+        while ((e = rmq__strmap_next(&ci->brokers, &it, &b))) {
+                rmq_broker_entry_t *be = e->value;
+                for (i = 0; i < be->cnt; i++) {
+                        if (masters_only &&
+                            be->addrs[i].brokerId != RMQ_MASTER_ID)
+                                continue;
+                        v = rmq__realloc(v, (n + 1) * sizeof(*v));
+                        v[n].broker_name = rmq__strdup(e->key);
+                        v[n].broker_id   = be->addrs[i].brokerId;
+                        v[n].addr        = rmq__strdup(be->addrs[i].addr);
+                        n++;
+                }
+        }
+        rmq__unlock(&ci->lock);
+        *np = n;
+        return v;
+}
+
+void rmq__client_addrs_free(rmq_client_addr_t *v, size_t n) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+                rmq__free(v[i].broker_name);
+                rmq__free(v[i].addr);
+        }
+        rmq__free(v);
+}
+
+void rmq__client_broker_version_set(rmq_client_t *ci, const char *broker_name,
+                                    const char *addr, int version) {
+        rmq_broker_entry_t *be;
+        size_t i;
+        rmq__lock(&ci->lock);
+        be = rmq__strmap_get(&ci->brokers, broker_name);
+        for (i = 0; be && i < be->cnt; i++)
+                if (!strcmp(be->addrs[i].addr, addr))
+                        be->versions[i] = version;
+        rmq__unlock(&ci->lock);
+}
+
+/* ---- members ---- */
+
+rmq_member_t **rmq__client_members_get(rmq_client_t *ci, int kind, size_t *np) {
+        rmq_member_t **v = NULL;
+        size_t i, n = 0;
+        rmq__lock(&ci->lock);
+        if (ci->member_cnt)
+                v = rmq__malloc(ci->member_cnt * sizeof(*v));
+        for (i = 0; i < ci->member_cnt; i++) {
+                rmq_member_t *m = ci->members[i];
+                if (m->removed || (kind >= 0 && (int)m->kind != kind))
+                        continue;
+                m->refs++;
+                v[n++] = m;
+        }
+        rmq__unlock(&ci->lock);
+        *np = n;
+        return v;
+}
+
+static void member_free(rmq_member_t *m) {
+        rmq__free(m->group);
+        rmq__free(m);
+}
+
+void rmq__client_member_unref(rmq_client_t *ci, rmq_member_t *m) {
+        rmq__lock(&ci->lock);
+        if (--m->refs == 0 && m->removed)
+                uv_cond_broadcast(&ci->member_cond);
+        rmq__unlock(&ci->lock);
+}
+
+void rmq__client_members_put(rmq_client_t *ci, rmq_member_t **v, size_t n) {
+        size_t i;
+        bool wake = false;
+        if (n) {
+                rmq__lock(&ci->lock);
+                for (i = 0; i < n; i++)
+                        if (--v[i]->refs == 0 && v[i]->removed)
+                                wake = true;
+                if (wake)
+                        uv_cond_broadcast(&ci->member_cond);
+                rmq__unlock(&ci->lock);
+        }
+        rmq__free(v);
+}
+
+rmq_member_t *rmq__client_member_find(rmq_client_t *ci, int kind,
+                                      const char *group) {
+        rmq_member_t *found = NULL;
+        size_t i;
+        rmq__lock(&ci->lock);
+        for (i = 0; i < ci->member_cnt && !found; i++) {
+                rmq_member_t *m = ci->members[i];
+                if (!m->removed && (int)m->kind == kind &&
+                    !strcmp(m->group, group)) {
+                        m->refs++;
+                        found = m;
+                }
+        }
+        rmq__unlock(&ci->lock);
+        return found;
+}
+
+rmq_err_t rmq__client_register(rmq_client_t *ci, const char *group,
+                               const rmq_member_ops_t *ops, void *impl) {
+        rmq_member_t *m;
+        size_t i;
+        rmq__lock(&ci->lock);
+        for (i = 0; i < ci->member_cnt; i++) {
+                if (ci->members[i]->kind == ops->kind &&
+                    !strcmp(ci->members[i]->group, group)) {
+                        rmq__unlock(&ci->lock);
+                        rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
+                                 "the %s group [%s] exist already.",
+                                 ops->kind == RMQ_MEMBER_CONSUMER ? "consumer"
+                                                                  : "producer",
+                                 group);
+                        return RMQ_ERR__INVALID_ARG;
+                }
+        }
+        m                             = rmq__calloc(1, sizeof(*m));
+        m->kind                       = ops->kind;
+        m->group                      = rmq__strdup(group);
+        m->ops                        = ops;
+        m->impl                       = impl;
+        ci->members                   = rmq__realloc(ci->members,
+                                                     (ci->member_cnt + 1) * sizeof(*ci->members));
+        ci->members[ci->member_cnt++] = m;
+        if (ops->kind == RMQ_MEMBER_CONSUMER) {
+                ci->has_consumers = true;
+                if (ci->state == CI_RUNNING && !ci->pull)
+                        ci->pull = rmq__pool_new("rmq-pull", 1);
+                if (ci->state == CI_RUNNING)
+                        rmq__client_rebalance_start(ci);
+        }
+        rmq__unlock(&ci->lock);
+        return RMQ_OK;
+}
+
+static void unregister_client(rmq_client_t *ci, const char *producer_group,
+                              const char *consumer_group);
+
+void rmq__client_unregister(rmq_client_t *ci, rmq_member_kind_t kind,
+                            const char *group) {
+        rmq_member_t *m = NULL;
+        size_t i;
+        rmq__lock(&ci->lock);
+        for (i = 0; i < ci->member_cnt; i++) {
+                if (ci->members[i]->kind == kind &&
+                    !strcmp(ci->members[i]->group, group)) {
+                        m = ci->members[i];
+                        memmove(&ci->members[i], &ci->members[i + 1],
+                                (ci->member_cnt - i - 1) *
+                                    sizeof(*ci->members));
+                        ci->member_cnt--;
+                        break;
+                }
+        }
+        if (m) {
+                m->removed = true;
+                while (m->refs > 0)
+                        uv_cond_wait(&ci->member_cond, &ci->lock);
+        }
+        ci->has_consumers = false;
+        for (i = 0; i < ci->member_cnt; i++)
+                if (ci->members[i]->kind == RMQ_MEMBER_CONSUMER)
+                        ci->has_consumers = true;
+        rmq__unlock(&ci->lock);
+        if (!m)
+                return;
+        member_free(m);
+        if (kind == RMQ_MEMBER_CONSUMER)
+                unregister_client(ci, NULL, group);
+        else
+                unregister_client(ci, group, NULL);
+}
+
+/* ---- route updates ---- */
+
+/* Applies a received route (taken) under the route lock. Returns true if
+ * it changed anything. mirrors the body of
+ * updateTopicRouteInfoFromNameServer. */
 static bool apply_route(rmq_client_t *ci, const char *topic,
                         rmq_topic_route_data_t *route, bool is_default,
                         int default_queue_nums) {
         rmq_topic_route_data_t *old;
-        bool changed;
-        size_t i;
+        rmq_member_t **mv;
+        bool changed, route_changed;
+        size_t i, nm;
         if (is_default) {
                 for (i = 0; i < route->queueDatas_cnt; i++) {
                         int32_t n = RMQ_MIN(default_queue_nums,
@@ -254,45 +538,51 @@ static bool apply_route(rmq_client_t *ci, const char *topic,
                         route->queueDatas[i].writeQueueNums = n;
                 }
         }
-        uv_mutex_lock(&ci->lock);
-        old     = rmq__strmap_get(&ci->routes, topic);
-        changed = rmq__topic_route_changed(old, route);
-        if (!changed) {
-                /* isNeedUpdateTopicRouteInfo */
-                for (i = 0; i < ci->producer_cnt && !changed; i++)
-                        changed = ci->producers[i].ops->need_update(
-                            ci->producers[i].impl, topic);
-        } else {
-                rmq__log(&ci->lg, RMQ_LOG_INFO, "ROUTE",
-                         "the topic [%s] route info changed", topic);
-        }
+        mv = rmq__client_members_get(ci, -1, &nm);
+        rmq__lock(&ci->route_lock);
+        rmq__lock(&ci->lock);
+        old           = rmq__strmap_get(&ci->routes, topic);
+        route_changed = rmq__topic_route_changed(old, route);
+        rmq__unlock(&ci->lock);
+        changed = route_changed;
+        /* isNeedUpdateTopicRouteInfo */
+        for (i = 0; i < nm && !changed; i++)
+                if (mv[i]->ops->need_update)
+                        changed = mv[i]->ops->need_update(mv[i]->impl, topic);
         if (changed) {
+                rmq__lock(&ci->lock);
                 for (i = 0; i < route->brokerDatas_cnt; i++) {
                         const rmq_broker_data_t *bd = &route->brokerDatas[i];
-                        broker_addrs_t *prev = rmq__strmap_set(
-                            &ci->brokers, bd->brokerName, broker_addrs_from(bd));
+                        rmq_broker_entry_t *prev =
+                            rmq__strmap_get(&ci->brokers, bd->brokerName);
+                        rmq__strmap_set(&ci->brokers, bd->brokerName,
+                                        broker_entry_from(bd, prev));
                         if (prev)
-                                broker_addrs_free(prev);
+                                broker_entry_free(prev);
                 }
-                for (i = 0; i < ci->producer_cnt; i++)
-                        ci->producers[i].ops->route_updated(
-                            ci->producers[i].impl, topic, route);
                 old = rmq__strmap_set(&ci->routes, topic, route);
+                rmq__unlock(&ci->lock);
+                for (i = 0; i < nm; i++)
+                        if (mv[i]->ops->route_updated)
+                                mv[i]->ops->route_updated(mv[i]->impl, topic,
+                                                          route);
                 if (old)
                         rmq__topic_route_destroy(old);
                 route = NULL;
         }
-        uv_mutex_unlock(&ci->lock);
+        rmq__unlock(&ci->route_lock);
+        rmq__client_members_put(ci, mv, nm);
+        if (route_changed)
+                rmq__log(&ci->lg, RMQ_LOG_INFO, "ROUTE",
+                         "the topic [%s] route info changed", topic);
         if (route)
                 rmq__topic_route_destroy(route);
         return changed;
 }
 
-/* ---- route requests ---- */
-
 static rmq_cmd_t *route_request(const rmq_client_t *ci, const char *topic) {
         rmq_cmd_t *req = rmq__cmd_new_request(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC);
-        req->language       = (int32_t)ci->conf->language;
+        req->language  = (int32_t)ci->conf->language;
         req->serialize_type = (int32_t)ci->conf->serializeType;
         rmq__cmd_ext_append(req, "topic", topic, strlen(topic));
         return req;
@@ -318,7 +608,8 @@ static rmq_err_t route_from_response(rmq_client_t *ci, const char *topic,
                          "value",
                          topic);
         return rmq__seterr(errstr, errstr_size,
-                           resp->code ? (rmq_err_t)resp->code : RMQ_ERR__BAD_MSG,
+                           resp->code ? (rmq_err_t)resp->code
+                                      : RMQ_ERR__BAD_MSG,
                            "CODE: %d  DESC: %s", resp->code,
                            resp->remark ? resp->remark : "no route body");
 }
@@ -327,8 +618,7 @@ rmq_err_t rmq__client_update_route(rmq_client_t *ci, const char *topic,
                                    bool is_default, const char *default_key,
                                    int default_queue_nums, char *errstr,
                                    size_t errstr_size) {
-        rmq_cmd_t *req =
-            route_request(ci, is_default ? default_key : topic);
+        rmq_cmd_t *req  = route_request(ci, is_default ? default_key : topic);
         rmq_cmd_t *resp = NULL;
         rmq_topic_route_data_t *route;
         rmq_err_t err;
@@ -338,8 +628,7 @@ rmq_err_t rmq__client_update_route(rmq_client_t *ci, const char *topic,
         rmq__cmd_destroy(req);
         if (err)
                 return err;
-        err = route_from_response(ci, topic, resp, &route, errstr,
-                                  errstr_size);
+        err = route_from_response(ci, topic, resp, &route, errstr, errstr_size);
         rmq__cmd_destroy(resp);
         if (err)
                 return err;
@@ -356,11 +645,11 @@ typedef struct route_async_s {
         void *opaque;
 } route_async_t;
 
-static void route_async_done(rmq_err_t err, rmq_cmd_t *resp,
-                             const char *errstr, void *opaque) {
-        route_async_t *ra = opaque;
+static void route_async_done(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
+                             void *opaque) {
+        route_async_t *ra             = opaque;
         rmq_topic_route_data_t *route = NULL;
-        char buf[256] = "";
+        char buf[256]                 = "";
         if (!err) {
                 err = route_from_response(ra->ci, ra->topic, resp, &route, buf,
                                           sizeof(buf));
@@ -380,11 +669,12 @@ static void route_async_done(rmq_err_t err, rmq_cmd_t *resp,
         rmq__free(ra);
 }
 
-static rmq_err_t route_async(rmq_client_t *ci, const char *topic,
-                             bool is_default, const char *default_key,
-                             int default_queue_nums, int flags,
-                             rmq_route_cb_t *cb, void *opaque) {
-        rmq_cmd_t *req = route_request(ci, is_default ? default_key : topic);
+rmq_err_t rmq__client_update_route_async(rmq_client_t *ci, const char *topic,
+                                         bool is_default,
+                                         const char *default_key,
+                                         int default_queue_nums,
+                                         rmq_route_cb_t *cb, void *opaque) {
+        rmq_cmd_t *req    = route_request(ci, is_default ? default_key : topic);
         route_async_t *ra = rmq__calloc(1, sizeof(*ra));
         rmq_err_t err;
         ra->ci                 = ci;
@@ -393,9 +683,9 @@ static rmq_err_t route_async(rmq_client_t *ci, const char *topic,
         ra->default_queue_nums = default_queue_nums;
         ra->cb                 = cb;
         ra->opaque             = opaque;
-        err = rmq__remoting_invoke_async(ci->rm, NULL, req,
-                                         ci->conf->mqClientApiTimeout, flags,
-                                         route_async_done, ra);
+        err                    = rmq__remoting_invoke_async(ci->rm, NULL, req,
+                                                            ci->conf->mqClientApiTimeout, 0,
+                                                            route_async_done, ra);
         rmq__cmd_destroy(req);
         if (err) {
                 rmq__free(ra->topic);
@@ -404,190 +694,70 @@ static rmq_err_t route_async(rmq_client_t *ci, const char *topic,
         return err;
 }
 
-rmq_err_t rmq__client_update_route_async(rmq_client_t *ci, const char *topic,
-                                         bool is_default,
-                                         const char *default_key,
-                                         int default_queue_nums,
-                                         rmq_route_cb_t *cb, void *opaque) {
-        return route_async(ci, topic, is_default, default_key,
-                           default_queue_nums, 0, cb, opaque);
-}
-
-/* ---- heartbeat ---- */
-
-/* mirrors MQClientInstance.prepareHeartbeatData. ci->lock held. */
-static void build_heartbeat(rmq_client_t *ci, rmq_buf_t *out,
-                            bool *has_consumers) {
-        rmq_heartbeat_data_t *hb = rmq__heartbeat_new(ci->client_id);
-        size_t i;
-        for (i = 0; i < ci->producer_cnt; i++)
-                rmq__heartbeat_add_producer(hb, ci->producers[i].group);
-        rmq__heartbeat_add_producer(hb, RMQ_CLIENT_INNER_PRODUCER_GROUP);
-        rmq__heartbeat_encode(hb, out);
-        *has_consumers = hb->consumerDataSet_cnt > 0;
-        rmq__heartbeat_destroy(hb);
-}
-
-static void heartbeat_done(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
-                           void *opaque) {
-        rmq_client_t *ci = opaque;
-        if (err)
-                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
-                         "send heart beat to broker failed: %s",
-                         errstr ? errstr : rmq_err2str(err));
-        else if (resp->code != RMQ_OK)
-                rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
-                         "heart beat refused by broker: code %d %s",
-                         resp->code, resp->remark ? resp->remark : "");
-}
-
-/* mirrors sendHeartbeatToAllBroker, with one async request per broker. */
-static void send_heartbeats(rmq_client_t *ci) {
-        rmq_buf_t body = RMQ_BUF_INIT;
-        bool consumers;
-        rmq_strmap_entry_t *it = NULL, *e;
-        size_t b, i, naddr = 0;
-        char **addrs = NULL;
-
-        uv_mutex_lock(&ci->lock);
-        build_heartbeat(ci, &body, &consumers);
-        while ((e = rmq__strmap_next(&ci->brokers, &it, &b))) {
-                broker_addrs_t *ba = e->value;
-                for (i = 0; i < ba->cnt; i++) {
-                        if (!consumers && ba->addrs[i].brokerId != RMQ_MASTER_ID)
-                                continue;
-                        addrs = rmq__realloc(addrs,
-                                             (naddr + 1) * sizeof(char *));
-                        addrs[naddr++] = rmq__strdup(ba->addrs[i].addr);
-                }
+rmq_err_t rmq__client_find_consumer_ids(rmq_client_t *ci, const char *topic,
+                                        const char *group, char ***idsp,
+                                        size_t *np, char *errstr,
+                                        size_t errstr_size) {
+        char addr[96];
+        *idsp = NULL;
+        *np   = 0;
+        if (!rmq__client_broker_addr_by_topic(ci, topic, addr, sizeof(addr))) {
+                rmq__client_update_route(ci, topic, false, NULL, 0, NULL, 0);
+                if (!rmq__client_broker_addr_by_topic(ci, topic, addr,
+                                                      sizeof(addr)))
+                        return rmq__seterr(
+                            errstr, errstr_size, RMQ_ERR__NO_ROUTE,
+                            "no broker of topic %s is known", topic);
         }
-        ci->hb_times++;
-        uv_mutex_unlock(&ci->lock);
-
-        for (i = 0; i < naddr; i++) {
-                rmq_cmd_t *req = rmq__cmd_new_request(RMQ_REQ_HEART_BEAT);
-                req->language       = (int32_t)ci->conf->language;
-                req->serialize_type = (int32_t)ci->conf->serializeType;
-                rmq__cmd_set_body_ref(req, body.data, body.len);
-                rmq__dbg(&ci->lg, REMOTING, "heartbeat to %s", addrs[i]);
-                if (rmq__remoting_invoke_async(
-                        ci->rm, addrs[i], req, ci->conf->mqClientApiTimeout,
-                        RMQ_INVOKE_F_ON_LOOP, heartbeat_done, ci))
-                        rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
-                                 "cannot queue a heartbeat to %s", addrs[i]);
-                rmq__cmd_destroy(req);
-                rmq__free(addrs[i]);
-        }
-        rmq__free(addrs);
-        rmq__buf_free(&body);
+        return rmq__api_get_consumer_id_list(ci, addr, group,
+                                             ci->conf->mqClientApiTimeout, idsp,
+                                             np, errstr, errstr_size);
 }
 
-void rmq__client_heartbeat_now(rmq_client_t *ci) {
-        int st;
-        uv_mutex_lock(&ci->lock);
-        st = ci->state;
-        uv_mutex_unlock(&ci->lock);
-        if (st == CI_RUNNING)
-                send_heartbeats(ci);
-}
-
-/* ---- timers ---- */
-
-static void route_timer_cb(uv_timer_t *t) {
-        rmq_client_t *ci = t->data;
-        rmq_strmap_t topics;
-        rmq_strmap_entry_t *it = NULL, *e;
-        size_t b, i;
-        rmq__strmap_init(&topics);
-        uv_mutex_lock(&ci->lock);
-        for (i = 0; i < ci->producer_cnt; i++)
-                ci->producers[i].ops->collect_topics(ci->producers[i].impl,
-                                                     &topics);
-        uv_mutex_unlock(&ci->lock);
-        while ((e = rmq__strmap_next(&topics, &it, &b))) {
-                rmq__dbg(&ci->lg, ROUTE, "refreshing the route of %s", e->key);
-                route_async(ci, e->key, false, NULL, 0, RMQ_INVOKE_F_ON_LOOP,
-                            NULL, NULL);
-        }
-        rmq__strmap_clear(&topics, NULL);
-}
-
-static void hb_timer_cb(uv_timer_t *t) {
-        rmq_client_t *ci = t->data;
-        uv_mutex_lock(&ci->lock);
-        clean_offline_brokers(ci);
-        uv_mutex_unlock(&ci->lock);
-        send_heartbeats(ci);
-}
-
-static void start_timers_on_loop(rmq_io_t *io, void *arg) {
-        rmq_client_t *ci = arg;
-        uv_loop_t *loop  = rmq__io_loop(io);
-        uv_timer_init(loop, &ci->route_timer);
-        uv_timer_init(loop, &ci->hb_timer);
-        ci->route_timer.data = ci;
-        ci->hb_timer.data    = ci;
-        /* startScheduledTask: route after 10 ms, heartbeat after 1 s */
-        uv_timer_start(&ci->route_timer, route_timer_cb, 10,
-                       (uint64_t)ci->conf->pollNameServerInterval);
-        uv_timer_start(&ci->hb_timer, hb_timer_cb, 1000,
-                       (uint64_t)ci->conf->heartbeatBrokerInterval);
-        ci->timers_on = true;
-}
-
-static void stop_on_loop(rmq_io_t *io, void *arg) {
-        rmq_client_t *ci = arg;
-        RMQ_UNUSED(io);
-        if (ci->timers_on) {
-                uv_close((uv_handle_t *)&ci->route_timer, NULL);
-                uv_close((uv_handle_t *)&ci->hb_timer, NULL);
-                ci->timers_on = false;
-        }
-        rmq__remoting_close(ci->rm);
-}
+/* ---- lifecycle ---- */
 
 rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                             size_t errstr_size) {
         rmq_remoting_conf_t rc;
-        rmq_err_t err = RMQ_OK;
-        uv_mutex_lock(&ci->lock);
+        rmq_err_t err        = RMQ_OK;
+        const char *log_line = NULL;
+        rmq__lock(&ci->lock);
         switch (ci->state) {
         case CI_CREATE_JUST:
                 ci->state = CI_START_FAILED;
                 if (ci->conf->test_mock_brokers > 0) {
                         err = rmq_mock_cluster_new(
-                            &ci->mock, (int)ci->conf->test_mock_brokers,
-                            errstr, errstr_size);
+                            &ci->mock, (int)ci->conf->test_mock_brokers, errstr,
+                            errstr_size);
                         if (err)
                                 break;
                         rmq__free(ci->conf->namesrvAddr);
                         ci->conf->namesrvAddr = rmq__strdup(
                             rmq_mock_cluster_namesrv_addr(ci->mock));
-                        rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
-                                 "test.mock.brokers: using a private mock "
-                                 "cluster at %s",
-                                 ci->conf->namesrvAddr);
                 }
-                ci->io    = rmq__io_new("rmq-io", &ci->lg);
-                ci->pool  = rmq__pool_new(
+                ci->io   = rmq__io_new("rmq-io", &ci->lg);
+                ci->pool = rmq__pool_new(
                     "rmq-cb", (int)ci->conf->clientCallbackExecutorThreads);
-                if (!ci->io || !ci->pool) {
+                ci->sched = rmq__pool_new("rmq-sched", 1);
+                if (!ci->io || !ci->pool || !ci->sched) {
                         err = rmq__seterr(errstr, errstr_size, RMQ_ERR__FAIL,
                                           "cannot start the client threads");
                         break;
                 }
                 rmq__remoting_conf_from(&rc, ci->conf);
                 ci->rm = rmq__remoting_new(ci->io, &rc, ci->pool, &ci->lg);
+                rmq__client_processor_register(ci);
                 if (ci->conf->namesrvAddr)
-                        rmq__remoting_set_namesrv(ci->rm, ci->conf->namesrvAddr);
+                        rmq__remoting_set_namesrv(ci->rm,
+                                                  ci->conf->namesrvAddr);
                 else
-                        rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
-                                 "no name server address: set namesrvAddr "
-                                 "or NAMESRV_ADDR");
-                rmq__io_call(ci->io, start_timers_on_loop, ci);
+                        log_line = "no name server address: set namesrvAddr "
+                                   "or NAMESRV_ADDR";
+                if (ci->has_consumers) {
+                        ci->pull = rmq__pool_new("rmq-pull", 1);
+                        rmq__client_rebalance_start(ci);
+                }
                 ci->state = CI_RUNNING;
-                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
-                         "the client factory [%s] start OK", ci->client_id);
                 break;
         case CI_START_FAILED:
                 err = rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
@@ -596,27 +766,45 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                                   ci->client_id);
                 break;
         default:
-                break;
+                rmq__unlock(&ci->lock);
+                return RMQ_OK;
         }
-        uv_mutex_unlock(&ci->lock);
-        return err;
+        rmq__unlock(&ci->lock);
+        if (err)
+                return err;
+        rmq__client_tasks_start(ci);
+        if (ci->mock)
+                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
+                         "test.mock.brokers: using a private mock cluster at "
+                         "%s",
+                         ci->conf->namesrvAddr);
+        if (log_line)
+                rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT", "%s", log_line);
+        rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
+                 "the client factory [%s] start OK", ci->client_id);
+        return RMQ_OK;
 }
-
-static void unregister_client(rmq_client_t *ci, const char *producer_group);
 
 static void client_free(rmq_client_t *ci) {
         size_t i;
-        if (ci->io)
-                rmq__io_destroy(ci->io, ci->rm ? stop_on_loop : NULL, ci);
-        rmq__pool_destroy(ci->pool);
-        rmq__remoting_free(ci->rm);
+        rmq__client_tasks_stop(ci);
+        rmq__client_rebalance_stop(ci);
+        /* The pull and scheduler threads run what they have queued and
+         * stop before the transport goes. */
+        rmq__pool_destroy(ci->pull);
+        rmq__pool_destroy(ci->sched);
+        rmq__remoting_teardown(ci->io, ci->pool, ci->rm);
         rmq_mock_cluster_destroy(ci->mock);
         rmq__strmap_clear(&ci->routes, route_free);
-        rmq__strmap_clear(&ci->brokers, broker_addrs_free);
-        for (i = 0; i < ci->producer_cnt; i++)
-                rmq__free(ci->producers[i].group);
-        rmq__free(ci->producers);
+        rmq__strmap_clear(&ci->brokers, broker_entry_free);
+        for (i = 0; i < ci->member_cnt; i++)
+                member_free(ci->members[i]);
+        rmq__free(ci->members);
+        uv_mutex_destroy(&ci->route_lock);
         uv_mutex_destroy(&ci->lock);
+        uv_cond_destroy(&ci->member_cond);
+        uv_mutex_destroy(&ci->rb_lock);
+        uv_cond_destroy(&ci->rb_cond);
         rmq_conf_destroy(ci->conf);
         rmq__free(ci);
 }
@@ -636,33 +824,14 @@ void rmq__client_release(rmq_client_t *ci) {
                  "the client factory [%s] shutdown", ci->client_id);
         /* MQClientInstance.shutdown stops its inner producer, which
          * unregisters CLIENT_INNER_PRODUCER from every broker. */
-        unregister_client(ci, RMQ_CLIENT_INNER_PRODUCER_GROUP);
+        unregister_client(ci, RMQ_CLIENT_INNER_PRODUCER_GROUP, NULL);
+        rmq__lock(&ci->lock);
         ci->state = CI_SHUTDOWN_ALREADY;
+        rmq__unlock(&ci->lock);
         client_free(ci);
 }
 
-/* ---- producers ---- */
-
-rmq_err_t rmq__client_register_producer(rmq_client_t *ci, const char *group,
-                                        const rmq_producer_ops_t *ops,
-                                        void *impl) {
-        size_t i;
-        uv_mutex_lock(&ci->lock);
-        for (i = 0; i < ci->producer_cnt; i++) {
-                if (!strcmp(ci->producers[i].group, group)) {
-                        uv_mutex_unlock(&ci->lock);
-                        return RMQ_ERR__INVALID_ARG;
-                }
-        }
-        ci->producers = rmq__realloc(ci->producers, (ci->producer_cnt + 1) *
-                                                        sizeof(*ci->producers));
-        ci->producers[ci->producer_cnt].group = rmq__strdup(group);
-        ci->producers[ci->producer_cnt].ops   = ops;
-        ci->producers[ci->producer_cnt].impl  = impl;
-        ci->producer_cnt++;
-        uv_mutex_unlock(&ci->lock);
-        return RMQ_OK;
-}
+/* ---- unregistering ---- */
 
 typedef struct unreg_wait_s {
         uv_mutex_t lock;
@@ -687,43 +856,29 @@ static void unregister_done(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
 
 /* mirrors MQClientInstance.unregisterClient: UNREGISTER_CLIENT to every
  * broker address, here all at once. */
-static void unregister_client(rmq_client_t *ci, const char *producer_group) {
-        rmq_strmap_entry_t *it = NULL, *e;
-        size_t b, i, naddr = 0;
-        char **addrs = NULL;
+static void unregister_client(rmq_client_t *ci, const char *producer_group,
+                              const char *consumer_group) {
+        rmq_client_addr_t *addrs;
+        size_t i, naddr;
         unreg_wait_t w;
-
-        uv_mutex_lock(&ci->lock);
-        while ((e = rmq__strmap_next(&ci->brokers, &it, &b))) {
-                broker_addrs_t *ba = e->value;
-                for (i = 0; i < ba->cnt; i++) {
-                        addrs = rmq__realloc(addrs,
-                                             (naddr + 1) * sizeof(char *));
-                        addrs[naddr++] = rmq__strdup(ba->addrs[i].addr);
-                }
-        }
-        uv_mutex_unlock(&ci->lock);
-        if (!naddr || ci->state != CI_RUNNING) {
-                for (i = 0; i < naddr; i++)
-                        rmq__free(addrs[i]);
-                rmq__free(addrs);
+        int state;
+        rmq__lock(&ci->lock);
+        state = ci->state;
+        rmq__unlock(&ci->lock);
+        if (state != CI_RUNNING)
                 return;
-        }
+        addrs = rmq__client_addrs(ci, false, &naddr);
         uv_mutex_init(&w.lock);
         uv_cond_init(&w.cond);
         w.left = 1;
         w.ci   = ci;
         for (i = 0; i < naddr; i++) {
-                rmq_cmd_t *req = rmq__cmd_new_request(RMQ_REQ_UNREGISTER_CLIENT);
-                req->language       = (int32_t)ci->conf->language;
-                req->serialize_type = (int32_t)ci->conf->serializeType;
-                rmq__cmd_ext_add(req, "clientID", ci->client_id);
-                if (producer_group)
-                        rmq__cmd_ext_add(req, "producerGroup", producer_group);
+                rmq_cmd_t *req = rmq__api_unregister_client_request(
+                    ci->conf, ci->client_id, producer_group, consumer_group);
                 uv_mutex_lock(&w.lock);
                 w.left++;
                 uv_mutex_unlock(&w.lock);
-                if (rmq__remoting_invoke_async(ci->rm, addrs[i], req,
+                if (rmq__remoting_invoke_async(ci->rm, addrs[i].addr, req,
                                                ci->conf->mqClientApiTimeout, 0,
                                                unregister_done, &w)) {
                         uv_mutex_lock(&w.lock);
@@ -731,9 +886,8 @@ static void unregister_client(rmq_client_t *ci, const char *producer_group) {
                         uv_mutex_unlock(&w.lock);
                 }
                 rmq__cmd_destroy(req);
-                rmq__free(addrs[i]);
         }
-        rmq__free(addrs);
+        rmq__client_addrs_free(addrs, naddr);
         uv_mutex_lock(&w.lock);
         w.left--;
         while (w.left > 0)
@@ -741,26 +895,6 @@ static void unregister_client(rmq_client_t *ci, const char *producer_group) {
         uv_mutex_unlock(&w.lock);
         uv_cond_destroy(&w.cond);
         uv_mutex_destroy(&w.lock);
-}
-
-void rmq__client_unregister_producer(rmq_client_t *ci, const char *group) {
-        size_t i;
-        bool found = false;
-        uv_mutex_lock(&ci->lock);
-        for (i = 0; i < ci->producer_cnt; i++) {
-                if (!strcmp(ci->producers[i].group, group)) {
-                        rmq__free(ci->producers[i].group);
-                        memmove(&ci->producers[i], &ci->producers[i + 1],
-                                (ci->producer_cnt - i - 1) *
-                                    sizeof(*ci->producers));
-                        ci->producer_cnt--;
-                        found = true;
-                        break;
-                }
-        }
-        uv_mutex_unlock(&ci->lock);
-        if (found)
-                unregister_client(ci, group);
 }
 
 /* ---- accessors ---- */
@@ -785,8 +919,33 @@ rmq_pool_t *rmq__client_cb_pool(rmq_client_t *ci) {
         return ci->pool;
 }
 
+rmq_pool_t *rmq__client_pull_pool(rmq_client_t *ci) {
+        rmq_pool_t *p;
+        rmq__lock(&ci->lock);
+        p = ci->pull;
+        rmq__unlock(&ci->lock);
+        return p;
+}
+
 rmq_io_t *rmq__client_io(rmq_client_t *ci) {
         return ci->io;
+}
+
+bool rmq__client_on_own_thread(rmq_client_t *ci) {
+        uv_thread_t self;
+        bool rb;
+        if (!ci->io)
+                return false;
+        if (rmq__io_on_loop(ci->io) || rmq__pool_on_worker(ci->pool) ||
+            rmq__pool_on_worker(ci->sched))
+                return true;
+        if (ci->pull && rmq__pool_on_worker(ci->pull))
+                return true;
+        self = uv_thread_self();
+        uv_mutex_lock(&ci->rb_lock);
+        rb = ci->rb_started && uv_thread_equal(&self, &ci->rb_tid);
+        uv_mutex_unlock(&ci->rb_lock);
+        return rb;
 }
 
 const char *rmq__client_ip(const rmq_client_t *ci) {

@@ -210,6 +210,15 @@ static const conf_prop_t props[] = {
      1, INT64_MAX, "104857600", NULL,
      "Most body bytes of async sends in flight per producer. Java 5.x name.",
      NULL},
+    /* Java system properties of the client (their Java names) */
+    {"rocketmq.client.rebalance.waitInterval", CT_INT,
+     F(rebalanceWaitInterval), 1, INT32_MAX, "20000", NULL,
+     "Milliseconds between rebalance rounds of the client instance's "
+     "rebalance service (Java RebalanceService, system property "
+     "rocketmq.client.rebalance.waitInterval); a consumer start, a "
+     "subscription change and NOTIFY_CONSUMER_IDS_CHANGED start a round at "
+     "once.",
+     NULL},
     /* C-only */
     {"test.mock.brokers", CT_INT, F(test_mock_brokers), 0, 26, "0", NULL,
      "Testing aid (librdkafka's test.mock.num.brokers): when > 0, the client "

@@ -58,6 +58,8 @@ struct rmq_conf_s {
         bool enableBackpressureForAsyncMode;
         int64_t backPressureForAsyncSendNum;
         int64_t backPressureForAsyncSendSize;
+        /* Java system properties */
+        int64_t rebalanceWaitInterval;
         /* C-only */
         int64_t test_mock_brokers;
         char *debug;

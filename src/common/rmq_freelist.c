@@ -67,6 +67,7 @@ static void freelist_free(rmq_freelist_t *fl) {
 
 void rmq__freelist_release(rmq_freelist_t *fl) {
         void *chain;
+        size_t size;
         bool last;
         if (!fl)
                 return;
@@ -74,8 +75,11 @@ void rmq__freelist_release(rmq_freelist_t *fl) {
         fl->released = true;
         chain        = take_all(fl);
         last         = fl->out == 0;
+        /* Read under the lock: once it is released, a put of the last
+         * block out may free the list. */
+        size = fl->size;
         uv_mutex_unlock(&fl->lock);
-        free_chain(chain, fl->size);
+        free_chain(chain, size);
         if (last)
                 freelist_free(fl);
 }

@@ -21,9 +21,12 @@
 #define RMQ_HEAP_NOT_IN SIZE_MAX
 
 typedef struct rmq_heap_node_s {
-        int64_t due;  /* the key: a deadline (rmq__mono_ms) */
-        uint64_t seq; /* insertion order, for ties */
-        size_t idx;   /* position, RMQ_HEAP_NOT_IN when not in a heap */
+        int64_t due; /* a deadline (rmq__mono_ms) */
+        /* The order: due << 20 | insertion sequence (20 bits), one
+         * comparison per step; ties of one millisecond stay in insertion
+         * order unless a million nodes go in within that millisecond. */
+        int64_t key;
+        size_t idx; /* position, RMQ_HEAP_NOT_IN when not in a heap */
 } rmq_heap_node_t;
 
 typedef struct rmq_heap_s {
@@ -32,13 +35,9 @@ typedef struct rmq_heap_s {
         uint64_t seq;
 } rmq_heap_t;
 
-void rmq__heap_init(rmq_heap_t *h);
-/* Frees the array (not the nodes). */
-void rmq__heap_free(rmq_heap_t *h);
-
 static inline void rmq__heap_node_init(rmq_heap_node_t *n) {
         n->due = 0;
-        n->seq = 0;
+        n->key = 0;
         n->idx = RMQ_HEAP_NOT_IN;
 }
 
@@ -46,17 +45,102 @@ static inline bool rmq__heap_node_in(const rmq_heap_node_t *n) {
         return n->idx != RMQ_HEAP_NOT_IN;
 }
 
-/* Inserts \p n (not in a heap) with deadline \p due. Returns true if it is
- * now the earliest. */
-bool rmq__heap_push(rmq_heap_t *h, rmq_heap_node_t *n, int64_t due);
-/* Removes \p n if it is in \p h (no-op otherwise). */
-void rmq__heap_remove(rmq_heap_t *h, rmq_heap_node_t *n);
 /* The earliest node, or NULL. */
 static inline rmq_heap_node_t *rmq__heap_top(const rmq_heap_t *h) {
         return h->len ? h->v[0] : NULL;
 }
-/* Removes and returns the earliest node if it is due at \p now, else
- * NULL. */
-rmq_heap_node_t *rmq__heap_pop_due(rmq_heap_t *h, int64_t now);
+
+/*
+ * The operations are inline: the transport runs one push and one removal
+ * per request.
+ *
+ * rmq__heap_init / rmq__heap_free: an empty heap; free frees the array
+ * (not the nodes).
+ * rmq__heap_push: inserts \p n (not in a heap) with deadline \p due;
+ * returns true if it is now the earliest.
+ * rmq__heap_remove: removes \p n if it is in the heap (no-op otherwise).
+ * rmq__heap_pop_due: removes and returns the earliest node if it is due
+ * at \p now, else NULL.
+ */
+
+static inline void rmq__heap_init(rmq_heap_t *h) {
+        h->v   = NULL;
+        h->len = h->cap = 0;
+        h->seq          = 0;
+}
+
+static inline void rmq__heap_free(rmq_heap_t *h) {
+        rmq__free(h->v);
+        rmq__heap_init(h);
+}
+
+static inline bool rmq__heap_before(const rmq_heap_node_t *a,
+                                    const rmq_heap_node_t *b) {
+        return a->key < b->key;
+}
+
+static inline void rmq__heap_place(rmq_heap_t *h, size_t i,
+                                   rmq_heap_node_t *n) {
+        h->v[i] = n;
+        n->idx  = i;
+}
+
+static inline void rmq__heap_sift_up(rmq_heap_t *h, size_t i) {
+        rmq_heap_node_t *n = h->v[i];
+        while (i > 0) {
+                size_t p = (i - 1) / 2;
+                if (!rmq__heap_before(n, h->v[p]))
+                        break;
+                rmq__heap_place(h, i, h->v[p]);
+                i = p;
+        }
+        rmq__heap_place(h, i, n);
+}
+
+static inline bool rmq__heap_push(rmq_heap_t *h, rmq_heap_node_t *n,
+                                  int64_t due) {
+        if (h->len == h->cap) {
+                h->cap = h->cap ? h->cap * 2 : 64;
+                h->v   = rmq__realloc(h->v, h->cap * sizeof(*h->v));
+        }
+        n->due = due;
+        n->key = (int64_t)((uint64_t)due << 20) | (int64_t)(h->seq++ & 0xfffff);
+        rmq__heap_place(h, h->len++, n);
+        rmq__heap_sift_up(h, n->idx);
+        return h->v[0] == n;
+}
+
+/* Floyd's deletion: the hole left by \p n goes down along the smaller
+ * children to a leaf (one comparison per level), then the last node fills
+ * it and goes up as far as it must. Requests complete mostly in deadline
+ * order, so the node removed is usually the top and the last node (the
+ * latest deadline) rarely moves up: about half the comparisons of
+ * filling the hole at once and sifting down. */
+static inline void rmq__heap_remove(rmq_heap_t *h, rmq_heap_node_t *n) {
+        size_t i = n->idx, c;
+        rmq_heap_node_t *last;
+        if (i == RMQ_HEAP_NOT_IN)
+                return;
+        n->idx = RMQ_HEAP_NOT_IN;
+        last   = h->v[--h->len];
+        if (last == n)
+                return;
+        while ((c = 2 * i + 1) < h->len) {
+                if (c + 1 < h->len && rmq__heap_before(h->v[c + 1], h->v[c]))
+                        c++;
+                rmq__heap_place(h, i, h->v[c]);
+                i = c;
+        }
+        rmq__heap_place(h, i, last);
+        rmq__heap_sift_up(h, i);
+}
+
+static inline rmq_heap_node_t *rmq__heap_pop_due(rmq_heap_t *h, int64_t now) {
+        rmq_heap_node_t *n = rmq__heap_top(h);
+        if (!n || n->due > now)
+                return NULL;
+        rmq__heap_remove(h, n);
+        return n;
+}
 
 #endif /* RMQ_HEAP_H */

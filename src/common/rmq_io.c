@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "common/rmq_io.h"
@@ -9,7 +10,7 @@ struct rmq_io_s {
         uv_loop_t loop;
         uv_async_t wake;
         uv_thread_t tid;
-        bool joined; /* the thread is gone (after rmq__io_stop) */
+        atomic_bool joined; /* the thread is gone (after rmq__io_stop) */
         uv_mutex_t lock;
         rmq_list_t ops; /* posted, not yet run */
         int stopping;   /* no more posts accepted */
@@ -18,7 +19,7 @@ struct rmq_io_s {
         const rmq_logger_t *lg;
         rmq_waiter_t started;
 
-        /* Timer service: the heap and the timers' running/stopped flags
+        /* Timer service: the heap and the running-timer fields
          * are guarded by tlock; the uv timer is the loop's. */
         uv_mutex_t tlock;
         uv_cond_t tcond; /* a callback returned */
@@ -27,6 +28,8 @@ struct rmq_io_s {
         bool tuv_on;       /* tuv initialised and not closed (loop) */
         int64_t tuv_due;   /* what tuv is armed for, INT64_MAX: idle */
         bool rearm_posted; /* rearm_op is queued (tlock) */
+        rmq_timer_t *cur;  /* the timer whose callback runs (tlock) */
+        bool cur_stopped;  /* ... and it was stopped meanwhile */
         rmq_io_op_t rearm_op;
 };
 
@@ -132,7 +135,8 @@ const rmq_logger_t *rmq__io_logger(rmq_io_t *io) {
 
 bool rmq__io_on_loop(const rmq_io_t *io) {
         uv_thread_t self = uv_thread_self();
-        return !io->joined && uv_thread_equal(&self, &io->tid) != 0;
+        return !atomic_load(&io->joined) &&
+               uv_thread_equal(&self, &io->tid) != 0;
 }
 
 void rmq__io_assert_on_loop(const rmq_io_t *io, const char *func) {
@@ -191,7 +195,7 @@ rmq_err_t rmq__io_call(rmq_io_t *io, void (*fn)(rmq_io_t *io, void *arg),
 
 void rmq__io_stop(rmq_io_t *io, void (*on_stop)(rmq_io_t *io, void *arg),
                   void *arg) {
-        if (!io || io->joined)
+        if (!io || atomic_load(&io->joined))
                 return;
         uv_mutex_lock(&io->lock);
         io->on_stop     = on_stop;
@@ -200,7 +204,7 @@ void rmq__io_stop(rmq_io_t *io, void (*on_stop)(rmq_io_t *io, void *arg),
         uv_mutex_unlock(&io->lock);
         uv_async_send(&io->wake);
         uv_thread_join(&io->tid);
-        io->joined = true;
+        atomic_store(&io->joined, true);
         /* Every handle is closed and its close callback has run: uv_run only
          * returns when no handle is left. */
         if (uv_loop_close(&io->loop))
@@ -232,8 +236,6 @@ void rmq__timer_init(rmq_timer_t *t, rmq_timer_fn_t *fn, void *arg) {
         t->fn        = fn;
         t->arg       = arg;
         t->period_ms = 0;
-        t->running   = false;
-        t->stopped   = false;
 }
 
 /* Arms the uv timer for the earliest timer. Loop thread, tlock held. */
@@ -273,22 +275,25 @@ static void timers_cb(uv_timer_t *uvt) {
         uv_mutex_lock(&io->tlock);
         io->tuv_due = INT64_MAX;
         while ((n = rmq__heap_pop_due(&io->theap, now))) {
-                rmq_timer_t *t = RMQ_CONTAINER_OF(n, rmq_timer_t, hn);
-                int64_t due    = n->due;
-                t->running     = true;
-                t->stopped     = false;
+                rmq_timer_t *t  = RMQ_CONTAINER_OF(n, rmq_timer_t, hn);
+                int64_t due     = n->due;
+                int64_t period  = t->period_ms;
+                io->cur         = t;
+                io->cur_stopped = false;
                 uv_mutex_unlock(&io->tlock);
                 t->fn(t, t->arg);
                 uv_mutex_lock(&io->tlock);
-                t->running = false;
-                if (t->period_ms > 0 && !t->stopped &&
+                /* A one-shot timer is not touched again: its callback may
+                 * have freed it. */
+                if (period > 0 && !io->cur_stopped &&
                     !rmq__heap_node_in(&t->hn)) {
                         /* fixed rate; a timer far behind catches up once */
-                        int64_t next = due + t->period_ms;
+                        int64_t next = due + period;
                         now          = rmq__mono_ms();
                         rmq__heap_push(&io->theap, &t->hn,
                                        next > now ? next : now);
                 }
+                io->cur = NULL;
                 uv_cond_broadcast(&io->tcond);
         }
         timers_rearm_locked(io);
@@ -305,7 +310,6 @@ rmq_err_t rmq__timer_start(rmq_io_t *io, rmq_timer_t *t, int64_t delay_ms,
         }
         rmq__heap_remove(&io->theap, &t->hn);
         t->period_ms = period_ms > 0 ? period_ms : 0;
-        t->stopped   = false;
         top          = rmq__heap_push(&io->theap, &t->hn,
                                       rmq__mono_ms() + (delay_ms > 0 ? delay_ms : 0));
         if (top && t->hn.due < io->tuv_due) {
@@ -332,13 +336,13 @@ bool rmq__timer_stop(rmq_io_t *io, rmq_timer_t *t) {
         bool was;
         bool on_loop = rmq__io_on_loop(io);
         uv_mutex_lock(&io->tlock);
-        was = rmq__heap_node_in(&t->hn) || t->running;
+        was = rmq__heap_node_in(&t->hn) || io->cur == t;
         rmq__heap_remove(&io->theap, &t->hn);
-        if (t->running) {
-                t->stopped = true;
+        if (io->cur == t) {
+                io->cur_stopped = true;
                 /* Another thread waits for the callback to return (on the
                  * loop it is the caller itself: nothing to wait for). */
-                while (t->running && !on_loop)
+                while (io->cur == t && !on_loop)
                         uv_cond_wait(&io->tcond, &io->tlock);
         }
         uv_mutex_unlock(&io->tlock);

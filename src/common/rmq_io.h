@@ -75,6 +75,9 @@ void rmq__io_destroy(rmq_io_t *io, void (*on_stop)(rmq_io_t *io, void *arg),
  * rmq__timer_stop() returns, the callback is not running and will not run
  * again, so an owner that stops its timers before it is freed is never
  * called afterwards. Timers must be stopped before their io is freed.
+ * A one-shot timer's callback may free the timer's owner (the service no
+ * longer touches a one-shot timer once its callback starts); a periodic
+ * timer's callback may do so only after stopping the timer.
  */
 typedef struct rmq_timer_s rmq_timer_t;
 typedef void(rmq_timer_fn_t)(rmq_timer_t *t, void *arg);
@@ -83,8 +86,6 @@ struct rmq_timer_s {
         rmq_timer_fn_t *fn;
         void *arg;
         int64_t period_ms; /* 0: once */
-        bool running;      /* the callback is running (timers lock) */
-        bool stopped;      /* stopped while running: do not re-arm */
 };
 
 /* Initialises \p t (embedded in its owner). */

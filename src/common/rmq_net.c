@@ -10,8 +10,7 @@
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
 
-int rmq__addr_split(const char *addr, char *host, size_t host_size,
-                    int *port) {
+int rmq__addr_split(const char *addr, char *host, size_t host_size, int *port) {
         const char *colon, *hs = addr, *he;
         int32_t p;
         if (!addr)
@@ -67,8 +66,7 @@ void rmq__addr_format(const struct sockaddr_storage *ss, char *dst,
                 inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
                 snprintf(dst, size, "%s:%d", ip, ntohs(sin->sin_port));
         } else if (ss->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *s6 =
-                    (const struct sockaddr_in6 *)ss;
+                const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
                 inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
                 snprintf(dst, size, "%s:%d", ip, ntohs(s6->sin6_port));
         } else {
@@ -90,7 +88,7 @@ static const char *trim(const char *s, size_t *lenp) {
 
 char **rmq__namesrv_list_split(const char *list, size_t *countp) {
         size_t n = 0, cap = 4;
-        char **v = rmq__calloc(cap + 1, sizeof(char *));
+        char **v      = rmq__calloc(cap + 1, sizeof(char *));
         const char *p = list;
         while (p && *p) {
                 const char *e = strchr(p, ';');
@@ -147,7 +145,7 @@ static bool is_bridge(const char *ifname) {
 }
 
 void rmq__local_address(char *dst, size_t size) {
-        struct ifaddrs *ifs = NULL, *i;
+        struct ifaddrs *ifs          = NULL, *i;
         char last4[INET6_ADDRSTRLEN] = "", first6[INET6_ADDRSTRLEN] = "";
         rmq__strlcpy(dst, "127.0.0.1", size);
         if (getifaddrs(&ifs))
@@ -182,4 +180,15 @@ void rmq__local_address(char *dst, size_t size) {
                 rmq__strlcpy(dst, last4, size);
         else if (*first6)
                 rmq__strlcpy(dst, first6, size);
+}
+
+void rmq__broker_vip_addr(bool enabled, char *addr, size_t size) {
+        char *colon;
+        int32_t port;
+        if (!enabled)
+                return;
+        colon = strrchr(addr, ':');
+        if (colon && !rmq__parse_i32(colon + 1, &port))
+                snprintf(colon + 1, size - (size_t)(colon + 1 - addr), "%d",
+                         (int)(port - 2));
 }

@@ -29,6 +29,11 @@ bool rmq__namesrv_list_valid(const char *list);
 char **rmq__namesrv_list_split(const char *list, size_t *countp);
 void rmq__strv_free(char **v);
 
+/* MixAll.brokerVIPChannel: with \p enabled, rewrites "host:port" in
+ * \p addr (\p size bytes) to "host:port-2" (the broker's VIP port);
+ * otherwise, or for an address without a numeric port, leaves it. */
+void rmq__broker_vip_addr(bool enabled, char *addr, size_t size);
+
 /* The local address as Java's RemotingUtil.getLocalAddress(): the first
  * IPv4 address of a non-bridge interface that is neither loopback, 127.0.*
  * nor 192.168.*, else the last IPv4 one found, else the first IPv6 one,

@@ -11,39 +11,17 @@
 
 /* ---- locality ---- */
 
-static _Thread_local bool tls_io;
-static _Thread_local int tls_locks;
-
-void rmq__thread_set_io(bool on) {
-        tls_io = on;
-}
-
-bool rmq__thread_is_io(void) {
-        return tls_io;
-}
+_Thread_local bool rmq__tls_io RMQ_TLS_FAST;
+_Thread_local int rmq__tls_locks RMQ_TLS_FAST;
 
 void rmq__assert_not_io(const char *what) {
-        if (!tls_io)
+        if (!rmq__tls_io)
                 return;
         fprintf(stderr,
                 "rocketmq-c: %s would block the I/O thread (a bug in the "
                 "library); aborting\n",
                 what);
         abort();
-}
-
-void rmq__lock(uv_mutex_t *m) {
-        uv_mutex_lock(m);
-        tls_locks++;
-}
-
-void rmq__unlock(uv_mutex_t *m) {
-        tls_locks--;
-        uv_mutex_unlock(m);
-}
-
-int rmq__locks_held(void) {
-        return tls_locks;
 }
 
 typedef struct thread_start_s {
@@ -133,8 +111,7 @@ rmq_pool_t *rmq__pool_new(const char *name_prefix, int threads) {
         for (i = 0; i < threads; i++) {
                 char name[16];
                 snprintf(name, sizeof(name), "%.8s-%d", pool->name, i % 1000);
-                if (rmq__thread_create(&pool->tids[i], name, pool_worker,
-                                       pool))
+                if (rmq__thread_create(&pool->tids[i], name, pool_worker, pool))
                         break;
         }
         pool->nthreads = i;
@@ -161,8 +138,7 @@ rmq_err_t rmq__pool_submit(rmq_pool_t *pool, rmq_job_t *job) {
         return RMQ_OK;
 }
 
-rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs,
-                                size_t n) {
+rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs, size_t n) {
         if (!n)
                 return RMQ_OK;
         uv_mutex_lock(&pool->lock);
@@ -181,9 +157,9 @@ rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs,
 }
 
 static void fn_job_run(rmq_job_t *job) {
-        fn_job_t *fj = RMQ_CONTAINER_OF(job, fn_job_t, job);
+        fn_job_t *fj       = RMQ_CONTAINER_OF(job, fn_job_t, job);
         void (*fn)(void *) = fj->fn;
-        void *arg = fj->arg;
+        void *arg          = fj->arg;
         rmq__free(fj);
         fn(arg);
 }
@@ -195,7 +171,7 @@ rmq_err_t rmq__pool_submit_fn(rmq_pool_t *pool, void (*fn)(void *arg),
         fj->job.fn = fn_job_run;
         fj->fn     = fn;
         fj->arg    = arg;
-        err = rmq__pool_submit(pool, &fj->job);
+        err        = rmq__pool_submit(pool, &fj->job);
         if (err)
                 rmq__free(fj);
         return err;

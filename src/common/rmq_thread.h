@@ -18,8 +18,22 @@
  * builds (assertion), because a loop that waits cannot deliver what it
  * waits for.
  */
-void rmq__thread_set_io(bool on);
-bool rmq__thread_is_io(void);
+#if defined(__GNUC__)
+#define RMQ_TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#define RMQ_TLS_FAST
+#endif
+/* Per-thread state behind the inline functions below (initial-exec TLS:
+ * one load, no call, also in the shared library). */
+extern _Thread_local bool rmq__tls_io RMQ_TLS_FAST;
+extern _Thread_local int rmq__tls_locks RMQ_TLS_FAST;
+
+static inline void rmq__thread_set_io(bool on) {
+        rmq__tls_io = on;
+}
+static inline bool rmq__thread_is_io(void) {
+        return rmq__tls_io;
+}
 
 /* Debug builds (no NDEBUG): abort with \p what if the calling thread is an
  * I/O thread. Release builds: nothing. */
@@ -37,10 +51,18 @@ void rmq__assert_not_io(const char *what);
  * when it calls the application's callback, and tests read it from the
  * callback. Plain uv_mutex_t underneath.
  */
-void rmq__lock(uv_mutex_t *m);
-void rmq__unlock(uv_mutex_t *m);
+static inline void rmq__lock(uv_mutex_t *m) {
+        uv_mutex_lock(m);
+        rmq__tls_locks++;
+}
+static inline void rmq__unlock(uv_mutex_t *m) {
+        rmq__tls_locks--;
+        uv_mutex_unlock(m);
+}
 /* Library locks (rmq__lock) held by the calling thread. */
-int rmq__locks_held(void);
+static inline int rmq__locks_held(void) {
+        return rmq__tls_locks;
+}
 
 /* Starts a library thread with every signal blocked (so signals, SIGPIPE
  * included, go to the host's threads) and named \p name (15 chars max).

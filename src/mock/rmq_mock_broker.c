@@ -637,25 +637,21 @@ rmq_mock_broker_t *rmq__mock_broker_new(rmq_mock_cluster_t *mc, int id) {
 }
 
 void rmq__mock_broker_init_timers(rmq_mock_broker_t *mb) {
-        uv_loop_t *loop = mb->ep.mc->loop;
-        uv_timer_init(loop, &mb->pull_timer);
-        uv_timer_init(loop, &mb->hold_timer);
-        mb->hold_timer.data = mb;
-        uv_timer_init(loop, &mb->sched_timer);
-        uv_timer_init(loop, &mb->txn_timer);
-        mb->pull_timer.data  = mb;
-        mb->sched_timer.data = mb;
-        mb->txn_timer.data   = mb;
+        rmq__timer_init(&mb->pull_timer, rmq__mock_pull_timer_cb, mb);
+        rmq__timer_init(&mb->hold_timer, rmq__mock_pull_hold_check_cb, mb);
+        rmq__timer_init(&mb->sched_timer, rmq__mock_sched_timer_cb, mb);
+        rmq__timer_init(&mb->txn_timer, rmq__mock_txn_timer_cb, mb);
         rmq__mock_txn_timer_start(mb);
         rmq__mock_pull_hold_timer_start(mb);
 }
 
 void rmq__mock_broker_close(rmq_mock_broker_t *mb) {
+        rmq_io_t *io = mb->ep.mc->io;
         rmq__mock_pull_drop(mb, NULL);
-        uv_close((uv_handle_t *)&mb->pull_timer, NULL);
-        uv_close((uv_handle_t *)&mb->hold_timer, NULL);
-        uv_close((uv_handle_t *)&mb->sched_timer, NULL);
-        uv_close((uv_handle_t *)&mb->txn_timer, NULL);
+        rmq__timer_stop(io, &mb->pull_timer);
+        rmq__timer_stop(io, &mb->hold_timer);
+        rmq__timer_stop(io, &mb->sched_timer);
+        rmq__timer_stop(io, &mb->txn_timer);
 }
 
 void rmq__mock_broker_free(rmq_mock_broker_t *mb) {

@@ -40,15 +40,15 @@ int32_t rmq__mock_rand(rmq_mock_cluster_t *mc) {
         return (int32_t)((x * 0x2545F4914F6CDD1DULL >> 33) % 99999999u);
 }
 
-void rmq__mock_timer_arm(rmq_mock_cluster_t *mc, uv_timer_t *t,
-                         int64_t *armed_due, int64_t due, uv_timer_cb cb) {
+void rmq__mock_timer_arm(rmq_mock_cluster_t *mc, rmq_timer_t *t,
+                         int64_t *armed_due, int64_t due) {
         int64_t now = rmq__mock_now(mc);
         if (mc->stopping)
                 return;
-        if (*armed_due && uv_is_active((uv_handle_t *)t) && *armed_due <= due)
+        if (*armed_due && rmq__timer_pending(mc->io, t) && *armed_due <= due)
                 return;
         *armed_due = due;
-        uv_timer_start(t, cb, due > now ? (uint64_t)(due - now) : 0, 0);
+        rmq__timer_start(mc->io, t, due > now ? due - now : 0, 0);
 }
 
 /* ---- responses ---- */
@@ -96,19 +96,19 @@ void rmq__mock_ext_java_order(rmq_cmd_t *cmd) {
         memcpy(cmd->ext, tmp, n * sizeof(*tmp));
 }
 
-static void delayed_closed(uv_handle_t *h) {
-        rmq_mock_delayed_t *d = h->data;
+static void delayed_free(rmq_mock_delayed_t *d) {
         rmq__cmd_destroy(d->resp);
         rmq__channel_release(d->ch);
         rmq__free(d);
 }
 
-static void delayed_fire(uv_timer_t *t) {
-        rmq_mock_delayed_t *d = t->data;
+static void delayed_fire(rmq_timer_t *t, void *arg) {
+        rmq_mock_delayed_t *d = arg;
+        RMQ_UNUSED(t);
         rmq__list_remove(&d->link);
         rmq__remoting_reply(d->ep->rm, d->ch, &d->stub, d->resp);
         d->resp = NULL;
-        uv_close((uv_handle_t *)&d->timer, delayed_closed);
+        delayed_free(d);
 }
 
 void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
@@ -133,10 +133,9 @@ void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
         d->stub.opaque         = req->opaque;
         d->stub.flag           = req->flag;
         d->stub.serialize_type = req->serialize_type;
-        uv_timer_init(mc->loop, &d->timer);
-        d->timer.data = d;
+        rmq__timer_init(&d->timer, delayed_fire, d);
         rmq__list_insert_tail(&mc->delayed, &d->link);
-        uv_timer_start(&d->timer, delayed_fire, (uint64_t)ep->rtt_ms, 0);
+        rmq__timer_start(mc->io, &d->timer, ep->rtt_ms, 0);
 }
 
 /* ---- header reading ---- */
@@ -644,8 +643,9 @@ typedef struct new_args_s {
         char errstr[256];
 } new_args_t;
 
-static void housekeep_cb(uv_timer_t *t) {
-        rmq_mock_cluster_t *mc = t->data;
+static void housekeep_cb(rmq_timer_t *t, void *arg) {
+        rmq_mock_cluster_t *mc = arg;
+        RMQ_UNUSED(t);
         rmq__mock_clients_scan(mc);
         conns_close_idle(mc);
 }
@@ -659,8 +659,7 @@ static void housekeep_arm(rmq_mock_cluster_t *mc) {
                                  mc->opts.serverChannelMaxIdleTimeSeconds * 1000 / 2);
         if (period < 10)
                 period = 10;
-        uv_timer_start(&mc->housekeep_timer, housekeep_cb, (uint64_t)period,
-                       (uint64_t)period);
+        rmq__timer_start(mc->io, &mc->housekeep_timer, period, period);
 }
 
 static rmq_err_t ep_start(rmq_mock_ep_t *ep, int port, char *errstr,
@@ -692,8 +691,7 @@ static void new_on_loop(rmq_io_t *io, void *arg) {
         RMQ_UNUSED(io);
         mc->loop      = rmq__io_loop(mc->io);
         mc->wall_base = rmq__wall_ms() - rmq__mock_now(mc);
-        uv_timer_init(mc->loop, &mc->housekeep_timer);
-        mc->housekeep_timer.data = mc;
+        rmq__timer_init(&mc->housekeep_timer, housekeep_cb, mc);
         ep_init(mc, &mc->namesrv, RMQ_MOCK_NAMESRV_ID);
         a->err = ep_start(&mc->namesrv, a->namesrv_port, a->errstr,
                           sizeof(a->errstr));
@@ -723,7 +721,8 @@ static void delayed_drop_all(rmq_mock_cluster_t *mc) {
                 rmq_mock_delayed_t *d = RMQ_CONTAINER_OF(
                     rmq__list_pop_head(&mc->delayed), rmq_mock_delayed_t,
                     link);
-                uv_close((uv_handle_t *)&d->timer, delayed_closed);
+                rmq__timer_stop(mc->io, &d->timer);
+                delayed_free(d);
         }
 }
 
@@ -742,7 +741,7 @@ static void stop_on_loop(rmq_io_t *io, void *arg) {
                 if (mc->brokers[i] && mc->brokers[i]->ep.rm)
                         rmq__remoting_close(mc->brokers[i]->ep.rm);
         if (mc->loop)
-                uv_close((uv_handle_t *)&mc->housekeep_timer, NULL);
+                rmq__timer_stop(mc->io, &mc->housekeep_timer);
 }
 
 void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc) {

@@ -30,13 +30,13 @@ static int64_t level_delay(const rmq_mock_cluster_t *mc, int32_t level) {
 void rmq__mock_sched_rearm(rmq_mock_broker_t *mb) {
         rmq_mock_sched_t *first;
         if (rmq__list_empty(&mb->sched)) {
-                uv_timer_stop(&mb->sched_timer);
+                rmq__timer_stop(mb->ep.mc->io, &mb->sched_timer);
                 mb->sched_timer_due = 0;
                 return;
         }
         first = RMQ_CONTAINER_OF(mb->sched.next, rmq_mock_sched_t, link);
         rmq__mock_timer_arm(mb->ep.mc, &mb->sched_timer, &mb->sched_timer_due,
-                            first->due, rmq__mock_sched_timer_cb);
+                            first->due);
 }
 
 void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
@@ -91,10 +91,11 @@ static void deliver(rmq_mock_broker_t *mb, int64_t commit_offset) {
         rmq__mock_inner_clear(&in);
 }
 
-void rmq__mock_sched_timer_cb(uv_timer_t *t) {
-        rmq_mock_broker_t *mb = t->data;
+void rmq__mock_sched_timer_cb(rmq_timer_t *t, void *arg) {
+        rmq_mock_broker_t *mb = arg;
         int64_t now           = rmq__mock_now(mb->ep.mc);
-        mb->sched_timer_due   = 0;
+        RMQ_UNUSED(t);
+        mb->sched_timer_due = 0;
         /* A stopped broker delivers nothing; rmq__mock_sched_rearm()
          * resumes when it is up again. */
         if (!mb->ep.up)

@@ -268,10 +268,10 @@ struct rmq_mock_broker_s {
          * the last index file (the last message indexed by a key). */
         int64_t index_last_ts;
         int64_t index_last_phy;
-        uv_timer_t pull_timer; /* executes woken pulls */
-        uv_timer_t hold_timer; /* PullRequestHoldService's periodic check */
-        uv_timer_t sched_timer;
-        uv_timer_t txn_timer;
+        rmq_timer_t pull_timer; /* executes woken pulls */
+        rmq_timer_t hold_timer; /* PullRequestHoldService's periodic check */
+        rmq_timer_t sched_timer;
+        rmq_timer_t txn_timer;
         int64_t pull_timer_due;
         int64_t sched_timer_due;
         int64_t txn_timer_due;
@@ -297,7 +297,7 @@ typedef struct rmq_mock_count_s {
 /* A response held back by an RTT (rmq_mock_broker_set_rtt). */
 typedef struct rmq_mock_delayed_s {
         rmq_list_t link;
-        uv_timer_t timer;
+        rmq_timer_t timer;
         rmq_mock_ep_t *ep;
         rmq_channel_t *ch;
         rmq_cmd_t stub; /* opaque, flag, code, serialize type of the request */
@@ -317,7 +317,7 @@ struct rmq_mock_cluster_s {
         rmq_list_t faults;
         rmq_list_t delayed;
         rmq_list_t conns; /* rmq_mock_conn_t of every endpoint */
-        uv_timer_t housekeep_timer;
+        rmq_timer_t housekeep_timer;
         int64_t wall_base; /* wall ms at loop ms 0 */
         uint64_t rng;
         bool stopping;
@@ -383,8 +383,11 @@ int64_t rmq__mock_wall(const rmq_mock_cluster_t *mc);
 /* ThreadLocalRandom.current().nextInt(99999999), seeded. */
 int32_t rmq__mock_rand(rmq_mock_cluster_t *mc);
 /* Starts (or moves earlier) \p t to fire at loop time \p due. */
-void rmq__mock_timer_arm(rmq_mock_cluster_t *mc, uv_timer_t *t,
-                         int64_t *armed_due, int64_t due, uv_timer_cb cb);
+/* Schedules the one-shot timer \p t (the timer service of the mock's loop)
+ * for \p due (rmq__mock_now time) unless it is armed for that time or
+ * earlier already. */
+void rmq__mock_timer_arm(rmq_mock_cluster_t *mc, rmq_timer_t *t,
+                         int64_t *armed_due, int64_t due);
 
 /* ---- request header reading (RemotingCommand.decodeCommandCustomHeader)
  * with a sticky error ---- */
@@ -609,7 +612,9 @@ rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
                                    int code, const char *remark);
 /* Drops (without an answer) the pulls held on \p ch, or all when NULL. */
 void rmq__mock_pull_drop(rmq_mock_broker_t *mb, rmq_channel_t *ch);
-void rmq__mock_pull_timer_cb(uv_timer_t *t);
+void rmq__mock_pull_timer_cb(rmq_timer_t *t, void *arg);
+/* PullRequestHoldService's periodic check. */
+void rmq__mock_pull_hold_check_cb(rmq_timer_t *t, void *arg);
 
 /* ---- rmq_mock_delay.c / rmq_mock_txn.c ---- */
 
@@ -620,14 +625,14 @@ void rmq__mock_queue_truncate(rmq_mock_broker_t *mb, rmq_mock_queue_t *q,
 /* Schedules a message stored in SCHEDULE_TOPIC_XXXX. */
 void rmq__mock_sched_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm,
                          int32_t level);
-void rmq__mock_sched_timer_cb(uv_timer_t *t);
+void rmq__mock_sched_timer_cb(rmq_timer_t *t, void *arg);
 /* Arms the delivery timer for the first scheduled message (after a
  * restart: at once for those overdue). */
 void rmq__mock_sched_rearm(rmq_mock_broker_t *mb);
 void rmq__mock_sched_free(rmq_mock_broker_t *mb);
 /* A half message was stored: track it for END_TRANSACTION and checks. */
 void rmq__mock_half_add(rmq_mock_broker_t *mb, rmq_mock_stored_t *sm);
-void rmq__mock_txn_timer_cb(uv_timer_t *t);
+void rmq__mock_txn_timer_cb(rmq_timer_t *t, void *arg);
 /* (Re)starts the check rounds every transactionCheckInterval. */
 void rmq__mock_txn_timer_start(rmq_mock_broker_t *mb);
 void rmq__mock_half_free(rmq_mock_broker_t *mb);

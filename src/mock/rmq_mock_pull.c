@@ -400,9 +400,10 @@ static void wakeup(rmq_mock_broker_t *mb, rmq_mock_pull_t *p) {
 
 /* Executes the woken pulls (on their own loop turn, so a batch being
  * stored is seen whole). */
-void rmq__mock_pull_timer_cb(uv_timer_t *t) {
-        rmq_mock_broker_t *mb = t->data;
+void rmq__mock_pull_timer_cb(rmq_timer_t *t, void *arg) {
+        rmq_mock_broker_t *mb = arg;
         rmq_list_t *n, *next;
+        RMQ_UNUSED(t);
         mb->pull_timer_due = 0;
         for (n = mb->held.next; n != &mb->held; n = next) {
                 rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
@@ -418,7 +419,7 @@ void rmq__mock_pull_timer_cb(uv_timer_t *t) {
 static void wake_soon(rmq_mock_broker_t *mb, rmq_mock_pull_t *p) {
         p->woken = true;
         rmq__mock_timer_arm(mb->ep.mc, &mb->pull_timer, &mb->pull_timer_due,
-                            rmq__mock_now(mb->ep.mc), rmq__mock_pull_timer_cb);
+                            rmq__mock_now(mb->ep.mc));
 }
 
 /* The queue's max offset, 0 when it does not exist. */
@@ -431,10 +432,11 @@ static int64_t queue_max(rmq_mock_broker_t *mb, const char *topic,
 
 /* mirrors PullRequestHoldService#checkHoldRequest: notifyMessageArriving
  * with the queue's max offset and no tags code (every filter matches). */
-static void hold_check_cb(uv_timer_t *t) {
-        rmq_mock_broker_t *mb = t->data;
+void rmq__mock_pull_hold_check_cb(rmq_timer_t *t, void *arg) {
+        rmq_mock_broker_t *mb = arg;
         int64_t now           = rmq__mock_now(mb->ep.mc);
         rmq_list_t *n;
+        RMQ_UNUSED(t);
         for (n = mb->held.next; n != &mb->held; n = n->next) {
                 rmq_mock_pull_t *p = RMQ_CONTAINER_OF(n, rmq_mock_pull_t, link);
                 if (queue_max(mb, p->topic, p->queue_id) > p->offset ||
@@ -451,8 +453,7 @@ void rmq__mock_pull_hold_timer_start(rmq_mock_broker_t *mb) {
                 return;
         if (every < 1)
                 every = 1;
-        uv_timer_start(&mb->hold_timer, hold_check_cb, (uint64_t)every,
-                       (uint64_t)every);
+        rmq__timer_start(mb->ep.mc->io, &mb->hold_timer, every, every);
 }
 
 /* mirrors NotifyMessageArrivingListener#arriving ->

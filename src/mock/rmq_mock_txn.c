@@ -415,11 +415,12 @@ stop:
  * the unresolved half messages in half queue order (a renewed copy goes
  * to the end, as it is appended to the queue; each is looked at once per
  * round). */
-void rmq__mock_txn_timer_cb(uv_timer_t *t) {
-        rmq_mock_broker_t *mb = t->data;
+void rmq__mock_txn_timer_cb(rmq_timer_t *t, void *arg) {
+        rmq_mock_broker_t *mb = arg;
         int64_t start         = rmq__mock_wall(mb->ep.mc);
         size_t n              = 0;
         rmq_list_t *l;
+        RMQ_UNUSED(t);
         if (!mb->ep.up)
                 return; /* a stopped broker checks nothing */
         for (l = mb->halves.next; l != &mb->halves; l = l->next)
@@ -442,8 +443,8 @@ void rmq__mock_txn_timer_cb(uv_timer_t *t) {
 }
 
 void rmq__mock_txn_timer_start(rmq_mock_broker_t *mb) {
-        uint64_t every = (uint64_t)mb->ep.mc->opts.transactionCheckInterval;
+        int64_t every = mb->ep.mc->opts.transactionCheckInterval;
         if (mb->ep.mc->stopping)
                 return;
-        uv_timer_start(&mb->txn_timer, rmq__mock_txn_timer_cb, every, every);
+        rmq__timer_start(mb->ep.mc->io, &mb->txn_timer, every, every);
 }

@@ -130,17 +130,21 @@ const rmq_message_queue_t *rmq__fault_select(rmq_fault_t *f,
                                              const char *last_broker,
                                              rmq_message_queue_t *scratch) {
         size_t i;
-        int index, wq;
+        unsigned index;
+        int wq;
         char *not_best;
         scratch->topic = NULL;
         if (!f->enabled)
                 return rmq__publish_info_select(tpi, last_broker);
         if (!tpi->mq_cnt)
                 return NULL;
-        index = rmq__publish_info_next_index(tpi);
+        /* unsigned: Java's int wraps after 2^31 sends (then Math.abs), C's
+         * signed overflow is undefined; the pos is masked as Java's
+         * abs(index) % size is non-negative */
+        index = (unsigned)rmq__publish_info_next_index(tpi);
         for (i = 0; i < tpi->mq_cnt; i++) {
                 const rmq_message_queue_t *mq =
-                    &tpi->mqs[(index++ & 0x7fffffff) % (int)tpi->mq_cnt];
+                    &tpi->mqs[(index++ & 0x7fffffffu) % tpi->mq_cnt];
                 if (rmq__fault_available(f, mq->brokerName))
                         return mq;
         }

@@ -11,6 +11,7 @@
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
 #include "common/rmq_freelist.h"
+#include "common/rmq_net.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "producer/rmq_fault.h"
@@ -219,7 +220,8 @@ static void pub_release_cb(void *p) {
         rmq__publish_info_release(p);
 }
 
-/* rmq_producer_ops_t, called with the client instance's lock held */
+/* The member interface (rmq_member_ops_t); route_updated and need_update
+ * run under the instance's route lock: no logging there. */
 
 static void ops_collect_topics(void *impl, rmq_strmap_t *topics) {
         rmq_producer_t *prod = impl;
@@ -240,8 +242,6 @@ static void ops_route_updated(void *impl, const char *topic,
         old = rmq__strmap_set(&prod->pub_table, topic, tpi);
         uv_mutex_unlock(&prod->lock);
         rmq__publish_info_release(old);
-        rmq__dbg(&prod->lg, ROUTE, "topic %s: %zu writable queues", topic,
-                 tpi->mq_cnt);
 }
 
 static bool ops_need_update(void *impl, const char *topic) {
@@ -255,8 +255,12 @@ static bool ops_need_update(void *impl, const char *topic) {
         return need;
 }
 
-static const rmq_producer_ops_t producer_ops = {
-    ops_collect_topics, ops_route_updated, ops_need_update};
+static const rmq_member_ops_t producer_ops = {
+    .kind           = RMQ_MEMBER_PRODUCER,
+    .collect_topics = ops_collect_topics,
+    .route_updated  = ops_route_updated,
+    .need_update    = ops_need_update,
+};
 
 /* mirrors DefaultMQProducerImpl.tryToFindTopicPublishInfo (blocking). */
 static rmq_publish_info_t *find_publish_info(rmq_producer_t *prod,
@@ -651,15 +655,8 @@ static rmq_err_t resolve_addr(send_t *s, bool may_block) {
                                            "The broker[%s] not exist",
                                            s->mq.brokerName);
         }
-        if (prod->conf->vipChannelEnabled) {
-                /* MixAll.brokerVIPChannel: port - 2 */
-                char *colon = strrchr(s->addr, ':');
-                int32_t port;
-                if (colon && !rmq__parse_i32(colon + 1, &port))
-                        snprintf(colon + 1,
-                                 sizeof(s->addr) - (size_t)(colon + 1 - s->addr),
-                                 "%d", (int)(port - 2));
-        }
+        if (prod->conf->vipChannelEnabled)
+                rmq__broker_vip_addr(true, s->addr, sizeof(s->addr));
         return RMQ_OK;
 }
 
@@ -1830,8 +1827,8 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
             prod->conf->createTopicKey, prod->default_topic_len);
         prod->ci    = rmq__client_acquire(prod->conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
-        err = rmq__client_register_producer(prod->ci, prod->group,
-                                            &producer_ops, prod);
+        err = rmq__client_register(prod->ci, prod->group, &producer_ops,
+                                   prod);
         if (err) {
                 rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                             "The producer group[%s] has been created "
@@ -1849,7 +1846,7 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         pub_put_placeholder(prod, prod->conf->createTopicKey);
         err = rmq__client_start(prod->ci, errstr, errstr_size);
         if (err) {
-                rmq__client_unregister_producer(prod->ci, prod->group);
+                rmq__client_unregister(prod->ci, RMQ_MEMBER_PRODUCER, prod->group);
                 rmq__client_release(prod->ci);
                 prod->ci = NULL;
                 return err;
@@ -1865,8 +1862,7 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
 
 rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         bool running;
-        if (prod->ci && (rmq__pool_on_worker(rmq__client_cb_pool(prod->ci)) ||
-                         rmq__io_on_loop(rmq__client_io(prod->ci))))
+        if (prod->ci && rmq__client_on_own_thread(prod->ci))
                 return RMQ_ERR__WOULD_DEADLOCK;
         uv_mutex_lock(&prod->lock);
         running = prod->state == PS_RUNNING;
@@ -1888,7 +1884,7 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
                 uv_cond_wait(&prod->win_cond, &prod->win_lock);
         prod->win_waiters--;
         uv_mutex_unlock(&prod->win_lock);
-        rmq__client_unregister_producer(prod->ci, prod->group);
+        rmq__client_unregister(prod->ci, RMQ_MEMBER_PRODUCER, prod->group);
         rmq__client_release(prod->ci);
         prod->ci = NULL;
         rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
@@ -1901,7 +1897,18 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
         int h;
         if (!prod)
                 return;
-        rmq_producer_shutdown(prod);
+        if (rmq_producer_shutdown(prod) == RMQ_ERR__WOULD_DEADLOCK) {
+                /* The producer is still registered and in use: freeing it
+                 * here would leave the instance's timers calling into
+                 * freed memory. */
+                rmq__log(&prod->lg, RMQ_LOG_ERROR, "PRODUCER",
+                         "rmq_producer_destroy() called from a library "
+                         "thread (a callback): refused, the producer [%s] "
+                         "stays alive; destroy it from an application "
+                         "thread",
+                         prod->group ? prod->group : "");
+                return;
+        }
         rmq__strmap_clear(&prod->pub_table, pub_release_cb);
         rmq__fault_destroy(&prod->fault);
         for (i = 0; i < prod->ndeflaters; i++)

@@ -67,7 +67,7 @@ static void decode_queue_data(rmq_jsonr_t *jr, const cJSON *j,
         qd->writeQueueNums = rmq__jsonr_i32(jr, j, "writeQueueNums", 0);
         qd->perm           = rmq__jsonr_i32(jr, j, "perm", 0);
         qd->topicSysFlag   = rmq__jsonr_i32(
-            jr, j, "topicSysFlag", rmq__jsonr_i32(jr, j, "topicSynFlag", 0));
+              jr, j, "topicSysFlag", rmq__jsonr_i32(jr, j, "topicSynFlag", 0));
 }
 
 static void decode_broker_data(rmq_jsonr_t *jr, const cJSON *j,
@@ -101,12 +101,12 @@ static void decode_broker_data(rmq_jsonr_t *jr, const cJSON *j,
 static void decode_filter_servers(rmq_jsonr_t *jr, const cJSON *j,
                                   rmq_topic_route_data_t *route) {
         const cJSON *e, *s;
-        route->filterServerTable = rmq__calloc(rmq__jsonr_count(j) + 1,
-                                               sizeof(rmq_filter_server_t));
+        route->filterServerTable =
+            rmq__calloc(rmq__jsonr_count(j) + 1, sizeof(rmq_filter_server_t));
         cJSON_ArrayForEach(e, j) {
                 rmq_filter_server_t *fs =
                     &route->filterServerTable[route->filterServerTable_cnt++];
-                size_t i = 0;
+                size_t i       = 0;
                 fs->brokerAddr = rmq__strdup(e->string);
                 if (cJSON_IsNull(e))
                         continue;
@@ -114,8 +114,8 @@ static void decode_filter_servers(rmq_jsonr_t *jr, const cJSON *j,
                         rmq__jsonr_fail(jr, "not an array", e->string);
                         return;
                 }
-                fs->servers = rmq__calloc(rmq__jsonr_count(e) + 1,
-                                          sizeof(char *));
+                fs->servers =
+                    rmq__calloc(rmq__jsonr_count(e) + 1, sizeof(char *));
                 cJSON_ArrayForEach(s, e) {
                         fs->servers[i] = rmq__jsonr_item_strdup(
                             jr, s, "filterServerTable[]");
@@ -128,8 +128,8 @@ static void decode_filter_servers(rmq_jsonr_t *jr, const cJSON *j,
 
 /* mirrors TopicRouteData.decode (fastjson) */
 rmq_err_t rmq__topic_route_decode(const void *body, size_t len,
-                                  rmq_topic_route_data_t **routep,
-                                  char *errstr, size_t errstr_size) {
+                                  rmq_topic_route_data_t **routep, char *errstr,
+                                  size_t errstr_size) {
         rmq_jsonr_t jr;
         rmq_topic_route_data_t *route;
         const cJSON *qds, *bds, *fst, *e;
@@ -145,10 +145,10 @@ rmq_err_t rmq__topic_route_decode(const void *body, size_t len,
         qds = rmq__jsonr_array(&jr, root, "queueDatas");
         bds = rmq__jsonr_array(&jr, root, "brokerDatas");
         fst = rmq__jsonr_object(&jr, root, "filterServerTable");
-        route->queueDatas = rmq__calloc(rmq__jsonr_count(qds) + 1,
-                                        sizeof(rmq_queue_data_t));
-        route->brokerDatas = rmq__calloc(rmq__jsonr_count(bds) + 1,
-                                         sizeof(rmq_broker_data_t));
+        route->queueDatas =
+            rmq__calloc(rmq__jsonr_count(qds) + 1, sizeof(rmq_queue_data_t));
+        route->brokerDatas =
+            rmq__calloc(rmq__jsonr_count(bds) + 1, sizeof(rmq_broker_data_t));
         cJSON_ArrayForEach(e, qds) {
                 if (jr.err)
                         break;
@@ -255,8 +255,7 @@ static char **strv_dup(char *const *v, size_t n) {
         return d;
 }
 
-static void broker_data_copy(rmq_broker_data_t *d,
-                             const rmq_broker_data_t *s) {
+static void broker_data_copy(rmq_broker_data_t *d, const rmq_broker_data_t *s) {
         size_t i;
         d->cluster         = rmq__strdup(s->cluster);
         d->brokerName      = rmq__strdup(s->brokerName);
@@ -269,8 +268,8 @@ static void broker_data_copy(rmq_broker_data_t *d,
         }
 }
 
-rmq_topic_route_data_t *rmq__topic_route_dup(
-    const rmq_topic_route_data_t *route) {
+rmq_topic_route_data_t *
+rmq__topic_route_dup(const rmq_topic_route_data_t *route) {
         rmq_topic_route_data_t *d = rmq__calloc(1, sizeof(*d));
         size_t i;
         d->orderTopicConf = rmq__strdup(route->orderTopicConf);
@@ -278,7 +277,7 @@ rmq_topic_route_data_t *rmq__topic_route_dup(
         d->queueDatas =
             rmq__calloc(route->queueDatas_cnt + 1, sizeof(rmq_queue_data_t));
         for (i = 0; i < route->queueDatas_cnt; i++) {
-                d->queueDatas[i]            = route->queueDatas[i];
+                d->queueDatas[i] = route->queueDatas[i];
                 d->queueDatas[i].brokerName =
                     rmq__strdup(route->queueDatas[i].brokerName);
         }
@@ -288,14 +287,14 @@ rmq_topic_route_data_t *rmq__topic_route_dup(
         for (i = 0; i < route->brokerDatas_cnt; i++)
                 broker_data_copy(&d->brokerDatas[i], &route->brokerDatas[i]);
         d->filterServerTable_cnt = route->filterServerTable_cnt;
-        d->filterServerTable     = rmq__calloc(
-            route->filterServerTable_cnt + 1, sizeof(rmq_filter_server_t));
+        d->filterServerTable     = rmq__calloc(route->filterServerTable_cnt + 1,
+                                               sizeof(rmq_filter_server_t));
         for (i = 0; i < route->filterServerTable_cnt; i++) {
                 const rmq_filter_server_t *s = &route->filterServerTable[i];
                 rmq_filter_server_t *f       = &d->filterServerTable[i];
-                f->brokerAddr  = rmq__strdup(s->brokerAddr);
-                f->servers_cnt = s->servers_cnt;
-                f->servers     = strv_dup(s->servers, s->servers_cnt);
+                f->brokerAddr                = rmq__strdup(s->brokerAddr);
+                f->servers_cnt               = s->servers_cnt;
+                f->servers = strv_dup(s->servers, s->servers_cnt);
         }
         return d;
 }
@@ -402,8 +401,8 @@ static bool queue_datas_eq(const rmq_topic_route_data_t *a,
         ia = sorted_index(a->queueDatas, a->queueDatas_cnt, qd_name);
         ib = sorted_index(b->queueDatas, b->queueDatas_cnt, qd_name);
         for (i = 0; i < a->queueDatas_cnt && eq; i++)
-                eq = queue_data_eq(&a->queueDatas[ia[i]],
-                                   &b->queueDatas[ib[i]]);
+                eq =
+                    queue_data_eq(&a->queueDatas[ia[i]], &b->queueDatas[ib[i]]);
         rmq__free(ia);
         rmq__free(ib);
         return eq;
@@ -453,11 +452,46 @@ const char *rmq__broker_data_master_addr(const rmq_broker_data_t *bd) {
         return rmq__broker_data_addr(bd, RMQ_MASTER_ID);
 }
 
-const rmq_broker_data_t *rmq__topic_route_broker(
-    const rmq_topic_route_data_t *route, const char *brokerName) {
+const rmq_broker_data_t *
+rmq__topic_route_broker(const rmq_topic_route_data_t *route,
+                        const char *brokerName) {
         size_t i;
         for (i = 0; i < route->brokerDatas_cnt; i++)
                 if (str_eq(route->brokerDatas[i].brokerName, brokerName))
                         return &route->brokerDatas[i];
         return NULL;
+}
+
+static int addrs_find(const rmq_broker_addr_t *addrs, size_t n, int64_t id) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (addrs[i].brokerId == id)
+                        return (int)i;
+        return -1;
+}
+
+/* mirrors MQClientInstance.findBrokerAddressInSubscribe */
+int rmq__broker_addrs_pick_subscribe(const rmq_broker_addr_t *addrs, size_t n,
+                                     int64_t brokerId, bool onlyThisBroker,
+                                     bool *slavep) {
+        bool slave = brokerId != RMQ_MASTER_ID;
+        int idx;
+        size_t i;
+        if (!n)
+                return -1;
+        idx = addrs_find(addrs, n, brokerId);
+        if (idx < 0 && slave)
+                idx = addrs_find(addrs, n, brokerId + 1);
+        if (idx < 0 && !onlyThisBroker) {
+                /* the first entry of a HashMap<Long, String>: small Long
+                 * keys hash to themselves, so the smallest id */
+                idx = 0;
+                for (i = 1; i < n; i++)
+                        if (addrs[i].brokerId < addrs[idx].brokerId)
+                                idx = (int)i;
+                slave = addrs[idx].brokerId != RMQ_MASTER_ID;
+        }
+        if (idx >= 0 && slavep)
+                *slavep = slave;
+        return idx;
 }

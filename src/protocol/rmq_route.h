@@ -118,6 +118,15 @@ const char *rmq__broker_data_master_addr(const rmq_broker_data_t *bd);
 /* The address for \p brokerId or NULL. */
 const char *rmq__broker_data_addr(const rmq_broker_data_t *bd,
                                   int64_t brokerId);
+/* The address MQClientInstance.findBrokerAddressInSubscribe picks among
+ * one broker's \p n addresses: \p brokerId; for a missing slave id the
+ * next id (brokerId + 1); unless \p onlyThisBroker, the first entry of
+ * Java's HashMap<Long, String> (for broker ids: the smallest). Returns its
+ * index (and in \p slavep whether it is not the master) or -1. */
+int rmq__broker_addrs_pick_subscribe(const rmq_broker_addr_t *addrs,
+                                     size_t n, int64_t brokerId,
+                                     bool onlyThisBroker, bool *slavep);
+
 /* BrokerData for \p brokerName or NULL. */
 const rmq_broker_data_t *rmq__topic_route_broker(
     const rmq_topic_route_data_t *route, const char *brokerName);

@@ -226,6 +226,20 @@ static inline rmq_cmd_t *mtc_call(mtc_t *c, const char *addr, rmq_cmd_t *req) {
         return resp;
 }
 
+/* A round trip to \p addr on \p c's connection. The mock handles the
+ * requests of one connection in order, on one loop, so when this returns
+ * every earlier request of \p c to \p addr has been processed (a pull is
+ * held, or answered), and whatever the mock answered or sent on that
+ * connection before, from that loop turn and the due timers of the next,
+ * has been received. A wait on a condition, not on time. */
+static inline void mtc_barrier(mtc_t *c, const char *addr) {
+        rmq_cmd_t *resp = mtc_call(
+            c, addr,
+            mtc_req(RMQ_REQ_GET_MAX_OFFSET, "topic", "TBW102", "queueId", "0",
+                    NULL));
+        rmq__cmd_destroy(resp);
+}
+
 /* Same, returning the transport error instead of failing. */
 static inline rmq_err_t mtc_try_call(mtc_t *c, const char *addr,
                                      rmq_cmd_t *req, int64_t timeout_ms,

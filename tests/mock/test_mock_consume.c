@@ -237,6 +237,13 @@ static void held_pull(fx_t *fx, int qid, int64_t off, int64_t suspend_ms,
  * tags; the periodic check (every 5 s, longPollingCheckInterval here)
  * wakes those whose queue's max offset passed their offset whatever the
  * tags, and those whose hold time is over. */
+/* True once queue 1 of T on broker 0 has no live lock of CG. */
+static bool lock_gone(void *arg) {
+        char owner[128];
+        return rmq_mock_queue_lock_owner(arg, CG, T, 0, 1, owner,
+                                         sizeof(owner)) == 0;
+}
+
 static void test_long_polling(void **state) {
         fx_t *fx = *state;
         mtc_async_t a;
@@ -245,11 +252,11 @@ static void test_long_polling(void **state) {
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
         /* Held, then answered when a matching message arrives. */
         held_pull(fx, 0, 0, 5000, &a);
-        rmq_test_sleep_ms(100);
+        mtc_barrier(fx->c, fx->b0);
         assert_false(mtc_async_done(&a));
         mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match"); /* not woken */
         mtc_send(fx->c, fx->b0, T, 1, "TagA", "other queue");
-        rmq_test_sleep_ms(50);
+        mtc_barrier(fx->c, fx->b0);
         assert_false(mtc_async_done(&a));
         t0 = rmq__mono_ms();
         mtc_send(fx->c, fx->b0, T, 0, "TagA", "match");
@@ -265,7 +272,7 @@ static void test_long_polling(void **state) {
          * suspend timeout. */
         set_opt(fx, "longPollingCheckInterval", "100");
         held_pull(fx, 0, 2, 15000, &a);
-        rmq_test_sleep_ms(50);
+        mtc_barrier(fx->c, fx->b0);
         mtc_send(fx->c, fx->b0, T, 0, "TagX", "no match either");
         t0   = rmq__mono_ms();
         resp = mtc_async_wait(&a, 3000);
@@ -292,13 +299,13 @@ static void test_long_polling(void **state) {
          * newer subscription's tag does not wake it; the re-run answers
          * with the current subscription. */
         held_pull(fx, 2, 0, 15000, &a);
-        rmq_test_sleep_ms(50);
+        mtc_barrier(fx->c, fx->b0);
         hb = mtc_call(fx->c, fx->b0,
                       mtc_heartbeat_req("c@1", NULL, CG, T, "TagB", 2));
         assert_int_equal(hb->code, 0);
         rmq__cmd_destroy(hb);
         mtc_send(fx->c, fx->b0, T, 2, "TagB", "new sub");
-        rmq_test_sleep_ms(100);
+        mtc_barrier(fx->c, fx->b0);
         assert_false(mtc_async_done(&a));
         mtc_send(fx->c, fx->b0, T, 2, "TagA", "old sub");
         resp = mtc_async_wait(&a, 2000);
@@ -320,10 +327,11 @@ static void test_short_polling(void **state) {
         set_opt(fx, "longPollingEnable", "false");
         set_opt(fx, "shortPollingTimeMills", "1000"); /* the timer restarts */
         held_pull(fx, 0, 0, 15000, &a);
-        rmq_test_sleep_ms(50);
+        mtc_barrier(fx->c, fx->b0);
         t0 = rmq__mono_ms();
         mtc_send(fx->c, fx->b0, T, 0, "TagA", "match");
-        rmq_test_sleep_ms(200);
+        /* short polling: no wake-up on arrival */
+        mtc_barrier(fx->c, fx->b0);
         assert_false(mtc_async_done(&a));
         resp = mtc_async_wait(&a, 5000);
         assert_true(rmq__mono_ms() - t0 >= 700);
@@ -353,7 +361,7 @@ static void test_held_pull_dropped(void **state) {
                          RMQ_PULL_FLAG_SUSPEND | RMQ_PULL_FLAG_SUBSCRIPTION,
                          15000, "*", 0),
             20000, &a2);
-        rmq_test_sleep_ms(50);
+        mtc_barrier(c2, fx->b0);
         rmq_mock_close_connections(fx->mc, 0);
         assert_true(rmq_test_wait_until(mtc_async_done_cond, &a2, 2000));
         assert_int_equal(a2.err, RMQ_ERR__TRANSPORT);
@@ -361,7 +369,7 @@ static void test_held_pull_dropped(void **state) {
         mtc_destroy(c2);
         mtc_heartbeat(fx->c, fx->b0, "c@1", NULL, CG, T, "TagA");
         held_pull(fx, 3, 0, 15000, &a);
-        rmq_test_sleep_ms(50);
+        mtc_barrier(fx->c, fx->b0);
         assert_false(mtc_async_done(&a));
         rmq_mock_cluster_destroy(fx->mc);
         fx->mc = NULL;
@@ -506,10 +514,7 @@ static void test_locks(void **state) {
         assert_int_equal(rmq_mock_cluster_set(fx->mc, "lockExpiry", "50", err,
                                               sizeof(err)),
                          RMQ_OK);
-        rmq_test_sleep_ms(80);
-        assert_int_equal(rmq_mock_queue_lock_owner(fx->mc, CG, T, 0, 1, owner,
-                                                   sizeof(owner)),
-                         0);
+        assert_true(rmq_test_wait_until(lock_gone, fx->mc, 2000));
         assert_int_equal(locked_cnt(fx, "B", 1, -1), 1);
         /* Locking again by the owner renews (RebalanceLockManager's
          * LockEntry#setLastUpdateTimestamp): held past the first

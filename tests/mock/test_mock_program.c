@@ -361,7 +361,7 @@ static void test_control(void **state) {
                         mtc_pull_req("CG_CTL", "CtlTopic", 1, 0, 32,
                                      RMQ_PULL_FLAG_SUSPEND, 15000, NULL, 0),
                         20000, &a);
-        rmq_test_sleep_ms(100);
+        mtc_barrier(c, b0);
         assert_false(mtc_async_done(&a));
         assert_string_equal(ctl(&p, "close broker-a"), "ok");
         assert_true(rmq_test_wait_until(mtc_async_done_cond, &a, 3000));

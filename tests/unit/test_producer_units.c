@@ -377,6 +377,35 @@ static void test_fault_strategy(void **state) {
         rmq__topic_route_destroy(r);
 }
 
+/* The rotating index wraps after 2^31 sends without signed overflow (UBSan
+ * aborts the sanitizer run on it) and keeps rotating over every queue. */
+static void test_fault_index_wraps(void **state) {
+        rmq_fault_t f;
+        rmq_topic_route_data_t *r = two_broker_route(2, 2, 6);
+        rmq_publish_info_t *tpi   = rmq__publish_info_from_route("T", r);
+        rmq_message_queue_t scratch;
+        int seen[4] = {0}, i;
+        (void)state;
+        rmq__fault_init(&f, true);
+        f.now_ms = fake_clock;
+        fake_now = 1000;
+        /* every broker faulty but the last one tried, so the loop walks
+         * past INT32_MAX looking for an available queue */
+        rmq__fault_update(&f, "broker-a", 600, false);
+        atomic_store(&tpi->which, 0x7ffffffdu);
+        for (i = 0; i < 8; i++) {
+                const rmq_message_queue_t *mq =
+                    rmq__fault_select(&f, tpi, NULL, &scratch);
+                assert_non_null(mq);
+                assert_string_equal(mq->brokerName, "broker-b");
+                seen[mq->queueId]++;
+        }
+        assert_true(seen[0] > 0 && seen[1] > 0);
+        rmq__fault_destroy(&f);
+        rmq__publish_info_release(tpi);
+        rmq__topic_route_destroy(r);
+}
+
 /* MQFaultStrategy.selectOneMessageQueue when every broker is avoided:
  * the "not best" broker is used only if getQueueIdByBroker finds writable
  * queue data for it; else its fault item is removed and a queue of the
@@ -760,6 +789,7 @@ int main(void) {
             cmocka_unit_test(test_fault_strategy),
             cmocka_unit_test(test_fault_fallback_needs_writable_broker),
             cmocka_unit_test(test_hash_selector_matches_java),
+            cmocka_unit_test(test_fault_index_wraps),
             cmocka_unit_test(test_send_request_header),
             cmocka_unit_test(test_send_request_fields_as_ext),
             cmocka_unit_test(test_send_response_processing),
