@@ -16,6 +16,7 @@
 #include "rocketmq/rmq_conf.h"
 #include "rocketmq/rmq_request_code.h"
 #include "rocketmq/rmq_message.h"
+#include "rocketmq/rmq_message_ext.h"
 #include "rocketmq/rmq_producer.h"
 
 #endif /* RMQ_ROCKETMQ_H */
