@@ -219,6 +219,33 @@ RMQ_EXPORT void rmq_mock_close_connections(rmq_mock_cluster_t *mc,
 RMQ_EXPORT rmq_err_t rmq_mock_group_notify_ids_changed(rmq_mock_cluster_t *mc,
                                                        const char *group);
 
+/**
+ * @brief Reset \p group's offsets on \p topic as `mqadmin resetOffsetByTime`
+ *        does: an INVOKE_BROKER_TO_RESET_OFFSET to each registered broker
+ *        holding the topic, in broker order, stopping at the first failure.
+ *
+ * Each broker (Broker2Client#resetOffset) takes, for every write queue,
+ * the offset of the message stored at \p timestamp_ms or nearest to it
+ * (SEARCH_OFFSET_BY_TIMESTAMP's answer; -1 means the queue's max offset)
+ * and keeps the group's committed offset instead when that is lower and
+ * \p force is 0; then it sends RESET_CONSUMER_CLIENT_OFFSET (oneway) with
+ * those offsets to every client of the group. As on a 4.9.8 broker the
+ * committed offsets are not changed here: the clients commit the new
+ * offsets themselves.
+ *
+ * @returns RMQ_OK; RMQ_ERR_TOPIC_NOT_EXIST if no registered broker has the
+ *          topic; RMQ_ERR_SYSTEM_ERROR if the group has no committed
+ *          offset for a queue of the topic or a client is older than
+ *          V3_0_7_SNAPSHOT; RMQ_ERR_CONSUMER_NOT_ONLINE if the group has
+ *          no client on a broker; RMQ_ERR__TRANSPORT if a broker holding
+ *          the topic is down.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_group_reset_offset(rmq_mock_cluster_t *mc,
+                                                 const char *group,
+                                                 const char *topic,
+                                                 int64_t timestamp_ms,
+                                                 int force);
+
 /** @} */
 
 /** @name Inspection

@@ -18,5 +18,6 @@
 #include "rocketmq/rmq_message.h"
 #include "rocketmq/rmq_message_ext.h"
 #include "rocketmq/rmq_producer.h"
+#include "rocketmq/rmq_push_consumer.h"
 
 #endif /* RMQ_ROCKETMQ_H */

@@ -9,6 +9,8 @@
 
 #include "client/rmq_client_api.h"
 #include "client/rmq_client_int.h"
+#include "consumer/rmq_consumer_stats.h"
+#include "producer/rmq_producer_int.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
@@ -85,9 +87,12 @@ rmq_client_t *rmq__client_acquire(const rmq_conf_t *conf) {
         uv_cond_init(&ci->member_cond);
         uv_mutex_init(&ci->rb_lock);
         uv_cond_init(&ci->rb_cond);
+        uv_mutex_init(&ci->inner_lock);
         rmq__strmap_init(&ci->routes);
         rmq__strmap_init(&ci->brokers);
-        ci->rnd = (uint64_t)rmq__mono_ns() | 1;
+        ci->stats = rmq__consumer_stats_new();
+        atomic_init(&ci->held_bytes, 0);
+        ci->rnd   = (uint64_t)rmq__mono_ns() | 1;
         rmq__list_insert_tail(&reg_list, &ci->link);
         uv_mutex_unlock(&reg_lock);
         rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
@@ -805,6 +810,8 @@ static void client_free(rmq_client_t *ci) {
         uv_cond_destroy(&ci->member_cond);
         uv_mutex_destroy(&ci->rb_lock);
         uv_cond_destroy(&ci->rb_cond);
+        uv_mutex_destroy(&ci->inner_lock);
+        rmq__consumer_stats_destroy(ci->stats);
         rmq_conf_destroy(ci->conf);
         rmq__free(ci);
 }
@@ -824,7 +831,12 @@ void rmq__client_release(rmq_client_t *ci) {
                  "the client factory [%s] shutdown", ci->client_id);
         /* MQClientInstance.shutdown stops its inner producer, which
          * unregisters CLIENT_INNER_PRODUCER from every broker. */
-        unregister_client(ci, RMQ_CLIENT_INNER_PRODUCER_GROUP, NULL);
+        if (ci->inner) {
+                rmq_producer_destroy(ci->inner);
+                ci->inner = NULL;
+        } else {
+                unregister_client(ci, RMQ_CLIENT_INNER_PRODUCER_GROUP, NULL);
+        }
         rmq__lock(&ci->lock);
         ci->state = CI_SHUTDOWN_ALREADY;
         rmq__unlock(&ci->lock);
@@ -917,6 +929,52 @@ rmq_remoting_t *rmq__client_remoting(rmq_client_t *ci) {
 
 rmq_pool_t *rmq__client_cb_pool(rmq_client_t *ci) {
         return ci->pool;
+}
+
+rmq_producer_t *rmq__client_inner_producer(rmq_client_t *ci, char *errstr,
+                                           size_t errstr_size) {
+        rmq_producer_t *prod;
+        rmq_conf_t *conf;
+        /* inner_lock is not a library lock in the rmq__lock sense: the
+         * producer's start registers with the instance (ci->lock inside)
+         * and logs. Nothing else nests under it. */
+        uv_mutex_lock(&ci->inner_lock);
+        if (ci->inner) {
+                prod = ci->inner;
+                uv_mutex_unlock(&ci->inner_lock);
+                return prod;
+        }
+        conf = rmq_conf_dup(ci->conf);
+        rmq_conf_set(conf, "producerGroup", RMQ_CLIENT_INNER_PRODUCER_GROUP,
+                     NULL, 0);
+        if (rmq_producer_new(&prod, conf, errstr, errstr_size) == RMQ_OK &&
+            rmq__producer_start_inner(prod, ci, errstr, errstr_size)) {
+                rmq_producer_destroy(prod);
+                prod = NULL;
+        }
+        rmq_conf_destroy(conf);
+        ci->inner = prod;
+        uv_mutex_unlock(&ci->inner_lock);
+        return prod;
+}
+
+rmq_pool_t *rmq__client_sched_pool(rmq_client_t *ci) {
+        return ci->sched;
+}
+
+_Atomic int64_t *rmq__client_held_bytes(rmq_client_t *ci) {
+        return &ci->held_bytes;
+}
+
+bool rmq__client_over_budget(rmq_client_t *ci) {
+        int64_t budget = ci->conf->consumerMemoryBudget;
+        return budget > 0 &&
+               atomic_load_explicit(&ci->held_bytes, memory_order_relaxed) >
+                   budget;
+}
+
+struct rmq_consumer_stats_s *rmq__client_consumer_stats(rmq_client_t *ci) {
+        return ci->stats;
 }
 
 rmq_pool_t *rmq__client_pull_pool(rmq_client_t *ci) {

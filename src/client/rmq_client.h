@@ -27,6 +27,8 @@
 #ifndef RMQ_CLIENT_H
 #define RMQ_CLIENT_H
 
+#include <stdatomic.h>
+
 #include "common/rmq_conf_int.h"
 #include "common/rmq_log.h"
 #include "common/rmq_map.h"
@@ -34,6 +36,7 @@
 #include "protocol/rmq_heartbeat.h"
 #include "protocol/rmq_route.h"
 #include "remoting/rmq_remoting.h"
+#include "rocketmq/rmq_producer.h"
 
 typedef struct rmq_client_s rmq_client_t;
 
@@ -197,6 +200,25 @@ rmq_pool_t *rmq__client_cb_pool(rmq_client_t *ci);
 /* The pull service thread (PullMessageService): a one-thread pool that
  * consumers submit their pull jobs to (NULL before the first consumer). */
 rmq_pool_t *rmq__client_pull_pool(rmq_client_t *ci);
+/* The instance's own producer (Java MQClientInstance.getDefaultMQProducer,
+ * group CLIENT_INNER_PRODUCER): what consumers send retries and dead
+ * letters with. Made and started on first use; shut down with the
+ * instance. NULL (with a reason) if it cannot start. Not from the I/O
+ * thread. */
+rmq_producer_t *rmq__client_inner_producer(rmq_client_t *ci, char *errstr,
+                                           size_t errstr_size);
+/* The scheduler thread (one-thread pool; started with the instance):
+ * consumers queue their delayed blocking work there (offset fixes,
+ * periodic queue locks). */
+rmq_pool_t *rmq__client_sched_pool(rmq_client_t *ci);
+/* The bytes of pulled messages the instance's consumers hold (decoded
+ * batches count themselves in and out), and whether they exceed the
+ * instance's consumer.memory.budget (the conf of its first member). */
+_Atomic int64_t *rmq__client_held_bytes(rmq_client_t *ci);
+bool rmq__client_over_budget(rmq_client_t *ci);
+/* The instance's consumer statistics (Java consumerStatsManager), sampled
+ * every 10 s on the scheduler; alive as long as the instance. */
+struct rmq_consumer_stats_s *rmq__client_consumer_stats(rmq_client_t *ci);
 rmq_io_t *rmq__client_io(rmq_client_t *ci);
 /* True on any thread of the instance (loop, callback pool, scheduler,
  * rebalance or pull service): where a blocking shutdown of a handle

@@ -174,6 +174,13 @@ rmq_err_t rmq__api_pull_async(struct rmq_client_s *ci, const char *addr,
                               const rmq_pull_header_t *h, int64_t timeout_ms,
                               rmq_pull_cb_t *cb, void *opaque);
 
+/* The same with a request built by rmq__api_pull_request (the caller
+ * keeps and destroys \p req; its opaque identifies the request for
+ * rmq__remoting_cancel). */
+rmq_err_t rmq__api_pull_send(struct rmq_client_s *ci, const char *addr,
+                             rmq_cmd_t *req, int64_t timeout_ms,
+                             rmq_pull_cb_t *cb, void *opaque);
+
 /* ---- consumer offsets ---- */
 
 /* queryConsumerOffset (QueryConsumerOffsetRequestHeader). RMQ_OK with the
@@ -190,6 +197,17 @@ rmq_err_t rmq__api_update_consumer_offset(struct rmq_client_s *ci,
                                           const rmq_mq_t *mq, int64_t offset,
                                           bool oneway, int64_t timeout_ms,
                                           char *errstr, size_t errstr_size);
+/* updateConsumerOffset without waiting: the same request (to the VIP port
+ * where the synchronous one goes); \p cb gets the raw response (its code
+ * is the broker's answer, SUCCESS or an error) or a local error, on the
+ * callback pool. Returns an error (the callback is then not called) or
+ * RMQ_OK (it is called exactly once, RMQ_ERR__DESTROY at teardown). Never
+ * blocks on the answer; any thread. */
+rmq_err_t
+rmq__api_update_consumer_offset_async(struct rmq_client_s *ci, const char *addr,
+                                      const char *group, const rmq_mq_t *mq,
+                                      int64_t offset, int64_t timeout_ms,
+                                      rmq_invoke_cb_t *cb, void *opaque);
 
 /* ---- rebalance ---- */
 

@@ -23,6 +23,7 @@
 #include "common/rmq_io.h"
 #include "common/rmq_thread.h"
 #include "rocketmq/rmq_mock.h"
+#include "rocketmq/rmq_producer.h"
 
 enum { CI_CREATE_JUST, CI_RUNNING, CI_SHUTDOWN_ALREADY, CI_START_FAILED };
 
@@ -82,7 +83,17 @@ struct rmq_client_s {
         rmq_client_task_t task_route;
         rmq_client_task_t task_heartbeat;
         rmq_client_task_t task_persist;
+        rmq_client_task_t task_stats;
         bool tasks_on;
+        /* the instance's own producer (defaultMQProducer), made on first
+         * use; inner_lock */
+        uv_mutex_t inner_lock;
+        rmq_producer_t *inner;
+        /* Bytes of pulled messages its consumers hold (the memory budget,
+         * consumer.memory.budget of the instance's conf). */
+        _Atomic int64_t held_bytes;
+        /* consumerStatsManager, shared by the consumers */
+        struct rmq_consumer_stats_s *stats;
 
         /* Rebalance service (with the first consumer). */
         uv_thread_t rb_tid;

@@ -177,12 +177,10 @@ static void pull_done(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
         rmq__free(pc);
 }
 
-rmq_err_t rmq__api_pull_async(rmq_client_t *ci, const char *addr,
-                              const rmq_pull_header_t *h, int64_t timeout_ms,
-                              rmq_pull_cb_t *cb, void *opaque) {
-        const rmq_conf_t *conf = rmq__client_conf(ci);
-        rmq_cmd_t *req         = rmq__api_pull_request(conf, h);
-        pull_ctx_t *pc         = rmq__malloc(sizeof(*pc));
+rmq_err_t rmq__api_pull_send(rmq_client_t *ci, const char *addr,
+                             rmq_cmd_t *req, int64_t timeout_ms,
+                             rmq_pull_cb_t *cb, void *opaque) {
+        pull_ctx_t *pc = rmq__malloc(sizeof(*pc));
         rmq_err_t err;
         pc->cb     = cb;
         pc->opaque = opaque;
@@ -190,9 +188,18 @@ rmq_err_t rmq__api_pull_async(rmq_client_t *ci, const char *addr,
         rmq__strlcpy(pc->addr, addr, sizeof(pc->addr));
         err = rmq__remoting_invoke_async(rmq__client_remoting(ci), addr, req,
                                          timeout_ms, 0, pull_done, pc);
-        rmq__cmd_destroy(req);
         if (err)
                 rmq__free(pc);
+        return err;
+}
+
+rmq_err_t rmq__api_pull_async(rmq_client_t *ci, const char *addr,
+                              const rmq_pull_header_t *h, int64_t timeout_ms,
+                              rmq_pull_cb_t *cb, void *opaque) {
+        rmq_cmd_t *req = rmq__api_pull_request(rmq__client_conf(ci), h);
+        rmq_err_t err  = rmq__api_pull_send(ci, addr, req, timeout_ms, cb,
+                                            opaque);
+        rmq__cmd_destroy(req);
         return err;
 }
 
@@ -223,19 +230,29 @@ rmq_err_t rmq__api_query_consumer_offset(rmq_client_t *ci, const char *addr,
         return err;
 }
 
+/* UPDATE_CONSUMER_OFFSET with its UpdateConsumerOffsetRequestHeader, as
+ * updateConsumerOffset, updateConsumerOffsetOneway and the async form
+ * send it. */
+static rmq_cmd_t *update_offset_request(const rmq_conf_t *conf,
+                                        const char *group, const rmq_mq_t *mq,
+                                        int64_t offset) {
+        rmq_cmd_t *req = new_request(conf, RMQ_REQ_UPDATE_CONSUMER_OFFSET);
+        add_str(req, "consumerGroup", group);
+        add_queue(req, mq);
+        rmq__cmd_ext_append_i64(req, "commitOffset", offset);
+        add_str(req, "bname", mq->brokerName);
+        return req;
+}
+
 rmq_err_t rmq__api_update_consumer_offset(rmq_client_t *ci, const char *addr,
                                           const char *group, const rmq_mq_t *mq,
                                           int64_t offset, bool oneway,
                                           int64_t timeout_ms, char *errstr,
                                           size_t errstr_size) {
         const rmq_conf_t *conf = rmq__client_conf(ci);
-        rmq_cmd_t *req = new_request(conf, RMQ_REQ_UPDATE_CONSUMER_OFFSET);
+        rmq_cmd_t *req         = update_offset_request(conf, group, mq, offset);
         rmq_cmd_t *resp;
         rmq_err_t err;
-        add_str(req, "consumerGroup", group);
-        add_queue(req, mq);
-        rmq__cmd_ext_append_i64(req, "commitOffset", offset);
-        add_str(req, "bname", mq->brokerName);
         if (oneway) {
                 char to[128];
                 vip(conf, addr, to, sizeof(to));
@@ -253,6 +270,21 @@ rmq_err_t rmq__api_update_consumer_offset(rmq_client_t *ci, const char *addr,
                         errstr_size);
         if (!err)
                 rmq__cmd_destroy(resp);
+        return err;
+}
+
+rmq_err_t rmq__api_update_consumer_offset_async(
+    rmq_client_t *ci, const char *addr, const char *group, const rmq_mq_t *mq,
+    int64_t offset, int64_t timeout_ms, rmq_invoke_cb_t *cb, void *opaque) {
+        const rmq_conf_t *conf = rmq__client_conf(ci);
+        rmq_cmd_t *req         = update_offset_request(conf, group, mq, offset);
+        char to[128];
+        rmq_err_t err;
+        /* the VIP port, as the synchronous updateConsumerOffset */
+        vip(conf, addr, to, sizeof(to));
+        err = rmq__remoting_invoke_async(rmq__client_remoting(ci), to, req,
+                                         timeout_ms, 0, cb, opaque);
+        rmq__cmd_destroy(req);
         return err;
 }
 

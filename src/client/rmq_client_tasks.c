@@ -19,6 +19,7 @@
 #include "client/rmq_client_int.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
+#include "consumer/rmq_consumer_stats.h"
 
 /* ---- task plumbing ---- */
 
@@ -81,8 +82,12 @@ static void build_heartbeat(rmq_client_t *ci, rmq_buf_t *out,
         size_t i, n;
         mv = rmq__client_members_get(ci, -1, &n);
         for (i = 0; i < n; i++) {
-                if (mv[i]->kind == RMQ_MEMBER_PRODUCER)
-                        rmq__heartbeat_add_producer(hb, mv[i]->group);
+                if (mv[i]->kind == RMQ_MEMBER_PRODUCER) {
+                        /* the inner producer is added below, always */
+                        if (strcmp(mv[i]->group,
+                                   RMQ_CLIENT_INNER_PRODUCER_GROUP))
+                                rmq__heartbeat_add_producer(hb, mv[i]->group);
+                }
                 else if (mv[i]->ops->heartbeat_data)
                         mv[i]->ops->heartbeat_data(mv[i]->impl, hb);
         }
@@ -263,11 +268,19 @@ static void run_persist(rmq_client_t *ci) {
         rmq__client_members_put(ci, mv, n);
 }
 
+/* ConsumerStatsManager's samplings (every 10 s; the stats object decides
+ * when the 10-minute and hourly ones are due). */
+static void run_stats(rmq_client_t *ci) {
+        rmq__consumer_stats_sample(ci->stats, rmq__wall_ms());
+}
+
 void rmq__client_tasks_start(rmq_client_t *ci) {
         const rmq_conf_t *c = ci->conf;
         task_init(ci, &ci->task_route, run_route);
         task_init(ci, &ci->task_heartbeat, run_heartbeat);
         task_init(ci, &ci->task_persist, run_persist);
+        task_init(ci, &ci->task_stats, run_stats);
+        rmq__timer_start(ci->io, &ci->task_stats.timer, 0, 10000);
         rmq__timer_start(ci->io, &ci->task_route.timer, 10,
                          c->pollNameServerInterval);
         rmq__timer_start(ci->io, &ci->task_heartbeat.timer, 1000,
@@ -283,6 +296,7 @@ void rmq__client_tasks_stop(rmq_client_t *ci) {
         rmq__timer_stop(ci->io, &ci->task_route.timer);
         rmq__timer_stop(ci->io, &ci->task_heartbeat.timer);
         rmq__timer_stop(ci->io, &ci->task_persist.timer);
+        rmq__timer_stop(ci->io, &ci->task_stats.timer);
         ci->tasks_on = false;
 }
 

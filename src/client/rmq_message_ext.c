@@ -28,6 +28,8 @@ struct rmq_msg_batch_s {
         const char *brokerName; /* arena, or NULL */
         bool hasOffsets;
         int64_t maxOffsetNum;
+        _Atomic int64_t *memAcct; /* opts->memAcct */
+        int64_t memBytes;         /* what it added to *memAcct */
         char minOffset[I64_STR_MAX];
         char maxOffset[I64_STR_MAX];
 };
@@ -253,7 +255,7 @@ static rmq_err_t msg_fill(rmq_msg_batch_t *batch, rmq_message_ext_t *mx,
         mx->queueId                   = mv->queueId;
         mx->flag                      = mv->flag;
         mx->sysFlag                   = mv->sysFlag;
-        mx->reconsumeTimes            = mv->reconsumeTimes;
+        atomic_init(&mx->reconsumeTimes, mv->reconsumeTimes);
         mx->queueOffset               = mv->queueOffset;
         mx->commitLogOffset           = mv->commitLogOffset;
         mx->bornTimestamp             = mv->bornTimestamp;
@@ -321,6 +323,9 @@ static void batch_free(rmq_msg_batch_t *batch) {
                         batch->ownedBodies--;
                 }
         }
+        if (batch->memAcct)
+                atomic_fetch_sub_explicit(batch->memAcct, batch->memBytes,
+                                          memory_order_relaxed);
         rmq__free(batch->storage);
         rmq__free(batch);
 }
@@ -437,6 +442,16 @@ rmq_err_t rmq__msg_batch_decode(void *storage, const uint8_t *body, size_t len,
                 batch_free(batch);
                 return err;
         }
+        if (opts->memAcct) {
+                int64_t bytes = (int64_t)size + (storage ? (int64_t)len : 0);
+                for (i = 0; batch->ownedBodies && i < batch->count; i++)
+                        if (batch->msgs[i].bodyOwned)
+                                bytes += (int64_t)batch->msgs[i].bodyLen;
+                batch->memAcct  = opts->memAcct;
+                batch->memBytes = bytes;
+                atomic_fetch_add_explicit(opts->memAcct, bytes,
+                                          memory_order_relaxed);
+        }
         *batchp = batch;
         return RMQ_OK;
 }
@@ -545,7 +560,7 @@ const char *rmq_message_ext_store_host(const rmq_message_ext_t *mx) {
 }
 
 int32_t rmq_message_ext_reconsume_times(const rmq_message_ext_t *mx) {
-        return mx->reconsumeTimes;
+        return rmq__mx_reconsume_times(mx);
 }
 
 int32_t rmq_message_ext_sys_flag(const rmq_message_ext_t *mx) {

@@ -56,7 +56,7 @@ struct rmq_message_ext_s {
         int32_t queueId;
         int32_t flag;
         int32_t sysFlag;
-        int32_t reconsumeTimes;
+        _Atomic int32_t reconsumeTimes; /* the retry path increments it */
         int64_t queueOffset;
         int64_t commitLogOffset;
         int64_t bornTimestamp;
@@ -104,6 +104,10 @@ typedef struct rmq_msg_decode_opts_s {
         const char *ns;
         /* Bound of one inflated body; 0: RMQ_MSG_INFLATE_MAX_DEFAULT. */
         size_t maxBodySize;
+        /* Memory accounting (NULL: none): the batch adds the bytes it
+         * holds (its allocation, the frame, inflated bodies) when decoded
+         * and subtracts them when it dies. */
+        _Atomic int64_t *memAcct;
 } rmq_msg_decode_opts_t;
 
 /*
@@ -164,6 +168,19 @@ static inline size_t rmq__mx_body_len(const rmq_message_ext_t *mx) {
  * property): returns true and sets *out, or false if absent or not a
  * number. */
 bool rmq__mx_max_offset(const rmq_message_ext_t *mx, int64_t *out);
+
+/* reconsumeTimes (Java setReconsumeTimes: a concurrent consumer whose
+ * send-back failed counts the failed attempt before retrying locally;
+ * the orderly service counts every local retry). Lock-free. */
+static inline int32_t rmq__mx_reconsume_times(const rmq_message_ext_t *mx) {
+        return atomic_load_explicit(
+            &((rmq_message_ext_t *)(uintptr_t)mx)->reconsumeTimes,
+            memory_order_relaxed);
+}
+static inline void rmq__mx_set_reconsume_times(rmq_message_ext_t *mx,
+                                               int32_t v) {
+        atomic_store_explicit(&mx->reconsumeTimes, v, memory_order_relaxed);
+}
 
 /* The consume start time (Java MessageAccessor.setConsumeStartTimeStamp /
  * getConsumeStartTimeStamp), wall-clock ms; 0 means not set. Lock-free,

@@ -6,6 +6,7 @@
  * docs/CONFIGURATION.md (tools/gen_conf_doc.c).
  */
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/rmq_conf_int.h"
@@ -53,6 +54,54 @@ static const char *check_namesrv(const char *v) {
         return rmq__namesrv_list_valid(v)
                    ? NULL
                    : "expected host:port[;host:port...] with numeric ports";
+}
+
+int rmq__parse_yyyymmddhhmmss(const char *s, int64_t *msp) {
+        struct tm tm, chk;
+        time_t t;
+        int v[6], i, k = 0;
+        static const int width[6] = {4, 2, 2, 2, 2, 2};
+        if (!s || strlen(s) != 14)
+                return -1;
+        for (i = 0; i < 6; i++) {
+                int j;
+                v[i] = 0;
+                for (j = 0; j < width[i]; j++, k++) {
+                        if (s[k] < '0' || s[k] > '9')
+                                return -1;
+                        v[i] = v[i] * 10 + (s[k] - '0');
+                }
+        }
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year  = v[0] - 1900;
+        tm.tm_mon   = v[1] - 1;
+        tm.tm_mday  = v[2];
+        tm.tm_hour  = v[3];
+        tm.tm_min   = v[4];
+        tm.tm_sec   = v[5];
+        tm.tm_isdst = -1;
+        chk         = tm;
+        t           = mktime(&tm);
+        /* a date that does not exist (Feb 30) comes back normalised */
+        if (t == (time_t)-1 || tm.tm_mday != chk.tm_mday ||
+            tm.tm_mon != chk.tm_mon || tm.tm_year != chk.tm_year)
+                return -1;
+        if (msp)
+                *msp = (int64_t)t * 1000;
+        return 0;
+}
+
+static const char *check_minus_one_or_positive(const char *v) {
+        int64_t n;
+        return !rmq__parse_i64(v, &n) && n == 0 ? "must be -1 or positive"
+                                                : NULL;
+}
+
+/* UtilAll.parseDate(s, "yyyyMMddHHmmss") */
+static const char *check_consume_timestamp(const char *v) {
+        return rmq__parse_yyyymmddhhmmss(v, NULL)
+                   ? "expected yyyyMMddHHmmss (14 digits, a valid date)"
+                   : NULL;
 }
 
 static const conf_prop_t props[] = {
@@ -210,6 +259,103 @@ static const conf_prop_t props[] = {
      1, INT64_MAX, "104857600", NULL,
      "Most body bytes of async sends in flight per producer. Java 5.x name.",
      NULL},
+    /* DefaultMQPushConsumer */
+    {"consumerGroup", CT_STR, F(consumerGroup), 0, 0, NULL, NULL,
+     "Consumer group name (required by consumers).", NULL},
+    {"messageModel", CT_ENUM, F(messageModel), 0, 0, "CLUSTERING",
+     "BROADCASTING|CLUSTERING",
+     "CLUSTERING: the group's consumers share the queues (offsets on the "
+     "broker); BROADCASTING: every consumer gets every message (offsets in a "
+     "local file).",
+     NULL},
+    {"consumeFromWhere", CT_ENUM, F(consumeFromWhere), 0, 0,
+     "CONSUME_FROM_LAST_OFFSET",
+     "CONSUME_FROM_LAST_OFFSET|CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_"
+     "BOOT_FIRST|CONSUME_FROM_MIN_OFFSET|CONSUME_FROM_MAX_OFFSET|CONSUME_"
+     "FROM_FIRST_OFFSET|CONSUME_FROM_TIMESTAMP",
+     "Where a queue without a committed offset starts: its end (LAST, and "
+     "the deprecated MIN/MAX variants, as Java), its beginning (FIRST) or "
+     "consumeTimestamp (TIMESTAMP). Retry topics start from 0 (LAST) or "
+     "their end (TIMESTAMP), as Java.",
+     NULL},
+    {"consumeTimestamp", CT_STR, F(consumeTimestamp), 0, 0, NULL, NULL,
+     "yyyyMMddHHmmss (local time) for CONSUME_FROM_TIMESTAMP. Default: "
+     "half an hour before the consumer is created, as Java.",
+     check_consume_timestamp},
+    {"allocateMessageQueueStrategy", CT_ENUM,
+     F(allocateMessageQueueStrategy), 0, 0, "AVG",
+     "AVG|AVG_BY_CIRCLE|CONSISTENT_HASH",
+     "How a clustering group splits a topic's queues "
+     "(AllocateMessageQueueAveragely, ...AveragelyByCircle, "
+     "...ConsistentHash with 10 virtual nodes); the config, machine-room "
+     "and user strategies are set through the API.",
+     NULL},
+    {"consumeThreadMin", CT_INT, F(consumeThreadMin), 1, 1000, "20", NULL,
+     "Worker threads running the listener (Java's pool never grows past "
+     "it).",
+     NULL},
+    {"consumeThreadMax", CT_INT, F(consumeThreadMax), 1, 1000, "20", NULL,
+     "Accepted for compatibility; as in Java (an unbounded queue) the pool "
+     "stays at consumeThreadMin threads. Must not be below "
+     "consumeThreadMin.",
+     NULL},
+    {"adjustThreadPoolNumsThreshold", CT_INT, F(adjustThreadPoolNumsThreshold),
+     0, INT64_MAX, "100000", NULL,
+     "Accepted for compatibility; Java 4.9.8 does not use it either.", NULL},
+    {"consumeConcurrentlyMaxSpan", CT_INT, F(consumeConcurrentlyMaxSpan), 1,
+     65535, "2000", NULL,
+     "Concurrent consumption: pulls of a queue pause while the offsets of "
+     "its unconsumed messages span more than this.",
+     NULL},
+    {"pullThresholdForQueue", CT_INT, F(pullThresholdForQueue), 1, 65535,
+     "1000", NULL,
+     "Pulls of a queue pause while it holds more unconsumed messages.", NULL},
+    {"pullThresholdSizeForQueue", CT_INT, F(pullThresholdSizeForQueue), 1,
+     1024, "100", NULL,
+     "Pulls of a queue pause while its unconsumed message bodies exceed "
+     "this many MiB.",
+     NULL},
+    {"pullThresholdForTopic", CT_INT, F(pullThresholdForTopic), -1, 6553500,
+     "-1", NULL,
+     "When set (not -1), pullThresholdForQueue becomes this divided by the "
+     "consumer's queue count at each rebalance, as Java.",
+     check_minus_one_or_positive},
+    {"pullThresholdSizeForTopic", CT_INT, F(pullThresholdSizeForTopic), -1,
+     102400, "-1", NULL,
+     "The same for pullThresholdSizeForQueue (MiB).",
+     check_minus_one_or_positive},
+    {"pullInterval", CT_INT, F(pullInterval), 0, 65535, "0", NULL,
+     "Milliseconds between the pulls of a queue that found messages.", NULL},
+    {"consumeMessageBatchMaxSize", CT_INT, F(consumeMessageBatchMaxSize), 1,
+     1024, "1", NULL, "Most messages per listener call.", NULL},
+    {"pullBatchSize", CT_INT, F(pullBatchSize), 1, 1024, "32", NULL,
+     "Most messages per pull (the broker returns at most 32).", NULL},
+    {"postSubscriptionWhenPull", CT_BOOL, F(postSubscriptionWhenPull), 0, 0,
+     "false", NULL,
+     "Send the subscription with every pull (otherwise the broker uses the "
+     "heartbeat's).",
+     NULL},
+    {"maxReconsumeTimes", CT_INT, F(maxReconsumeTimes), -1, INT32_MAX, "-1",
+     NULL,
+     "Retries of a message before it goes to the dead letter queue; -1: 16 "
+     "for concurrent consumption, unlimited (Integer.MAX_VALUE) for "
+     "orderly, as Java.",
+     NULL},
+    {"suspendCurrentQueueTimeMillis", CT_INT, F(suspendCurrentQueueTimeMillis),
+     0, INT32_MAX, "1000", NULL,
+     "Orderly: how long SUSPEND_CURRENT_QUEUE_A_MOMENT suspends a queue "
+     "(10..30000 ms applied).",
+     NULL},
+    {"consumeTimeout", CT_INT, F(consumeTimeout), 1, INT32_MAX, "15", NULL,
+     "Minutes a message may stay in consumption before it is sent back for "
+     "a retry (cleanExpiredMsg, checked every consumeTimeout minutes).",
+     NULL},
+    {"awaitTerminationMillisWhenShutdown", CT_INT,
+     F(awaitTerminationMillisWhenShutdown), 0, INT32_MAX, "0", NULL,
+     "How long shutdown waits for running listener calls (0: until they "
+     "return; a call still running after a timeout delays shutdown until "
+     "it returns, as nothing can stop it).",
+     NULL},
     /* Java system properties of the client (their Java names) */
     {"rocketmq.client.rebalance.waitInterval", CT_INT,
      F(rebalanceWaitInterval), 1, INT32_MAX, "20000", NULL,
@@ -219,11 +365,51 @@ static const conf_prop_t props[] = {
      "subscription change and NOTIFY_CONSUMER_IDS_CHANGED start a round at "
      "once.",
      NULL},
+    {"rocketmq.client.rebalance.lockInterval", CT_INT,
+     F(rebalanceLockInterval), 1, INT32_MAX, "20000", NULL,
+     "Orderly consumption: milliseconds between renewals of the queue locks "
+     "(Java ProcessQueue.REBALANCE_LOCK_INTERVAL).",
+     NULL},
+    {"rocketmq.client.rebalance.lockMaxLiveTime", CT_INT,
+     F(rebalanceLockMaxLiveTime), 1, INT32_MAX, "30000", NULL,
+     "Orderly consumption: a queue lock not renewed for this long counts as "
+     "lost (ProcessQueue.REBALANCE_LOCK_MAX_LIVE_TIME).",
+     NULL},
+    {"rocketmq.client.pull.pullMaxIdleTime", CT_INT, F(pullMaxIdleTime), 1,
+     INT64_MAX, "120000", NULL,
+     "A queue not pulled for this long is dropped and taken again at the "
+     "next rebalance (ProcessQueue.PULL_MAX_IDLE_TIME).",
+     NULL},
+    {"rocketmq.client.maxTimeConsumeContinuously", CT_INT,
+     F(maxTimeConsumeContinuously), 1, INT64_MAX, "60000", NULL,
+     "Orderly consumption: one worker consumes a queue at most this long "
+     "before letting the others run.",
+     NULL},
+    {"rocketmq.client.unlockDelayTimeMills", CT_INT, F(unlockDelayTimeMills),
+     0, INT64_MAX, "20000", NULL,
+     "Orderly consumption: a queue taken away while it still holds messages "
+     "is unlocked on the broker after this delay.",
+     NULL},
+    {"rocketmq.client.localOffsetStoreDir", CT_STR, F(localOffsetStoreDir), 0,
+     0, NULL, NULL,
+     "Directory of the broadcasting consumers' offset files "
+     "(<dir>/<clientId>/<group>/offsets.json). Default: "
+     "$HOME/.rocketmq_offsets, as Java.",
+     NULL},
     /* C-only */
     {"test.mock.brokers", CT_INT, F(test_mock_brokers), 0, 26, "0", NULL,
      "Testing aid (librdkafka's test.mock.num.brokers): when > 0, the client "
      "instance starts a private in-process mock cluster with this many "
      "brokers and uses it as its name server, ignoring namesrvAddr.",
+     NULL},
+    {"consumer.memory.budget", CT_INT, F(consumerMemoryBudget), 0, INT64_MAX,
+     "1073741824", NULL,
+     "Bytes of pulled but unconsumed messages (the pull responses they "
+     "came in, inflated bodies included) all consumers of a client "
+     "instance may hold; pulls pause while it is exceeded, as they do for "
+     "a queue over its thresholds. The instance takes it from the conf of "
+     "its first producer or consumer. 0: no limit (Java has none). Not in "
+     "Java.",
      NULL},
     {"debug", CT_STR, F(debug), 0, 0, NULL, NULL,
      "Comma-separated debug facilities logged at DEBUG level: remoting, "

@@ -58,9 +58,38 @@ struct rmq_conf_s {
         bool enableBackpressureForAsyncMode;
         int64_t backPressureForAsyncSendNum;
         int64_t backPressureForAsyncSendSize;
+        /* DefaultMQPushConsumer */
+        char *consumerGroup;
+        int64_t messageModel;     /* 0 BROADCASTING, 1 CLUSTERING */
+        int64_t consumeFromWhere; /* ConsumeFromWhere ordinal */
+        char *consumeTimestamp;
+        int64_t allocateMessageQueueStrategy; /* 0 AVG, 1 BY_CIRCLE, 2 HASH */
+        int64_t consumeThreadMin;
+        int64_t consumeThreadMax;
+        int64_t adjustThreadPoolNumsThreshold;
+        int64_t consumeConcurrentlyMaxSpan;
+        int64_t pullThresholdForQueue;
+        int64_t pullThresholdSizeForQueue; /* MiB */
+        int64_t pullThresholdForTopic;
+        int64_t pullThresholdSizeForTopic;
+        int64_t pullInterval;
+        int64_t consumeMessageBatchMaxSize;
+        int64_t pullBatchSize;
+        bool postSubscriptionWhenPull;
+        int64_t maxReconsumeTimes;
+        int64_t suspendCurrentQueueTimeMillis;
+        int64_t consumeTimeout; /* minutes */
+        int64_t awaitTerminationMillisWhenShutdown;
         /* Java system properties */
         int64_t rebalanceWaitInterval;
+        int64_t rebalanceLockInterval;
+        int64_t rebalanceLockMaxLiveTime;
+        int64_t pullMaxIdleTime;
+        int64_t maxTimeConsumeContinuously;
+        int64_t unlockDelayTimeMills;
+        char *localOffsetStoreDir;
         /* C-only */
+        int64_t consumerMemoryBudget;
         int64_t test_mock_brokers;
         char *debug;
         uint32_t debug_mask;
@@ -69,6 +98,15 @@ struct rmq_conf_s {
         rmq_log_cb_t *log_cb;
         void *opaque;
 };
+
+/* Java's consumer enums as the conf stores them (ordinals). */
+#define RMQ_CONF_BROADCASTING 0
+#define RMQ_CONF_CLUSTERING   1
+
+/* UtilAll.parseDate(s, "yyyyMMddHHmmss") in local time: 0 and the
+ * epoch milliseconds in \p msp (may be NULL), or -1 if \p s is not 14
+ * digits of a valid date. */
+int rmq__parse_yyyymmddhhmmss(const char *s, int64_t *msp);
 
 /* Resolved clientIP: the configured one, or the first non-loopback IPv4
  * address of this host (Java RemotingUtil.getLocalAddress), else

@@ -198,4 +198,63 @@ const char *rmq__offset_local_path(const rmq_offset_store_t *os);
 void rmq__offset_local_encode(const rmq_mq_offset_t *entries, size_t n,
                               rmq_buf_t *out);
 
+/*
+ * RemoteBrokerOffsetStore (rmq_offset_remote.c): the offsets of a
+ * clustering consumer, kept by the brokers (QUERY_CONSUMER_OFFSET,
+ * UPDATE_CONSUMER_OFFSET, 5 s timeout as Java's 1000 * 5). The broker of
+ * a queue is its master (findBrokerAddressInSubscribe, only that
+ * broker), else, after a route refresh, any broker of that name; else
+ * the operation fails with RMQ_ERR__NO_BROKER "The broker[x] not exist".
+ *
+ * DELIBERATE DIFFERENCE from Java: Java's readOffset answers -1 for every
+ * MQBrokerException, so a SYSTEM_BUSY answer makes a new consumer start
+ * from its consumeFromWhere position (the max offset by default) and skip
+ * messages. Here read_from_store answers RMQ_OFFSET_NOT_FOUND only for
+ * QUERY_NOT_FOUND (22), the broker's "this group has no offset"; every
+ * other failure (other broker codes, timeouts, transport errors, an
+ * unknown broker) answers RMQ_OFFSET_ERROR, so the caller retries instead
+ * of pulling from a guessed offset. Failures are logged (warn).
+ *
+ * Blocking: load does nothing; read_from_store, persist_all, persist and
+ * update_to_broker may block on the name server (route refresh) and, for
+ * reads and acknowledged updates, on the broker: never on the I/O
+ * thread. persist_all and persist send oneway, as Java does.
+ */
+
+struct rmq_client_s;
+
+/* A store for \p groupName whose broker calls go through \p ci (which
+ * must outlive the store; \p lg, may be NULL, too). Returns RMQ_OK or
+ * RMQ_ERR__INVALID_ARG (a NULL ci or groupName).
+ * @see Java: RemoteBrokerOffsetStore(MQClientInstance, String) */
+rmq_err_t rmq__offset_remote_new(rmq_offset_store_t **osp,
+                                 struct rmq_client_s *ci, const char *groupName,
+                                 const rmq_logger_t *lg, char *errstr,
+                                 size_t errstr_size);
+
+/* Commits the table's offsets of the \p n queues \p mqs with
+ * ACKNOWLEDGED UPDATE_CONSUMER_OFFSET requests, all in flight at once,
+ * and waits for every answer or until \p deadline_ms (an absolute
+ * rmq__mono_ms() time), whichever comes first. Queues without a table
+ * entry are skipped. Returns RMQ_OK when every queue sent was
+ * acknowledged with SUCCESS; else the first failure in \p mqs order (the
+ * broker's code, a local error, RMQ_ERR__NO_BROKER, or RMQ_ERR__TIMED_OUT
+ * for no answer by the deadline), with \p errstr saying how many failed
+ * and why. \p failedp (may be NULL) receives the number of queues that
+ * failed (0 on RMQ_OK).
+ *
+ * Blocks until \p deadline_ms at most, plus the route refresh of a
+ * queue whose broker is unknown (mqClientApiTimeout; none is started
+ * once the deadline has passed). Answers arriving after it are dropped
+ * safely: the wait state is reference counted and freed by the last of
+ * the waiter and the late callbacks, which touch nothing else, so the
+ * store may be destroyed as soon as this returns. Thread-safe; not on
+ * the I/O thread (asserted in debug builds). What the push consumer's
+ * shutdown uses to commit everything it consumed. A local store (no
+ * broker): RMQ_OK without doing anything. */
+rmq_err_t rmq__offset_remote_commit_sync(rmq_offset_store_t *os,
+                                         const rmq_mq_t *mqs, size_t n,
+                                         int64_t deadline_ms, size_t *failedp,
+                                         char *errstr, size_t errstr_size);
+
 #endif /* RMQ_OFFSET_STORE_H */

@@ -467,15 +467,15 @@ void rmq__pq_clear(rmq_pq_t *pq) {
 }
 
 /* mirrors ProcessQueue.isLockExpired */
-bool rmq__pq_is_lock_expired(const rmq_pq_t *pq, int64_t now_ms) {
-        return now_ms - LD(MUT(pq)->lastLockTimestamp) >
-               RMQ_PQ_REBALANCE_LOCK_MAX_LIVE_TIME;
+bool rmq__pq_is_lock_expired(const rmq_pq_t *pq, int64_t now_ms,
+                             int64_t max_live_ms) {
+        return now_ms - LD(MUT(pq)->lastLockTimestamp) > max_live_ms;
 }
 
 /* mirrors ProcessQueue.isPullExpired */
-bool rmq__pq_is_pull_expired(const rmq_pq_t *pq, int64_t now_ms) {
-        return now_ms - LD(MUT(pq)->lastPullTimestamp) >
-               RMQ_PQ_PULL_MAX_IDLE_TIME;
+bool rmq__pq_is_pull_expired(const rmq_pq_t *pq, int64_t now_ms,
+                             int64_t max_idle_ms) {
+        return now_ms - LD(MUT(pq)->lastPullTimestamp) > max_idle_ms;
 }
 
 /* mirrors ProcessQueue.cleanExpiredMsg */

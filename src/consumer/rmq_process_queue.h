@@ -38,6 +38,7 @@
 
 #include "client/rmq_message_ext_int.h"
 #include "common/rmq_common.h"
+#include "protocol/rmq_running_info.h"
 
 /* rocketmq.client.rebalance.lockMaxLiveTime */
 #define RMQ_PQ_REBALANCE_LOCK_MAX_LIVE_TIME 30000
@@ -53,22 +54,7 @@
 typedef struct rmq_pq_s rmq_pq_t;
 
 /* ProcessQueueInfo (what GET_CONSUMER_RUNNING_INFO reports per queue). */
-typedef struct rmq_pq_info_s {
-        int64_t commitOffset; /* not filled here: the offset store's */
-        int64_t cachedMsgMinOffset;
-        int64_t cachedMsgMaxOffset;
-        int32_t cachedMsgCount;
-        int32_t cachedMsgSizeInMiB;
-        int64_t transactionMsgMinOffset;
-        int64_t transactionMsgMaxOffset;
-        int32_t transactionMsgCount;
-        bool locked;
-        int64_t tryUnlockTimes;
-        int64_t lastLockTimestamp;
-        bool droped; /* sic, Java's field name */
-        int64_t lastPullTimestamp;
-        int64_t lastConsumeTimestamp;
-} rmq_pq_info_t;
+typedef rmq_process_queue_info_t rmq_pq_info_t;
 
 /* A new, empty process queue with one reference; its lastPull,
  * lastConsume and lastLock timestamps are \p now_ms (Java initialises them
@@ -144,10 +130,16 @@ bool rmq__pq_has_temp_message(rmq_pq_t *pq);
  * queueOffsetMax. @see Java: ProcessQueue#clear */
 void rmq__pq_clear(rmq_pq_t *pq);
 
-/* now - lastLockTimestamp > 30 s. @see Java: ProcessQueue#isLockExpired */
-bool rmq__pq_is_lock_expired(const rmq_pq_t *pq, int64_t now_ms);
-/* now - lastPullTimestamp > 120 s. @see Java: ProcessQueue#isPullExpired */
-bool rmq__pq_is_pull_expired(const rmq_pq_t *pq, int64_t now_ms);
+/* now - lastLockTimestamp > \p max_live_ms (Java: 30 s,
+ * rocketmq.client.rebalance.lockMaxLiveTime). @see Java:
+ * ProcessQueue#isLockExpired */
+bool rmq__pq_is_lock_expired(const rmq_pq_t *pq, int64_t now_ms,
+                             int64_t max_live_ms);
+/* now - lastPullTimestamp > \p max_idle_ms (Java: 120 s,
+ * rocketmq.client.pull.pullMaxIdleTime). @see Java: ProcessQueue#isPullExpired
+ */
+bool rmq__pq_is_pull_expired(const rmq_pq_t *pq, int64_t now_ms,
+                             int64_t max_idle_ms);
 
 /* Sends \p mx back to the broker with \p delay_level (Java
  * DefaultMQPushConsumer#sendMessageBack). Returns true on success. \p mx

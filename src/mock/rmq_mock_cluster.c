@@ -113,11 +113,16 @@ static void delayed_fire(rmq_timer_t *t, void *arg) {
 
 void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp) {
+        resp->language = RMQ_LANG_JAVA;
+        resp->version  = RMQ_MOCK_VERSION;
+        rmq__mock_reply_forwarded(ep, ch, req, resp);
+}
+
+void rmq__mock_reply_forwarded(rmq_mock_ep_t *ep, rmq_channel_t *ch,
+                               const rmq_cmd_t *req, rmq_cmd_t *resp) {
         rmq_mock_cluster_t *mc = ep->mc;
         rmq_mock_delayed_t *d;
         rmq_mock_conn_t *conn = rmq__channel_user(ch);
-        resp->language = RMQ_LANG_JAVA;
-        resp->version  = RMQ_MOCK_VERSION;
         rmq__mock_ext_java_order(resp);
         if (conn)
                 conn->last_active = rmq__mock_now(mc);
@@ -1183,6 +1188,57 @@ rmq_err_t rmq_mock_group_notify_ids_changed(rmq_mock_cluster_t *mc,
         a.mc    = mc;
         a.group = group;
         if (rmq__io_call(mc->io, notify_on_loop, &a))
+                return RMQ_ERR__DESTROY;
+        return a.err;
+}
+
+typedef struct reset_args_s {
+        rmq_mock_cluster_t *mc;
+        const char *group;
+        const char *topic;
+        int64_t timestamp;
+        bool force;
+        rmq_err_t err;
+} reset_args_t;
+
+/* DefaultMQAdminExtImpl#resetOffsetByTimestamp: the brokers of the
+ * topic's route in turn, stopping at the first failure. */
+static void reset_on_loop(rmq_io_t *io, void *arg) {
+        reset_args_t *a = arg;
+        int i;
+        RMQ_UNUSED(io);
+        a->err = RMQ_ERR_TOPIC_NOT_EXIST;
+        for (i = 0; i < a->mc->broker_cnt; i++) {
+                rmq_mock_broker_t *mb = a->mc->brokers[i];
+                rmq_cmd_t *resp;
+                if (!mb->registered || !rmq__mock_topic_get(mb, a->topic))
+                        continue;
+                if (!mb->ep.up) {
+                        a->err = RMQ_ERR__TRANSPORT;
+                        return;
+                }
+                resp   = rmq__mock_reset_offset(mb, a->topic, a->group,
+                                                a->timestamp, a->force, false);
+                a->err = (rmq_err_t)resp->code;
+                rmq__cmd_destroy(resp);
+                if (a->err)
+                        return;
+        }
+}
+
+rmq_err_t rmq_mock_group_reset_offset(rmq_mock_cluster_t *mc, const char *group,
+                                      const char *topic, int64_t timestamp_ms,
+                                      int force) {
+        reset_args_t a;
+        if (!mc || !group || !topic)
+                return RMQ_ERR__INVALID_ARG;
+        memset(&a, 0, sizeof(a));
+        a.mc        = mc;
+        a.group     = group;
+        a.topic     = topic;
+        a.timestamp = timestamp_ms;
+        a.force     = force != 0;
+        if (rmq__io_call(mc->io, reset_on_loop, &a))
                 return RMQ_ERR__DESTROY;
         return a.err;
 }

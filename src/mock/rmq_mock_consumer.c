@@ -3,8 +3,8 @@
  * Consumer-facing requests: the group's client list, committed offsets
  * (ConsumerManageProcessor), queue locks (AdminBrokerProcessor over
  * RebalanceLockManager) and the admin views mqadmin uses
- * (GET_CONSUMER_CONNECTION_LIST, GET_CONSUME_STATS, and
- * GET_CONSUMER_RUNNING_INFO forwarded to the client as Broker2Client).
+ * (GET_CONSUMER_CONNECTION_LIST, GET_CONSUME_STATS; the requests
+ * forwarded to clients are in rmq_mock_broker2client.c).
  */
 #include <stdio.h>
 
@@ -15,11 +15,6 @@
 #include "protocol/rmq_jsonw.h"
 #include "protocol/rmq_names.h"
 #include "protocol/rmq_route.h"
-
-/* MQVersion.Version.V3_1_8_SNAPSHOT.ordinal() */
-#define V3_1_8_SNAPSHOT 62
-/* Broker2Client#callClient waits this long. */
-#define CALL_CLIENT_TIMEOUT_MS 10000
 
 /* mirrors ConsumerManageProcessor#getConsumerListByGroup */
 rmq_cmd_t *rmq__mock_h_consumer_list(rmq_mock_ctx_t *ctx) {
@@ -364,156 +359,6 @@ rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx) {
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
         return rmq__mock_response_body(&body);
-}
-
-/* A GET_CONSUMER_RUNNING_INFO forwarded to a client. */
-typedef struct call_client_s {
-        rmq_mock_ep_t *ep;
-        rmq_channel_t *ch; /* the admin's */
-        rmq_cmd_t *req;    /* the admin's */
-        char *group;
-        char *client_id;
-} call_client_t;
-
-static void call_client_done(rmq_err_t err, rmq_cmd_t *cresp,
-                             const char *errstr, void *opaque) {
-        call_client_t *cc = opaque;
-        rmq_cmd_t *resp;
-        char remark[512];
-        uint32_t i;
-        if (err == RMQ_ERR__TIMED_OUT) {
-                snprintf(remark, sizeof(remark),
-                         "consumer <%s> <%s> Timeout: "
-                         "org.apache.rocketmq.remoting.exception."
-                         "RemotingTimeoutException: %s",
-                         cc->group, cc->client_id, errstr ? errstr : "");
-                resp = rmq__mock_response(RMQ_ERR_CONSUME_MSG_TIMEOUT, remark);
-        } else if (err) {
-                snprintf(remark, sizeof(remark),
-                         "invoke consumer <%s> <%s> Exception: %s", cc->group,
-                         cc->client_id, errstr ? errstr : rmq_err2str(err));
-                resp = rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-        } else {
-                /* The client's answer is handed back as it is. */
-                resp = rmq__mock_response(cresp->code, NULL);
-                if (cresp->remark)
-                        rmq__cmd_set_remark(resp, cresp->remark);
-                for (i = 0; i < cresp->ext_cnt; i++)
-                        rmq__cmd_ext_append_dup(resp, cresp->ext[i].key,
-                                                cresp->ext[i].val,
-                                                cresp->ext[i].vlen);
-                resp->ext_present = cresp->ext_present;
-                if (cresp->body_len)
-                        rmq__cmd_set_body_copy(resp, cresp->body,
-                                               cresp->body_len);
-        }
-        rmq__mock_reply(cc->ep, cc->ch, cc->req, resp);
-        rmq__channel_release(cc->ch);
-        rmq__cmd_destroy(cc->req);
-        rmq__free(cc->group);
-        rmq__free(cc->client_id);
-        rmq__free(cc);
-}
-
-/* mirrors MQVersion#getVersionDesc for 0 <= \p v < V3_1_8_SNAPSHOT, the
- * only ordinals the broker names: MQVersion.Version starts with 16
- * V3_0_0 pre-releases, then a _SNAPSHOT and a release of each of
- * V3_0_1..V3_0_15 and V3_1_0..V3_1_9, ... */
-static void version_desc(int32_t v, char *dst, size_t size) {
-        static const char *const v300[] = {
-            "SNAPSHOT", "ALPHA1",         "BETA1", "BETA2",
-            "BETA3",    "BETA4",          "BETA5", "BETA6_SNAPSHOT",
-            "BETA6",    "BETA7_SNAPSHOT", "BETA7", "BETA8_SNAPSHOT",
-            "BETA8",    "BETA9_SNAPSHOT", "BETA9", "FINAL"};
-        int minor = 0, patch;
-        if ((size_t)v < RMQ_ARRAY_SIZE(v300)) {
-                snprintf(dst, size, "V3_0_0_%s", v300[v]);
-                return;
-        }
-        v -= (int32_t)RMQ_ARRAY_SIZE(v300);
-        patch = 1 + v / 2; /* V3_0_1 .. V3_0_15 */
-        if (v >= 30) {
-                minor = 1;
-                patch = (v - 30) / 2;
-        }
-        snprintf(dst, size, "V3_%d_%d%s", minor, patch,
-                 v % 2 ? "" : "_SNAPSHOT");
-}
-
-/* mirrors AdminBrokerProcessor#getConsumerRunningInfo / #callConsumer */
-rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx) {
-        rmq_mock_hdr_t h;
-        const char *group, *client_id;
-        rmq_mock_group_t *g;
-        rmq_mock_client_t *c = NULL;
-        call_client_t *cc;
-        rmq_cmd_t *fwd;
-        char remark[300];
-        size_t i;
-        rmq__mock_hdr_init(&h, ctx->req);
-        group     = rmq__mock_hdr_str(&h, "consumerGroup", true);
-        client_id = rmq__mock_hdr_str(&h, "clientId", true);
-        if (h.err)
-                return rmq__mock_hdr_error(&h);
-        g = rmq__strmap_get(&ctx->mb->consumers, group);
-        for (i = 0; g && i < g->client_cnt; i++)
-                if (!strcmp(g->clients[i].client_id, client_id))
-                        c = &g->clients[i];
-        if (!c) {
-                snprintf(remark, sizeof(remark),
-                         "The Consumer <%s> <%s> not online", group, client_id);
-                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-        }
-        if (c->version < V3_1_8_SNAPSHOT) {
-                char desc[32];
-                if (c->version < 0) {
-                        /* getVersionDesc throws. */
-                        snprintf(remark, sizeof(remark),
-                                 "java.lang.ArrayIndexOutOfBoundsException: "
-                                 "%d",
-                                 (int)c->version);
-                        return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-                }
-                version_desc(c->version, desc, sizeof(desc));
-                snprintf(remark, sizeof(remark),
-                         "The Consumer <%s> Version <%s> too low to finish, "
-                         "please upgrade it to V3_1_8_SNAPSHOT",
-                         client_id, desc);
-                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-        }
-        fwd           = rmq__cmd_new_request(RMQ_REQ_GET_CONSUMER_RUNNING_INFO);
-        fwd->language = RMQ_LANG_JAVA;
-        fwd->version  = RMQ_MOCK_VERSION;
-        for (i = 0; i < ctx->req->ext_cnt; i++)
-                rmq__cmd_ext_append_dup(fwd, ctx->req->ext[i].key,
-                                        ctx->req->ext[i].val,
-                                        ctx->req->ext[i].vlen);
-        if (ctx->req->body_len)
-                rmq__cmd_set_body_copy(fwd, ctx->req->body,
-                                       ctx->req->body_len);
-        cc            = rmq__calloc(1, sizeof(*cc));
-        cc->ep        = ctx->ep;
-        cc->ch        = rmq__channel_retain(ctx->ch);
-        cc->req       = ctx->req;
-        cc->group     = rmq__strdup(group);
-        cc->client_id = rmq__strdup(client_id);
-        if (rmq__remoting_invoke_channel(ctx->ep->rm, c->ch, fwd,
-                                         CALL_CLIENT_TIMEOUT_MS,
-                                         RMQ_INVOKE_F_ON_LOOP,
-                                         call_client_done, cc)) {
-                rmq__channel_release(cc->ch);
-                rmq__free(cc->group);
-                rmq__free(cc->client_id);
-                rmq__free(cc);
-                rmq__cmd_destroy(fwd);
-                snprintf(remark, sizeof(remark),
-                         "invoke consumer <%s> <%s> Exception: channel closed",
-                         group, client_id);
-                return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-        }
-        rmq__cmd_destroy(fwd);
-        ctx->req = NULL; /* answered by call_client_done */
-        return NULL;
 }
 
 /* mirrors AdminBrokerProcessor#getProducerConnectionList: ProducerConnection

@@ -56,6 +56,10 @@ static rmq_mock_handler_t *const broker_handlers[CODE_MAX] = {
     [RMQ_REQ_GET_CONSUMER_CONNECTION_LIST] = rmq__mock_h_consumer_connections,
     [RMQ_REQ_GET_CONSUME_STATS]            = rmq__mock_h_consume_stats,
     [RMQ_REQ_GET_CONSUMER_RUNNING_INFO]    = rmq__mock_h_consumer_running_info,
+    [RMQ_REQ_CONSUME_MESSAGE_DIRECTLY] = rmq__mock_h_consume_message_directly,
+    [RMQ_REQ_INVOKE_BROKER_TO_RESET_OFFSET] = rmq__mock_h_reset_offset,
+    [RMQ_REQ_INVOKE_BROKER_TO_GET_CONSUMER_STATUS] =
+        rmq__mock_h_consumer_status,
     /* ClientManageProcessor */
     [RMQ_REQ_HEART_BEAT]          = rmq__mock_h_heartbeat,
     [RMQ_REQ_UNREGISTER_CLIENT]   = rmq__mock_h_unregister,

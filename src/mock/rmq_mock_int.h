@@ -363,6 +363,11 @@ void rmq__mock_channel_event(rmq_remoting_t *rm, rmq_channel_t *ch,
  * the request's serialize type. Takes \p resp. */
 void rmq__mock_reply(rmq_mock_ep_t *ep, rmq_channel_t *ch,
                      const rmq_cmd_t *req, rmq_cmd_t *resp);
+/* Sends a client's answer \p resp to a request forwarded for \p req as
+ * rmq__mock_reply does, but keeping its language and version (the broker
+ * writes the client's RemotingCommand back). Takes \p resp. */
+void rmq__mock_reply_forwarded(rmq_mock_ep_t *ep, rmq_channel_t *ch,
+                               const rmq_cmd_t *req, rmq_cmd_t *resp);
 /* Gives a successful \p resp the injected code \p fault (0: none), for
  * handlers that answer later (ctx->fault). NULL-safe. */
 void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault);
@@ -452,6 +457,9 @@ static inline int64_t rmq__mock_queue_max(const rmq_mock_queue_t *q) {
         return q->min_offset + (int64_t)q->cnt;
 }
 rmq_mock_stored_t *rmq__mock_queue_at(rmq_mock_queue_t *q, int64_t offset);
+/* ConsumeQueue#getOffsetInQueueByTime: the offset of the message stored
+ * at \p ts or nearest to it (0 for a NULL or empty queue). */
+int64_t rmq__mock_queue_offset_by_time(const rmq_mock_queue_t *q, int64_t ts);
 
 /* MessageExtBrokerInner: what a processor hands to the store. */
 typedef struct rmq_mock_inner_s {
@@ -664,8 +672,18 @@ rmq_cmd_t *rmq__mock_h_view_message(rmq_mock_ctx_t *ctx);   /* 33 */
 rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx);  /* 12 */
 rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx); /* 203 */
 rmq_cmd_t *rmq__mock_h_consume_stats(rmq_mock_ctx_t *ctx);  /* 208 */
-rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx); /* 307 */
 rmq_cmd_t *rmq__mock_h_send_reply(rmq_mock_ctx_t *ctx);     /* 324, 325 */
+/* rmq_mock_broker2client.c (Broker2Client, callConsumer) */
+rmq_cmd_t *rmq__mock_h_consumer_running_info(rmq_mock_ctx_t *ctx);    /* 307 */
+rmq_cmd_t *rmq__mock_h_reset_offset(rmq_mock_ctx_t *ctx);             /* 222 */
+rmq_cmd_t *rmq__mock_h_consumer_status(rmq_mock_ctx_t *ctx);          /* 223 */
+rmq_cmd_t *rmq__mock_h_consume_message_directly(rmq_mock_ctx_t *ctx); /* 309 */
+/* Broker2Client#resetOffset on \p mb: the admin's answer (SUCCESS with
+ * the ResetOffsetBody, or the broker's error); RESET_CONSUMER_CLIENT_OFFSET
+ * sent oneway to the group's clients (ResetOffsetBodyForC when \p is_c). */
+rmq_cmd_t *rmq__mock_reset_offset(rmq_mock_broker_t *mb, const char *topic,
+                                  const char *group, int64_t timestamp,
+                                  bool force, bool is_c);
 /* DataVersion {"counter":..,"timestamp":..} as member \p key
  * (rmq_mock_admin.c). */
 void rmq__mock_data_version_write(rmq_jsonw_t *jw, const char *key,

@@ -103,6 +103,11 @@ static const char usage_text[] =
     "  set NAME=VALUE                      as --set\n"
     "  notify GROUP                        NOTIFY_CONSUMER_IDS_CHANGED to\n"
     "                                      the group's clients\n"
+    "  reset GROUP TOPIC TIMESTAMP [force] reset the group's offsets on the\n"
+    "                                      topic to those at TIMESTAMP (ms;\n"
+    "                                      -1: the max offsets) as mqadmin\n"
+    "                                      resetOffsetByTime; without force\n"
+    "                                      offsets only move back\n"
     "  count CODE [BROKER]                 requests with CODE received so\n"
     "                                      far (\"ok N\"; BROKER may be\n"
     "                                      namesrv; default: all)\n"
@@ -157,6 +162,11 @@ static int parse_request_code(const char *s, int *out) {
             {"GET_BROKER_CLUSTER_INFO", RMQ_REQ_GET_BROKER_CLUSTER_INFO},
             {"SEND_MESSAGE_V2", RMQ_REQ_SEND_MESSAGE_V2},
             {"SEND_BATCH_MESSAGE", RMQ_REQ_SEND_BATCH_MESSAGE},
+            {"INVOKE_BROKER_TO_RESET_OFFSET",
+             RMQ_REQ_INVOKE_BROKER_TO_RESET_OFFSET},
+            {"INVOKE_BROKER_TO_GET_CONSUMER_STATUS",
+             RMQ_REQ_INVOKE_BROKER_TO_GET_CONSUMER_STATUS},
+            {"CONSUME_MESSAGE_DIRECTLY", RMQ_REQ_CONSUME_MESSAGE_DIRECTLY},
         };
         size_t i;
         if (!strncmp(s, "RMQ_REQ_", 8))
@@ -328,7 +338,8 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
         if (!strcmp(cmd, "help")) {
                 snprintf(out, size,
                          "ok fail delay clear down up unregister register "
-                         "close topic queues perm set notify count help");
+                         "close topic queues perm set notify reset count "
+                         "help");
         } else if (!strcmp(cmd, "fail") && argc == 2) {
                 if (apply_fail(mc, ctl->brokers, argv[1], err, sizeof(err)))
                         goto fail;
@@ -407,6 +418,26 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                 if (rmq_mock_group_notify_ids_changed(mc, argv[1])) {
                         snprintf(err, sizeof(err), "no live member of group %s",
                                  argv[1]);
+                        goto fail;
+                }
+                snprintf(out, size, "ok");
+        } else if (!strcmp(cmd, "reset") && (argc == 4 || argc == 5)) {
+                rmq_err_t e;
+                long long ts;
+                char *end;
+                errno = 0;
+                ts    = strtoll(argv[3], &end, 10);
+                if (errno || end == argv[3] || *end ||
+                    (argc == 5 && strcmp(argv[4], "force"))) {
+                        snprintf(err, sizeof(err),
+                                 "want reset GROUP TOPIC TIMESTAMP [force]");
+                        goto fail;
+                }
+                e = rmq_mock_group_reset_offset(mc, argv[1], argv[2],
+                                                (int64_t)ts, argc == 5);
+                if (e) {
+                        snprintf(err, sizeof(err), "%s: %s", rmq_err2name(e),
+                                 rmq_err2str(e));
                         goto fail;
                 }
                 snprintf(out, size, "ok");

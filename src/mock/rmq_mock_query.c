@@ -71,7 +71,7 @@ rmq_cmd_t *rmq__mock_h_earliest_time(rmq_mock_ctx_t *ctx) {
 
 /* mirrors ConsumeQueue#getOffsetInQueueByTime: a binary search that ends
  * on an exact match or the nearer neighbour. */
-static int64_t offset_by_time(const rmq_mock_queue_t *q, int64_t ts) {
+int64_t rmq__mock_queue_offset_by_time(const rmq_mock_queue_t *q, int64_t ts) {
         int64_t low = 0, high, mid, target = -1, left = -1, right = -1;
         int64_t left_ts = -1, right_ts = -1, off;
         if (!q || !q->cnt)
@@ -116,7 +116,7 @@ rmq_cmd_t *rmq__mock_h_search_offset(rmq_mock_ctx_t *ctx) {
         int64_t ts          = rmq__mock_hdr_i64(&h, "timestamp", true, 0);
         if (h.err)
                 return rmq__mock_hdr_error(&h);
-        return offset_resp("offset", offset_by_time(q, ts));
+        return offset_resp("offset", rmq__mock_queue_offset_by_time(q, ts));
 }
 
 /* mirrors QueryMessageProcessor#viewMessageById */

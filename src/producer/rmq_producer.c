@@ -15,6 +15,7 @@
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "producer/rmq_fault.h"
+#include "producer/rmq_producer_int.h"
 #include "producer/rmq_publish_info.h"
 #include "protocol/rmq_message_codec.h"
 #include "protocol/rmq_msg_id.h"
@@ -63,6 +64,9 @@ struct rmq_producer_s {
         atomic_int active;
         uv_cond_t idle_cond;
         rmq_client_t *ci;
+        /* The instance's own producer (rmq__producer_start_inner): uses
+         * its instance without holding a reference. */
+        bool inner;
         rmq_strmap_t pub_table; /* topic -> rmq_publish_info_t * */
         rmq_fault_t fault;
         rmq_deflater_t **deflaters;
@@ -1785,8 +1789,12 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         return RMQ_OK;
 }
 
-rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
-                             size_t errstr_size) {
+/* rmq_producer_start, or with \p inner_ci the start of an instance's own
+ * producer (MQClientInstance.defaultMQProducer, DefaultMQProducerImpl
+ * start(false)): its group as given (no namespace), the instance neither
+ * acquired nor started. */
+static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,
+                                char *errstr, size_t errstr_size) {
         char buf[300];
         const char *why;
         rmq_err_t err;
@@ -1807,10 +1815,12 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         /* DefaultMQProducer.start: the group gets the namespace, then
          * checkConfig checks it. A config error leaves START_FAILED, as in
          * Java (a second start fails with RMQ_ERR__STATE). */
-        prod->group =
-            rmq__ns_wrap(prod->conf->namespace_, prod->conf->producerGroup);
+        prod->group = inner_ci ? rmq__strdup(prod->conf->producerGroup)
+                               : rmq__ns_wrap(prod->conf->namespace_,
+                                              prod->conf->producerGroup);
         why = rmq__check_group(prod->group, buf, sizeof(buf));
-        if (!why && !strcmp(prod->group, RMQ_DEFAULT_PRODUCER_GROUP))
+        if (!why && !inner_ci &&
+            !strcmp(prod->group, RMQ_DEFAULT_PRODUCER_GROUP))
                 why = "producerGroup can not equal DEFAULT_PRODUCER, please "
                       "specify another one.";
         if (why) {
@@ -1825,7 +1835,8 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
         prod->default_topic_len   = strlen(prod->conf->createTopicKey);
         prod->default_topic_plain = rmq__json_plain(
             prod->conf->createTopicKey, prod->default_topic_len);
-        prod->ci    = rmq__client_acquire(prod->conf);
+        prod->inner = inner_ci != NULL;
+        prod->ci    = inner_ci ? inner_ci : rmq__client_acquire(prod->conf);
         rmq__logger_from_conf(&prod->lg, prod->conf, rmq__client_id(prod->ci));
         err = rmq__client_register(prod->ci, prod->group, &producer_ops,
                                    prod);
@@ -1834,7 +1845,8 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
                             "The producer group[%s] has been created "
                             "before, specify another name please.",
                             prod->group);
-                rmq__client_release(prod->ci);
+                if (!prod->inner)
+                        rmq__client_release(prod->ci);
                 prod->ci = NULL;
                 rmq__free(prod->group);
                 prod->group = NULL;
@@ -1844,7 +1856,8 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
                 return RMQ_ERR__INVALID_ARG;
         }
         pub_put_placeholder(prod, prod->conf->createTopicKey);
-        err = rmq__client_start(prod->ci, errstr, errstr_size);
+        err = inner_ci ? RMQ_OK
+                       : rmq__client_start(prod->ci, errstr, errstr_size);
         if (err) {
                 rmq__client_unregister(prod->ci, RMQ_MEMBER_PRODUCER, prod->group);
                 rmq__client_release(prod->ci);
@@ -1858,6 +1871,16 @@ rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
                  "the producer [%s] start OK", prod->group);
         rmq__client_heartbeat_now(prod->ci);
         return RMQ_OK;
+}
+
+rmq_err_t rmq_producer_start(rmq_producer_t *prod, char *errstr,
+                             size_t errstr_size) {
+        return producer_start(prod, NULL, errstr, errstr_size);
+}
+
+rmq_err_t rmq__producer_start_inner(rmq_producer_t *prod, rmq_client_t *ci,
+                                    char *errstr, size_t errstr_size) {
+        return producer_start(prod, ci, errstr, errstr_size);
 }
 
 rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
@@ -1885,7 +1908,8 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         prod->win_waiters--;
         uv_mutex_unlock(&prod->win_lock);
         rmq__client_unregister(prod->ci, RMQ_MEMBER_PRODUCER, prod->group);
-        rmq__client_release(prod->ci);
+        if (!prod->inner)
+                rmq__client_release(prod->ci);
         prod->ci = NULL;
         rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
                  "the producer [%s] shutdown OK", prod->group);

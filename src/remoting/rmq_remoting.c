@@ -465,6 +465,39 @@ rmq_err_t rmq__remoting_invoke_async_at(rmq_remoting_t *rm, const char *addr,
         return err;
 }
 
+typedef struct cancel_arg_s {
+        rmq_remoting_t *rm;
+        int32_t opaque_id;
+        bool found;
+} cancel_arg_t;
+
+static void cancel_on_loop(rmq_io_t *io, void *arg) {
+        cancel_arg_t *ca   = arg;
+        rmq_remoting_t *rm = ca->rm;
+        rmq_imap_node_t *n;
+        rmq_req_t *req;
+        RMQ_UNUSED(io);
+        n = rmq__imap_get(&rm->table, ca->opaque_id);
+        if (!n)
+                return;
+        req = RMQ_CONTAINER_OF(n, rmq_req_t, node);
+        if (req->kind != REQ_ASYNC)
+                return;
+        ca->found = true;
+        rmq__req_detach(rm, req);
+        rmq__req_complete(rm, req, RMQ_ERR__DESTROY, NULL,
+                          "request code %d opaque %d to %s cancelled",
+                          req->code, req->opaque_id, req->addr);
+}
+
+bool rmq__remoting_cancel(rmq_remoting_t *rm, int32_t opaque_id) {
+        cancel_arg_t ca = {rm, opaque_id, false};
+        RMQ__ASSERT_NOT_IO("a request cancel");
+        if (rmq__io_call(rm->io, cancel_on_loop, &ca))
+                return false;
+        return ca.found;
+}
+
 rmq_err_t rmq__remoting_invoke_oneway(rmq_remoting_t *rm, const char *addr,
                                       rmq_cmd_t *cmd, int64_t timeout_ms) {
         rmq_req_t *req;

@@ -105,6 +105,14 @@ rmq_err_t rmq__remoting_invoke_async_at(rmq_remoting_t *rm, const char *addr,
                                         rmq_cmd_t *req, int64_t start_ms,
                                         int64_t timeout_ms, int flags,
                                         rmq_invoke_cb_t *cb, void *opaque);
+/* Completes the asynchronous request with opaque \p opaque_id, if it is
+ * waiting for its answer, with RMQ_ERR__DESTROY ("cancelled"); an answer
+ * that arrives later is dropped as unknown. Returns true if one was
+ * cancelled. A request posted but not yet dispatched is not found: posts
+ * run in order, so a cancel made after invoke returned always finds it
+ * (or it completed already). Not on the I/O thread (waits for it). */
+bool rmq__remoting_cancel(rmq_remoting_t *rm, int32_t opaque_id);
+
 /* Marks \p req oneway and queues it; returns once queued (the write
  * happens on the loop). */
 rmq_err_t rmq__remoting_invoke_oneway(rmq_remoting_t *rm, const char *addr,

@@ -600,14 +600,20 @@ static void test_flags_and_expiry(void **state) {
         assert_int_equal(rmq__pq_last_pull_timestamp(pq), T0);
         assert_int_equal(rmq__pq_last_consume_timestamp(pq), T0);
         assert_int_equal(rmq__pq_last_lock_timestamp(pq), T0);
-        assert_false(rmq__pq_is_lock_expired(pq, T0 + 30000));
-        assert_true(rmq__pq_is_lock_expired(pq, T0 + 30001));
-        assert_false(rmq__pq_is_pull_expired(pq, T0 + 120000));
-        assert_true(rmq__pq_is_pull_expired(pq, T0 + 120001));
+        assert_false(rmq__pq_is_lock_expired(
+            pq, T0 + 30000, RMQ_PQ_REBALANCE_LOCK_MAX_LIVE_TIME));
+        assert_true(rmq__pq_is_lock_expired(
+            pq, T0 + 30001, RMQ_PQ_REBALANCE_LOCK_MAX_LIVE_TIME));
+        assert_false(rmq__pq_is_pull_expired(pq, T0 + 120000,
+                                             RMQ_PQ_PULL_MAX_IDLE_TIME));
+        assert_true(rmq__pq_is_pull_expired(pq, T0 + 120001,
+                                            RMQ_PQ_PULL_MAX_IDLE_TIME));
         rmq__pq_set_last_lock_timestamp(pq, T0 + 20000);
-        assert_false(rmq__pq_is_lock_expired(pq, T0 + 50000));
+        assert_false(rmq__pq_is_lock_expired(
+            pq, T0 + 50000, RMQ_PQ_REBALANCE_LOCK_MAX_LIVE_TIME));
         rmq__pq_set_last_pull_timestamp(pq, T0 + 1);
-        assert_false(rmq__pq_is_pull_expired(pq, T0 + 120001));
+        assert_false(rmq__pq_is_pull_expired(pq, T0 + 120001,
+                                             RMQ_PQ_PULL_MAX_IDLE_TIME));
         rmq__pq_set_last_consume_timestamp(pq, T0 + 2);
 
         assert_false(rmq__pq_dropped(pq));
