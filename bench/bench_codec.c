@@ -33,11 +33,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "remoting/rmq_remoting_cmd.h"
+
+#include "bench_util.h"
 
 #ifndef RMQ_FIXTURES_DIR
 #define RMQ_FIXTURES_DIR "../shared/fixtures/wire"
@@ -68,12 +69,6 @@ static const char producer_group[] = "PG_DEMO";
 static const char topic[]          = "TopicTest";
 static const char default_topic[]  = "TBW102";
 static const char broker_name[]    = "broker-a";
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* SendMessageRequestHeaderV2 as DefaultMQProducerImpl fills it. */
 static rmq_cmd_t *build_send_request(bench_ctx_t *ctx, int stype,
@@ -243,9 +238,9 @@ __attribute__((noinline)) void bench_run_case(const bench_case_t *bc,
 
 static uint64_t time_case(const bench_case_t *bc, bench_ctx_t *ctx,
                           uint64_t n) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = bench_now_ns();
         bench_run_case(bc, ctx, n);
-        return now_ns() - t0;
+        return bench_now_ns() - t0;
 }
 
 static int cmp_double(const void *a, const void *b) {

@@ -53,36 +53,20 @@
  *       (instructions per sent message, every thread of the process).
  *   --quiet         no per-second lines.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <uv.h>
 
-#if defined(__has_include) && !defined(BENCH_NO_CALLGRIND)
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#endif
-#endif
-#ifndef HAVE_CALLGRIND
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
-
-#include <rocketmq/rmq_mock.h>
-#include <rocketmq/rocketmq.h>
+#include "bench_util.h"
 
 enum { MODE_SYNC, MODE_ASYNC, MODE_ONEWAY };
 
@@ -131,53 +115,6 @@ typedef struct bench_s {
         uint64_t t0_ns;
 } bench_t;
 
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "bench_producer: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-        exit(2);
-}
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static double proc_cpu_s(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* utime + stime of another process (clock ticks), or -1. */
-static double other_cpu_s(int pid) {
-        char path[64], buf[1024], *p;
-        unsigned long ut, st;
-        FILE *f;
-        size_t n;
-        if (pid <= 0)
-                return -1;
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        f = fopen(path, "r");
-        if (!f)
-                return -1;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2,
-                         "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                         &ut, &st) != 2)
-                return -1;
-        return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* rchar and wchar of another process (bytes read and written by its
  * system calls), or -1. */
 static void other_io(int pid, long long *rchar, long long *wchar) {
@@ -199,32 +136,9 @@ static void other_io(int pid, long long *rchar, long long *wchar) {
         fclose(f);
 }
 
-typedef struct procstat_s {
-        long rss_kb;
-        long hwm_kb;
-        long threads;
-} procstat_t;
-
-static void proc_status(procstat_t *ps) {
-        char line[256];
-        FILE *f = fopen("/proc/self/status", "r");
-        ps->rss_kb = ps->hwm_kb = ps->threads = -1;
-        if (!f)
-                return;
-        while (fgets(line, sizeof(line), f)) {
-                if (!strncmp(line, "VmRSS:", 6))
-                        ps->rss_kb = strtol(line + 6, NULL, 10);
-                else if (!strncmp(line, "VmHWM:", 6))
-                        ps->hwm_kb = strtol(line + 6, NULL, 10);
-                else if (!strncmp(line, "Threads:", 8))
-                        ps->threads = strtol(line + 8, NULL, 10);
-        }
-        fclose(f);
-}
-
 static void print_proc(const char *when) {
-        procstat_t ps;
-        proc_status(&ps);
+        bench_procstat_t ps;
+        bench_proc_status(&ps);
         printf("process %s: VmRSS %ld kB, VmHWM %ld kB, Threads %ld\n", when,
                ps.rss_kb, ps.hwm_kb, ps.threads);
         fflush(stdout);
@@ -290,10 +204,10 @@ static void on_sent(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
         (void)res;
         if (err) {
                 if (atomic_fetch_add(&b->st.resp_fail, 1) == 0)
-                        fprintf(stderr, "bench_producer: send failed: %s: %s\n",
-                                rmq_err2name(err), errstr ? errstr : "");
+                        bench_warn("send failed: %s: %s", rmq_err2name(err),
+                                   errstr ? errstr : "");
         } else {
-                rt_record(&b->st, now_ns() - (uint64_t)(uintptr_t)opaque);
+                rt_record(&b->st, bench_now_ns() - (uint64_t)(uintptr_t)opaque);
                 atomic_fetch_add_explicit(&b->st.ok, 1, memory_order_relaxed);
         }
         finish_one(b);
@@ -305,7 +219,7 @@ static void sender(void *arg) {
         char errstr[512];
         while (claim(b)) {
                 rmq_message_t *m = msg ? msg : make_msg(b);
-                uint64_t t0      = now_ns();
+                uint64_t t0      = bench_now_ns();
                 rmq_err_t err;
                 switch (b->o.mode) {
                 case MODE_ASYNC:
@@ -326,13 +240,11 @@ static void sender(void *arg) {
                 }
                 if (err) {
                         if (atomic_fetch_add(&b->st.send_fail, 1) == 0)
-                                fprintf(stderr,
-                                        "bench_producer: send failed: %s: "
-                                        "%s\n",
-                                        rmq_err2name(err), errstr);
+                                bench_warn("send failed: %s: %s",
+                                           rmq_err2name(err), errstr);
                         finish_one(b);
                 } else if (b->o.mode != MODE_ASYNC) {
-                        rt_record(&b->st, now_ns() - t0);
+                        rt_record(&b->st, bench_now_ns() - t0);
                         atomic_fetch_add_explicit(&b->st.ok, 1,
                                                   memory_order_relaxed);
                         finish_one(b);
@@ -354,27 +266,25 @@ typedef struct snap_s {
 } snap_t;
 
 static void snap_take(bench_t *b, snap_t *s) {
-        s->t_ns      = now_ns();
+        s->t_ns      = bench_now_ns();
         s->ok        = atomic_load(&b->st.ok);
         s->send_fail = atomic_load(&b->st.send_fail);
         s->resp_fail = atomic_load(&b->st.resp_fail);
         s->rt_sum_ns = atomic_load(&b->st.rt_sum_ns);
-        s->cpu_s     = proc_cpu_s();
+        s->cpu_s     = bench_proc_cpu_s();
         {
                 struct rusage ru;
                 getrusage(RUSAGE_SELF, &ru);
-                s->user_s = (double)ru.ru_utime.tv_sec +
-                            (double)ru.ru_utime.tv_usec / 1e6;
-                s->sys_s = (double)ru.ru_stime.tv_sec +
-                           (double)ru.ru_stime.tv_usec / 1e6;
+                s->user_s = bench_tv_s(ru.ru_utime);
+                s->sys_s  = bench_tv_s(ru.ru_stime);
         }
-        s->srv_cpu_s = other_cpu_s(b->o.server_pid);
+        s->srv_cpu_s = bench_pid_cpu_s(b->o.server_pid);
         other_io(b->o.server_pid, &s->srv_rchar, &s->srv_wchar);
 }
 
 static void sleep_until_ns(uint64_t t) {
         for (;;) {
-                uint64_t n = now_ns();
+                uint64_t n = bench_now_ns();
                 struct timespec ts;
                 if (n >= t)
                         return;
@@ -460,7 +370,7 @@ static void run_timed(bench_t *b) {
         uint64_t end_ns, measure_from;
         bool have_w0 = false;
         uint64_t max_ns = 0;
-        procstat_t ps;
+        bench_procstat_t ps;
         set_target(b, o->count > 0 ? (uint64_t)o->count : UINT64_MAX);
         snap_take(b, &first);
         prev         = first;
@@ -481,7 +391,7 @@ static void run_timed(bench_t *b) {
                         /* finish_one() signals when the count is reached */
                         uv_mutex_lock(&b->lock);
                         while (atomic_load(&b->done) < (uint64_t)o->count) {
-                                uint64_t n = now_ns();
+                                uint64_t n = bench_now_ns();
                                 if (n >= next)
                                         break;
                                 uv_cond_timedwait(&b->cond, &b->lock,
@@ -527,21 +437,14 @@ static void run_timed(bench_t *b) {
                                      (double)n / 1e6
                                  : 0;
                 double rate  = (double)n / secs;
-                double cli   = (cur.cpu_s - w0.cpu_s) * 1e6 /
-                             (double)(n ? n : 1);
-                double srv   = cur.srv_cpu_s >= 0 && w0.srv_cpu_s >= 0
-                                   ? (cur.srv_cpu_s - w0.srv_cpu_s) * 1e6 /
-                                         (double)(n ? n : 1)
-                                   : -1;
-                double rq    = cur.srv_rchar >= 0 && w0.srv_rchar >= 0
-                                   ? (double)(cur.srv_rchar - w0.srv_rchar) /
-                                         (double)(n ? n : 1)
-                                   : -1;
-                double rs    = cur.srv_wchar >= 0 && w0.srv_wchar >= 0
-                                   ? (double)(cur.srv_wchar - w0.srv_wchar) /
-                                         (double)(n ? n : 1)
-                                   : -1;
-                proc_status(&ps);
+                double cli   = bench_per(cur.cpu_s - w0.cpu_s, 1e6, n);
+                double srv =
+                    bench_delta_per(w0.srv_cpu_s, cur.srv_cpu_s, 1e6, n);
+                double rq = bench_delta_per((double)w0.srv_rchar,
+                                            (double)cur.srv_rchar, 1, n);
+                double rs = bench_delta_per((double)w0.srv_wchar,
+                                            (double)cur.srv_wchar, 1, n);
+                bench_proc_status(&ps);
                 printf("[Complete] %s body=%zu threads=%d: Send Total: "
                        "%" PRIu64 " in %.2f s, Send TPS: %.0f, Max RT(ms): "
                        "%.3f, Average RT(ms): %.3f, Failed: %" PRIu64 "\n",
@@ -560,11 +463,9 @@ static void run_timed(bench_t *b) {
                                mode_name(o->mode), o->body, o->threads,
                                o->mode == MODE_ASYNC ? o->window : 0, n, secs,
                                rate, avg, (double)max_ns / 1e6, fl, cli,
-                               (cur.user_s - w0.user_s) * 1e6 /
-                                   (double)(n ? n : 1),
-                               (cur.sys_s - w0.sys_s) * 1e6 /
-                                   (double)(n ? n : 1),
-                               srv, rq, rs, ps.rss_kb, ps.hwm_kb, ps.threads);
+                               bench_per(cur.user_s - w0.user_s, 1e6, n),
+                               bench_per(cur.sys_s - w0.sys_s, 1e6, n), srv, rq,
+                               rs, ps.rss_kb, ps.hwm_kb, ps.threads);
                 fflush(stdout);
         }
 }
@@ -572,18 +473,8 @@ static void run_timed(bench_t *b) {
 /* ---- the mock in its own process ---- */
 
 static void serve_mock(const opts_t *o) {
-        rmq_mock_cluster_t *mc;
-        char errstr[256];
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* die with the driver */
-        if (rmq_mock_cluster_new(&mc, o->brokers, errstr, sizeof(errstr)))
-                die("mock cluster: %s", errstr);
-        if (rmq_mock_topic_create(mc, o->topic, -1, o->queues, o->queues))
-                die("cannot create topic %s", o->topic);
-        printf("namesrv %s pid %d\n", rmq_mock_cluster_namesrv_addr(mc),
-               (int)getpid());
-        fflush(stdout);
-        for (;;)
-                pause(); /* SIGTERM ends the process */
+        bench_die_with_parent(); /* die with the driver */
+        bench_mock_serve(bench_mock_new(o->brokers, o->topic, o->queues));
 }
 
 /* ---- main ---- */
@@ -603,26 +494,29 @@ static void usage(int code) {
         exit(code);
 }
 
-static long num_arg(const char *name, const char *v) {
-        char *end;
-        long n;
-        errno = 0;
-        n     = strtol(v, &end, 10);
-        if (errno || *end || n < 0)
-                die("bad value for %s: %s", name, v);
-        return n;
-}
-
-static double dbl_arg(const char *name, const char *v) {
-        char *end;
-        double d = strtod(v, &end);
-        if (*end || d < 0)
-                die("bad value for %s: %s", name, v);
-        return d;
-}
-
 static void parse(int argc, char **argv, opts_t *o) {
-        int i;
+        const bench_opt_t opts[] = {
+            BENCH_SET("-a", &o->mode, MODE_ASYNC),
+            BENCH_SET("-o", &o->mode, MODE_ONEWAY),
+            BENCH_FLAG("--serve-mock", &o->serve_mock),
+            BENCH_FLAG("--result", &o->result),
+            BENCH_FLAG("--quiet", &o->quiet),
+            BENCH_FLAG("--reuse-msg", &o->reuse_msg),
+            BENCH_STR("-n", &o->namesrv),
+            BENCH_STR("-t", &o->topic),
+            BENCH_STR("-g", &o->group),
+            BENCH_INT("-w", &o->threads),
+            BENCH_SIZE("-s", &o->body),
+            BENCH_INT("--window", &o->window),
+            BENCH_LONG("-c", &o->count),
+            BENCH_DBL("-d", &o->secs),
+            BENCH_DBL("--warmup", &o->warmup),
+            BENCH_LONG("--count", &o->cg_count),
+            BENCH_INT("--mock-brokers", &o->brokers),
+            BENCH_INT("--queues", &o->queues),
+            BENCH_INT("--server-pid", &o->server_pid),
+            BENCH_OPTS_END,
+        };
         memset(o, 0, sizeof(*o));
         o->topic   = "BenchmarkTest";
         o->group   = "benchmark_producer";
@@ -632,74 +526,13 @@ static void parse(int argc, char **argv, opts_t *o) {
         o->secs    = -1;
         o->brokers = 1;
         o->queues  = 4;
-        for (i = 1; i < argc; i++) {
-                const char *a = argv[i];
-                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-                if (!strcmp(a, "-a")) {
-                        o->mode = MODE_ASYNC;
-                        continue;
-                } else if (!strcmp(a, "-o")) {
-                        o->mode = MODE_ONEWAY;
-                        continue;
-                } else if (!strcmp(a, "--serve-mock")) {
-                        o->serve_mock = true;
-                        continue;
-                } else if (!strcmp(a, "--result")) {
-                        o->result = true;
-                        continue;
-                } else if (!strcmp(a, "--quiet")) {
-                        o->quiet = true;
-                        continue;
-                } else if (!strcmp(a, "--reuse-msg")) {
-                        o->reuse_msg = true;
-                        continue;
-                } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                        usage(0);
-                }
-                if (!v)
-                        usage(2);
-                i++;
-                if (!strcmp(a, "-n"))
-                        o->namesrv = v;
-                else if (!strcmp(a, "-t"))
-                        o->topic = v;
-                else if (!strcmp(a, "-g"))
-                        o->group = v;
-                else if (!strcmp(a, "-w"))
-                        o->threads = (int)num_arg(a, v);
-                else if (!strcmp(a, "-s"))
-                        o->body = (size_t)num_arg(a, v);
-                else if (!strcmp(a, "--window"))
-                        o->window = (int)num_arg(a, v);
-                else if (!strcmp(a, "-c"))
-                        o->count = num_arg(a, v);
-                else if (!strcmp(a, "-d"))
-                        o->secs = dbl_arg(a, v);
-                else if (!strcmp(a, "--warmup"))
-                        o->warmup = dbl_arg(a, v);
-                else if (!strcmp(a, "--count"))
-                        o->cg_count = num_arg(a, v);
-                else if (!strcmp(a, "--mock-brokers"))
-                        o->brokers = (int)num_arg(a, v);
-                else if (!strcmp(a, "--queues"))
-                        o->queues = (int)num_arg(a, v);
-                else if (!strcmp(a, "--server-pid"))
-                        o->server_pid = (int)num_arg(a, v);
-                else
-                        usage(2);
-        }
+        bench_opts_parse(opts, argc, argv, 1, usage);
         if (o->threads < 0)
                 o->threads = o->mode == MODE_ASYNC ? 1 : 4;
         if (o->threads < 1 || o->window < 1 || o->body < 1 || o->queues < 1)
-                die("threads, window, size and queues must be >= 1");
+                bench_die("threads, window, size and queues must be >= 1");
         if (o->secs < 0)
                 o->secs = o->count > 0 || o->cg_count > 0 ? 0 : 10;
-}
-
-static void conf_set(rmq_conf_t *conf, const char *name, const char *value) {
-        char errstr[256];
-        if (rmq_conf_set(conf, name, value, errstr, sizeof(errstr)))
-                die("%s=%s: %s", name, value, errstr);
 }
 
 int main(int argc, char **argv) {
@@ -709,9 +542,9 @@ int main(int argc, char **argv) {
         rmq_conf_t *conf;
         char errstr[512], num[32];
         uint64_t failed;
-        size_t i;
         int t;
 
+        bench_prog = "bench_producer";
         parse(argc, argv, &b->o);
         signal(SIGPIPE, SIG_IGN);
         if (b->o.serve_mock)
@@ -719,30 +552,23 @@ int main(int argc, char **argv) {
         the_bench = b;
         uv_mutex_init(&b->lock);
         uv_cond_init(&b->cond);
-        b->body = malloc(b->o.body);
-        for (i = 0; i < b->o.body; i++)
-                b->body[i] = (uint8_t)('a' + i % 26);
+        b->body = bench_body_new(b->o.body);
 
         if (!b->o.namesrv) {
-                if (rmq_mock_cluster_new(&mc, b->o.brokers, errstr,
-                                         sizeof(errstr)))
-                        die("mock cluster: %s", errstr);
-                if (rmq_mock_topic_create(mc, b->o.topic, -1, b->o.queues,
-                                          b->o.queues))
-                        die("cannot create topic %s", b->o.topic);
+                mc = bench_mock_new(b->o.brokers, b->o.topic, b->o.queues);
                 b->o.namesrv = rmq_mock_cluster_namesrv_addr(mc);
         }
         conf = rmq_conf_new();
-        conf_set(conf, "namesrvAddr", b->o.namesrv);
-        conf_set(conf, "producerGroup", b->o.group);
+        bench_conf_set(conf, "namesrvAddr", b->o.namesrv);
+        bench_conf_set(conf, "producerGroup", b->o.group);
         if (b->o.mode == MODE_ASYNC) {
                 snprintf(num, sizeof(num), "%d", b->o.window);
-                conf_set(conf, "backPressureForAsyncSendNum", num);
-                conf_set(conf, "enableBackpressureForAsyncMode", "true");
+                bench_conf_set(conf, "backPressureForAsyncSendNum", num);
+                bench_conf_set(conf, "enableBackpressureForAsyncMode", "true");
         }
         if (rmq_producer_new(&b->prod, conf, errstr, sizeof(errstr)) ||
             rmq_producer_start(b->prod, errstr, sizeof(errstr)))
-                die("cannot start the producer: %s", errstr);
+                bench_die("cannot start the producer: %s", errstr);
         rmq_conf_destroy(conf);
         printf("bench_producer %s: namesrv %s%s, topic %s, body %zu B, "
                "%d thread%s",
@@ -755,11 +581,11 @@ int main(int argc, char **argv) {
         printf("%s\n", b->o.reuse_msg ? ", one message reused" : "");
         print_proc("after start");
 
-        b->t0_ns = now_ns();
+        b->t0_ns = bench_now_ns();
         tids     = calloc((size_t)b->o.threads, sizeof(*tids));
         for (t = 0; t < b->o.threads; t++)
                 if (uv_thread_create(&tids[t], sender, b))
-                        die("cannot start thread %d", t);
+                        bench_die("cannot start thread %d", t);
         if (b->o.cg_count > 0)
                 run_count(b);
         else

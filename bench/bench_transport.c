@@ -55,29 +55,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
 
-/* -DBENCH_NO_CALLGRIND profiles whole runs (set-up included). */
-#if defined(__has_include) && !defined(BENCH_NO_CALLGRIND)
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define HAVE_CALLGRIND 1
-#endif
-#endif
-#ifndef HAVE_CALLGRIND
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
+#include "bench_util.h"
 
 #include "common/rmq_io.h"
 #include "common/rmq_thread.h"
@@ -98,7 +85,7 @@ typedef struct opts_s {
         const char *impl;
         const char *impls;
         const char *label;
-        bool pipelined;
+        int pipelined; /* --case: 1 pipelined, 0 sync */
         int w;
         size_t body;
         double secs;
@@ -128,63 +115,6 @@ typedef struct result_s {
         long hwm_kb;        /* VmHWM at the end of the window */
 } result_t;
 
-static void die(const char *fmt, ...) RMQ_PRINTF(1, 2);
-static void die(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "bench_transport: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-        exit(2);
-}
-
-static double now_s(void) {
-        return (double)uv_hrtime() / 1e9;
-}
-
-static double proc_cpu_s(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* utime + stime of another process, from /proc (clock ticks). */
-static double other_cpu_s(int pid) {
-        char path[64], buf[1024], *p;
-        unsigned long ut, st;
-        FILE *f;
-        size_t n;
-        if (pid <= 0)
-                return -1;
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        f = fopen(path, "r");
-        if (!f)
-                return -1;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        p = strrchr(buf, ')'); /* comm may hold spaces */
-        if (!p || sscanf(p + 2,
-                         "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                         &ut, &st) != 2)
-                return -1;
-        return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static long vm_hwm_kb(void) {
-        char line[256];
-        long kb = -1;
-        FILE *f = fopen("/proc/self/status", "r");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (!strncmp(line, "VmHWM:", 6))
-                        kb = strtol(line + 6, NULL, 10);
-        fclose(f);
-        return kb;
-}
-
 /* Window bookkeeping shared by every client. */
 typedef struct window_s {
         double t0, c0, s0;
@@ -193,20 +123,59 @@ typedef struct window_s {
 
 static void window_open(window_t *win, const opts_t *o, uint64_t done) {
         win->n0 = done;
-        win->c0 = proc_cpu_s();
-        win->s0 = other_cpu_s(o->srv_pid);
-        win->t0 = now_s();
+        win->c0 = bench_proc_cpu_s();
+        win->s0 = bench_pid_cpu_s(o->srv_pid);
+        win->t0 = bench_now_s();
 }
 
 static void window_close(const window_t *win, const opts_t *o, uint64_t done,
                          result_t *res) {
-        double s1  = other_cpu_s(o->srv_pid);
-        res->secs  = now_s() - win->t0;
-        res->reqs  = done - win->n0;
-        res->cli_cpu_s = proc_cpu_s() - win->c0;
+        double s1 = bench_pid_cpu_s(o->srv_pid);
+        bench_procstat_t ps;
+        res->secs      = bench_now_s() - win->t0;
+        res->reqs      = done - win->n0;
+        res->cli_cpu_s = bench_proc_cpu_s() - win->c0;
         res->srv_cpu_s = s1 >= 0 && win->s0 >= 0 ? s1 - win->s0 : -1;
-        res->hwm_kb    = vm_hwm_kb();
-        res->ok        = 1;
+        bench_proc_status(&ps);
+        res->hwm_kb = ps.hwm_kb;
+        res->ok     = 1;
+}
+
+/* Server CPU us per request, or -1 if unknown. */
+static double srv_us_per_req(const result_t *res) {
+        return res->srv_cpu_s < 0 ? -1
+                                  : bench_per(res->srv_cpu_s, 1e6, res->reqs);
+}
+
+/* One request at a time through \p one: --count N warm-up requests, then N
+ * measured ones for callgrind; or --warmup seconds, then --secs measured. */
+static void run_serial(const opts_t *o, void (*one)(void *arg), void *arg,
+                       result_t *res) {
+        window_t win;
+        uint64_t done = 0;
+        double end;
+        if (o->count > 0) {
+                long i;
+                for (i = 0; i < o->count; i++)
+                        one(arg);
+                CALLGRIND_ZERO_STATS;
+                window_open(&win, o, 0);
+                for (i = 0; i < o->count; i++)
+                        one(arg);
+                CALLGRIND_DUMP_STATS_AT("measured");
+                window_close(&win, o, (uint64_t)o->count, res);
+        } else {
+                end = bench_now_s() + o->warmup;
+                while (bench_now_s() < end)
+                        one(arg);
+                window_open(&win, o, 0);
+                end = win.t0 + o->secs;
+                do {
+                        one(arg);
+                        done++;
+                } while (bench_now_s() < end);
+                window_close(&win, o, done, res);
+        }
 }
 
 /* ---- the frames ---- */
@@ -270,7 +239,8 @@ static uint8_t *ref_request_frame(const opts_t *o, size_t *lenp) {
         if (o->req_bytes <= 0 || delta == 0)
                 return f;
         if ((long)o->body + delta < 0)
-                die("--req-bytes %ld is below the header size", o->req_bytes);
+                bench_die("--req-bytes %ld is below the header size",
+                          o->req_bytes);
         rmq__free(f);
         oo.body = (size_t)((long)o->body + delta);
         if (oo.body > o->body) {
@@ -293,8 +263,8 @@ static uint8_t *ref_response_frame(const opts_t *o, size_t *lenp) {
                 return f;
         if (o->resp_bytes < (long)*lenp ||
             o->resp_bytes - (long)*lenp > (long)sizeof(pad))
-                die("--resp-bytes %ld: the header alone takes %zu bytes",
-                    o->resp_bytes, *lenp);
+                bench_die("--resp-bytes %ld: the header alone takes %zu bytes",
+                          o->resp_bytes, *lenp);
         rmq__free(f);
         resp                 = build_response();
         resp->serialize_type = o->ser;
@@ -346,8 +316,7 @@ typedef struct wreq_s {
 
 static void wreq_done(uv_write_t *w, int status) {
         if (status < 0 && status != UV_ECANCELED)
-                fprintf(stderr, "bench_transport: write: %s\n",
-                        uv_strerror(status));
+                bench_warn("write: %s", uv_strerror(status));
         free(w);
 }
 
@@ -426,7 +395,7 @@ static void serve_ref(const opts_t *o) {
         uv_ip4_addr("127.0.0.1", o->port, &sa);
         if (uv_tcp_bind(&l, (struct sockaddr *)&sa, 0) ||
             uv_listen((uv_stream_t *)&l, 128, ref_on_conn))
-                die("cannot listen on port %d", o->port);
+                bench_die("cannot listen on port %d", o->port);
         uv_tcp_getsockname(&l, (struct sockaddr *)&ss, &namelen);
         printf("port %d pid %d\n", ntohs(((struct sockaddr_in *)&ss)->sin_port),
                (int)getpid());
@@ -455,7 +424,7 @@ static void serve_rmq(const opts_t *o) {
                                          rmq_srv_proc, NULL, true);
         rmq__remoting_register_processor(rm, -1, rmq_srv_proc, NULL, true);
         if (rmq__remoting_listen(rm, "127.0.0.1", o->port, &port))
-                die("cannot listen on port %d", o->port);
+                bench_die("cannot listen on port %d", o->port);
         printf("port %d pid %d\n", port, (int)getpid());
         fflush(stdout);
         for (;;)
@@ -487,7 +456,7 @@ static void ref_cli_issue(ref_cli_t *c, uint64_t n) {
         if (!n)
                 return;
         if (write_copies((uv_stream_t *)&c->tcp, c->req, c->req_len, n))
-                die("write failed");
+                bench_die("write failed");
         c->issued += n;
 }
 
@@ -517,7 +486,7 @@ static void ref_cli_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         ref_cli_t *c = s->data;
         size_t frames;
         if (nread < 0)
-                die("reference client read: %s", uv_strerror((int)nread));
+                bench_die("reference client read: %s", uv_strerror((int)nread));
         frames = fparse_feed(&c->fp, (const uint8_t *)buf->base,
                              (size_t)nread);
         if (!frames)
@@ -550,7 +519,7 @@ static void ref_cli_timer(uv_timer_t *t) {
 static void ref_cli_connected(uv_connect_t *cr, int status) {
         ref_cli_t *c = cr->data;
         if (status < 0)
-                die("connect: %s", uv_strerror(status));
+                bench_die("connect: %s", uv_strerror(status));
         uv_tcp_nodelay(&c->tcp, 1);
         uv_read_start((uv_stream_t *)&c->tcp, ref_alloc, ref_cli_read);
         if (c->o->count > 0) {
@@ -616,13 +585,13 @@ static void hop_async(uv_async_t *a) {
                 return;
         }
         if (write_copies((uv_stream_t *)&h->tcp, h->req, h->req_len, 1))
-                die("write failed");
+                bench_die("write failed");
 }
 
 static void hop_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         hop_t *h = s->data;
         if (nread < 0)
-                die("ref-hop read: %s", uv_strerror((int)nread));
+                bench_die("ref-hop read: %s", uv_strerror((int)nread));
         if (fparse_feed(&h->fp, (const uint8_t *)buf->base, (size_t)nread)) {
                 uv_mutex_lock(&h->lock);
                 h->got = true;
@@ -634,7 +603,7 @@ static void hop_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 static void hop_connected(uv_connect_t *cr, int status) {
         hop_t *h = cr->data;
         if (status < 0)
-                die("connect: %s", uv_strerror(status));
+                bench_die("connect: %s", uv_strerror(status));
         uv_tcp_nodelay(&h->tcp, 1);
         uv_read_start((uv_stream_t *)&h->tcp, ref_alloc, hop_read);
 }
@@ -644,7 +613,8 @@ static void hop_thread(void *arg) {
         uv_run(&h->loop, UV_RUN_DEFAULT);
 }
 
-static void hop_ping(hop_t *h) {
+static void hop_ping(void *arg) {
+        hop_t *h = arg;
         uv_async_send(&h->async);
         uv_mutex_lock(&h->lock);
         while (!h->got)
@@ -656,9 +626,6 @@ static void hop_ping(hop_t *h) {
 static void run_ref_hop_client(const opts_t *o, result_t *res) {
         hop_t h;
         struct sockaddr_in sa;
-        window_t win;
-        uint64_t done = 0;
-        double end;
         memset(&h, 0, sizeof(h));
         h.o   = o;
         h.req = ref_request_frame(o, &h.req_len);
@@ -675,28 +642,7 @@ static void run_ref_hop_client(const opts_t *o, result_t *res) {
         /* Connected before the loop thread takes over. */
         uv_run(&h.loop, UV_RUN_ONCE);
         uv_thread_create(&h.tid, hop_thread, &h);
-        if (o->count > 0) {
-                long i;
-                for (i = 0; i < o->count; i++)
-                        hop_ping(&h);
-                CALLGRIND_ZERO_STATS;
-                window_open(&win, o, 0);
-                for (i = 0; i < o->count; i++)
-                        hop_ping(&h);
-                CALLGRIND_DUMP_STATS_AT("measured");
-                window_close(&win, o, (uint64_t)o->count, res);
-        } else {
-                end = now_s() + o->warmup;
-                while (now_s() < end)
-                        hop_ping(&h);
-                window_open(&win, o, 0);
-                end = win.t0 + o->secs;
-                do {
-                        hop_ping(&h);
-                        done++;
-                } while (now_s() < end);
-                window_close(&win, o, done, res);
-        }
+        run_serial(o, hop_ping, &h, res);
         uv_mutex_lock(&h.lock);
         h.stop = true;
         uv_mutex_unlock(&h.lock);
@@ -723,6 +669,7 @@ typedef struct rmq_cli_s {
         atomic_uint_fast64_t target;
         atomic_bool stopping;
         atomic_bool err_printed;
+        uint64_t sync_errors; /* invoke_sync from the main thread */
 } rmq_cli_t;
 
 static void rmq_cli_cb(rmq_err_t err, rmq_cmd_t *resp, const char *errstr,
@@ -742,8 +689,8 @@ static bool rmq_cli_claim(rmq_cli_t *c) {
 static void rmq_cli_error(rmq_cli_t *c, rmq_err_t err, const char *errstr) {
         atomic_fetch_add(&c->errors, 1);
         if (!atomic_exchange(&c->err_printed, true))
-                fprintf(stderr, "bench_transport: request failed: %s: %s\n",
-                        rmq_err2name(err), errstr ? errstr : "");
+                bench_warn("request failed: %s: %s", rmq_err2name(err),
+                           errstr ? errstr : "");
 }
 
 static void rmq_cli_issue(rmq_cli_t *c, rmq_cmd_t *cmd) {
@@ -786,16 +733,6 @@ static void rmq_cli_drain(rmq_cli_t *c) {
                 uv_sleep(1);
 }
 
-static void sleep_s(double s) {
-        struct timespec ts;
-        if (s <= 0)
-                return;
-        ts.tv_sec  = (time_t)s;
-        ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-        while (nanosleep(&ts, &ts) && errno == EINTR)
-                ;
-}
-
 static void rmq_cli_on_stop(rmq_io_t *io, void *arg) {
         (void)io;
         rmq__remoting_close(arg);
@@ -823,15 +760,16 @@ static void run_rmq_pipelined(rmq_cli_t *c, result_t *res) {
         }
         atomic_store(&c->target, UINT64_MAX);
         rmq_cli_prime(c, o->w);
-        sleep_s(o->warmup);
+        bench_sleep_s(o->warmup);
         window_open(&win, o, atomic_load(&c->done));
-        sleep_s(o->secs);
+        bench_sleep_s(o->secs);
         window_close(&win, o, atomic_load(&c->done), res);
         atomic_store(&c->stopping, true);
         rmq_cli_drain(c);
 }
 
-static void rmq_sync_one(rmq_cli_t *c, uint64_t *errors) {
+static void rmq_sync_one(void *arg) {
+        rmq_cli_t *c   = arg;
         rmq_cmd_t *cmd = c->cmd_main, *fresh = NULL, *resp = NULL;
         char errstr[256];
         rmq_err_t err;
@@ -841,43 +779,15 @@ static void rmq_sync_one(rmq_cli_t *c, uint64_t *errors) {
                 cmd->opaque = rmq__cmd_next_opaque();
         err = rmq__remoting_invoke_sync(c->rm, c->addr, cmd, INVOKE_TIMEOUT,
                                         &resp, errstr, sizeof(errstr));
-        if (err) {
-                if (!(*errors)++)
-                        fprintf(stderr, "bench_transport: sync: %s: %s\n",
-                                rmq_err2name(err), errstr);
-        }
+        if (err && !c->sync_errors++)
+                bench_warn("sync: %s: %s", rmq_err2name(err), errstr);
         rmq__cmd_destroy(resp);
         rmq__cmd_destroy(fresh);
 }
 
 static void run_rmq_sync(rmq_cli_t *c, result_t *res) {
-        const opts_t *o = c->o;
-        window_t win;
-        uint64_t errors = 0, done = 0;
-        double end;
-        if (o->count > 0) {
-                long i;
-                for (i = 0; i < o->count; i++)
-                        rmq_sync_one(c, &errors);
-                CALLGRIND_ZERO_STATS;
-                window_open(&win, o, 0);
-                for (i = 0; i < o->count; i++)
-                        rmq_sync_one(c, &errors);
-                CALLGRIND_DUMP_STATS_AT("measured");
-                window_close(&win, o, (uint64_t)o->count, res);
-        } else {
-                end = now_s() + o->warmup;
-                while (now_s() < end)
-                        rmq_sync_one(c, &errors);
-                window_open(&win, o, 0);
-                end = win.t0 + o->secs;
-                do {
-                        rmq_sync_one(c, &errors);
-                        done++;
-                } while (now_s() < end);
-                window_close(&win, o, done, res);
-        }
-        res->errors = errors;
+        run_serial(c->o, rmq_sync_one, c, res);
+        res->errors = c->sync_errors;
 }
 
 static void run_rmq_client(const opts_t *o, bool on_loop, result_t *res) {
@@ -917,7 +827,7 @@ static void run_client(const opts_t *o, const char *impl, result_t *res) {
         else if (!strcmp(impl, "rmq-loop"))
                 run_rmq_client(o, true, res);
         else
-                die("unknown client impl %s", impl);
+                bench_die("unknown client impl %s", impl);
 }
 
 /* ---- compare: alternate impls in forked children ---- */
@@ -932,13 +842,13 @@ static bool fork_run(const opts_t *o, const char *impl, result_t *res) {
         ssize_t n;
         opts_t oo = *o;
         if (pipe(fds))
-                die("pipe: %s", strerror(errno));
+                bench_die("pipe: %s", strerror(errno));
         oo.port    = impl_is_ref(impl) ? o->ref_port : o->rmq_port;
         oo.srv_pid = impl_is_ref(impl) ? o->ref_pid : o->rmq_pid;
         fflush(stdout);
         pid = fork();
         if (pid < 0)
-                die("fork: %s", strerror(errno));
+                bench_die("fork: %s", strerror(errno));
         if (pid == 0) {
                 result_t r;
                 close(fds[0]);
@@ -1000,7 +910,8 @@ static void compare(const opts_t *o) {
                 ser[ni++].impl = tok;
         }
         if (ni < 2)
-                die("--impls needs a reference and at least one candidate");
+                bench_die(
+                    "--impls needs a reference and at least one candidate");
         if (o->pipelined)
                 snprintf(params, sizeof(params),
                          "pipelined_async w=%d body=%zu", o->w, o->body);
@@ -1017,18 +928,13 @@ static void compare(const opts_t *o) {
                         series_t *s = &ser[i];
                         result_t res;
                         if (!fork_run(o, s->impl, &res)) {
-                                fprintf(stderr,
-                                        "bench_transport: %s run %d failed\n",
-                                        s->impl, r);
+                                bench_warn("%s run %d failed", s->impl, r);
                                 continue;
                         }
                         s->rate[s->n]   = (double)res.reqs / res.secs;
-                        s->cli_us[s->n] = res.cli_cpu_s * 1e6 /
-                                          (double)RMQ_MAX(res.reqs, 1);
-                        s->srv_us[s->n] = res.srv_cpu_s < 0
-                                              ? -1
-                                              : res.srv_cpu_s * 1e6 /
-                                                    (double)RMQ_MAX(res.reqs, 1);
+                        s->cli_us[s->n] =
+                            bench_per(res.cli_cpu_s, 1e6, res.reqs);
+                        s->srv_us[s->n] = srv_us_per_req(&res);
                         s->hwm[s->n]    = (double)res.hwm_kb;
                         s->errors += res.errors;
                         s->n++;
@@ -1045,7 +951,7 @@ static void compare(const opts_t *o) {
         for (i = 0; i < ni; i++) {
                 series_t *s = &ser[i];
                 if (!s->n)
-                        die("no successful run of %s", s->impl);
+                        bench_die("no successful run of %s", s->impl);
                 printf("# summary %s %s %s: median %.0f req/s (%.2f us/req), "
                        "client cpu %.2f us/req, server cpu %.2f us/req, VmHWM "
                        "%.0f kB, errors %" PRIu64 "\n",
@@ -1100,7 +1006,9 @@ static void compare(const opts_t *o) {
 
 /* ---- main ---- */
 
-static void usage(void) {
+/* Exits 2, also for -h. */
+static void usage(int code) {
+        (void)code;
         fprintf(stderr,
                 "usage: bench_transport server --impl ref|rmq [--port N]\n"
                 "       bench_transport client --impl ref|ref-hop|rmq|rmq-loop "
@@ -1114,27 +1022,44 @@ static void usage(void) {
         exit(2);
 }
 
-static long num_arg(const char *name, const char *v) {
-        char *end;
-        long n;
-        errno = 0;
-        n     = strtol(v, &end, 10);
-        if (errno || *end || n < 0)
-                die("bad value for %s: %s", name, v);
-        return n;
-}
+static const bench_choice_t cases[] = {
+    {"pipelined", 1},
+    {"sync", 0},
+    {NULL, 0},
+};
 
-static double dbl_arg(const char *name, const char *v) {
-        char *end;
-        double d = strtod(v, &end);
-        if (*end || d < 0)
-                die("bad value for %s: %s", name, v);
-        return d;
-}
+static const bench_choice_t sers[] = {
+    {"json", RMQ_SERIALIZE_JSON},
+    {"rocketmq", RMQ_SERIALIZE_ROCKETMQ},
+    {NULL, 0},
+};
 
 int main(int argc, char **argv) {
         opts_t o;
-        int i;
+        const bench_opt_t opts[] = {
+            BENCH_FLAG("--fresh-cmd", &o.fresh_cmd),
+            BENCH_STR("--impl", &o.impl),
+            BENCH_STR("--impls", &o.impls),
+            BENCH_STR("--label", &o.label),
+            BENCH_CHOICE("--case", &o.pipelined, "case", cases),
+            BENCH_INT("--w", &o.w),
+            BENCH_SIZE("--body", &o.body),
+            BENCH_DBL("--secs", &o.secs),
+            BENCH_DBL("--warmup", &o.warmup),
+            BENCH_LONG("--count", &o.count),
+            BENCH_INT("--rounds", &o.rounds),
+            BENCH_INT("--port", &o.port),
+            BENCH_INT("--ref-port", &o.ref_port),
+            BENCH_INT("--rmq-port", &o.rmq_port),
+            BENCH_INT("--ref-pid", &o.ref_pid),
+            BENCH_INT("--rmq-pid", &o.rmq_pid),
+            BENCH_LONG("--req-bytes", &o.req_bytes),
+            BENCH_LONG("--resp-bytes", &o.resp_bytes),
+            BENCH_INT("--server-pid", &o.srv_pid),
+            BENCH_CHOICE("--ser", &o.ser, "serialize type", sers),
+            BENCH_OPTS_END,
+        };
+        bench_prog = "bench_transport";
         memset(&o, 0, sizeof(o));
         o.pipelined = true;
         o.w         = 1000;
@@ -1146,110 +1071,45 @@ int main(int argc, char **argv) {
         o.impls     = "ref,rmq,rmq-loop";
         o.ser       = RMQ_SERIALIZE_JSON;
         if (argc < 2)
-                usage();
+                usage(2);
         o.mode = argv[1];
-        for (i = 2; i < argc; i++) {
-                const char *a = argv[i];
-                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-                if (!strcmp(a, "--fresh-cmd")) {
-                        o.fresh_cmd = true;
-                        continue;
-                }
-                if (!v)
-                        usage();
-                i++;
-                if (!strcmp(a, "--impl"))
-                        o.impl = v;
-                else if (!strcmp(a, "--impls"))
-                        o.impls = v;
-                else if (!strcmp(a, "--label"))
-                        o.label = v;
-                else if (!strcmp(a, "--case")) {
-                        if (!strcmp(v, "pipelined"))
-                                o.pipelined = true;
-                        else if (!strcmp(v, "sync"))
-                                o.pipelined = false;
-                        else
-                                die("unknown case %s", v);
-                } else if (!strcmp(a, "--w"))
-                        o.w = (int)num_arg(a, v);
-                else if (!strcmp(a, "--body"))
-                        o.body = (size_t)num_arg(a, v);
-                else if (!strcmp(a, "--secs"))
-                        o.secs = dbl_arg(a, v);
-                else if (!strcmp(a, "--warmup"))
-                        o.warmup = dbl_arg(a, v);
-                else if (!strcmp(a, "--count"))
-                        o.count = num_arg(a, v);
-                else if (!strcmp(a, "--rounds"))
-                        o.rounds = (int)num_arg(a, v);
-                else if (!strcmp(a, "--port"))
-                        o.port = (int)num_arg(a, v);
-                else if (!strcmp(a, "--ref-port"))
-                        o.ref_port = (int)num_arg(a, v);
-                else if (!strcmp(a, "--rmq-port"))
-                        o.rmq_port = (int)num_arg(a, v);
-                else if (!strcmp(a, "--ref-pid"))
-                        o.ref_pid = (int)num_arg(a, v);
-                else if (!strcmp(a, "--rmq-pid"))
-                        o.rmq_pid = (int)num_arg(a, v);
-                else if (!strcmp(a, "--req-bytes"))
-                        o.req_bytes = num_arg(a, v);
-                else if (!strcmp(a, "--resp-bytes"))
-                        o.resp_bytes = num_arg(a, v);
-                else if (!strcmp(a, "--server-pid"))
-                        o.srv_pid = (int)num_arg(a, v);
-                else if (!strcmp(a, "--ser")) {
-                        if (!strcmp(v, "json"))
-                                o.ser = RMQ_SERIALIZE_JSON;
-                        else if (!strcmp(v, "rocketmq"))
-                                o.ser = RMQ_SERIALIZE_ROCKETMQ;
-                        else
-                                die("unknown serialize type %s", v);
-                } else
-                        usage();
-        }
+        bench_opts_parse(opts, argc, argv, 2, usage);
         if (o.w < 1)
                 o.w = 1;
         if (o.rounds < 1 || o.rounds > MAX_ROUNDS)
-                die("--rounds must be 1..%d", MAX_ROUNDS);
-        body_buf = malloc(o.body ? o.body : 1);
-        for (i = 0; i < (int)o.body; i++)
-                body_buf[i] = (uint8_t)('a' + i % 26);
+                bench_die("--rounds must be 1..%d", MAX_ROUNDS);
+        body_buf = bench_body_new(o.body);
         signal(SIGPIPE, SIG_IGN);
 
         if (!strcmp(o.mode, "server")) {
-                /* Die with the driver. */
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                bench_die_with_parent(); /* die with the driver */
                 if (o.impl && !strcmp(o.impl, "ref"))
                         serve_ref(&o);
                 else if (o.impl && !strcmp(o.impl, "rmq"))
                         serve_rmq(&o);
                 else
-                        usage();
+                        usage(2);
         } else if (!strcmp(o.mode, "client")) {
                 result_t res;
                 if (!o.impl || !o.port)
-                        usage();
+                        usage(2);
                 run_client(&o, o.impl, &res);
-                printf("result impl=%s case=%s w=%d body=%zu reqs=%" PRIu64
-                       " secs=%.3f rate=%.0f client_cpu_us_per_req=%.3f "
-                       "server_cpu_us_per_req=%.3f vm_hwm_kb=%ld errors=%" PRIu64
-                       "\n",
-                       o.impl, o.pipelined ? "pipelined" : "sync",
-                       o.pipelined ? o.w : 1, o.body, res.reqs, res.secs,
-                       (double)res.reqs / res.secs,
-                       res.cli_cpu_s * 1e6 / (double)RMQ_MAX(res.reqs, 1),
-                       res.srv_cpu_s < 0 ? -1.0
-                                         : res.srv_cpu_s * 1e6 /
-                                               (double)RMQ_MAX(res.reqs, 1),
-                       res.hwm_kb, res.errors);
+                printf(
+                    "result impl=%s case=%s w=%d body=%zu reqs=%" PRIu64
+                    " secs=%.3f rate=%.0f client_cpu_us_per_req=%.3f "
+                    "server_cpu_us_per_req=%.3f vm_hwm_kb=%ld errors=%" PRIu64
+                    "\n",
+                    o.impl, o.pipelined ? "pipelined" : "sync",
+                    o.pipelined ? o.w : 1, o.body, res.reqs, res.secs,
+                    (double)res.reqs / res.secs,
+                    bench_per(res.cli_cpu_s, 1e6, res.reqs),
+                    srv_us_per_req(&res), res.hwm_kb, res.errors);
         } else if (!strcmp(o.mode, "compare")) {
                 if (!o.ref_port || !o.rmq_port)
-                        usage();
+                        usage(2);
                 compare(&o);
         } else {
-                usage();
+                usage(2);
         }
         free(body_buf);
         return 0;

@@ -48,40 +48,23 @@
 # --no-callgrind.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build="$root/build-rel"
-out=""
-quick=0
-callgrind=1
-rounds=""
+# shellcheck source=bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 secs=""
 bodies="128 1024"
 
 while [ $# -gt 0 ]; do
         case "$1" in
-        --quick) quick=1 ;;
-        --no-callgrind) callgrind=0 ;;
-        --build-dir) build=$2; shift ;;
-        --out) out=$2; shift ;;
-        --rounds) rounds=$2; shift ;;
         --secs) secs=$2; shift ;;
         --bodies) bodies=$2; shift ;;
-        -h|--help) sed -n "3,$(($(grep -n "^set -euo" "$0" | cut -d: -f1) - 1))p" "$0"; exit 0 ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
+        *) bench_common_opt "$@"; shift $((bench_shift - 1)) ;;
         esac
         shift
 done
 
 prod="$build/bench/bench_producer"
 tran="$build/bench/bench_transport"
-for b in "$prod" "$tran"; do
-        [ -x "$b" ] || { echo "no $b: build bench_producer and bench_transport first" >&2; exit 2; }
-done
-if [ "$(nproc)" -lt 2 ]; then
-        echo "needs 2 CPUs for the split pinning (have $(nproc))" >&2
-        exit 2
-fi
+bench_need "build bench_producer and bench_transport first" "$prod" "$tran"
 
 if [ $quick = 1 ]; then
         rounds=${rounds:-3}
@@ -97,44 +80,19 @@ else
         cases="sync1 sync4 async"
 fi
 window=1000
-out=${out:-"$build/bench-results/producer-$(date +%Y%m%d-%H%M%S)"}
-mkdir -p "$out"
-log="$out/producer.log"
-: > "$log"
+bench_open_log producer
 
-say() { echo "$@" | tee -a "$log"; }
-
-servers=()
-cleanup() {
-        local p
-        for p in "${servers[@]}"; do
-                kill "$p" 2>/dev/null || true
-        done
-        for p in "${servers[@]}"; do
-                wait "$p" 2>/dev/null || true
-        done
-        servers=()
-}
-trap cleanup EXIT
-
-# wait_line FILE -> waits until FILE has a line
-wait_line() {
-        local i
-        for i in $(seq 200); do
-                [ -s "$1" ] && return 0
-                sleep 0.05
-        done
-        echo "server did not start: $1" >&2
-        exit 1
+# serve FILE CMD... -> bench_serve; exits if the server does not start
+serve() {
+        local f=$1
+        shift
+        bench_serve "$f" 200 "$@" || { echo "server did not start: $f" >&2; exit 1; }
 }
 
 # start_mock -> mock_ns, mock_pid
 start_mock() {
         local f="$out/mock.out"
-        : > "$f"
-        taskset -c 1 "$prod" --serve-mock > "$f" &
-        servers+=("$!")
-        wait_line "$f"
+        serve "$f" taskset -c 1 "$prod" --serve-mock
         mock_ns=$(awk '/^namesrv/ {print $2}' "$f")
         mock_pid=$(awk '/^namesrv/ {print $4}' "$f")
 }
@@ -142,18 +100,10 @@ start_mock() {
 # start_ref RESP_BYTES -> ref_port, ref_pid
 start_ref() {
         local f="$out/ref.out"
-        : > "$f"
-        taskset -c 1 "$tran" server --impl ref --resp-bytes "$1" > "$f" &
-        servers+=("$!")
-        wait_line "$f"
+        serve "$f" taskset -c 1 "$tran" server --impl ref --resp-bytes "$1"
         ref_port=$(awk '/^port/ {print $2}' "$f")
         ref_pid=$(awk '/^port/ {print $4}' "$f")
 }
-
-# field NAME LINE -> value of NAME=value in LINE
-field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
-
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
 # producer_args CASE BODY
 producer_args() {
@@ -181,9 +131,7 @@ ref_label() {
         esac
 }
 
-start=$(date +%s)
-say "# rocketmq-c producer benchmark $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "$(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r), libuv $(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+bench_header producer
 say "# rounds $rounds, window ${secs}s after ${warmup}s warm-up; servers on CPU 1, clients on CPU 0"
 
 table=()
@@ -250,7 +198,7 @@ if [ $callgrind = 1 ] && command -v valgrind > /dev/null; then
                         continue
                 }
                 f=$(ls "$out"/cg.$c.$body.*.1 2> /dev/null | head -1)
-                ir=$(awk '/^totals:/ {print $2; exit}' "$f")
+                ir=$(bench_cg_totals "$f")
                 say "$(printf 'callgrind_instructions %s body=%s: %s Ir for %s messages, %.0f instructions/message' \
                         "$c" "$body" "$ir" "$cg_count" "$(echo "$ir / $cg_count" | bc -l)")"
                 cleanup
@@ -263,7 +211,7 @@ start_mock
 taskset -c 0 "$prod" -n "$mock_ns" -a -s 1024 -c 1 --quiet | grep '^process' | sed 's/^/# producer /' | tee -a "$log"
 cleanup
 
-say "# total $(( $(date +%s) - start ))s; log $log"
+bench_footer
 echo
 echo "== summary (msgs/s medians; ratio = producer / bare; cpu = us per message) =="
 echo "case   body   reference             ref msg/s   producer  ratio   client cpu ref/prod   server cpu ref/mock   rt ms   failures"

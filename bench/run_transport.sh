@@ -37,36 +37,20 @@
 #       bench/run_transport.sh --no-callgrind
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build="$root/build-rel"
-out=""
-quick=0
-callgrind=1
-rounds=""
+# shellcheck source=bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 secs=""
 
 while [ $# -gt 0 ]; do
         case "$1" in
-        --quick) quick=1 ;;
-        --no-callgrind) callgrind=0 ;;
-        --build-dir) build=$2; shift ;;
-        --out) out=$2; shift ;;
-        --rounds) rounds=$2; shift ;;
         --secs) secs=$2; shift ;;
-        -h|--help) sed -n '3,37p' "$0"; exit 0 ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
+        *) bench_common_opt "$@"; shift $((bench_shift - 1)) ;;
         esac
         shift
 done
 
 bin="$build/bench/bench_transport"
-[ -x "$bin" ] || { echo "no $bin: build the bench_transport target first" >&2; exit 2; }
-ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-        echo "needs 2 CPUs for the split pinning (have $ncpu)" >&2
-        exit 2
-fi
+bench_need "build the bench_transport target first" "$bin"
 
 if [ $quick = 1 ]; then
         rounds=${rounds:-3}
@@ -79,37 +63,13 @@ else
         warmup=0.15
         cg_count=20000
 fi
-out=${out:-"$build/bench-results/transport-$(date +%Y%m%d-%H%M%S)"}
-mkdir -p "$out"
-log="$out/transport.log"
-: > "$log"
-
-say() { echo "$@" | tee -a "$log"; }
-
-servers=()
-cleanup() {
-        local p
-        for p in "${servers[@]}"; do
-                kill "$p" 2>/dev/null || true
-        done
-        for p in "${servers[@]}"; do
-                wait "$p" 2>/dev/null || true
-        done
-        servers=()
-}
-trap cleanup EXIT
+bench_open_log transport
 
 # start_server IMPL CPU -> sets srv_port and srv_pid
 start_server() {
-        local impl=$1 cpu=$2 f="$out/server-$1.out" i
-        : > "$f"
-        taskset -c "$cpu" "$bin" server --impl "$impl" > "$f" &
-        srv_pid=$!
-        servers+=("$srv_pid")
-        for i in $(seq 100); do
-                [ -s "$f" ] && break
-                sleep 0.05
-        done
+        local impl=$1 cpu=$2 f="$out/server-$1.out"
+        bench_serve "$f" 100 taskset -c "$cpu" "$bin" server --impl "$impl" || true
+        srv_pid=$bench_server_pid
         srv_port=$(awk '/^port/ {print $2}' "$f")
         [ -n "$srv_port" ] || { echo "server $impl did not start" >&2; exit 1; }
 }
@@ -140,9 +100,7 @@ run_pinning() {
         cleanup
 }
 
-start=$(date +%s)
-say "# rocketmq-c transport benchmark $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "$(date -u +%FT%TZ), $(nproc) CPUs, $(uname -r), libuv $(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+bench_header transport
 say "# rounds $rounds, window ${secs}s after ${warmup}s warm-up, each run a fresh client process"
 
 if [ $quick = 1 ]; then
@@ -169,7 +127,7 @@ if [ $callgrind = 1 ] && command -v valgrind > /dev/null; then
                         continue
                 }
                 f=$(ls "$out"/cg.$impl.*.1 2> /dev/null | head -1)
-                ir=$(awk '/^totals:/ {print $2; exit}' "$f")
+                ir=$(bench_cg_totals "$f")
                 say "$(printf 'callgrind_instructions pipelined_async w=1000 body=1024 client=%s: %s Ir for %s requests, %.0f instructions/request' \
                         "$impl" "$ir" "$cg_count" "$(echo "$ir / $cg_count" | bc -l)")"
         done
@@ -177,7 +135,7 @@ if [ $callgrind = 1 ] && command -v valgrind > /dev/null; then
         cleanup
 fi
 
-say "# total $(( $(date +%s) - start ))s; log $log"
+bench_footer
 echo
 echo "== summary =="
 grep -v '^#' "$log" || true

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
+#include "protocol/rmq_running_info.h"
+#include "remoting/rmq_remoting_cmd.h"
 #include "testutil.h"
 
 int rmq_test_tmout_multiplier(void) {
@@ -125,12 +129,33 @@ uint8_t *rmq_test_fixture_load(const char *prefix, size_t *lenp,
         return data;
 }
 
-char *rmq_test_index_header(const char *file, char *body_desc,
-                            size_t body_desc_size) {
+rmq_cmd_t *rmq_test_fixture_cmd(const char *prefix, char *name_out,
+                                size_t name_size) {
+        rmq_cmd_t *cmd = NULL;
+        char err[256]  = "";
+        size_t len;
+        uint8_t *f;
+        f = rmq_test_fixture_load(prefix, &len, name_out, name_size);
+        assert_non_null(f);
+        if (rmq__cmd_decode(f, len, &cmd, err, sizeof(err)))
+                fail_msg("%s: %s", prefix, err);
+        free(f);
+        return cmd;
+}
+
+bool rmq_test_fixture_has_stored_msgs(const char *name) {
+        return strstr(name, "PULL_MESSAGE-response-SUCCESS") ||
+               strstr(name, "CHECK_TRANSACTION_STATE");
+}
+
+/* The "\n### FILE\n" heading of \p file in INDEX.md (read once), or NULL;
+ * *contentp (if not NULL) receives the text after the heading. */
+static const char *index_section(const char *file, const char **contentp) {
         static char *index;
-        char path[1024], heading[512];
-        const char *sec, *hdr, *start, *end, *body;
+        char heading[512];
+        const char *sec;
         if (!index) {
+                char path[1024];
                 snprintf(path, sizeof(path), "%s/INDEX.md",
                          rmq_test_fixtures_dir());
                 index = rmq_test_read_file(path, NULL);
@@ -139,6 +164,15 @@ char *rmq_test_index_header(const char *file, char *body_desc,
         }
         snprintf(heading, sizeof(heading), "\n### %s\n", file);
         sec = strstr(index, heading);
+        if (sec && contentp)
+                *contentp = sec + strlen(heading);
+        return sec;
+}
+
+char *rmq_test_index_header(const char *file, char *body_desc,
+                            size_t body_desc_size) {
+        const char *sec, *hdr, *start, *end, *body;
+        sec = index_section(file, NULL);
         if (!sec)
                 return NULL;
         hdr = strstr(sec, "- decoded header:\n```json\n");
@@ -161,4 +195,59 @@ char *rmq_test_index_header(const char *file, char *body_desc,
                 }
         }
         return strndup(start, (size_t)(end - start));
+}
+
+cJSON *rmq_test_index_body_json(const char *file) {
+        const char *sec, *content, *next, *body, *start, *end;
+        char *text;
+        cJSON *j;
+        sec = index_section(file, &content);
+        assert_non_null(sec);
+        next = strstr(content, "\n### ");
+        body = strstr(sec, "\n- body: ");
+        assert_non_null(body);
+        assert_true(!next || body < next);
+        start = strstr(body, "```json\n");
+        assert_non_null(start);
+        start += strlen("```json\n");
+        end = strstr(start, "\n```");
+        assert_non_null(end);
+        text = strndup(start, (size_t)(end - start));
+        j    = cJSON_Parse(text);
+        free(text);
+        assert_non_null(j);
+        return j;
+}
+
+int64_t rmq_test_jnum(const cJSON *o, const char *key) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+        if (!cJSON_IsNumber(it))
+                fail_msg("INDEX field %s missing", key);
+        return (int64_t)it->valuedouble;
+}
+
+void rmq_test_assert_jnums(const cJSON *o, const rmq_test_jnum_t *v, size_t n) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+                int64_t want = rmq_test_jnum(o, v[i].key);
+                if (v[i].got != want)
+                        fail_msg("%s: %lld, INDEX says %lld", v[i].key,
+                                 (long long)v[i].got, (long long)want);
+        }
+}
+
+const char *rmq_test_jstr(const cJSON *o, const char *key) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+        if (!cJSON_IsString(it))
+                fail_msg("INDEX field %s missing", key);
+        return it->valuestring;
+}
+
+const char *rmq_test_info_prop(const struct rmq_consumer_running_info_s *info,
+                               const char *name) {
+        size_t i;
+        for (i = 0; i < info->properties_cnt; i++)
+                if (!strcmp(info->properties[i].name, name))
+                        return info->properties[i].value;
+        return NULL;
 }

@@ -163,6 +163,12 @@ RMQ_EXPORT rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc,
  *   minOffset/maxOffset, suggestWhichBrokerId 0 and nextBeginOffset = the
  *   requested offset (for PULL_OFFSET_MOVED clamped into [min, max], as
  *   the broker would suggest).
+ * - PULL_MESSAGE with RMQ_ERR__BAD_MSG (a test hook, no broker answers
+ *   so): not processed; a FOUND (SUCCESS) answer whose body is a
+ *   truncated stored message (its totalSize runs past the body), with
+ *   the queue's minOffset/maxOffset and nextBeginOffset = the queue's max
+ *   offset (at least the requested offset), so a client that trusted it
+ *   would skip the queue's messages.
  * - A send or reply (codes 10, 310, 320, 324, 325) with
  *   FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE: the
  *   message is processed and stored, and a successful answer (with its

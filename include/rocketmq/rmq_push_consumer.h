@@ -12,7 +12,7 @@
  * a local file (broadcasting) and committed in the background.
  *
  * Threads: the listener runs on the consumer's own worker pool
- * (`consumeThreadMin` threads, "rmq-consume-N"), never on the I/O thread
+ * (`consumeThreadMin` threads, "rmq-cons-N"), never on the I/O thread
  * and never under a library lock. Consume hooks run on the same threads,
  * around the listener. Pulls, rebalancing and offset commits run on the
  * client instance's threads (DESIGN.md): the I/O loop, the pull and
@@ -100,8 +100,8 @@ RMQ_EXPORT int rmq_consume_context_ack_index(const rmq_consume_context_t *ctx);
  *        negative level sends the messages straight to the dead letter
  *        queue, a positive one is that level (1s 5s 10s 30s 1m ...).
  */
-RMQ_EXPORT void
-rmq_consume_context_set_delay_level(rmq_consume_context_t *ctx, int level);
+RMQ_EXPORT void rmq_consume_context_set_delay_level(rmq_consume_context_t *ctx,
+                                                    int level);
 /** @returns The delay level. */
 RMQ_EXPORT int
 rmq_consume_context_delay_level(const rmq_consume_context_t *ctx);
@@ -111,13 +111,13 @@ rmq_consume_context_delay_level(const rmq_consume_context_t *ctx);
 typedef struct rmq_consume_orderly_context_s rmq_consume_orderly_context_t;
 
 /** @returns The queue the messages come from. */
-RMQ_EXPORT const rmq_message_queue_t *
-rmq_consume_orderly_context_message_queue(
+RMQ_EXPORT const rmq_message_queue_t *rmq_consume_orderly_context_message_queue(
     const rmq_consume_orderly_context_t *ctx);
 /** @brief Commit offsets automatically (default 1, Java autoCommit). With
  *         0, only RMQ_ORDERLY_COMMIT commits. */
-RMQ_EXPORT void rmq_consume_orderly_context_set_auto_commit(
-    rmq_consume_orderly_context_t *ctx, int auto_commit);
+RMQ_EXPORT void
+rmq_consume_orderly_context_set_auto_commit(rmq_consume_orderly_context_t *ctx,
+                                            int auto_commit);
 /** @returns 1 or 0. */
 RMQ_EXPORT int rmq_consume_orderly_context_auto_commit(
     const rmq_consume_orderly_context_t *ctx);
@@ -179,8 +179,8 @@ RMQ_EXPORT rmq_err_t rmq_push_consumer_set_listener_orderly(
  * @returns RMQ_OK or RMQ_ERR__INVALID_ARG with a reason.
  */
 RMQ_EXPORT rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
-                                           const rmq_conf_t *conf,
-                                           char *errstr, size_t errstr_size);
+                                           const rmq_conf_t *conf, char *errstr,
+                                           size_t errstr_size);
 
 /**
  * @brief Start (Java start()): checks the configuration as Java's
@@ -196,8 +196,7 @@ RMQ_EXPORT rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
  *         heartbeats). Not from a library callback.
  */
 RMQ_EXPORT rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons,
-                                             char *errstr,
-                                             size_t errstr_size);
+                                             char *errstr, size_t errstr_size);
 
 /**
  * @brief Shut down (Java shutdown()), deterministically: pulls stop (those
@@ -243,9 +242,11 @@ RMQ_EXPORT rmq_err_t rmq_push_consumer_subscribe(rmq_push_consumer_t *pcons,
  *        MessageSelector.bySql): the broker filters (it must run with
  *        enablePropertyFilter=true; otherwise pulls fail with its error).
  */
-RMQ_EXPORT rmq_err_t rmq_push_consumer_subscribe_sql(
-    rmq_push_consumer_t *pcons, const char *topic, const char *sql,
-    char *errstr, size_t errstr_size);
+RMQ_EXPORT rmq_err_t rmq_push_consumer_subscribe_sql(rmq_push_consumer_t *pcons,
+                                                     const char *topic,
+                                                     const char *sql,
+                                                     char *errstr,
+                                                     size_t errstr_size);
 
 /** @brief Remove the subscription of \p topic (Java unsubscribe); its
  *         queues are dropped at the next rebalance.
@@ -270,18 +271,16 @@ RMQ_EXPORT rmq_err_t rmq_push_consumer_unsubscribe(rmq_push_consumer_t *pcons,
  *        Return 0, or non-zero to keep the current assignment (as a Java
  *        strategy that throws). Called on the rebalance thread.
  */
-typedef int(rmq_allocate_strategy_cb_t)(const char *consumer_group,
-                               const char *current_cid,
-                               const rmq_message_queue_t *const *mq_all,
-                               size_t mq_cnt, const char *const *cid_all,
-                               size_t cid_cnt,
-                               const rmq_message_queue_t ***resultp,
-                               size_t *result_cnt, void *opaque);
+typedef int(rmq_allocate_strategy_cb_t)(
+    const char *consumer_group, const char *current_cid,
+    const rmq_message_queue_t *const *mq_all, size_t mq_cnt,
+    const char *const *cid_all, size_t cid_cnt,
+    const rmq_message_queue_t ***resultp, size_t *result_cnt, void *opaque);
 
 /** @brief Use \p cb, named \p name (Java getName()). Before start. */
 RMQ_EXPORT rmq_err_t rmq_push_consumer_set_allocate_strategy(
-    rmq_push_consumer_t *pcons, const char *name, rmq_allocate_strategy_cb_t *cb,
-    void *opaque);
+    rmq_push_consumer_t *pcons, const char *name,
+    rmq_allocate_strategy_cb_t *cb, void *opaque);
 
 /** @brief AllocateMessageQueueByConfig: always these queues (copied). */
 RMQ_EXPORT rmq_err_t rmq_push_consumer_set_allocate_by_config(
@@ -380,7 +379,8 @@ RMQ_EXPORT rmq_err_t rmq_push_consumer_fetch_subscribe_message_queues(
     size_t *cntp, char *errstr, size_t errstr_size);
 
 /** @returns The consumer group (without the namespace). */
-RMQ_EXPORT const char *rmq_push_consumer_group(const rmq_push_consumer_t *pcons);
+RMQ_EXPORT const char *
+rmq_push_consumer_group(const rmq_push_consumer_t *pcons);
 /** @returns The client id (`ip@instanceName`) after start, else NULL. */
 RMQ_EXPORT const char *
 rmq_push_consumer_client_id(const rmq_push_consumer_t *pcons);

@@ -218,6 +218,13 @@ rmq_err_t rmq__api_get_consumer_id_list(struct rmq_client_s *ci,
                                         int64_t timeout_ms, char ***idsp,
                                         size_t *np, char *errstr,
                                         size_t errstr_size);
+/* checkClientInBroker: CHECK_CLIENT_CONFIG with CheckClientRequestBody
+ * (can the broker filter by \p sd's expression type?). */
+struct rmq_subscription_data_s;
+rmq_err_t rmq__api_check_client_in_broker(
+    struct rmq_client_s *ci, const char *addr, const char *group,
+    const char *client_id, const struct rmq_subscription_data_s *sd,
+    int64_t timeout_ms, char *errstr, size_t errstr_size);
 /* lockBatchMQ: the queues locked (free with rmq__mq_array_free). */
 rmq_err_t rmq__api_lock_batch_mq(struct rmq_client_s *ci, const char *addr,
                                  const rmq_lock_batch_request_t *body,

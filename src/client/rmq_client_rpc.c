@@ -9,6 +9,8 @@
 
 #include "client/rmq_client.h"
 #include "client/rmq_client_api.h"
+#include "protocol/rmq_heartbeat.h"
+#include "protocol/rmq_jsonw.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
 
@@ -69,6 +71,46 @@ static rmq_err_t call_sync(rmq_client_t *ci, const char *addr, bool use_vip,
         }
         *respp = resp;
         return RMQ_OK;
+}
+
+/* call_sync for a request whose answer carries nothing. */
+static rmq_err_t call_sync_ack(rmq_client_t *ci, const char *addr,
+                               rmq_cmd_t *req, int64_t timeout_ms, char *errstr,
+                               size_t errstr_size) {
+        rmq_cmd_t *resp;
+        rmq_err_t err = call_sync(ci, addr, true, req, timeout_ms, &resp,
+                                  errstr, errstr_size);
+        if (!err)
+                rmq__cmd_destroy(resp);
+        return err;
+}
+
+/* invokeAsync to \p addr (its VIP port when enabled), taking \p req. */
+static rmq_err_t call_async(rmq_client_t *ci, const char *addr, rmq_cmd_t *req,
+                            int64_t timeout_ms, rmq_invoke_cb_t *cb,
+                            void *opaque) {
+        char to[128];
+        rmq_err_t err;
+        vip(rmq__client_conf(ci), addr, to, sizeof(to));
+        err = rmq__remoting_invoke_async(rmq__client_remoting(ci), to, req,
+                                         timeout_ms, 0, cb, opaque);
+        rmq__cmd_destroy(req);
+        return err;
+}
+
+/* invokeOneway to \p to, taking \p req; \p what names the request in
+ * \p errstr. */
+static rmq_err_t call_oneway(rmq_client_t *ci, const char *to, rmq_cmd_t *req,
+                             int64_t timeout_ms, const char *what, char *errstr,
+                             size_t errstr_size) {
+        rmq_err_t err = rmq__remoting_invoke_oneway(rmq__client_remoting(ci),
+                                                    to, req, timeout_ms);
+        rmq__cmd_destroy(req);
+        if (err)
+                rmq__seterr(errstr, errstr_size, err,
+                            "cannot send %s to %s: %s", what, to,
+                            rmq_err2str(err));
+        return err;
 }
 
 /* A required number from a response header. */
@@ -251,41 +293,23 @@ rmq_err_t rmq__api_update_consumer_offset(rmq_client_t *ci, const char *addr,
                                           size_t errstr_size) {
         const rmq_conf_t *conf = rmq__client_conf(ci);
         rmq_cmd_t *req         = update_offset_request(conf, group, mq, offset);
-        rmq_cmd_t *resp;
-        rmq_err_t err;
         if (oneway) {
                 char to[128];
                 vip(conf, addr, to, sizeof(to));
-                err = rmq__remoting_invoke_oneway(rmq__client_remoting(ci), to,
-                                                  req, timeout_ms);
-                rmq__cmd_destroy(req);
-                if (err)
-                        rmq__seterr(errstr, errstr_size, err,
-                                    "cannot send UPDATE_CONSUMER_OFFSET to "
-                                    "%s: %s",
-                                    to, rmq_err2str(err));
-                return err;
+                return call_oneway(ci, to, req, timeout_ms,
+                                   "UPDATE_CONSUMER_OFFSET", errstr,
+                                   errstr_size);
         }
-        err = call_sync(ci, addr, true, req, timeout_ms, &resp, errstr,
-                        errstr_size);
-        if (!err)
-                rmq__cmd_destroy(resp);
-        return err;
+        return call_sync_ack(ci, addr, req, timeout_ms, errstr, errstr_size);
 }
 
 rmq_err_t rmq__api_update_consumer_offset_async(
     rmq_client_t *ci, const char *addr, const char *group, const rmq_mq_t *mq,
     int64_t offset, int64_t timeout_ms, rmq_invoke_cb_t *cb, void *opaque) {
-        const rmq_conf_t *conf = rmq__client_conf(ci);
-        rmq_cmd_t *req         = update_offset_request(conf, group, mq, offset);
-        char to[128];
-        rmq_err_t err;
+        rmq_cmd_t *req =
+            update_offset_request(rmq__client_conf(ci), group, mq, offset);
         /* the VIP port, as the synchronous updateConsumerOffset */
-        vip(conf, addr, to, sizeof(to));
-        err = rmq__remoting_invoke_async(rmq__client_remoting(ci), to, req,
-                                         timeout_ms, 0, cb, opaque);
-        rmq__cmd_destroy(req);
-        return err;
+        return call_async(ci, addr, req, timeout_ms, cb, opaque);
 }
 
 /* ---- rebalance ---- */
@@ -312,6 +336,31 @@ rmq_err_t rmq__api_get_consumer_id_list(rmq_client_t *ci, const char *addr,
                                                 idsp, np, errstr, errstr_size);
         rmq__cmd_destroy(resp);
         return err;
+}
+
+/* mirrors MQClientAPIImpl.checkClientInBroker */
+rmq_err_t rmq__api_check_client_in_broker(rmq_client_t *ci, const char *addr,
+                                          const char *group,
+                                          const char *client_id,
+                                          const rmq_subscription_data_t *sd,
+                                          int64_t timeout_ms, char *errstr,
+                                          size_t errstr_size) {
+        rmq_cmd_t *req =
+            new_request(rmq__client_conf(ci), RMQ_REQ_CHECK_CLIENT_CONFIG);
+        rmq_buf_t b = RMQ_BUF_INIT;
+        rmq_jsonw_t jw;
+        size_t len;
+        uint8_t *data;
+        /* CheckClientRequestBody, members sorted as fastjson writes them */
+        rmq__jsonw_init(&jw, &b);
+        rmq__jsonw_obj_open(&jw, NULL);
+        rmq__jsonw_str(&jw, "clientId", client_id);
+        rmq__jsonw_str(&jw, "group", group);
+        rmq__subscription_write(&jw, "subscriptionData", sd);
+        rmq__jsonw_obj_close(&jw);
+        data = rmq__buf_steal(&b, &len);
+        rmq__cmd_set_body_owned(req, data, len);
+        return call_sync_ack(ci, addr, req, timeout_ms, errstr, errstr_size);
 }
 
 rmq_err_t rmq__api_lock_batch_mq(rmq_client_t *ci, const char *addr,
@@ -347,29 +396,15 @@ rmq_err_t rmq__api_unlock_batch_mq(rmq_client_t *ci, const char *addr,
         rmq_cmd_t *req =
             new_request(rmq__client_conf(ci), RMQ_REQ_UNLOCK_BATCH_MQ);
         rmq_buf_t b = RMQ_BUF_INIT;
-        rmq_cmd_t *resp;
-        rmq_err_t err;
         size_t len;
         uint8_t *data;
         rmq__lock_batch_request_encode(body, &b);
         data = rmq__buf_steal(&b, &len);
         rmq__cmd_set_body_owned(req, data, len);
-        if (oneway) {
-                /* unlockBatchMQ oneway goes to addr itself (no VIP) */
-                err = rmq__remoting_invoke_oneway(rmq__client_remoting(ci),
-                                                  addr, req, timeout_ms);
-                rmq__cmd_destroy(req);
-                if (err)
-                        rmq__seterr(errstr, errstr_size, err,
-                                    "cannot send UNLOCK_BATCH_MQ to %s: %s",
-                                    addr, rmq_err2str(err));
-                return err;
-        }
-        err = call_sync(ci, addr, true, req, timeout_ms, &resp, errstr,
-                        errstr_size);
-        if (!err)
-                rmq__cmd_destroy(resp);
-        return err;
+        if (oneway) /* unlockBatchMQ oneway goes to addr itself (no VIP) */
+                return call_oneway(ci, addr, req, timeout_ms, "UNLOCK_BATCH_MQ",
+                                   errstr, errstr_size);
+        return call_sync_ack(ci, addr, req, timeout_ms, errstr, errstr_size);
 }
 
 /* ---- retries ---- */
@@ -381,8 +416,6 @@ rmq_err_t rmq__api_consumer_send_msg_back(
     int64_t timeout_ms, char *errstr, size_t errstr_size) {
         const rmq_conf_t *conf = rmq__client_conf(ci);
         rmq_cmd_t *req = new_request(conf, RMQ_REQ_CONSUMER_SEND_MSG_BACK);
-        rmq_cmd_t *resp;
-        rmq_err_t err;
         rmq__cmd_ext_append_i64(req, "offset", commitLogOffset);
         add_str(req, "group", group);
         rmq__cmd_ext_append_i64(req, "delayLevel", delayLevel);
@@ -393,11 +426,7 @@ rmq_err_t rmq__api_consumer_send_msg_back(
                             conf->unitMode ? 4 : 5);
         rmq__cmd_ext_append_i64(req, "maxReconsumeTimes", maxReconsumeTimes);
         add_str(req, "bname", brokerName);
-        err = call_sync(ci, addr, true, req, timeout_ms, &resp, errstr,
-                        errstr_size);
-        if (!err)
-                rmq__cmd_destroy(resp);
-        return err;
+        return call_sync_ack(ci, addr, req, timeout_ms, errstr, errstr_size);
 }
 
 /* ---- offsets and times of a queue ---- */
@@ -476,10 +505,8 @@ rmq_err_t rmq__api_query_message_async(rmq_client_t *ci, const char *addr,
                                        int64_t endTimestamp, bool unique_key,
                                        int64_t timeout_ms, rmq_invoke_cb_t *cb,
                                        void *opaque) {
-        const rmq_conf_t *conf = rmq__client_conf(ci);
-        rmq_cmd_t *req         = new_request(conf, RMQ_REQ_QUERY_MESSAGE);
-        char to[128];
-        rmq_err_t err;
+        rmq_cmd_t *req =
+            new_request(rmq__client_conf(ci), RMQ_REQ_QUERY_MESSAGE);
         add_str(req, "topic", topic);
         add_str(req, "key", key);
         rmq__cmd_ext_append_i64(req, "maxNum", maxNum);
@@ -488,11 +515,7 @@ rmq_err_t rmq__api_query_message_async(rmq_client_t *ci, const char *addr,
         /* MixAll.UNIQUE_MSG_QUERY_FLAG */
         rmq__cmd_ext_append(req, "_UNIQUE_KEY_QUERY",
                             unique_key ? "true" : "false", unique_key ? 4 : 5);
-        vip(conf, addr, to, sizeof(to));
-        err = rmq__remoting_invoke_async(rmq__client_remoting(ci), to, req,
-                                         timeout_ms, 0, cb, opaque);
-        rmq__cmd_destroy(req);
-        return err;
+        return call_async(ci, addr, req, timeout_ms, cb, opaque);
 }
 
 /* ---- transactions ---- */

@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <uv.h>
+
 #include "client/rmq_message_ext_int.h"
 #include "common/rmq_buf.h"
 #include "common/rmq_str.h"
@@ -128,16 +130,41 @@ static char *arena_put(arena_t *a, const char *s, size_t len) {
         return dst;
 }
 
-static char *arena_put_host(arena_t *a, const rmq_msg_host_t *host) {
+/* A slot for a host string, written by hosts_ready(). */
+static char *arena_host_slot(arena_t *a) {
         char *dst = a->p;
-        int n;
         if ((size_t)(a->end - a->p) < HOST_STR_MAX)
                 abort();
-        n = rmq__msg_host_format(host, dst, HOST_STR_MAX);
+        dst[0] = '\0';
+        a->p += HOST_STR_MAX;
+        return dst;
+}
+
+static void host_format(const rmq_msg_host_t *host, char *dst) {
+        int n = rmq__msg_host_format(host, dst, HOST_STR_MAX);
         if (n < 0 || n >= HOST_STR_MAX)
                 abort();
-        a->p += (size_t)n + 1;
-        return dst;
+}
+
+/* Writes the host strings of \p mx once; any thread. */
+static void hosts_ready(const rmq_message_ext_t *cmx) {
+        rmq_message_ext_t *mx = (rmq_message_ext_t *)(uintptr_t)cmx;
+        int st = atomic_load_explicit(&mx->hostsState, memory_order_acquire);
+        int expect = 0;
+        if (st == 2)
+                return;
+        if (atomic_compare_exchange_strong_explicit(&mx->hostsState, &expect,
+                                                    1, memory_order_acquire,
+                                                    memory_order_acquire)) {
+                host_format(&mx->bornHostAddr, mx->bornHost);
+                host_format(&mx->storeHostAddr, mx->storeHost);
+                atomic_store_explicit(&mx->hostsState, 2,
+                                      memory_order_release);
+                return;
+        }
+        while (atomic_load_explicit(&mx->hostsState, memory_order_acquire) !=
+               2)
+                uv_sleep(0);
 }
 
 static bool key_is(const char *k, size_t klen, const char *name,
@@ -281,8 +308,9 @@ static rmq_err_t msg_fill(rmq_msg_batch_t *batch, rmq_message_ext_t *mx,
                 topic_strip_ns(t, opts->ns);
         mx->topic = t;
 
-        mx->bornHost  = arena_put_host(a, &mv->bornHost);
-        mx->storeHost = arena_put_host(a, &mv->storeHost);
+        mx->bornHost  = arena_host_slot(a);
+        mx->storeHost = arena_host_slot(a);
+        atomic_init(&mx->hostsState, 0);
         rmq__offset_msg_id_create(&mv->storeHost, mv->commitLogOffset,
                                   mx->offsetMsgId);
 
@@ -552,10 +580,12 @@ int64_t rmq_message_ext_store_timestamp(const rmq_message_ext_t *mx) {
 }
 
 const char *rmq_message_ext_born_host(const rmq_message_ext_t *mx) {
+        hosts_ready(mx);
         return mx->bornHost;
 }
 
 const char *rmq_message_ext_store_host(const rmq_message_ext_t *mx) {
+        hosts_ready(mx);
         return mx->storeHost;
 }
 

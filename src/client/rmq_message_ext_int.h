@@ -44,8 +44,12 @@ struct rmq_message_ext_s {
         const char *keys;
         const char *uniqKey;
         const char *transactionId;
-        const char *bornHost;  /* arena: "ip:port" */
-        const char *storeHost; /* arena: "ip:port" */
+        /* arena slots for "ip:port", written on first use (hostsState:
+         * 0 not yet, 1 being written, 2 ready): formatting them costs more
+         * than the rest of a message's decode, and few readers want them */
+        char *bornHost;
+        char *storeHost;
+        atomic_int hostsState;
         const uint8_t *body;   /* NULL when bodyLen is 0 */
         size_t bodyLen;
         uint32_t propsLen; /* bytes of props */

@@ -13,6 +13,7 @@
 #include "common/rmq_log.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
+#include "common/rmq_time.h"
 
 typedef enum conf_type_e {
         CT_STR,
@@ -81,7 +82,7 @@ int rmq__parse_yyyymmddhhmmss(const char *s, int64_t *msp) {
         tm.tm_sec   = v[5];
         tm.tm_isdst = -1;
         chk         = tm;
-        t           = mktime(&tm);
+        t           = rmq__mktime(&tm);
         /* a date that does not exist (Feb 30) comes back normalised */
         if (t == (time_t)-1 || tm.tm_mday != chk.tm_mday ||
             tm.tm_mon != chk.tm_mon || tm.tm_year != chk.tm_year)

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "common/rmq_log.h"
+#include "common/rmq_time.h"
 #include "common/rmq_str.h"
 #include "common/rmq_thread.h"
 
@@ -16,7 +17,7 @@ void rmq__log_stderr_cb(rmq_log_level_t level, const char *fac,
         char when[32];
         RMQ_UNUSED(opaque);
         clock_gettime(CLOCK_REALTIME, &ts);
-        localtime_r(&ts.tv_sec, &tm);
+        rmq__localtime(ts.tv_sec, &tm);
         strftime(when, sizeof(when), "%H:%M:%S", &tm);
         fprintf(stderr, "%s.%03d %s [%s] %s%s%s\n", when,
                 (int)(ts.tv_nsec / 1000000),

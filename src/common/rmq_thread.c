@@ -110,7 +110,7 @@ rmq_pool_t *rmq__pool_new(const char *name_prefix, int threads) {
         pool->tids = rmq__calloc((size_t)threads, sizeof(uv_thread_t));
         for (i = 0; i < threads; i++) {
                 char name[16];
-                snprintf(name, sizeof(name), "%.8s-%d", pool->name, i % 1000);
+                snprintf(name, sizeof(name), "%.10s-%d", pool->name, i % 1000);
                 if (rmq__thread_create(&pool->tids[i], name, pool_worker, pool))
                         break;
         }
@@ -148,10 +148,13 @@ rmq_err_t rmq__pool_submit_list(rmq_pool_t *pool, rmq_list_t *jobs, size_t n) {
         }
         rmq__list_move_all(jobs, &pool->jobs);
         pool->queued += n;
-        if (n > 1 && pool->nthreads > 1)
-                uv_cond_broadcast(&pool->cond);
-        else
-                uv_cond_signal(&pool->cond);
+        /* one wake-up per job, at most one per worker: a broadcast would
+         * wake every idle worker for a few jobs */
+        {
+                size_t k = n < (size_t)pool->nthreads ? n : (size_t)pool->nthreads;
+                while (k--)
+                        uv_cond_signal(&pool->cond);
+        }
         uv_mutex_unlock(&pool->lock);
         return RMQ_OK;
 }

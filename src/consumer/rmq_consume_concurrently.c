@@ -80,21 +80,27 @@ static void req_free(consume_req_t *cr) {
         atomic_fetch_sub(&pcons->consume_jobs, 1);
 }
 
-static void req_submit(consume_req_t *cr) {
-        cr->job.fn = req_run;
-        if (rmq__pool_submit(cr->pcons->workers, &cr->job))
-                req_free(cr);
-}
-
-/* mirrors ConsumeMessageConcurrentlyService.submitConsumeRequest */
+/* mirrors ConsumeMessageConcurrentlyService.submitConsumeRequest: the
+ * requests of one pull are queued together (one lock, one wake-up). */
 void rmq__consume_concurrently_submit(rmq_push_consumer_t *pcons,
                                       rmq_pc_queue_t *q,
                                       rmq_message_ext_t *const *msgs,
                                       size_t n) {
         size_t batch = (size_t)pcons->conf->consumeMessageBatchMaxSize, i;
-        for (i = 0; i < n; i += batch)
-                req_submit(req_new(pcons, q, msgs + i,
-                                   n - i < batch ? n - i : batch));
+        size_t cnt   = 0;
+        rmq_list_t jobs;
+        rmq__list_init(&jobs);
+        for (i = 0; i < n; i += batch) {
+                consume_req_t *cr =
+                    req_new(pcons, q, msgs + i, n - i < batch ? n - i : batch);
+                rmq__list_insert_tail(&jobs, &cr->job.link);
+                cnt++;
+        }
+        if (rmq__pool_submit_list(pcons->workers, &jobs, cnt) == RMQ_OK)
+                return;
+        while (!rmq__list_empty(&jobs)) /* the pool is stopping */
+                req_free(RMQ_CONTAINER_OF(rmq__list_pop_head(&jobs),
+                                          consume_req_t, job.link));
 }
 
 /* ---- submitConsumeRequestLater ---- */
@@ -121,7 +127,7 @@ static void process_result(consume_req_t *cr, rmq_consume_status_t status,
         int64_t n                  = (int64_t)cr->n;
         int64_t ack                = ctx->ack_index;
         int64_t i, offset;
-        size_t n_failed = 0;
+        size_t n_failed       = 0;
         consume_req_t *failed = NULL;
         char err[512], q[256];
 
@@ -130,14 +136,17 @@ static void process_result(consume_req_t *cr, rmq_consume_status_t status,
         if (status == RMQ_CONSUME_SUCCESS) {
                 if (ack >= n)
                         ack = n - 1;
-                rmq__consumer_stats_inc_consume_ok_tps(
-                    pcons->stats, pcons->group, cr->q->mq.topic, ack + 1);
-                rmq__consumer_stats_inc_consume_failed_tps(
-                    pcons->stats, pcons->group, cr->q->mq.topic, n - ack - 1);
+                /* below -1 (where Java's msgs.get(i) throws): none */
+                if (ack < -1)
+                        ack = -1;
+                rmq__consumer_stats_add(cr->q->stats, RMQ_STATS_CONSUME_OK_TPS,
+                                        ack + 1);
+                rmq__consumer_stats_add(
+                    cr->q->stats, RMQ_STATS_CONSUME_FAILED_TPS, n - ack - 1);
         } else {
                 ack = -1;
-                rmq__consumer_stats_inc_consume_failed_tps(
-                    pcons->stats, pcons->group, cr->q->mq.topic, n);
+                rmq__consumer_stats_add(cr->q->stats,
+                                        RMQ_STATS_CONSUME_FAILED_TPS, n);
         }
         if (pcons->rb.message_model == RMQ_HB_BROADCASTING) {
                 for (i = ack + 1; i < n; i++) {
@@ -185,13 +194,12 @@ static void process_result(consume_req_t *cr, rmq_consume_status_t status,
                 cr->n     = k;
                 failed->n = n_failed;
         }
-        offset = rmq__pq_remove_messages(cr->q->pq,
-                                         (const rmq_message_ext_t *const *)
-                                             cr->msgs,
-                                         cr->n, rmq__wall_ms());
+        offset = rmq__pq_remove_messages(
+            cr->q->pq, (const rmq_message_ext_t *const *)cr->msgs, cr->n,
+            rmq__wall_ms());
         if (offset >= 0 && !rmq__pq_dropped(cr->q->pq))
-                rmq__offset_store_update(pcons->offsets, &cr->q->mq, offset,
-                                         true);
+                rmq__offset_store_update_h(pcons->offsets, &cr->q->mq,
+                                           cr->q->mq_hash, offset, true);
         if (failed)
                 submit_later(failed);
 }
@@ -210,34 +218,16 @@ static rmq_consume_status_t call_listener(rmq_push_consumer_t *pcons,
         rmq_consume_hook_context_t hc;
         rmq_consume_status_t status;
         const char *return_type;
-        int64_t begin = rmq__wall_ms(), rt;
-        size_t i;
+        int64_t begin = rmq__pcons_call_begin(pcons, &hc, mq, msgs, n), rt;
         bool valid;
 
-        memset(&hc, 0, sizeof(hc));
-        if (pcons->hook_cnt) {
-                hc.group = pcons->group_user;
-                hc.mq    = mq;
-                hc.msgs  = (const rmq_message_ext_t *const *)msgs;
-                hc.n     = n;
-                hc.ns    = pcons->conf->namespace_;
-                rmq__pcons_hooks_before(pcons, &hc);
-        }
-        for (i = 0; i < n; i++)
-                rmq__mx_set_consume_start_time(msgs[i], begin);
-        status = pcons->listener_c(pcons,
-                                   (const rmq_message_ext_t *const *)msgs, n,
-                                   ctx, pcons->listener_opaque);
+        status =
+            pcons->listener_c(pcons, (const rmq_message_ext_t *const *)msgs, n,
+                              ctx, pcons->listener_opaque);
         rt    = rmq__wall_ms() - begin;
         valid = status == RMQ_CONSUME_SUCCESS || status == RMQ_RECONSUME_LATER;
-        if (!valid)
-                return_type = "RETURNNULL";
-        else if (rt >= pcons->conf->consumeTimeout * 60 * 1000)
-                return_type = "TIME_OUT";
-        else if (status == RMQ_RECONSUME_LATER)
-                return_type = "FAILED";
-        else
-                return_type = "SUCCESS";
+        return_type = rmq__pcons_return_type(pcons, valid,
+                                             status == RMQ_RECONSUME_LATER, rt);
         if (!valid) {
                 rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
                          "consumeMessage return an invalid status %d, Group: "
@@ -245,12 +235,8 @@ static rmq_consume_status_t call_listener(rmq_push_consumer_t *pcons,
                          (int)status, pcons->group);
                 status = RMQ_RECONSUME_LATER;
         }
-        if (pcons->hook_cnt) {
-                hc.status      = status_name(status);
-                hc.return_type = return_type;
-                hc.success     = status == RMQ_CONSUME_SUCCESS;
-                rmq__pcons_hooks_after(pcons, &hc);
-        }
+        rmq__pcons_call_end(pcons, &hc, status_name(status), return_type,
+                            status == RMQ_CONSUME_SUCCESS);
         *rtp = rt;
         return status;
 }
@@ -282,8 +268,7 @@ static void req_run(rmq_job_t *job) {
         ctx.delay_level = 0;
         ctx.ack_index   = INT32_MAX;
         status = call_listener(pcons, &cr->q->mq, cr->msgs, cr->n, &ctx, &rt);
-        rmq__consumer_stats_inc_consume_rt(pcons->stats, pcons->group,
-                                           cr->q->mq.topic, rt);
+        rmq__consumer_stats_add(cr->q->stats, RMQ_STATS_CONSUME_RT, rt);
         if (!rmq__pq_dropped(cr->q->pq)) {
                 process_result(cr, status, &ctx);
         } else {
@@ -312,10 +297,22 @@ void rmq__consume_concurrently_directly(rmq_push_consumer_t *pcons,
         ctx.ack_index   = INT32_MAX;
         res->order      = false;
         res->autoCommit = true;
-        status = call_listener(pcons, &mq, &mx, 1, &ctx, &rt);
-        res->consumeResult =
-            status == RMQ_CONSUME_SUCCESS ? RMQ_CR_SUCCESS : RMQ_CR_LATER;
-        res->spentTimeMills = rt;
+        /* the listener alone: Java runs no consume hook here */
+        rt     = rmq__wall_ms();
+        status = pcons->listener_c(pcons, (const rmq_message_ext_t *const *)&mx,
+                                   1, &ctx, pcons->listener_opaque);
+        switch (status) {
+        case RMQ_CONSUME_SUCCESS:
+                res->consumeResult = RMQ_CR_SUCCESS;
+                break;
+        case RMQ_RECONSUME_LATER:
+                res->consumeResult = RMQ_CR_LATER;
+                break;
+        default: /* neither (Java: null) */
+                res->consumeResult = RMQ_CR_RETURN_NULL;
+                break;
+        }
+        res->spentTimeMills = rmq__wall_ms() - rt;
         rmq__mq_clear(&mq);
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "consumeMessageDirectly Result: %s",
@@ -334,8 +331,9 @@ static bool clean_send_back(rmq_message_ext_t *mx, int delay_level,
                          "send expire msg back. topic=%s, msgId=%s, "
                          "storeHost=%s, queueId=%d, queueOffset=%" PRId64
                          " failed: %s",
-                         mx->topic, rmq_message_ext_msg_id(mx), mx->storeHost,
-                         mx->queueId, mx->queueOffset, err);
+                         mx->topic, rmq_message_ext_msg_id(mx),
+                         rmq_message_ext_store_host(mx), mx->queueId,
+                         mx->queueOffset, err);
                 return false;
         }
         return true;

@@ -101,8 +101,8 @@ static void submit_later(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
         rmq__pcons_later(pcons, &r->later, pcons->workers, ms);
 }
 
-void rmq__consume_orderly_submit(rmq_push_consumer_t *pcons,
-                                 rmq_pc_queue_t *q, int64_t delay_ms) {
+void rmq__consume_orderly_submit(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
+                                 int64_t delay_ms) {
         if (delay_ms > 0)
                 submit_later(pcons, q, delay_ms);
         else
@@ -169,16 +169,30 @@ static bool check_reconsume_times(rmq_push_consumer_t *pcons,
         return suspend;
 }
 
+/* SUSPEND_CURRENT_QUEUE_A_MOMENT: counted as failed; the messages come
+ * again after the suspend time unless all went to the dead letter queue
+ * (then true: consumption goes on). */
+static bool suspend(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
+                    rmq_message_ext_t *const *msgs, size_t n,
+                    const rmq_consume_orderly_context_t *ctx) {
+        rmq__consumer_stats_add(q->stats, RMQ_STATS_CONSUME_FAILED_TPS,
+                                (int64_t)n);
+        if (!check_reconsume_times(pcons, msgs, n))
+                return true;
+        rmq__pq_make_message_to_consume_again(q->pq, msgs, n);
+        submit_later(pcons, q, ctx->suspend_ms);
+        return false;
+}
+
 /* mirrors ConsumeMessageOrderlyService.processConsumeResult; returns
  * continueConsume. */
 static bool process_result(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
                            rmq_message_ext_t *const *msgs, size_t n,
                            rmq_consume_orderly_status_t status,
                            const rmq_consume_orderly_context_t *ctx) {
-        rmq_pq_t *pq  = q->pq;
+        rmq_pq_t *pq   = q->pq;
         int64_t commit = -1;
         bool cont      = true;
-        const char *topic = q->mq.topic;
         if (ctx->auto_commit) {
                 switch (status) {
                 case RMQ_ORDERLY_COMMIT:
@@ -191,27 +205,20 @@ static bool process_result(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
                         /* fall through */
                 case RMQ_ORDERLY_SUCCESS:
                         commit = rmq__pq_commit(pq);
-                        rmq__consumer_stats_inc_consume_ok_tps(
-                            pcons->stats, pcons->group, topic, (int64_t)n);
+                        rmq__consumer_stats_add(
+                            q->stats, RMQ_STATS_CONSUME_OK_TPS, (int64_t)n);
                         break;
                 default: /* SUSPEND_CURRENT_QUEUE_A_MOMENT */
-                        rmq__consumer_stats_inc_consume_failed_tps(
-                            pcons->stats, pcons->group, topic, (int64_t)n);
-                        if (check_reconsume_times(pcons, msgs, n)) {
-                                rmq__pq_make_message_to_consume_again(pq, msgs,
-                                                                      n);
-                                submit_later(pcons, q, ctx->suspend_ms);
-                                cont = false;
-                        } else {
+                        cont = suspend(pcons, q, msgs, n, ctx);
+                        if (cont)
                                 commit = rmq__pq_commit(pq);
-                        }
                         break;
                 }
         } else {
                 switch (status) {
                 case RMQ_ORDERLY_SUCCESS:
-                        rmq__consumer_stats_inc_consume_ok_tps(
-                            pcons->stats, pcons->group, topic, (int64_t)n);
+                        rmq__consumer_stats_add(
+                            q->stats, RMQ_STATS_CONSUME_OK_TPS, (int64_t)n);
                         break;
                 case RMQ_ORDERLY_COMMIT:
                         commit = rmq__pq_commit(pq);
@@ -222,14 +229,7 @@ static bool process_result(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
                         cont = false;
                         break;
                 default:
-                        rmq__consumer_stats_inc_consume_failed_tps(
-                            pcons->stats, pcons->group, topic, (int64_t)n);
-                        if (check_reconsume_times(pcons, msgs, n)) {
-                                rmq__pq_make_message_to_consume_again(pq, msgs,
-                                                                      n);
-                                submit_later(pcons, q, ctx->suspend_ms);
-                                cont = false;
-                        }
+                        cont = suspend(pcons, q, msgs, n, ctx);
                         break;
                 }
         }
@@ -257,50 +257,33 @@ static bool valid_status(rmq_consume_orderly_status_t s) {
                s == RMQ_ORDERLY_SUSPEND_CURRENT_QUEUE_A_MOMENT;
 }
 
-/* One listener call with its hooks; \p pq_lock: under the process queue's
- * consume lock, skipped (false returned) if the queue was dropped. */
+/* One listener call with its hooks, under the process queue's consume
+ * lock; skipped (false returned) if the queue was dropped meanwhile. */
 static bool call_listener(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
                           rmq_pq_t *pq, rmq_message_ext_t *const *msgs,
                           size_t n, rmq_consume_orderly_context_t *ctx,
-                          rmq_consume_orderly_status_t *statusp,
-                          int64_t *rtp) {
+                          rmq_consume_orderly_status_t *statusp, int64_t *rtp) {
         rmq_consume_hook_context_t hc;
         rmq_consume_orderly_status_t status;
         const char *return_type;
-        int64_t begin, rt;
-        size_t i;
+        int64_t begin = rmq__pcons_call_begin(pcons, &hc, mq, msgs, n), rt;
         bool valid;
         char q[256];
 
-        memset(&hc, 0, sizeof(hc));
-        if (pcons->hook_cnt) {
-                hc.group = pcons->group_user;
-                hc.mq    = mq;
-                hc.msgs  = (const rmq_message_ext_t *const *)msgs;
-                hc.n     = n;
-                hc.ns    = pcons->conf->namespace_;
-                rmq__pcons_hooks_before(pcons, &hc);
-        }
-        begin = rmq__wall_ms();
-        for (i = 0; i < n; i++)
-                rmq__mx_set_consume_start_time(msgs[i], begin);
-        if (pq) {
-                rmq__pq_consume_lock(pq);
-                if (rmq__pq_dropped(pq)) {
-                        rmq__pq_consume_unlock(pq);
-                        rmq__mq_format(mq, q, sizeof(q));
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "consumeMessage, the message queue not be "
-                                 "able to consume, because it's dropped. %s",
-                                 q);
-                        return false;
-                }
-        }
-        status = pcons->listener_o(pcons,
-                                   (const rmq_message_ext_t *const *)msgs, n,
-                                   ctx, pcons->listener_opaque);
-        if (pq)
+        rmq__pq_consume_lock(pq);
+        if (rmq__pq_dropped(pq)) {
                 rmq__pq_consume_unlock(pq);
+                rmq__mq_format(mq, q, sizeof(q));
+                rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
+                         "consumeMessage, the message queue not be able to "
+                         "consume, because it's dropped. %s",
+                         q);
+                return false;
+        }
+        status =
+            pcons->listener_o(pcons, (const rmq_message_ext_t *const *)msgs, n,
+                              ctx, pcons->listener_opaque);
+        rmq__pq_consume_unlock(pq);
         rt    = rmq__wall_ms() - begin;
         valid = valid_status(status);
         if (!valid || status == RMQ_ORDERLY_ROLLBACK ||
@@ -311,23 +294,14 @@ static bool call_listener(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
                          "Msgs: %zu MQ: %s",
                          pcons->group, n, q);
         }
-        if (!valid)
-                return_type = "RETURNNULL";
-        else if (rt >= pcons->conf->consumeTimeout * 60 * 1000)
-                return_type = "TIME_OUT";
-        else if (status == RMQ_ORDERLY_SUSPEND_CURRENT_QUEUE_A_MOMENT)
-                return_type = "FAILED";
-        else
-                return_type = "SUCCESS";
+        return_type = rmq__pcons_return_type(
+            pcons, valid, status == RMQ_ORDERLY_SUSPEND_CURRENT_QUEUE_A_MOMENT,
+            rt);
         if (!valid)
                 status = RMQ_ORDERLY_SUSPEND_CURRENT_QUEUE_A_MOMENT;
-        if (pcons->hook_cnt) {
-                hc.status      = status_name(status);
-                hc.return_type = return_type;
-                hc.success     = status == RMQ_ORDERLY_SUCCESS ||
-                             status == RMQ_ORDERLY_COMMIT;
-                rmq__pcons_hooks_after(pcons, &hc);
-        }
+        rmq__pcons_call_end(pcons, &hc, status_name(status), return_type,
+                            status == RMQ_ORDERLY_SUCCESS ||
+                                status == RMQ_ORDERLY_COMMIT);
         *statusp = status;
         *rtp     = rt;
         return true;
@@ -335,10 +309,10 @@ static bool call_listener(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
 
 /* ConsumeRequest.run's loop, the queue's olock held. */
 static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
-        rmq_pq_t *pq       = q->pq;
-        bool clustering    = pcons->rb.message_model == RMQ_HB_CLUSTERING;
-        size_t batch       = (size_t)pcons->conf->consumeMessageBatchMaxSize;
-        int64_t begin      = rmq__mono_ms();
+        rmq_pq_t *pq    = q->pq;
+        bool clustering = pcons->rb.message_model == RMQ_HB_CLUSTERING;
+        size_t batch    = (size_t)pcons->conf->consumeMessageBatchMaxSize;
+        int64_t begin   = rmq__mono_ms();
         rmq_message_ext_t **msgs = rmq__calloc(batch, sizeof(*msgs));
         char s[256];
         bool cont = true;
@@ -366,10 +340,9 @@ static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
                         try_lock_later(pcons, q, 10);
                         break;
                 }
-                if (clustering &&
-                    rmq__pq_is_lock_expired(pq, rmq__wall_ms(),
-                                            pcons->conf
-                                                ->rebalanceLockMaxLiveTime)) {
+                if (clustering && rmq__pq_is_lock_expired(
+                                      pq, rmq__wall_ms(),
+                                      pcons->conf->rebalanceLockMaxLiveTime)) {
                         rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
                                  "the message queue lock expired, so consume "
                                  "later, %s",
@@ -391,8 +364,7 @@ static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
                 if (!call_listener(pcons, &q->mq, pq, msgs, n, &ctx, &status,
                                    &rt))
                         break;
-                rmq__consumer_stats_inc_consume_rt(pcons->stats, pcons->group,
-                                                   q->mq.topic, rt);
+                rmq__consumer_stats_add(q->stats, RMQ_STATS_CONSUME_RT, rt);
                 cont = process_result(pcons, q, msgs, n, status, &ctx);
         }
         rmq__free(msgs);
@@ -445,15 +417,18 @@ void rmq__consume_orderly_directly(rmq_push_consumer_t *pcons,
                                    rmq_consume_directly_result_t *res) {
         rmq_mq_t mq;
         rmq_consume_orderly_context_t ctx;
-        rmq_consume_orderly_status_t status = RMQ_ORDERLY_SUCCESS;
-        int64_t rt                          = 0;
+        rmq_consume_orderly_status_t status;
+        int64_t begin;
         rmq__mq_init(&mq, mx->topic, broker_name ? broker_name : "",
                      mx->queueId);
         ctx.mq          = &mq;
         ctx.auto_commit = true;
         ctx.suspend_ms  = -1;
         res->order      = true;
-        call_listener(pcons, &mq, NULL, &mx, 1, &ctx, &status, &rt);
+        /* the listener alone: Java runs no consume hook here */
+        begin  = rmq__wall_ms();
+        status = pcons->listener_o(pcons, (const rmq_message_ext_t *const *)&mx,
+                                   1, &ctx, pcons->listener_opaque);
         res->autoCommit = ctx.auto_commit;
         switch (status) {
         case RMQ_ORDERLY_COMMIT:
@@ -465,11 +440,14 @@ void rmq__consume_orderly_directly(rmq_push_consumer_t *pcons,
         case RMQ_ORDERLY_SUCCESS:
                 res->consumeResult = RMQ_CR_SUCCESS;
                 break;
-        default:
+        case RMQ_ORDERLY_SUSPEND_CURRENT_QUEUE_A_MOMENT:
                 res->consumeResult = RMQ_CR_LATER;
                 break;
+        default: /* none of them (Java: null) */
+                res->consumeResult = RMQ_CR_RETURN_NULL;
+                break;
         }
-        res->spentTimeMills = rt;
+        res->spentTimeMills = rmq__wall_ms() - begin;
         rmq__mq_clear(&mq);
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "consumeMessageDirectly Result: %s",

@@ -196,17 +196,28 @@ void rmq__consumer_stats_destroy(rmq_consumer_stats_t *stats) {
 
 /* ---- increments ---- */
 
+rmq_stats_entry_t *rmq__consumer_stats_entry(rmq_consumer_stats_t *stats,
+                                             const char *group,
+                                             const char *topic) {
+        return (rmq_stats_entry_t *)entry_get(stats, group, topic, true);
+}
+
 /* mirrors StatsItemSet#addValue / #addRTValue (incValue is an int) */
-static void add_value(rmq_consumer_stats_t *stats, rmq_stats_set_t set,
-                      const char *group, const char *topic, int64_t inc) {
-        stats_entry_t *e   = entry_get(stats, group, topic, true);
-        stats_item_t *item = &e->items[set];
+void rmq__consumer_stats_add(rmq_stats_entry_t *entry, rmq_stats_set_t set,
+                             int64_t inc) {
+        stats_item_t *item = &((stats_entry_t *)entry)->items[set];
         if (!atomic_load_explicit(&item->created, memory_order_relaxed))
                 atomic_store_explicit(&item->created, true,
                                       memory_order_relaxed);
         atomic_fetch_add_explicit(&item->value, (int64_t)(int32_t)inc,
                                   memory_order_relaxed);
         atomic_fetch_add_explicit(&item->times, 1, memory_order_relaxed);
+}
+
+static void add_value(rmq_consumer_stats_t *stats, rmq_stats_set_t set,
+                      const char *group, const char *topic, int64_t inc) {
+        rmq__consumer_stats_add(rmq__consumer_stats_entry(stats, group, topic),
+                                set, inc);
 }
 
 /* mirrors ConsumerStatsManager#incPullRT */

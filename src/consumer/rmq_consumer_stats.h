@@ -97,6 +97,15 @@ void rmq__consumer_stats_inc_consume_failed_tps(rmq_consumer_stats_t *stats,
                                                 const char *topic,
                                                 int64_t msgs);
 
+/* The same increments through a topic@group handle, for hot paths (no
+ * lookup): the entry is created if needed and stays valid as long as the
+ * stats object (reset keeps it). */
+typedef struct rmq_stats_entry_s rmq_stats_entry_t;
+rmq_stats_entry_t *rmq__consumer_stats_entry(rmq_consumer_stats_t *stats,
+                                             const char *group,
+                                             const char *topic);
+void rmq__consumer_stats_add(rmq_stats_entry_t *entry, rmq_stats_set_t set,
+                             int64_t inc);
 /* ConsumerStatsManager#consumeStatus: pullRT = PULL_RT minute avgpt,
  * pullTPS = PULL_TPS minute tps, consumeRT = CONSUME_RT minute avgpt (the
  * hour window's when the minute sum is 0), consumeOKTPS / consumeFailedTPS

@@ -174,11 +174,17 @@ rmq_err_t rmq__offset_store_load(rmq_offset_store_t *os, char *errstr,
 /* mirrors LocalFileOffsetStore/RemoteBrokerOffsetStore.updateOffset */
 void rmq__offset_store_update(rmq_offset_store_t *os, const rmq_mq_t *mq,
                               int64_t offset, bool increase_only) {
+        if (mq_valid(mq))
+                rmq__offset_store_update_h(os, mq, rmq__mq_hash(mq), offset,
+                                           increase_only);
+}
+
+void rmq__offset_store_update_h(rmq_offset_store_t *os, const rmq_mq_t *mq,
+                                int32_t hash, int64_t offset,
+                                bool increase_only) {
         rmq_offset_entry_t *e;
-        int32_t hash;
         if (!mq_valid(mq))
                 return;
-        hash = rmq__mq_hash(mq);
         uv_mutex_lock(&os->lock);
         e = find_locked(os, mq, hash);
         if (!e)

@@ -114,6 +114,11 @@ rmq_err_t rmq__offset_store_load(rmq_offset_store_t *os, char *errstr,
 void rmq__offset_store_update(rmq_offset_store_t *os, const rmq_mq_t *mq,
                               int64_t offset, bool increase_only);
 
+/* The same with \p hash = rmq__mq_hash(mq) computed by the caller once
+ * (the consume paths update a queue's offset for every request). */
+void rmq__offset_store_update_h(rmq_offset_store_t *os, const rmq_mq_t *mq,
+                                int32_t hash, int64_t offset,
+                                bool increase_only);
 /* The offset of \p mq: READ_FROM_MEMORY answers from the table (-1 if
  * absent); READ_FROM_STORE asks the backing store (and records a found
  * offset in the table); MEMORY_FIRST_THEN_STORE does the first, then the

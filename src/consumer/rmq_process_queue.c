@@ -545,97 +545,48 @@ void rmq__pq_fill_info(rmq_pq_t *pq, rmq_pq_info_t *info) {
 
 /* ---- accessors ---- */
 
-int64_t rmq__pq_msg_count(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->msgCount);
-}
+/* Accessor definitions (declared in rmq_process_queue.h):
+ * PQ_GET(T, name, field) defines T rmq__pq_<name>(const rmq_pq_t *), a
+ * relaxed load of an atomic field; PQ_SET defines rmq__pq_set_<name>(), a
+ * relaxed store; PQ_LOCKED_GET a read of a field under pq->lock. */
+#define PQ_GET(T, name, field)                                                 \
+        T rmq__pq_##name(const rmq_pq_t *pq) {                                 \
+                return LD(MUT(pq)->field);                                     \
+        }
+#define PQ_SET(T, name, field)                                                 \
+        void rmq__pq_set_##name(rmq_pq_t *pq, T v) {                           \
+                ST(pq->field, v);                                              \
+        }
+#define PQ_LOCKED_GET(T, name, field)                                          \
+        T rmq__pq_##name(rmq_pq_t *pq) {                                       \
+                T v;                                                           \
+                uv_mutex_lock(&pq->lock);                                      \
+                v = pq->field;                                                 \
+                uv_mutex_unlock(&pq->lock);                                    \
+                return v;                                                      \
+        }
 
-int64_t rmq__pq_msg_size(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->msgSize);
-}
+PQ_GET(int64_t, msg_count, msgCount)
+PQ_GET(int64_t, msg_size, msgSize)
+PQ_GET(int64_t, msg_acc_cnt, msgAccCnt)
+PQ_SET(int64_t, msg_acc_cnt, msgAccCnt)
 
-int64_t rmq__pq_msg_acc_cnt(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->msgAccCnt);
-}
+PQ_LOCKED_GET(int64_t, queue_offset_max, queueOffsetMax)
+PQ_LOCKED_GET(bool, consuming, consuming)
+PQ_LOCKED_GET(size_t, stored_count, msgs.live)
+PQ_LOCKED_GET(size_t, consuming_count, consumingMsgs.live)
 
-void rmq__pq_set_msg_acc_cnt(rmq_pq_t *pq, int64_t v) {
-        ST(pq->msgAccCnt, v);
-}
-
-int64_t rmq__pq_queue_offset_max(rmq_pq_t *pq) {
-        int64_t v;
-        uv_mutex_lock(&pq->lock);
-        v = pq->queueOffsetMax;
-        uv_mutex_unlock(&pq->lock);
-        return v;
-}
-
-bool rmq__pq_consuming(rmq_pq_t *pq) {
-        bool v;
-        uv_mutex_lock(&pq->lock);
-        v = pq->consuming;
-        uv_mutex_unlock(&pq->lock);
-        return v;
-}
-
-size_t rmq__pq_stored_count(rmq_pq_t *pq) {
-        size_t v;
-        uv_mutex_lock(&pq->lock);
-        v = pq->msgs.live;
-        uv_mutex_unlock(&pq->lock);
-        return v;
-}
-
-size_t rmq__pq_consuming_count(rmq_pq_t *pq) {
-        size_t v;
-        uv_mutex_lock(&pq->lock);
-        v = pq->consumingMsgs.live;
-        uv_mutex_unlock(&pq->lock);
-        return v;
-}
-
-bool rmq__pq_dropped(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->dropped);
-}
-
-void rmq__pq_set_dropped(rmq_pq_t *pq, bool dropped) {
-        ST(pq->dropped, dropped);
-}
-
-bool rmq__pq_locked(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->locked);
-}
-
-void rmq__pq_set_locked(rmq_pq_t *pq, bool locked) {
-        ST(pq->locked, locked);
-}
-
-int64_t rmq__pq_last_pull_timestamp(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->lastPullTimestamp);
-}
-
-void rmq__pq_set_last_pull_timestamp(rmq_pq_t *pq, int64_t ms) {
-        ST(pq->lastPullTimestamp, ms);
-}
-
-int64_t rmq__pq_last_consume_timestamp(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->lastConsumeTimestamp);
-}
-
-void rmq__pq_set_last_consume_timestamp(rmq_pq_t *pq, int64_t ms) {
-        ST(pq->lastConsumeTimestamp, ms);
-}
-
-int64_t rmq__pq_last_lock_timestamp(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->lastLockTimestamp);
-}
-
-void rmq__pq_set_last_lock_timestamp(rmq_pq_t *pq, int64_t ms) {
-        ST(pq->lastLockTimestamp, ms);
-}
-
-int64_t rmq__pq_try_unlock_times(const rmq_pq_t *pq) {
-        return LD(MUT(pq)->tryUnlockTimes);
-}
+PQ_GET(bool, dropped, dropped)
+PQ_SET(bool, dropped, dropped)
+PQ_GET(bool, locked, locked)
+PQ_SET(bool, locked, locked)
+PQ_GET(int64_t, last_pull_timestamp, lastPullTimestamp)
+PQ_SET(int64_t, last_pull_timestamp, lastPullTimestamp)
+PQ_GET(int64_t, last_consume_timestamp, lastConsumeTimestamp)
+PQ_SET(int64_t, last_consume_timestamp, lastConsumeTimestamp)
+PQ_GET(int64_t, last_lock_timestamp, lastLockTimestamp)
+PQ_SET(int64_t, last_lock_timestamp, lastLockTimestamp)
+PQ_GET(int64_t, try_unlock_times, tryUnlockTimes)
 
 void rmq__pq_inc_try_unlock_times(rmq_pq_t *pq) {
         ADD(pq->tryUnlockTimes, 1);

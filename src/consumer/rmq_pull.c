@@ -34,7 +34,8 @@ rmq_pc_queue_t *rmq__pc_queue_new(const rmq_mq_t *mq, rmq_pq_t *pq) {
         rmq_pc_queue_t *q = rmq__calloc(1, sizeof(*q));
         atomic_init(&q->refcnt, 1);
         rmq__mq_copy(&q->mq, mq);
-        q->pq = rmq__pq_retain(pq);
+        q->mq_hash = rmq__mq_hash(mq);
+        q->pq      = rmq__pq_retain(pq);
         if (uv_mutex_init(&q->olock))
                 abort();
         return q;
@@ -46,8 +47,8 @@ rmq_pc_queue_t *rmq__pc_queue_retain(rmq_pc_queue_t *q) {
 }
 
 void rmq__pc_queue_release(rmq_pc_queue_t *q) {
-        if (!q || atomic_fetch_sub_explicit(&q->refcnt, 1,
-                                            memory_order_acq_rel) != 1)
+        if (!q ||
+            atomic_fetch_sub_explicit(&q->refcnt, 1, memory_order_acq_rel) != 1)
                 return;
         uv_mutex_destroy(&q->olock);
         rmq__pq_release(q->pq);
@@ -235,7 +236,10 @@ static bool dropped_left(rmq_push_consumer_t *pcons, int32_t *opaques,
              it = it->next) {
                 rmq_pull_request_t *pr =
                     RMQ_CONTAINER_OF(it, rmq_pull_request_t, link);
-                if (!rmq__pq_dropped(pr->q->pq))
+                /* a request waiting for its OFFSET_ILLEGAL fix is not
+                 * waited for: the fix runs on the scheduler thread, which
+                 * may be the caller's (a reset) */
+                if (!rmq__pq_dropped(pr->q->pq) || pr->fix_offset)
                         continue;
                 left = true;
                 if (opaques && pr->state == PR_INFLIGHT)
@@ -324,8 +328,8 @@ static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
         opts.retryGroup = pcons->group;
         opts.ns         = conf->namespace_;
         opts.memAcct    = rmq__client_held_bytes(pcons->ci);
-        e = rmq__msg_batch_decode(res->storage, res->body, res->body_len,
-                                  &opts, &batch, err, sizeof(err));
+        e = rmq__msg_batch_decode(res->storage, res->body, res->body_len, &opts,
+                                  &batch, err, sizeof(err));
         res->storage = NULL;
         if (e) {
                 /* DELIBERATE DIFFERENCE: Java's decodes() keeps the
@@ -343,8 +347,8 @@ static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
         }
         now             = rmq__wall_ms();
         pr->next_offset = res->nextBeginOffset;
-        rmq__consumer_stats_inc_pull_rt(pcons->stats, pcons->group,
-                                        pr->q->mq.topic, now - pr->begin_ms);
+        rmq__consumer_stats_add(pr->q->stats, RMQ_STATS_PULL_RT,
+                                now - pr->begin_ms);
         n = rmq__msg_batch_count(batch);
         if (n == 0) {
                 rmq__msg_batch_release(batch);
@@ -352,9 +356,8 @@ static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
         } else {
                 msgs  = rmq__msg_batch_msgs(batch);
                 first = msgs[0]->queueOffset;
-                rmq__consumer_stats_inc_pull_tps(pcons->stats, pcons->group,
-                                                 pr->q->mq.topic,
-                                                 (int64_t)n);
+                rmq__consumer_stats_add(pr->q->stats, RMQ_STATS_PULL_TPS,
+                                        (int64_t)n);
                 rmq__msg_batch_retain_n(batch, n); /* the process queue's */
                 dispatch = rmq__pq_put_messages(pr->q->pq, msgs, n);
                 rmq__consume_submit(pcons, pr->q, msgs, n, dispatch);
@@ -375,8 +378,8 @@ static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
 }
 
 /* PullCallback (on the callback pool). */
-static void pull_done(rmq_err_t err, rmq_pull_result_t *res,
-                      const char *errstr, void *opaque) {
+static void pull_done(rmq_err_t err, rmq_pull_result_t *res, const char *errstr,
+                      void *opaque) {
         rmq_pull_request_t *pr     = opaque;
         rmq_push_consumer_t *pcons = pr->pcons;
         const rmq_conf_t *conf     = pcons->conf;
@@ -553,8 +556,7 @@ static bool may_pull(rmq_pull_request_t *pr) {
 /* pullKernelImpl's broker: the suggested one, the route refreshed once if
  * it is unknown. */
 static bool pull_broker(rmq_pull_request_t *pr, char *addr, size_t size,
-                        bool *slave, int *version, char *err,
-                        size_t err_size) {
+                        bool *slave, int *version, char *err, size_t err_size) {
         rmq_push_consumer_t *pcons = pr->pcons;
         const rmq_mq_t *mq         = &pr->q->mq;
         if (rmq__client_broker_addr_in_subscribe(pcons->ci, mq->brokerName,
@@ -590,7 +592,7 @@ static void pull_message(rmq_pull_request_t *pr) {
         rmq_cmd_t *req;
         char addr[128], err[256], q[256];
         bool slave = false, commit = false, cancel;
-        int version = 0;
+        int version           = 0;
         int64_t commit_offset = 0;
         int32_t opaque_id;
         rmq_err_t e;
@@ -610,12 +612,12 @@ static void pull_message(rmq_pull_request_t *pr) {
                         commit_offset = 0;
         }
         memset(&h, 0, sizeof(h));
-        h.consumerGroup = pcons->group;
-        h.topic         = pr->q->mq.topic;
-        h.queueId       = pr->q->mq.queueId;
-        h.queueOffset   = pr->next_offset;
-        h.maxMsgNums    = (int32_t)conf->pullBatchSize;
-        h.commitOffset  = commit_offset;
+        h.consumerGroup        = pcons->group;
+        h.topic                = pr->q->mq.topic;
+        h.queueId              = pr->q->mq.queueId;
+        h.queueOffset          = pr->next_offset;
+        h.maxMsgNums           = (int32_t)conf->pullBatchSize;
+        h.commitOffset         = commit_offset;
         h.suspendTimeoutMillis = BROKER_SUSPEND_MAX_TIME_MS;
         if (conf->postSubscriptionWhenPull && !pr->sd.classFilterMode)
                 h.subscription = pr->sd.subString;
@@ -656,8 +658,8 @@ static void pull_message(rmq_pull_request_t *pr) {
         pr->inflight = opaque_id;
         rmq__unlock(&pcons->lock);
         pr->begin_ms = rmq__wall_ms();
-        e = rmq__api_pull_send(pcons->ci, addr, req,
-                               CONSUMER_TIMEOUT_WHEN_SUSPEND_MS, pull_done, pr);
+        e            = rmq__api_pull_send(pcons->ci, addr, req,
+                                          CONSUMER_TIMEOUT_WHEN_SUSPEND_MS, pull_done, pr);
         rmq__cmd_destroy(req);
         if (e == RMQ_OK) {
                 /* A shutdown that began while the request was being posted

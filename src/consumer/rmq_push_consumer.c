@@ -59,8 +59,9 @@ static bool on_own_thread(rmq_push_consumer_t *pcons) {
 /* ---- delayed work ---- */
 
 static void later_timer_cb(rmq_timer_t *t, void *arg) {
-        rmq_pc_later_t *l           = arg;
-        rmq_push_consumer_t *pcons  = NULL;
+        rmq_pc_later_t *l          = arg;
+        rmq_push_consumer_t *pcons = NULL;
+        rmq_pc_later_t firing;
         RMQ_UNUSED(t);
         pcons = l->pcons;
         rmq__lock(&pcons->lock);
@@ -68,12 +69,20 @@ static void later_timer_cb(rmq_timer_t *t, void *arg) {
                 rmq__unlock(&pcons->lock);
                 return;
         }
-        l->taken = true; /* firing: the shutdown waits for the unlink */
+        /* \p l leaves the list now: once its job is submitted it may run
+         * and free \p l at any time. A stand-in, taken ("firing"), stays
+         * linked until the submission is over: the shutdown waits for
+         * it. */
+        l->taken = true;
+        memset(&firing, 0, sizeof(firing));
+        firing.taken = true;
+        rmq__list_remove(&l->link);
+        rmq__list_insert_tail(&pcons->delayed, &firing.link);
         rmq__unlock(&pcons->lock);
         if (rmq__pool_submit(l->pool, l->job))
                 l->drop(l);
         rmq__lock(&pcons->lock);
-        rmq__list_remove(&l->link);
+        rmq__list_remove(&firing.link);
         uv_cond_broadcast(&pcons->cond);
         rmq__unlock(&pcons->lock);
 }
@@ -144,8 +153,7 @@ void rmq__consume_directly(rmq_push_consumer_t *pcons, rmq_message_ext_t *mx,
         if (pcons->orderly)
                 rmq__consume_orderly_directly(pcons, mx, broker_name, res);
         else
-                rmq__consume_concurrently_directly(pcons, mx, broker_name,
-                                                   res);
+                rmq__consume_concurrently_directly(pcons, mx, broker_name, res);
 }
 
 /* The service's periodic task (cleanExpireMsg, or lockMQPeriodically for
@@ -188,8 +196,7 @@ static void periodic_timer_cb(rmq_timer_t *t, void *arg) {
 /* mirrors ConsumeMessage{Concurrently,Orderly}Service.start */
 void rmq__consume_service_start(rmq_push_consumer_t *pcons) {
         const rmq_conf_t *c = pcons->conf;
-        pcons->workers =
-            rmq__pool_new("rmq-consume", (int)c->consumeThreadMin);
+        pcons->workers = rmq__pool_new("rmq-cons", (int)c->consumeThreadMin);
         rmq__timer_init(&pcons->periodic_timer, periodic_timer_cb, pcons);
 }
 
@@ -249,7 +256,50 @@ void rmq__pcons_hooks_after(rmq_push_consumer_t *pcons,
                                               pcons->hooks[i].opaque);
 }
 
-const char *rmq_consume_hook_context_group(const rmq_consume_hook_context_t *c) {
+int64_t rmq__pcons_call_begin(rmq_push_consumer_t *pcons,
+                              rmq_consume_hook_context_t *hc,
+                              const rmq_mq_t *mq,
+                              rmq_message_ext_t *const *msgs, size_t n) {
+        int64_t begin;
+        size_t i;
+        memset(hc, 0, sizeof(*hc));
+        if (pcons->hook_cnt) {
+                hc->group = pcons->group_user;
+                hc->mq    = mq;
+                hc->msgs  = (const rmq_message_ext_t *const *)msgs;
+                hc->n     = n;
+                hc->ns    = pcons->conf->namespace_;
+                rmq__pcons_hooks_before(pcons, hc);
+        }
+        /* MessageAccessor.setConsumeStartTimeStamp */
+        begin = rmq__wall_ms();
+        for (i = 0; i < n; i++)
+                rmq__mx_set_consume_start_time(msgs[i], begin);
+        return begin;
+}
+
+const char *rmq__pcons_return_type(rmq_push_consumer_t *pcons, bool valid,
+                                   bool failed, int64_t rt_ms) {
+        if (!valid)
+                return "RETURNNULL";
+        if (rt_ms >= pcons->conf->consumeTimeout * 60 * 1000)
+                return "TIME_OUT";
+        return failed ? "FAILED" : "SUCCESS";
+}
+
+void rmq__pcons_call_end(rmq_push_consumer_t *pcons,
+                         rmq_consume_hook_context_t *hc, const char *status,
+                         const char *return_type, bool success) {
+        if (!pcons->hook_cnt)
+                return;
+        hc->status      = status;
+        hc->return_type = return_type;
+        hc->success     = success;
+        rmq__pcons_hooks_after(pcons, hc);
+}
+
+const char *
+rmq_consume_hook_context_group(const rmq_consume_hook_context_t *c) {
         return c->group;
 }
 const rmq_message_queue_t *
@@ -266,7 +316,8 @@ rmq_consume_hook_context_messages(const rmq_consume_hook_context_t *c,
 int rmq_consume_hook_context_success(const rmq_consume_hook_context_t *c) {
         return c->success;
 }
-const char *rmq_consume_hook_context_status(const rmq_consume_hook_context_t *c) {
+const char *
+rmq_consume_hook_context_status(const rmq_consume_hook_context_t *c) {
         return c->status;
 }
 const char *
@@ -344,9 +395,10 @@ static rmq_err_t set_listener(rmq_push_consumer_t *pcons,
         return err;
 }
 
-rmq_err_t rmq_push_consumer_set_listener_concurrently(
-    rmq_push_consumer_t *pcons, rmq_listener_concurrently_cb_t *cb,
-    void *opaque) {
+rmq_err_t
+rmq_push_consumer_set_listener_concurrently(rmq_push_consumer_t *pcons,
+                                            rmq_listener_concurrently_cb_t *cb,
+                                            void *opaque) {
         return set_listener(pcons, cb, NULL, opaque);
 }
 
@@ -408,8 +460,7 @@ static rmq_err_t user_alloc_cb(const char *group, const char *cid,
                                const rmq_mq_t *mq_all, size_t mq_cnt,
                                const char *const *cid_all, size_t cid_cnt,
                                rmq_mq_t **resultp, size_t *result_cnt,
-                               char *errstr, size_t errstr_size,
-                               void *opaque) {
+                               char *errstr, size_t errstr_size, void *opaque) {
         user_alloc_t *ua = opaque;
         const rmq_message_queue_t **in =
             rmq__calloc(mq_cnt ? mq_cnt : 1, sizeof(*in));
@@ -457,9 +508,10 @@ rmq_err_t rmq_push_consumer_set_allocate_strategy(
         return set_alloc(pcons, a);
 }
 
-rmq_err_t rmq_push_consumer_set_allocate_by_config(
-    rmq_push_consumer_t *pcons, const rmq_message_queue_t *const *mqs,
-    size_t cnt) {
+rmq_err_t
+rmq_push_consumer_set_allocate_by_config(rmq_push_consumer_t *pcons,
+                                         const rmq_message_queue_t *const *mqs,
+                                         size_t cnt) {
         rmq_mq_t *v;
         rmq_allocate_t *a;
         size_t i;
@@ -503,9 +555,9 @@ static rmq_err_t subscribe(rmq_push_consumer_t *pcons, const char *topic,
         rmq__lock(&pcons->lock);
         started = pcons->state == PC_RUNNING;
         if (pcons->state == PC_CREATE_JUST) {
-                copy = rmq__calloc(1, sizeof(*copy));
+                copy  = rmq__calloc(1, sizeof(*copy));
                 *copy = sd;
-                copy = rmq__strmap_set(&pcons->subs_pending, sd.topic, copy);
+                copy  = rmq__strmap_set(&pcons->subs_pending, sd.topic, copy);
                 rmq__unlock(&pcons->lock);
                 if (copy) {
                         rmq__subscription_clear(copy);
@@ -590,9 +642,9 @@ static void rb_mq_changed(rmq_rebalance_t *rb, const char *topic,
         rmq__rebalance_sub_set_version(rb, topic, rmq__wall_ms());
         if (cnt) {
                 if (conf->pullThresholdForTopic != -1) {
-                        int64_t v = RMQ_MAX(
-                            (int64_t)1,
-                            conf->pullThresholdForTopic / (int64_t)cnt);
+                        int64_t v =
+                            RMQ_MAX((int64_t)1,
+                                    conf->pullThresholdForTopic / (int64_t)cnt);
                         rmq__log(&pcons->lg, RMQ_LOG_INFO, "REBALANCE",
                                  "The pullThresholdForQueue is changed from "
                                  "%lld to %lld",
@@ -602,9 +654,9 @@ static void rb_mq_changed(rmq_rebalance_t *rb, const char *topic,
                         atomic_store(&pcons->pull_threshold_for_queue, v);
                 }
                 if (conf->pullThresholdSizeForTopic != -1) {
-                        int64_t v = RMQ_MAX(
-                            (int64_t)1,
-                            conf->pullThresholdSizeForTopic / (int64_t)cnt);
+                        int64_t v = RMQ_MAX((int64_t)1,
+                                            conf->pullThresholdSizeForTopic /
+                                                (int64_t)cnt);
                         rmq__log(&pcons->lg, RMQ_LOG_INFO, "REBALANCE",
                                  "The pullThresholdSizeForQueue is changed "
                                  "from %lld to %lld",
@@ -614,25 +666,28 @@ static void rb_mq_changed(rmq_rebalance_t *rb, const char *topic,
                         atomic_store(&pcons->pull_threshold_size_for_queue, v);
                 }
         }
-        rmq__client_heartbeat_now(pcons->ci);
+        /* sendHeartbeatToAllBrokerWithLock: waited for, so that the pulls
+         * dispatched next carry a version the brokers know */
+        rmq__client_heartbeat_sync(pcons->ci);
 }
 
-/* A delayed oneway unlock (unlockDelay): its timer, then its job on the
- * scheduler. The state (pcons->lock) says who owns it. */
-enum { UL_TIMER, UL_QUEUED, UL_TAKEN };
+/* A delayed oneway unlock (unlockDelay): its timer, then the rebalance
+ * thread (unlock_later_due) sends it, unless the queue is this
+ * consumer's again by then. The state (pcons->lock) says who owns it. */
+enum { UL_TIMER, UL_DUE, UL_TAKEN };
 typedef struct unlock_later_s {
         rmq_timer_t timer;
-        rmq_job_t job;
         rmq_push_consumer_t *pcons;
         rmq_mq_t mq;
         int state;
         rmq_list_t link; /* pcons->delayed_unlocks */
 } unlock_later_t;
 
-static void unlock_later_job(rmq_job_t *job) {
-        unlock_later_t *ul         = RMQ_CONTAINER_OF(job, unlock_later_t, job);
+/* Sends the unlock (unless \p skip) and frees \p ul (UL_TAKEN). */
+static void unlock_later_run(unlock_later_t *ul, bool skip) {
         rmq_push_consumer_t *pcons = ul->pcons;
-        rmq__rebalance_unlock(&pcons->rb, &ul->mq, true);
+        if (!skip)
+                rmq__rebalance_unlock(&pcons->rb, &ul->mq, true);
         rmq__mq_clear(&ul->mq);
         rmq__lock(&pcons->lock);
         rmq__list_remove(&ul->link);
@@ -650,15 +705,47 @@ static void unlock_later_timer(rmq_timer_t *t, void *arg) {
                 rmq__unlock(&pcons->lock);
                 return;
         }
-        ul->state = UL_QUEUED;
+        ul->state = UL_DUE;
         rmq__unlock(&pcons->lock);
-        ul->job.fn = unlock_later_job;
-        if (rmq__pool_submit(rmq__client_sched_pool(pcons->ci), &ul->job)) {
-                /* the instance is stopping: the shutdown runs it */
+        rmq__client_rebalance_now(pcons->ci);
+}
+
+/* The due delayed unlocks, on the rebalance thread, between rebalance
+ * rounds: a queue the rebalance took back meanwhile (locked again, in the
+ * table, not dropped) keeps its lock. (Java's scheduled unlock fires
+ * regardless, releasing the lock of a queue the consumer consumes again:
+ * another consumer could then lock and consume it too.) Running here
+ * orders the check with the rebalance's own locking. */
+static void unlock_later_due(rmq_push_consumer_t *pcons) {
+        for (;;) {
+                unlock_later_t *ul = NULL;
+                rmq_list_t *it;
+                rmq_pq_t *pq;
+                bool ours;
+                char q[256];
                 rmq__lock(&pcons->lock);
-                ul->state = UL_TIMER;
-                uv_cond_broadcast(&pcons->cond);
+                for (it = pcons->delayed_unlocks.next;
+                     it != &pcons->delayed_unlocks; it = it->next) {
+                        unlock_later_t *x =
+                            RMQ_CONTAINER_OF(it, unlock_later_t, link);
+                        if (x->state == UL_DUE) {
+                                x->state = UL_TAKEN;
+                                ul       = x;
+                                break;
+                        }
+                }
                 rmq__unlock(&pcons->lock);
+                if (!ul)
+                        return;
+                pq   = rmq__rebalance_pq(&pcons->rb, &ul->mq);
+                ours = pq && !rmq__pq_dropped(pq);
+                rmq__pq_release(pq);
+                rmq__mq_format(&ul->mq, q, sizeof(q));
+                rmq__log(&pcons->lg, RMQ_LOG_INFO, "REBALANCE",
+                         "[%s]unlockDelay, execute at once%s", q,
+                         ours ? ": skipped, the queue is consumed here again"
+                              : "");
+                unlock_later_run(ul, ours);
         }
 }
 
@@ -672,14 +759,14 @@ static void unlock_later_flush(rmq_push_consumer_t *pcons) {
                      it != &pcons->delayed_unlocks; it = it->next) {
                         unlock_later_t *x =
                             RMQ_CONTAINER_OF(it, unlock_later_t, link);
-                        if (x->state == UL_TIMER) {
+                        if (x->state != UL_TAKEN) {
                                 x->state = UL_TAKEN;
                                 ul       = x;
                                 break;
                         }
                 }
                 if (!ul) {
-                        /* the queued ones finish on the scheduler */
+                        /* those the rebalance thread is sending */
                         while (!rmq__list_empty(&pcons->delayed_unlocks))
                                 uv_cond_wait(&pcons->cond, &pcons->lock);
                         rmq__unlock(&pcons->lock);
@@ -687,7 +774,7 @@ static void unlock_later_flush(rmq_push_consumer_t *pcons) {
                 }
                 rmq__unlock(&pcons->lock);
                 rmq__timer_stop(rmq__client_io(pcons->ci), &ul->timer);
-                unlock_later_job(&ul->job);
+                unlock_later_run(ul, false);
         }
 }
 
@@ -715,7 +802,7 @@ static void unlock_delay(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
                 }
                 rmq__unlock(&pcons->lock);
                 if (now)
-                        unlock_later_job(&ul->job);
+                        unlock_later_run(ul, false);
         } else {
                 rmq__rebalance_unlock(&pcons->rb, mq, true);
         }
@@ -761,18 +848,18 @@ static rmq_err_t admin_offset(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
                                          NULL, 0);
                 if (!rmq__client_broker_addr_in_publish(
                         pcons->ci, mq->brokerName, addr, sizeof(addr))) {
-                        snprintf(err, sizeof(err),
-                                 "The broker[%s] not exist", mq->brokerName);
+                        snprintf(err, sizeof(err), "The broker[%s] not exist",
+                                 mq->brokerName);
                         e = RMQ_ERR__NO_BROKER;
                         goto failed;
                 }
         }
-        e = search ? rmq__api_search_offset(pcons->ci, addr, mq, ts,
-                                            ADMIN_TIMEOUT_MS, offsetp, err,
-                                            sizeof(err))
-                   : rmq__api_get_max_offset(pcons->ci, addr, mq,
-                                             ADMIN_TIMEOUT_MS, offsetp, err,
-                                             sizeof(err));
+        e = search
+                ? rmq__api_search_offset(pcons->ci, addr, mq, ts,
+                                         ADMIN_TIMEOUT_MS, offsetp, err,
+                                         sizeof(err))
+                : rmq__api_get_max_offset(pcons->ci, addr, mq, ADMIN_TIMEOUT_MS,
+                                          offsetp, err, sizeof(err));
         if (!e)
                 return RMQ_OK;
 failed:
@@ -817,13 +904,14 @@ static rmq_err_t rb_compute_from_where(rmq_rebalance_t *rb, const rmq_mq_t *mq,
 }
 
 /* mirrors RebalancePushImpl.dispatchPullRequest */
-static void rb_dispatch(rmq_rebalance_t *rb, rmq_rb_added_t *added, size_t n,
-                        void **owner_data) {
+static void rb_dispatch(rmq_rebalance_t *rb, rmq_rb_added_t *added, size_t n) {
         rmq_push_consumer_t *pcons = rb_owner(rb);
         size_t i;
         for (i = 0; i < n; i++) {
                 rmq_pc_queue_t *q = rmq__pc_queue_new(added[i].mq, added[i].pq);
                 char s[256];
+                q->stats = rmq__consumer_stats_entry(pcons->stats, pcons->group,
+                                                     added[i].mq->topic);
                 rmq__mq_format(added[i].mq, s, sizeof(s));
                 rmq__log(&pcons->lg, RMQ_LOG_INFO, "REBALANCE",
                          "doRebalance, %s, add a new pull request %s "
@@ -832,12 +920,11 @@ static void rb_dispatch(rmq_rebalance_t *rb, rmq_rb_added_t *added, size_t n,
                 rmq__pull_request_new(pcons, q, added[i].next_offset);
                 rmq__pc_queue_release(q);
                 rmq__pq_release(added[i].pq); /* the callee's reference */
-                owner_data[i] = NULL;
         }
 }
 
 static const rmq_rebalance_ops_t push_rb_ops = {
-    RMQ_HB_CONSUME_PASSIVELY, rb_mq_changed,        rb_remove_unnecessary,
+    RMQ_HB_CONSUME_PASSIVELY, rb_mq_changed,         rb_remove_unnecessary,
     rb_remove_dirty_offset,   rb_compute_from_where, rb_dispatch};
 
 /* ---- send back ---- */
@@ -848,9 +935,10 @@ static const rmq_rebalance_ops_t push_rb_ops = {
 static rmq_message_t *retry_message(rmq_push_consumer_t *pcons,
                                     const rmq_message_ext_t *mx,
                                     int32_t reconsume_time, int32_t max) {
-        char *retry         = rmq__retry_topic(pcons->group);
-        rmq_message_t *msg  = rmq_message_new(retry);
-        const char *origin  = rmq_message_ext_property(mx, RMQ_PROP_ORIGIN_MESSAGE_ID);
+        char *retry        = rmq__retry_topic(pcons->group);
+        rmq_message_t *msg = rmq_message_new(retry);
+        const char *origin =
+            rmq_message_ext_property(mx, RMQ_PROP_ORIGIN_MESSAGE_ID);
         const char *n, *v;
         size_t i, len;
         const void *body = rmq_message_ext_body(mx, &len);
@@ -862,10 +950,9 @@ static rmq_message_t *retry_message(rmq_push_consumer_t *pcons,
         rmq_message_set_flag(msg, mx->flag);
         for (i = 0; rmq_message_ext_property_at(mx, i, &n, &v); i++)
                 rmq__message_put_property(msg, n, v);
-        rmq__message_put_property(msg, RMQ_PROP_ORIGIN_MESSAGE_ID,
-                                  origin && *origin
-                                      ? origin
-                                      : rmq_message_ext_msg_id(mx));
+        rmq__message_put_property(
+            msg, RMQ_PROP_ORIGIN_MESSAGE_ID,
+            origin && *origin ? origin : rmq_message_ext_msg_id(mx));
         rmq__message_put_property(msg, RMQ_PROP_RETRY_TOPIC, topic_ns);
         rmq__free(topic_ns);
         snprintf(num, sizeof(num), "%d", reconsume_time);
@@ -873,8 +960,7 @@ static rmq_message_t *retry_message(rmq_push_consumer_t *pcons,
         snprintf(num, sizeof(num), "%d", max);
         rmq__message_put_property(msg, RMQ_PROP_MAX_RECONSUME_TIMES, num);
         rmq__message_remove_property(msg, RMQ_PROP_TRAN_MSG);
-        rmq_message_set_delay_time_level(msg,
-                                         3 + rmq__mx_reconsume_times(mx));
+        rmq_message_set_delay_time_level(msg, 3 + rmq__mx_reconsume_times(mx));
         return msg;
 }
 
@@ -901,14 +987,14 @@ rmq_err_t rmq__pcons_send_back(rmq_push_consumer_t *pcons,
         rmq_message_t *msg;
         char *topic_ns;
         rmq_err_t e;
-        bool have = false;
+        bool have   = false;
         int32_t max = rmq__pcons_max_reconsume_times(pcons);
         if (broker_name)
                 have = rmq__client_broker_addr_in_publish(
                     pcons->ci, broker_name, addr, sizeof(addr));
         else
-                have = rmq__strlcpy(addr, mx->storeHost, sizeof(addr)) <
-                       sizeof(addr);
+                have = rmq__strlcpy(addr, rmq_message_ext_store_host(mx),
+                                    sizeof(addr)) < sizeof(addr);
         topic_ns = rmq__ns_wrap(pcons->conf->namespace_, mx->topic);
         if (have) {
                 e = rmq__api_consumer_send_msg_back(
@@ -945,12 +1031,9 @@ rmq_err_t rmq__pcons_send_to_retry(rmq_push_consumer_t *pcons,
         return e;
 }
 
-rmq_err_t rmq_push_consumer_send_message_back(rmq_push_consumer_t *pcons,
-                                              const rmq_message_ext_t *mx,
-                                              int delay_level,
-                                              const char *broker_name,
-                                              char *errstr,
-                                              size_t errstr_size) {
+rmq_err_t rmq_push_consumer_send_message_back(
+    rmq_push_consumer_t *pcons, const rmq_message_ext_t *mx, int delay_level,
+    const char *broker_name, char *errstr, size_t errstr_size) {
         if (!pcons || !mx)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "NULL argument");
@@ -990,19 +1073,10 @@ static void m_collect_topics(void *impl, rmq_strmap_t *topics) {
         rmq__rebalance_subs_free(subs, n);
 }
 
-/* isSubscribeTopicNeedUpdate: a subscribed topic without a route. (The
- * instance keeps the routes the rebalance reads; nothing to copy.) */
-static bool m_need_update(void *impl, const char *topic) {
-        rmq_push_consumer_t *pcons = impl;
-        rmq_subscription_data_t sd;
-        if (!rmq__rebalance_sub_get(&pcons->rb, topic, &sd))
-                return false;
-        rmq__subscription_clear(&sd);
-        return true;
-}
-
 static void m_do_rebalance(void *impl) {
         rmq_push_consumer_t *pcons = impl;
+        if (!atomic_load(&pcons->stopping))
+                unlock_later_due(pcons);
         if (!atomic_load(&pcons->paused) && !atomic_load(&pcons->stopping))
                 rmq__rebalance_do(&pcons->rb, pcons->orderly);
 }
@@ -1044,7 +1118,12 @@ static void reset_run(rmq_job_t *job) {
         atomic_store(&pcons->paused, true);
         mqs = rmq__rebalance_queues(&pcons->rb, &pqs, &n);
         for (i = 0; i < n; i++) {
-                if (!strcmp(mqs[i].topic, rj->topic)) {
+                /* only the queues of the request's table (a broker sends
+                 * its own queues): the others go on */
+                for (j = 0; j < rj->n; j++)
+                        if (rmq__mq_equal(&mqs[i], &rj->offsets[j].mq))
+                                break;
+                if (!strcmp(mqs[i].topic, rj->topic) && j < rj->n) {
                         rmq__pq_set_dropped(pqs[i], true);
                         rmq__pq_clear(pqs[i]);
                 }
@@ -1060,11 +1139,10 @@ static void reset_run(rmq_job_t *job) {
                         done[n_done++] = mqs[i];
                 }
         }
-        if (n_done &&
-            rmq__offset_remote_commit_sync(
-                pcons->offsets, done, n_done,
-                rmq__mono_ms() + pcons->conf->mqClientApiTimeout, NULL, err,
-                sizeof(err)))
+        if (n_done && rmq__offset_remote_commit_sync(
+                          pcons->offsets, done, n_done,
+                          rmq__mono_ms() + pcons->conf->mqClientApiTimeout,
+                          NULL, err, sizeof(err)))
                 rmq__log(&pcons->lg, RMQ_LOG_WARN, "OFFSET",
                          "[reset-offset] committing the new offsets of %s "
                          "failed: %s",
@@ -1097,17 +1175,17 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
         char err[256];
         rmq_mq_offset_t *offsets = NULL;
         size_t n                 = 0;
-        if (!topic || rmq__offset_table_decode(req->body, req->body_len,
-                                               "offsetTable", NULL, &offsets,
-                                               &n, err, sizeof(err))) {
+        if (!topic ||
+            rmq__offset_table_decode(req->body, req->body_len, "offsetTable",
+                                     NULL, &offsets, &n, err, sizeof(err))) {
                 rmq__log(&pcons->lg, RMQ_LOG_WARN, "OFFSET",
                          "[reset-offset] a bad request: %s",
                          topic ? err : "no topic");
                 return NULL;
         }
-        rj        = rmq__calloc(1, sizeof(*rj));
-        rj->pcons = pcons;
-        rj->topic = rmq__strdup(topic);
+        rj          = rmq__calloc(1, sizeof(*rj));
+        rj->pcons   = pcons;
+        rj->topic   = rmq__strdup(topic);
         rj->offsets = offsets;
         rj->n       = n;
         rj->job.fn  = reset_run;
@@ -1129,7 +1207,7 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
 
 /* \p v in the order of a Java HashMap keyed by the queues. */
 static void offsets_java_order(rmq_mq_offset_t *v, size_t n) {
-        rmq_mq_t *keys = rmq__calloc(n ? n : 1, sizeof(*keys));
+        rmq_mq_t *keys       = rmq__calloc(n ? n : 1, sizeof(*keys));
         rmq_mq_offset_t *out = rmq__calloc(n ? n : 1, sizeof(*out));
         size_t i, j;
         for (i = 0; i < n; i++)
@@ -1186,8 +1264,7 @@ static rmq_cmd_t *on_running_info(rmq_push_consumer_t *pcons) {
                 size_t sz = sizeof(val);
                 if (strchr(name, '.') || !strcmp(name, "debug"))
                         continue;
-                if (rmq_conf_get(pcons->conf, name, val, &sz) == RMQ_OK &&
-                    *val)
+                if (rmq_conf_get(pcons->conf, name, val, &sz) == RMQ_OK && *val)
                         rmq__running_info_add_prop(&info, name, val);
         }
         rmq__running_info_add_prop(&info, "consumerGroup", pcons->group);
@@ -1253,8 +1330,8 @@ static rmq_cmd_t *on_consume_directly(rmq_push_consumer_t *pcons,
         opts.retryGroup = pcons->group;
         opts.ns         = pcons->conf->namespace_;
         if (!req->body ||
-            rmq__msg_batch_decode(NULL, req->body, req->body_len, &opts,
-                                  &batch, err, sizeof(err)) ||
+            rmq__msg_batch_decode(NULL, req->body, req->body_len, &opts, &batch,
+                                  err, sizeof(err)) ||
             rmq__msg_batch_count(batch) == 0) {
                 rmq__msg_batch_release(batch);
                 return rmq__cmd_new_response(RMQ_ERR_SYSTEM_ERROR,
@@ -1293,10 +1370,12 @@ static rmq_cmd_t *m_process_request(void *impl, const char *addr,
         }
 }
 
+/* (No route_updated: the instance keeps the routes the rebalance reads.
+ * No need_update: Java's isSubscribeTopicNeedUpdate asks for a topic
+ * with no route yet, which the instance counts as changed anyway.) */
 static const rmq_member_ops_t push_member_ops = {
-    RMQ_MEMBER_CONSUMER, m_heartbeat_data,  m_collect_topics,
-    NULL,                m_need_update,     m_do_rebalance,
-    m_persist_offsets,   m_process_request};
+    RMQ_MEMBER_CONSUMER, m_heartbeat_data,  m_collect_topics, NULL, NULL,
+    m_do_rebalance,      m_persist_offsets, m_process_request};
 
 /* ---- start ---- */
 
@@ -1305,7 +1384,7 @@ static rmq_err_t check_config(rmq_push_consumer_t *pcons, char *errstr,
                               size_t errstr_size) {
         const rmq_conf_t *c = pcons->conf;
         char buf[300];
-        const char *why     = rmq__check_group(pcons->group, buf, sizeof(buf));
+        const char *why = rmq__check_group(pcons->group, buf, sizeof(buf));
         int64_t ts;
         if (!why && !strcmp(pcons->group, RMQ_DEFAULT_CONSUMER_GROUP))
                 why = "consumerGroup can not equal DEFAULT_CONSUMER, please "
@@ -1391,6 +1470,37 @@ static void update_sub_routes(rmq_push_consumer_t *pcons, bool missing_only) {
         rmq__rebalance_subs_free(subs, n);
 }
 
+/* mirrors MQClientInstance.checkClientInBroker for this consumer: a
+ * broker of each SQL92 (non-TAG) subscription's topic must accept it. */
+static rmq_err_t check_client_in_broker(rmq_push_consumer_t *pcons,
+                                        char *errstr, size_t errstr_size) {
+        rmq_subscription_data_t *subs;
+        rmq_err_t err = RMQ_OK;
+        size_t n, i;
+        subs = rmq__rebalance_subs(&pcons->rb, &n);
+        for (i = 0; i < n && !err; i++) {
+                char addr[128], why[512];
+                if (!subs[i].expressionType ||
+                    !strcmp(subs[i].expressionType, "TAG") ||
+                    !rmq__client_broker_addr_by_topic(pcons->ci, subs[i].topic,
+                                                      addr, sizeof(addr)))
+                        continue;
+                err = rmq__api_check_client_in_broker(
+                    pcons->ci, addr, pcons->group, rmq__client_id(pcons->ci),
+                    &subs[i], pcons->conf->mqClientApiTimeout, why,
+                    sizeof(why));
+                if (err)
+                        rmq__seterr(errstr, errstr_size, err,
+                                    "Check client in broker error, maybe "
+                                    "because you use %s to filter message, "
+                                    "but server has not been upgraded to "
+                                    "support! (%s: %s)",
+                                    subs[i].expressionType, addr, why);
+        }
+        rmq__rebalance_subs_free(subs, n);
+        return err;
+}
+
 /* Undoes a failed start after the instance was acquired. */
 static void start_undo(rmq_push_consumer_t *pcons) {
         rmq__consume_service_stop(pcons);
@@ -1433,14 +1543,15 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         pcons->group = rmq__ns_wrap(pcons->conf->namespace_, pcons->group_user);
         if ((err = check_config(pcons, errstr, errstr_size)))
                 return err;
-        model = pcons->conf->messageModel == RMQ_CONF_BROADCASTING
-                    ? RMQ_HB_BROADCASTING
-                    : RMQ_HB_CLUSTERING;
+        model     = pcons->conf->messageModel == RMQ_CONF_BROADCASTING
+                        ? RMQ_HB_BROADCASTING
+                        : RMQ_HB_CLUSTERING;
         pcons->ci = rmq__client_acquire(pcons->conf);
-        rmq__logger_from_conf(&pcons->lg, pcons->conf, rmq__client_id(pcons->ci));
-        pcons->stats = rmq__client_consumer_stats(pcons->ci);
-        alloc = pcons->alloc_pending ? pcons->alloc_pending
-                                     : conf_allocate(pcons->conf);
+        rmq__logger_from_conf(&pcons->lg, pcons->conf,
+                              rmq__client_id(pcons->ci));
+        pcons->stats         = rmq__client_consumer_stats(pcons->ci);
+        alloc                = pcons->alloc_pending ? pcons->alloc_pending
+                                                    : conf_allocate(pcons->conf);
         pcons->alloc_pending = NULL;
         rmq__rebalance_init(&pcons->rb, &push_rb_ops, pcons, pcons->ci,
                             &pcons->lg, pcons->group, model, alloc,
@@ -1453,15 +1564,15 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         if (model == RMQ_HB_BROADCASTING)
                 err = rmq__offset_local_new(
                     &pcons->offsets, pcons->conf->localOffsetStoreDir,
-                    rmq__client_id(pcons->ci), pcons->group, &pcons->lg,
-                    errstr, errstr_size);
+                    rmq__client_id(pcons->ci), pcons->group, &pcons->lg, errstr,
+                    errstr_size);
         else
                 err = rmq__offset_remote_new(&pcons->offsets, pcons->ci,
                                              pcons->group, &pcons->lg, errstr,
                                              errstr_size);
         if (!err)
-                err = rmq__offset_store_load(pcons->offsets, errstr,
-                                             errstr_size);
+                err =
+                    rmq__offset_store_load(pcons->offsets, errstr, errstr_size);
         if (err) {
                 start_undo(pcons);
                 return err;
@@ -1502,6 +1613,14 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
          * which a broker creates for a new clustering group) gets its
          * route before the first rebalance instead of 20 s later. */
         update_sub_routes(pcons, false);
+        if ((err = check_client_in_broker(pcons, errstr, errstr_size))) {
+                /* Java throws out of start() with the consumer running;
+                 * here it is shut down, and the error returned */
+                rmq__log(&pcons->lg, RMQ_LOG_ERROR, "CONSUMER", "%s",
+                         errstr ? errstr : "checkClientInBroker failed");
+                rmq_push_consumer_shutdown(pcons);
+                return err;
+        }
         rmq__client_heartbeat_sync(pcons->ci);
         update_sub_routes(pcons, true);
         rmq__client_rebalance_now(pcons->ci);
@@ -1604,7 +1723,8 @@ void rmq_push_consumer_suspend(rmq_push_consumer_t *pcons) {
         if (!pcons)
                 return;
         atomic_store(&pcons->paused, true);
-        rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER", "suspend this consumer, %s",
+        rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
+                 "suspend this consumer, %s",
                  pcons->group ? pcons->group : pcons->group_user);
 }
 
@@ -1614,7 +1734,8 @@ void rmq_push_consumer_resume(rmq_push_consumer_t *pcons) {
         atomic_store(&pcons->paused, false);
         if (running(pcons))
                 rmq__client_rebalance_now(pcons->ci);
-        rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER", "resume this consumer, %s",
+        rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
+                 "resume this consumer, %s",
                  pcons->group ? pcons->group : pcons->group_user);
 }
 
@@ -1626,7 +1747,7 @@ rmq_err_t rmq_push_consumer_fetch_subscribe_message_queues(
     rmq_push_consumer_t *pcons, const char *topic, rmq_message_queue_t ***mqsp,
     size_t *cntp, char *errstr, size_t errstr_size) {
         rmq_mq_t *mqs = NULL;
-        size_t n = 0, i;
+        size_t n      = 0, i;
         char *full;
         rmq_err_t err;
         *mqsp = NULL;

@@ -63,7 +63,10 @@ typedef struct consume_hook_s {
 typedef struct rmq_pc_queue_s {
         _Atomic int refcnt;
         rmq_mq_t mq;
-        rmq_pq_t *pq; /* referenced */
+        rmq_pq_t *pq;    /* referenced */
+        int32_t mq_hash; /* rmq__mq_hash(&mq) */
+        /* the consumer's topic@group stats (ConsumerStatsManager) */
+        rmq_stats_entry_t *stats;
         /* Orderly: serialises the consume requests of this queue (Java
          * MessageQueueLock's object); held while the listener runs, so it
          * is not a library lock in the STYLE R16.6 sense. */
@@ -76,11 +79,11 @@ void rmq__pc_queue_release(rmq_pc_queue_t *q);
 
 /* Where a pull request is (pcons->lock). */
 enum {
-        PR_QUEUED,    /* its job is on the pull service */
-        PR_RUNNING,   /* its job or a pull answer is being handled */
-        PR_TIMER,     /* waiting for its timer (executePullRequestLater) */
-        PR_INFLIGHT,  /* a PULL_MESSAGE waits for its answer */
-        PR_CANCELLED  /* shutdown took it off its timer */
+        PR_QUEUED,   /* its job is on the pull service */
+        PR_RUNNING,  /* its job or a pull answer is being handled */
+        PR_TIMER,    /* waiting for its timer (executePullRequestLater) */
+        PR_INFLIGHT, /* a PULL_MESSAGE waits for its answer */
+        PR_CANCELLED /* shutdown took it off its timer */
 };
 
 /* PullRequest: one per queue the rebalance gave this consumer, alive until
@@ -95,13 +98,13 @@ typedef struct rmq_pull_request_s {
         rmq_pc_queue_t *q;
         int64_t next_offset;
         bool previously_locked;
-        bool fix_offset; /* the timer runs the OFFSET_ILLEGAL fix */
-        int state;       /* PR_*, pcons->lock */
+        bool fix_offset;  /* the timer runs the OFFSET_ILLEGAL fix */
+        int state;        /* PR_*, pcons->lock */
         int32_t inflight; /* opaque of the pull in flight (pcons->lock) */
         /* pullFromWhichNodeTable: the broker id the last answer
          * suggested (PullAPIWrapper.updatePullFromWhichNode) */
         int64_t broker_id;
-        int64_t begin_ms; /* wall clock of the pull in flight */
+        int64_t begin_ms;           /* wall clock of the pull in flight */
         rmq_subscription_data_t sd; /* the pull's subscription (its tags
                                        filter the answer) */
 } rmq_pull_request_t;
@@ -130,7 +133,7 @@ struct rmq_push_consumer_s {
         rmq_rebalance_t rb;
         bool rb_ready;
         rmq_offset_store_t *offsets;
-        rmq_pool_t *workers;      /* the consume pool */
+        rmq_pool_t *workers; /* the consume pool */
         rmq_consumer_stats_t *stats;
         /* Subscriptions given before start (topic -> sd). */
         rmq_strmap_t subs_pending;
@@ -193,6 +196,19 @@ struct rmq_consume_hook_context_s {
 };
 
 /* ---- rmq_push_consumer.c ---- */
+/* A listener call's frame, shared by both consume services: begin fills
+ * \p hc and runs the before-hooks (when there are hooks), stamps the
+ * messages' consume start time and returns it; return_type is the
+ * ConsumeReturnType name of the outcome; end runs the after-hooks. */
+int64_t rmq__pcons_call_begin(rmq_push_consumer_t *pcons,
+                              rmq_consume_hook_context_t *hc,
+                              const rmq_mq_t *mq,
+                              rmq_message_ext_t *const *msgs, size_t n);
+const char *rmq__pcons_return_type(rmq_push_consumer_t *pcons, bool valid,
+                                   bool failed, int64_t rt_ms);
+void rmq__pcons_call_end(rmq_push_consumer_t *pcons,
+                         rmq_consume_hook_context_t *hc, const char *status,
+                         const char *return_type, bool success);
 /* Runs the hooks, in registration order. */
 void rmq__pcons_hooks_before(rmq_push_consumer_t *pcons,
                              rmq_consume_hook_context_t *hc);
@@ -245,11 +261,10 @@ void rmq__consume_submit(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
                          bool dispatch_to_consume);
 void rmq__consume_concurrently_submit(rmq_push_consumer_t *pcons,
                                       rmq_pc_queue_t *q,
-                                      rmq_message_ext_t *const *msgs,
-                                      size_t n);
+                                      rmq_message_ext_t *const *msgs, size_t n);
 /* Orderly: a consume request for \p q, after \p delay_ms (0: now). */
-void rmq__consume_orderly_submit(rmq_push_consumer_t *pcons,
-                                 rmq_pc_queue_t *q, int64_t delay_ms);
+void rmq__consume_orderly_submit(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
+                                 int64_t delay_ms);
 /* The consume service of the consumer's kind: start (the worker pool and
  * the service's timers) and stop (no new listener call; queued requests
  * dropped, running ones waited for; orderly: every queue unlocked). */

@@ -177,22 +177,21 @@ size_t rmq__rebalance_queue_count(rmq_rebalance_t *rb) {
 
 /* Takes entry \p i out of the table into \p out. rb->lock held. */
 static void entry_take(rmq_rebalance_t *rb, size_t i, rmq_rb_entry_t *out) {
-        *out = rb->entries[i];
+        *out           = rb->entries[i];
         rb->entries[i] = rb->entries[--rb->entry_cnt];
 }
 
-static void entry_add(rmq_rebalance_t *rb, const rmq_mq_t *mq, rmq_pq_t *pq,
-                      void *owner_data) {
+static void entry_add(rmq_rebalance_t *rb, const rmq_mq_t *mq, rmq_pq_t *pq) {
         rmq_rb_entry_t *e;
         if (rb->entry_cnt == rb->entry_cap) {
                 rb->entry_cap = rb->entry_cap ? rb->entry_cap * 2 : 16;
-                rb->entries   = rmq__realloc(rb->entries,
-                                             rb->entry_cap * sizeof(*e));
+                rb->entries =
+                    rmq__realloc(rb->entries, rb->entry_cap * sizeof(*e));
         }
         e = &rb->entries[rb->entry_cnt++];
         rmq__mq_copy(&e->mq, mq);
-        e->pq         = pq;
-        e->owner_data = owner_data;
+        e->pq             = pq;
+        e->remove_pending = false;
 }
 
 /* mirrors RebalanceImpl.removeProcessQueue */
@@ -245,8 +244,8 @@ static void lock_request(rmq_rebalance_t *rb, rmq_lock_batch_request_t *req,
         req->mqSet_cnt     = n;
 }
 
-static bool master_of(rmq_rebalance_t *rb, const char *broker_name,
-                      char *addr, size_t size) {
+static bool master_of(rmq_rebalance_t *rb, const char *broker_name, char *addr,
+                      size_t size) {
         return rmq__client_broker_addr_in_subscribe(
             rb->ci, broker_name, RMQ_MASTER_ID, true, addr, size, NULL, NULL);
 }
@@ -263,7 +262,7 @@ static bool mq_in(const rmq_mq_t *mq, const rmq_mq_t *set, size_t n) {
 bool rmq__rebalance_lock(rmq_rebalance_t *rb, const rmq_mq_t *mq) {
         rmq_lock_batch_request_t req;
         rmq_mq_t *locked = NULL;
-        size_t n = 0, i;
+        size_t n         = 0, i;
         char addr[128], err[256], q[256];
         bool ok = false;
         RMQ__ASSERT_NOT_IO("a queue lock");
@@ -271,8 +270,8 @@ bool rmq__rebalance_lock(rmq_rebalance_t *rb, const rmq_mq_t *mq) {
                 return false;
         lock_request(rb, &req, (rmq_mq_t *)mq, 1);
         rmq__mq_format(mq, q, sizeof(q));
-        if (rmq__api_lock_batch_mq(rb->ci, addr, &req, LOCK_TIMEOUT_MS,
-                                   &locked, &n, err, sizeof(err))) {
+        if (rmq__api_lock_batch_mq(rb->ci, addr, &req, LOCK_TIMEOUT_MS, &locked,
+                                   &n, err, sizeof(err))) {
                 rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
                          "lockBatchMQ exception, %s: %s", q, err);
                 return false;
@@ -302,60 +301,73 @@ static rmq_mq_t *queues_by_broker(rmq_rebalance_t *rb, size_t *np) {
         return mqs;
 }
 
-/* mirrors RebalanceImpl.lockAll */
-void rmq__rebalance_lock_all(rmq_rebalance_t *rb) {
+/* Calls \p fn with each broker's queues of the table and its master's
+ * address (brokers without a known master are skipped), as
+ * buildProcessQueueTableByBrokerName groups them. */
+typedef void(broker_batch_fn)(rmq_rebalance_t *rb, const char *addr,
+                              const rmq_mq_t *mqs, size_t n, bool oneway);
+
+static void for_each_broker(rmq_rebalance_t *rb, broker_batch_fn *fn,
+                            bool oneway) {
         size_t n, i = 0;
         rmq_mq_t *mqs = queues_by_broker(rb, &n);
-        RMQ__ASSERT_NOT_IO("queue locks");
         while (i < n) {
-                size_t j = i, k, nl = 0;
-                rmq_lock_batch_request_t req;
-                rmq_mq_t *locked = NULL;
-                char addr[128], err[256];
+                size_t j = i;
+                char addr[128];
                 while (j < n && !strcmp(mqs[j].brokerName, mqs[i].brokerName))
                         j++;
-                if (!master_of(rb, mqs[i].brokerName, addr, sizeof(addr))) {
-                        i = j;
-                        continue;
-                }
-                lock_request(rb, &req, &mqs[i], j - i);
-                if (rmq__api_lock_batch_mq(rb->ci, addr, &req, LOCK_TIMEOUT_MS,
-                                           &locked, &nl, err, sizeof(err))) {
-                        rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
-                                 "lockBatchMQ exception, broker %s: %s",
-                                 mqs[i].brokerName, err);
-                        i = j;
-                        continue;
-                }
-                for (k = i; k < j; k++) {
-                        rmq_pq_t *pq = rmq__rebalance_pq(rb, &mqs[k]);
-                        char q[256];
-                        if (!pq)
-                                continue;
-                        rmq__mq_format(&mqs[k], q, sizeof(q));
-                        if (mq_in(&mqs[k], locked, nl)) {
-                                if (!rmq__pq_locked(pq))
-                                        rmq__log(rb->lg, RMQ_LOG_INFO,
-                                                 "REBALANCE",
-                                                 "the message queue locked "
-                                                 "OK, Group: %s %s",
-                                                 rb->group, q);
-                                rmq__pq_set_locked(pq, true);
-                                rmq__pq_set_last_lock_timestamp(
-                                    pq, rmq__wall_ms());
-                        } else {
-                                rmq__pq_set_locked(pq, false);
-                                rmq__log(rb->lg, RMQ_LOG_WARN, "REBALANCE",
-                                         "the message queue locked Failed, "
-                                         "Group: %s %s",
-                                         rb->group, q);
-                        }
-                        rmq__pq_release(pq);
-                }
-                rmq__mq_array_free(locked, nl);
+                if (master_of(rb, mqs[i].brokerName, addr, sizeof(addr)))
+                        fn(rb, addr, &mqs[i], j - i, oneway);
                 i = j;
         }
         rmq__mq_array_free(mqs, n);
+}
+
+/* lockAll's request to one broker */
+static void lock_broker(rmq_rebalance_t *rb, const char *addr,
+                        const rmq_mq_t *mqs, size_t n, bool oneway) {
+        rmq_lock_batch_request_t req;
+        rmq_mq_t *locked = NULL;
+        size_t nl        = 0, k;
+        char err[256], q[256];
+        RMQ_UNUSED(oneway);
+        lock_request(rb, &req, (rmq_mq_t *)mqs, n);
+        if (rmq__api_lock_batch_mq(rb->ci, addr, &req, LOCK_TIMEOUT_MS, &locked,
+                                   &nl, err, sizeof(err))) {
+                rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
+                         "lockBatchMQ exception, broker %s: %s",
+                         mqs[0].brokerName, err);
+                return;
+        }
+        for (k = 0; k < n; k++) {
+                rmq_pq_t *pq = rmq__rebalance_pq(rb, &mqs[k]);
+                if (!pq)
+                        continue;
+                rmq__mq_format(&mqs[k], q, sizeof(q));
+                if (mq_in(&mqs[k], locked, nl)) {
+                        if (!rmq__pq_locked(pq))
+                                rmq__log(rb->lg, RMQ_LOG_INFO, "REBALANCE",
+                                         "the message queue locked OK, "
+                                         "Group: %s %s",
+                                         rb->group, q);
+                        rmq__pq_set_locked(pq, true);
+                        rmq__pq_set_last_lock_timestamp(pq, rmq__wall_ms());
+                } else {
+                        rmq__pq_set_locked(pq, false);
+                        rmq__log(rb->lg, RMQ_LOG_WARN, "REBALANCE",
+                                 "the message queue locked Failed, Group: "
+                                 "%s %s",
+                                 rb->group, q);
+                }
+                rmq__pq_release(pq);
+        }
+        rmq__mq_array_free(locked, nl);
+}
+
+/* mirrors RebalanceImpl.lockAll */
+void rmq__rebalance_lock_all(rmq_rebalance_t *rb) {
+        RMQ__ASSERT_NOT_IO("queue locks");
+        for_each_broker(rb, lock_broker, false);
 }
 
 /* mirrors RebalanceImpl.unlock */
@@ -377,59 +389,70 @@ void rmq__rebalance_unlock(rmq_rebalance_t *rb, const rmq_mq_t *mq,
                          rb->group, rmq__client_id(rb->ci), q);
 }
 
+/* unlockAll's request to one broker */
+static void unlock_broker(rmq_rebalance_t *rb, const char *addr,
+                          const rmq_mq_t *mqs, size_t n, bool oneway) {
+        rmq_lock_batch_request_t req;
+        char err[256], q[256];
+        size_t k;
+        lock_request(rb, &req, (rmq_mq_t *)mqs, n);
+        if (rmq__api_unlock_batch_mq(rb->ci, addr, &req, LOCK_TIMEOUT_MS,
+                                     oneway, err, sizeof(err))) {
+                rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
+                         "unlockBatchMQ exception, broker %s: %s",
+                         mqs[0].brokerName, err);
+                return;
+        }
+        for (k = 0; k < n; k++) {
+                rmq_pq_t *pq = rmq__rebalance_pq(rb, &mqs[k]);
+                if (!pq)
+                        continue;
+                rmq__pq_set_locked(pq, false);
+                rmq__pq_release(pq);
+                rmq__mq_format(&mqs[k], q, sizeof(q));
+                rmq__log(rb->lg, RMQ_LOG_INFO, "REBALANCE",
+                         "the message queue unlock OK, Group: %s %s", rb->group,
+                         q);
+        }
+}
+
 /* mirrors RebalanceImpl.unlockAll */
 void rmq__rebalance_unlock_all(rmq_rebalance_t *rb, bool oneway) {
-        size_t n, i = 0;
-        rmq_mq_t *mqs = queues_by_broker(rb, &n);
-        while (i < n) {
-                size_t j = i, k;
-                rmq_lock_batch_request_t req;
-                char addr[128], err[256];
-                while (j < n && !strcmp(mqs[j].brokerName, mqs[i].brokerName))
-                        j++;
-                if (!master_of(rb, mqs[i].brokerName, addr, sizeof(addr))) {
-                        i = j;
-                        continue;
-                }
-                lock_request(rb, &req, &mqs[i], j - i);
-                if (rmq__api_unlock_batch_mq(rb->ci, addr, &req,
-                                             LOCK_TIMEOUT_MS, oneway, err,
-                                             sizeof(err))) {
-                        rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
-                                 "unlockBatchMQ exception, broker %s: %s",
-                                 mqs[i].brokerName, err);
-                        i = j;
-                        continue;
-                }
-                for (k = i; k < j; k++) {
-                        rmq_pq_t *pq = rmq__rebalance_pq(rb, &mqs[k]);
-                        if (pq) {
-                                char q[256];
-                                rmq__pq_set_locked(pq, false);
-                                rmq__pq_release(pq);
-                                rmq__mq_format(&mqs[k], q, sizeof(q));
-                                rmq__log(rb->lg, RMQ_LOG_INFO, "REBALANCE",
-                                         "the message queue unlock OK, "
-                                         "Group: %s %s",
-                                         rb->group, q);
-                        }
-                }
-                i = j;
-        }
-        rmq__mq_array_free(mqs, n);
+        for_each_broker(rb, unlock_broker, oneway);
 }
 
 /* ---- the rebalance ---- */
 
+/* removeUnnecessaryMessageQueue, then the entry out of the table; when
+ * the queue is busy, the entry is marked to be tried again. */
+static bool try_remove(rmq_rebalance_t *rb, const rmq_rb_entry_t *e) {
+        bool ok = rb->ops->remove_unnecessary_mq(rb, &e->mq, e->pq);
+        int k;
+        rmq__lock(&rb->lock);
+        k = entry_find(rb, &e->mq);
+        if (k >= 0 && rb->entries[k].pq == e->pq) {
+                if (ok) {
+                        rmq_rb_entry_t gone;
+                        entry_take(rb, (size_t)k, &gone);
+                        rmq__pq_release(gone.pq);
+                        rmq__mq_clear(&gone.mq);
+                } else {
+                        rb->entries[k].remove_pending = true;
+                }
+        }
+        rmq__unlock(&rb->lock);
+        return ok;
+}
+
 /* updateProcessQueueTableInRebalance: \p mine is the allocation. Returns
  * true if the table changed. */
 static bool update_table(rmq_rebalance_t *rb, const char *topic,
-                         const rmq_mq_t *mine, size_t n_mine, bool is_order) {
+                         const rmq_mq_t *mine, size_t n_mine, bool is_order,
+                         rmq_rb_added_t **addedp, size_t *n_addp) {
         bool changed = false;
         size_t i, n_add = 0;
         int64_t now = rmq__wall_ms();
         rmq_rb_added_t *added;
-        void **owner;
         char q[256];
 
         /* 1. Queues that are no longer ours, or whose pulls stopped. */
@@ -446,8 +469,7 @@ static bool update_table(rmq_rebalance_t *rb, const char *topic,
                                 found = true;
                                 break;
                         }
-                        if (rb->ops->consume_type ==
-                                RMQ_HB_CONSUME_PASSIVELY &&
+                        if (rb->ops->consume_type == RMQ_HB_CONSUME_PASSIVELY &&
                             rmq__pq_is_pull_expired(x->pq, now,
                                                     rb->pull_max_idle_ms)) {
                                 found   = true;
@@ -460,24 +482,13 @@ static bool update_table(rmq_rebalance_t *rb, const char *topic,
                         break;
                 }
                 /* marked dropped while still in the table, as Java */
-                e = rb->entries[i];
-                rmq__pq_set_dropped(e.pq, true);
-                rmq__pq_retain(e.pq);
+                rmq__pq_set_dropped(rb->entries[i].pq, true);
+                e.pq = rmq__pq_retain(rb->entries[i].pq);
                 rmq__mq_copy(&e.mq, &rb->entries[i].mq);
                 rmq__unlock(&rb->lock);
-                rmq__mq_format(&e.mq, q, sizeof(q));
-                if (rb->ops->remove_unnecessary_mq(rb, &e.mq, e.pq)) {
-                        int k;
-                        rmq__lock(&rb->lock);
-                        k = entry_find(rb, &e.mq);
-                        if (k >= 0) {
-                                rmq_rb_entry_t gone;
-                                entry_take(rb, (size_t)k, &gone);
-                                rmq__pq_release(gone.pq);
-                                rmq__mq_clear(&gone.mq);
-                        }
-                        rmq__unlock(&rb->lock);
+                if (try_remove(rb, &e)) {
                         changed = true;
+                        rmq__mq_format(&e.mq, q, sizeof(q));
                         if (expired)
                                 rmq__log(rb->lg, RMQ_LOG_ERROR, "REBALANCE",
                                          "[BUG]doRebalance, %s, remove "
@@ -490,22 +501,25 @@ static bool update_table(rmq_rebalance_t *rb, const char *topic,
                                          "unnecessary mq, %s",
                                          rb->group, q);
                 }
-                /* (not removable: it stays, dropped; the next round tries
-                 * again, as Java's next doRebalance would) */
                 rmq__pq_release(e.pq);
                 rmq__mq_clear(&e.mq);
         }
-        /* Entries dropped but not removable are skipped above; Java keeps
-         * them in the table too and retries each round: do the same by
-         * retrying their removal now. */
+        /* Entries dropped above but not removable yet (an orderly queue
+         * whose listener held its consume lock), and dropped entries that
+         * are no longer ours: tried again each round, as Java's next
+         * doRebalance would; one that is ours again comes back below as
+         * soon as it is removed. (A queue dropped by an OFFSET_ILLEGAL
+         * answer and still ours waits for its offset fix instead.) */
         for (;;) {
                 rmq_rb_entry_t e;
                 bool found = false;
                 rmq__lock(&rb->lock);
                 for (i = 0; i < rb->entry_cnt; i++) {
-                        if (!strcmp(rb->entries[i].mq.topic, topic) &&
-                            rmq__pq_dropped(rb->entries[i].pq) &&
-                            !mq_in(&rb->entries[i].mq, mine, n_mine)) {
+                        rmq_rb_entry_t *x = &rb->entries[i];
+                        if (!strcmp(x->mq.topic, topic) &&
+                            (x->remove_pending ||
+                             (rmq__pq_dropped(x->pq) &&
+                              !mq_in(&x->mq, mine, n_mine)))) {
                                 found = true;
                                 break;
                         }
@@ -517,32 +531,19 @@ static bool update_table(rmq_rebalance_t *rb, const char *topic,
                 rmq__mq_copy(&e.mq, &rb->entries[i].mq);
                 e.pq = rmq__pq_retain(rb->entries[i].pq);
                 rmq__unlock(&rb->lock);
-                found = rb->ops->remove_unnecessary_mq(rb, &e.mq, e.pq);
-                if (found) {
-                        int k;
-                        rmq__lock(&rb->lock);
-                        k = entry_find(rb, &e.mq);
-                        if (k >= 0) {
-                                rmq_rb_entry_t gone;
-                                entry_take(rb, (size_t)k, &gone);
-                                rmq__pq_release(gone.pq);
-                                rmq__mq_clear(&gone.mq);
-                        }
-                        rmq__unlock(&rb->lock);
-                        changed = true;
-                }
+                found = try_remove(rb, &e);
                 rmq__pq_release(e.pq);
                 rmq__mq_clear(&e.mq);
                 if (!found)
                         break; /* still busy: next round */
+                changed = true;
         }
 
         /* 2. New queues. */
         added = rmq__calloc(n_mine ? n_mine : 1, sizeof(*added));
-        owner = rmq__calloc(n_mine ? n_mine : 1, sizeof(*owner));
         for (i = 0; i < n_mine; i++) {
                 const rmq_mq_t *mq = &mine[i];
-                int64_t next = -1;
+                int64_t next       = -1;
                 rmq_err_t err;
                 rmq_pq_t *pq;
                 rmq__lock(&rb->lock);
@@ -587,21 +588,22 @@ static bool update_table(rmq_rebalance_t *rb, const char *topic,
         if (n_add) {
                 rmq__lock(&rb->lock);
                 for (i = 0; i < n_add; i++)
-                        entry_add(rb, added[i].mq, rmq__pq_retain(added[i].pq),
-                                  NULL);
-                rmq__unlock(&rb->lock);
-                rb->ops->dispatch(rb, added, n_add, owner);
-                rmq__lock(&rb->lock);
-                for (i = 0; i < n_add; i++) {
-                        int k = entry_find(rb, added[i].mq);
-                        if (k >= 0)
-                                rb->entries[k].owner_data = owner[i];
-                }
+                        entry_add(rb, added[i].mq, rmq__pq_retain(added[i].pq));
                 rmq__unlock(&rb->lock);
         }
-        rmq__free(added);
-        rmq__free(owner);
+        *addedp = added;
+        *n_addp = n_add;
         return changed;
+}
+
+/* dispatchPullRequest for the queues update_table added (after
+ * messageQueueChanged: the pulls of new queues start once the brokers have
+ * the heartbeat with the new subscription version). Frees \p added. */
+static void dispatch_added(rmq_rebalance_t *rb, rmq_rb_added_t *added,
+                           size_t n_add) {
+        if (n_add)
+                rb->ops->dispatch(rb, added, n_add);
+        rmq__free(added);
 }
 
 /* The sorted copy of a NULL-terminated id list; Java sorts with
@@ -615,8 +617,9 @@ static int cmp_cid(const void *a, const void *b) {
 static void rebalance_topic(rmq_rebalance_t *rb, const char *topic,
                             bool is_order) {
         rmq_mq_t *all = NULL, *mine = NULL;
-        size_t n_all = 0, n_mine = 0, n_cid = 0;
-        char **cids = NULL;
+        size_t n_all = 0, n_mine = 0, n_cid = 0, n_add = 0;
+        rmq_rb_added_t *added = NULL;
+        char **cids           = NULL;
         char err[512];
         bool retry = rmq__is_retry_topic(topic);
         rmq_err_t e;
@@ -630,13 +633,20 @@ static void rebalance_topic(rmq_rebalance_t *rb, const char *topic,
                                  rb->group, topic);
                         return;
                 }
-                if (update_table(rb, topic, all, n_all, is_order)) {
+                /* No queue lock in broadcasting, orderly or not: 4.9.8
+                 * locks here, so a second orderly client of the group
+                 * found every queue locked by the first and consumed
+                 * nothing until the broker's lock expired (rocketmq#8772,
+                 * fixed upstream the same way). */
+                if (update_table(rb, topic, all, n_all, false, &added,
+                                 &n_add)) {
                         rmq__log(rb->lg, RMQ_LOG_INFO, "REBALANCE",
                                  "messageQueueChanged %s %s (%zu queues)",
                                  rb->group, topic, n_all);
                         rb->ops->message_queue_changed(rb, topic, all, n_all,
                                                        all, n_all);
                 }
+                dispatch_added(rb, added, n_add);
                 rmq__mq_array_free(all, n_all);
                 return;
         }
@@ -672,7 +682,7 @@ static void rebalance_topic(rmq_rebalance_t *rb, const char *topic,
                 rmq__mq_array_free(all, n_all);
                 return;
         }
-        if (update_table(rb, topic, mine, n_mine, is_order)) {
+        if (update_table(rb, topic, mine, n_mine, is_order, &added, &n_add)) {
                 rmq__log(rb->lg, RMQ_LOG_INFO, "REBALANCE",
                          "rebalanced result changed. "
                          "allocateMessageQueueStrategyName=%s, group=%s, "
@@ -683,6 +693,7 @@ static void rebalance_topic(rmq_rebalance_t *rb, const char *topic,
                 rb->ops->message_queue_changed(rb, topic, all, n_all, mine,
                                                n_mine);
         }
+        dispatch_added(rb, added, n_add);
         rmq__mq_array_free(mine, n_mine);
         rmq__strv_free(cids);
         rmq__mq_array_free(all, n_all);

@@ -25,12 +25,12 @@
 
 typedef struct rmq_rebalance_s rmq_rebalance_t;
 
-/* A queue of the process queue table. \p owner_data belongs to the
- * consumer (the push consumer's pull request). */
+/* A queue of the process queue table. */
 typedef struct rmq_rb_entry_s {
         rmq_mq_t mq;
         rmq_pq_t *pq; /* the table's reference */
-        void *owner_data;
+        /* dropped, its removal refused once (busy): tried each round */
+        bool remove_pending;
 } rmq_rb_entry_t;
 
 /* A queue the rebalance added: its process queue (a reference for the
@@ -61,10 +61,9 @@ typedef struct rmq_rebalance_ops_s {
         rmq_err_t (*compute_pull_from_where)(rmq_rebalance_t *rb,
                                              const rmq_mq_t *mq,
                                              int64_t *offsetp);
-        /* dispatchPullRequest for the queues added; returns each added
-         * queue's owner data (stored in its entry). */
-        void (*dispatch)(rmq_rebalance_t *rb, rmq_rb_added_t *added, size_t n,
-                         void **owner_data);
+        /* dispatchPullRequest for the queues added (after
+         * message_queue_changed when the table changed). */
+        void (*dispatch)(rmq_rebalance_t *rb, rmq_rb_added_t *added, size_t n);
 } rmq_rebalance_ops_t;
 
 struct rmq_rebalance_s {
@@ -81,7 +80,8 @@ struct rmq_rebalance_s {
         /* processQueueTable */
         rmq_rb_entry_t *entries;
         size_t entry_cnt, entry_cap;
-        int64_t lock_max_live_ms; /* rocketmq.client.rebalance.lockMaxLiveTime */
+        int64_t
+            lock_max_live_ms; /* rocketmq.client.rebalance.lockMaxLiveTime */
         int64_t pull_max_idle_ms; /* rocketmq.client.pull.pullMaxIdleTime */
 };
 

@@ -306,7 +306,7 @@ static void fault_apply(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req,
         if (ep->mb && req->code == RMQ_REQ_PULL_MESSAGE &&
             (err == RMQ_ERR_PULL_NOT_FOUND ||
              err == RMQ_ERR_PULL_RETRY_IMMEDIATELY ||
-             err == RMQ_ERR_PULL_OFFSET_MOVED))
+             err == RMQ_ERR_PULL_OFFSET_MOVED || err == RMQ_ERR__BAD_MSG))
                 resp = rmq__mock_pull_injected(ep->mb, req, err, remark);
         else
                 resp = rmq__mock_response(err, remark);

@@ -199,26 +199,6 @@ rmq_cmd_t *rmq__mock_h_unlock(rmq_mock_ctx_t *ctx) {
 
 /* ---- admin views ---- */
 
-static void write_subscription(rmq_jsonw_t *jw, const char *key,
-                               const rmq_subscription_data_t *sd) {
-        size_t i;
-        rmq__jsonw_obj_open(jw, key);
-        rmq__jsonw_bool(jw, "classFilterMode", sd->classFilterMode);
-        rmq__jsonw_arr_open(jw, "codeSet");
-        for (i = 0; i < sd->codeSet_cnt; i++)
-                rmq__jsonw_i64(jw, NULL, sd->codeSet[i]);
-        rmq__jsonw_arr_close(jw);
-        rmq__jsonw_str(jw, "expressionType", sd->expressionType);
-        rmq__jsonw_str(jw, "subString", sd->subString);
-        rmq__jsonw_i64(jw, "subVersion", sd->subVersion);
-        rmq__jsonw_arr_open(jw, "tagsSet");
-        for (i = 0; i < sd->tagsSet_cnt; i++)
-                rmq__jsonw_str(jw, NULL, sd->tagsSet[i]);
-        rmq__jsonw_arr_close(jw);
-        rmq__jsonw_str(jw, "topic", sd->topic);
-        rmq__jsonw_obj_close(jw);
-}
-
 /* "connectionSet":[Connection...] of a group's clients (Connection:
  * clientAddr, clientId, language, version). */
 static void connection_set_write(rmq_jsonw_t *jw, const rmq_mock_group_t *g) {
@@ -269,7 +249,7 @@ rmq_cmd_t *rmq__mock_h_consumer_connections(rmq_mock_ctx_t *ctx) {
                        rmq__message_model_name(g->message_model));
         rmq__jsonw_obj_open(&jw, "subscriptionTable");
         for (i = 0; i < g->sub_cnt; i++)
-                write_subscription(&jw, g->subs[i].topic, &g->subs[i]);
+                rmq__subscription_write(&jw, g->subs[i].topic, &g->subs[i]);
         rmq__jsonw_obj_close(&jw);
         rmq__jsonw_obj_close(&jw);
         return rmq__mock_response_body(&body);

@@ -615,7 +615,9 @@ void rmq__mock_pull_hold_timer_start(rmq_mock_broker_t *mb);
  * PULL_RETRY_IMMEDIATELY or PULL_OFFSET_MOVED: the PullMessageResponseHeader
  * of the request's queue (nextBeginOffset the requested offset, or for
  * OFFSET_MOVED the offset clamped into [min, max] as the broker would
- * suggest). */
+ * suggest); or, injected with RMQ_ERR__BAD_MSG (a test hook), a FOUND
+ * answer whose body is a truncated message and whose nextBeginOffset is
+ * the queue's max offset. */
 rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
                                    int code, const char *remark);
 /* Drops (without an answer) the pulls held on \p ch, or all when NULL. */

@@ -372,6 +372,20 @@ rmq_cmd_t *rmq__mock_pull_injected(rmq_mock_broker_t *mb, const rmq_cmd_t *req,
          * an empty queue -> 0 (NO_MESSAGE_IN_QUEUE). */
         if (code == RMQ_ERR_PULL_OFFSET_MOVED)
                 next = offset < min ? min : offset > max ? max : offset;
+        if (code == RMQ_ERR__BAD_MSG) {
+                /* (mock only) a FOUND whose body is not a stored message:
+                 * one that claims 4096 bytes and is cut off after its
+                 * magic code. nextBeginOffset skips the queue's messages,
+                 * so a client that trusted it would lose them. */
+                rmq_buf_t body = RMQ_BUF_INIT;
+                resp->code     = RMQ_OK;
+                rmq__cmd_set_remark(resp, "FOUND");
+                rmq__buf_put_i32(&body, 4096);
+                rmq__buf_put_i32(&body, RMQ_MSG_MAGIC_V1);
+                rmq__buf_put(&body, "\0\0\0\0\0\0\0\0", 8);
+                rmq__mock_set_body(resp, &body);
+                next = offset > max ? offset : max;
+        }
         pull_resp_header(resp, next, min, max);
         return resp;
 }

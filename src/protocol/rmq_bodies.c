@@ -106,7 +106,7 @@ void rmq__mq_java_order(rmq_mq_t *mqs, size_t n) {
 }
 
 /* MessageQueue as fastjson writes it: members sorted. */
-static void mq_write(rmq_jsonw_t *jw, const rmq_mq_t *mq) {
+void rmq__mq_json_write(rmq_jsonw_t *jw, const rmq_mq_t *mq) {
         rmq__jsonw_str(jw, "brokerName", mq->brokerName);
         rmq__jsonw_i64(jw, "queueId", mq->queueId);
         rmq__jsonw_str(jw, "topic", mq->topic);
@@ -118,7 +118,7 @@ static void mq_array_write(rmq_jsonw_t *jw, const char *key,
         rmq__jsonw_arr_open(jw, key);
         for (i = 0; i < n; i++) {
                 rmq__jsonw_obj_open(jw, NULL);
-                mq_write(jw, &mqs[i]);
+                rmq__mq_json_write(jw, &mqs[i]);
                 rmq__jsonw_obj_close(jw);
         }
         rmq__jsonw_arr_close(jw);
@@ -274,21 +274,26 @@ rmq_err_t rmq__consumer_list_decode(const void *body, size_t len,
 
 /* ---- offset tables ---- */
 
+void rmq__mq_offset_map_write(rmq_jsonw_t *jw, const char *key,
+                              const rmq_mq_offset_t *e, size_t n) {
+        size_t i;
+        rmq__jsonw_obj_open(jw, key);
+        for (i = 0; i < n; i++) {
+                rmq__jsonw_raw_key_begin(jw);
+                rmq__mq_json_write(jw, &e[i].mq);
+                rmq__jsonw_raw_key_end(jw);
+                rmq__jsonw_i64(jw, NULL, e[i].offset);
+        }
+        rmq__jsonw_obj_close(jw);
+}
+
 /* mirrors ResetOffsetBody.encode (fastjson MessageQueue map keys) */
 void rmq__offset_table_encode(const rmq_mq_offset_t *entries, size_t n,
                               rmq_buf_t *out) {
         rmq_jsonw_t jw;
-        size_t i;
         rmq__jsonw_init(&jw, out);
         rmq__jsonw_obj_open(&jw, NULL);
-        rmq__jsonw_obj_open(&jw, "offsetTable");
-        for (i = 0; i < n; i++) {
-                rmq__jsonw_raw_key_begin(&jw);
-                mq_write(&jw, &entries[i].mq);
-                rmq__jsonw_raw_key_end(&jw);
-                rmq__jsonw_i64(&jw, NULL, entries[i].offset);
-        }
-        rmq__jsonw_obj_close(&jw);
+        rmq__mq_offset_map_write(&jw, "offsetTable", entries, n);
         rmq__jsonw_obj_close(&jw);
 }
 

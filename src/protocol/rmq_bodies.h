@@ -43,6 +43,10 @@ int rmq__mq_format(const rmq_mq_t *mq, char *dst, size_t size);
 /* Reorders \p n distinct queues as a Java HashSet<MessageQueue> iterates
  * them when filled in this order. */
 void rmq__mq_java_order(rmq_mq_t *mqs, size_t n);
+/* The members of \p mq as fastjson writes them (brokerName, queueId,
+ * topic), into an object the caller opened. */
+struct rmq_jsonw_s;
+void rmq__mq_json_write(struct rmq_jsonw_s *jw, const rmq_mq_t *mq);
 
 /* LockBatchRequestBody / UnlockBatchRequestBody (same shape; 4.9.8 has no
  * onlyThisBroker member). */
@@ -94,6 +98,10 @@ typedef struct rmq_mq_offset_s {
 /* Appends {"offsetTable":{...}} in the order given. */
 void rmq__offset_table_encode(const rmq_mq_offset_t *entries, size_t n,
                               rmq_buf_t *out);
+/* Writes \p n entries as a Map<MessageQueue, Long> (fastjson object keys)
+ * under member \p key, in the order given. */
+void rmq__mq_offset_map_write(struct rmq_jsonw_s *jw, const char *key,
+                              const rmq_mq_offset_t *e, size_t n);
 /* Reads the MessageQueue-keyed map under member \p table of the body's
  * top-level object. With \p value_field NULL the values must be integers
  * (ResetOffsetBody); otherwise each value is an object and its integer

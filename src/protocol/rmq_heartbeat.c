@@ -370,10 +370,10 @@ void rmq__heartbeat_destroy(rmq_heartbeat_data_t *hb) {
 
 /* ---- encode ---- */
 
-static void encode_subscription(rmq_jsonw_t *jw,
-                                const rmq_subscription_data_t *sd) {
+void rmq__subscription_write(rmq_jsonw_t *jw, const char *key,
+                             const rmq_subscription_data_t *sd) {
         size_t i;
-        rmq__jsonw_obj_open(jw, NULL);
+        rmq__jsonw_obj_open(jw, key);
         rmq__jsonw_bool(jw, "classFilterMode", sd->classFilterMode);
         rmq__jsonw_arr_open(jw, "codeSet");
         for (i = 0; i < sd->codeSet_cnt; i++)
@@ -402,7 +402,7 @@ static void encode_consumer(rmq_jsonw_t *jw, const rmq_consumer_data_t *cd) {
                        rmq__message_model_name(cd->messageModel));
         rmq__jsonw_arr_open(jw, "subscriptionDataSet");
         for (i = 0; i < cd->subscriptionDataSet_cnt; i++)
-                encode_subscription(jw, &cd->subscriptionDataSet[i]);
+                rmq__subscription_write(jw, NULL, &cd->subscriptionDataSet[i]);
         rmq__jsonw_arr_close(jw);
         rmq__jsonw_bool(jw, "unitMode", cd->unitMode);
         rmq__jsonw_obj_close(jw);
@@ -443,11 +443,11 @@ static int decode_enum(rmq_jsonr_t *jr, const cJSON *j, const char *key,
         return v;
 }
 
-static void decode_subscription(rmq_jsonr_t *jr, const cJSON *j,
-                                rmq_subscription_data_t *sd) {
+void rmq__subscription_read(rmq_jsonr_t *jr, const cJSON *j,
+                            rmq_subscription_data_t *sd, const char *what) {
         const cJSON *tags, *codes, *e;
         if (!cJSON_IsObject(j)) {
-                rmq__jsonr_fail(jr, "not an object", "subscriptionDataSet[]");
+                rmq__jsonr_fail(jr, "not an object", what);
                 return;
         }
         sd->classFilterMode = rmq__jsonr_bool(jr, j, "classFilterMode", false);
@@ -499,9 +499,10 @@ static void decode_consumer(rmq_jsonr_t *jr, const cJSON *j,
         cJSON_ArrayForEach(e, subs) {
                 if (jr->err)
                         return;
-                decode_subscription(
+                rmq__subscription_read(
                     jr, e,
-                    &cd->subscriptionDataSet[cd->subscriptionDataSet_cnt++]);
+                    &cd->subscriptionDataSet[cd->subscriptionDataSet_cnt++],
+                    "subscriptionDataSet[]");
         }
 }
 

@@ -10,6 +10,8 @@
 #define RMQ_HEARTBEAT_H
 
 #include "common/rmq_buf.h"
+#include "protocol/rmq_jsonr.h"
+#include "protocol/rmq_jsonw.h"
 
 /* Enum values are the Java ordinals; -1 means null (left out of the
  * JSON). The names are distinct from the public API's enums on purpose. */
@@ -91,6 +93,14 @@ void rmq__subscription_java_order(rmq_subscription_data_t *subs, size_t n);
  * contain it. @see Java: PullAPIWrapper#processPullResult */
 bool rmq__subscription_match_tag(const rmq_subscription_data_t *sd,
                                  const char *tag, size_t tag_len);
+
+/* SubscriptionData as fastjson writes it (members sorted; \p key NULL in
+ * an array), and read back into a zeroed \p sd (clear it also after a
+ * failure; \p what names the element in errors). */
+void rmq__subscription_write(rmq_jsonw_t *jw, const char *key,
+                             const rmq_subscription_data_t *sd);
+void rmq__subscription_read(rmq_jsonr_t *jr, const cJSON *j,
+                            rmq_subscription_data_t *sd, const char *what);
 
 typedef struct rmq_producer_data_s {
         char *groupName;

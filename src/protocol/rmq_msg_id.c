@@ -14,14 +14,14 @@
 int64_t rmq__month_start_ms(int64_t ms, int month_delta) {
         time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
         struct tm tm;
-        localtime_r(&secs, &tm);
+        rmq__localtime(secs, &tm);
         tm.tm_mday  = 1;
         tm.tm_hour  = 0;
         tm.tm_min   = 0;
         tm.tm_sec   = 0;
         tm.tm_mon  += month_delta;
         tm.tm_isdst = -1;
-        return (int64_t)mktime(&tm) * 1000;
+        return (int64_t)rmq__mktime(&tm) * 1000;
 }
 
 void rmq__msg_id_gen_init(rmq_msg_id_gen_t *gen, const uint8_t *ip,

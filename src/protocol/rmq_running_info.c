@@ -270,48 +270,6 @@ void rmq__running_info_props_java_order(rmq_consumer_running_info_t *info) {
 
 /* ---- encoding ---- */
 
-/* MessageQueue as fastjson writes it (members sorted). */
-static void mq_write(rmq_jsonw_t *jw, const rmq_mq_t *mq) {
-        rmq__jsonw_str(jw, "brokerName", mq->brokerName);
-        rmq__jsonw_i64(jw, "queueId", mq->queueId);
-        rmq__jsonw_str(jw, "topic", mq->topic);
-}
-
-/* A Map<MessageQueue, Long> (fastjson object keys), in the order given. */
-static void mq_offset_map_write(rmq_jsonw_t *jw, const char *key,
-                                const rmq_mq_offset_t *e, size_t n) {
-        size_t i;
-        rmq__jsonw_obj_open(jw, key);
-        for (i = 0; i < n; i++) {
-                rmq__jsonw_raw_key_begin(jw);
-                mq_write(jw, &e[i].mq);
-                rmq__jsonw_raw_key_end(jw);
-                rmq__jsonw_i64(jw, NULL, e[i].offset);
-        }
-        rmq__jsonw_obj_close(jw);
-}
-
-/* SubscriptionData, as the heartbeat writes it (rmq_heartbeat.c). */
-static void subscription_write(rmq_jsonw_t *jw,
-                               const rmq_subscription_data_t *sd) {
-        size_t i;
-        rmq__jsonw_obj_open(jw, NULL);
-        rmq__jsonw_bool(jw, "classFilterMode", sd->classFilterMode);
-        rmq__jsonw_arr_open(jw, "codeSet");
-        for (i = 0; i < sd->codeSet_cnt; i++)
-                rmq__jsonw_i64(jw, NULL, sd->codeSet[i]);
-        rmq__jsonw_arr_close(jw);
-        rmq__jsonw_str(jw, "expressionType", sd->expressionType);
-        rmq__jsonw_str(jw, "subString", sd->subString);
-        rmq__jsonw_i64(jw, "subVersion", sd->subVersion);
-        rmq__jsonw_arr_open(jw, "tagsSet");
-        for (i = 0; i < sd->tagsSet_cnt; i++)
-                rmq__jsonw_str(jw, NULL, sd->tagsSet[i]);
-        rmq__jsonw_arr_close(jw);
-        rmq__jsonw_str(jw, "topic", sd->topic);
-        rmq__jsonw_obj_close(jw);
-}
-
 /* ProcessQueueInfo's bean properties, sorted. */
 static void pq_write(rmq_jsonw_t *jw, const rmq_process_queue_info_t *pq) {
         rmq__jsonw_obj_open(jw, NULL);
@@ -419,7 +377,7 @@ void rmq__consumer_running_info_encode(const rmq_consumer_running_info_t *info,
                         &((const rmq_running_info_mq_t *)refs[i + 1].elem)->mq))
                         continue;
                 rmq__jsonw_raw_key_begin(&jw);
-                mq_write(&jw, &e->mq);
+                rmq__mq_json_write(&jw, &e->mq);
                 rmq__jsonw_raw_key_end(&jw);
                 pq_write(&jw, &e->pq);
         }
@@ -470,7 +428,7 @@ void rmq__consumer_running_info_encode(const rmq_consumer_running_info_t *info,
         for (i = 0; i < n; i++) {
                 if (i > 0 && !strcmp(refs[i].key, refs[i - 1].key))
                         continue;
-                subscription_write(&jw, refs[i].elem);
+                rmq__subscription_write(&jw, NULL, refs[i].elem);
         }
         rmq__jsonw_arr_close(&jw);
         for (i = 0; i < n; i++)
@@ -498,40 +456,6 @@ static double read_double(rmq_jsonr_t *jr, const cJSON *obj, const char *key) {
         }
         rmq__jsonr_fail(jr, "not a number", key);
         return 0.0;
-}
-
-/* SubscriptionData, as the heartbeat decoder reads it. */
-static void subscription_read(rmq_jsonr_t *jr, const cJSON *j,
-                              rmq_subscription_data_t *sd) {
-        const cJSON *tags, *codes, *e;
-        if (!cJSON_IsObject(j)) {
-                rmq__jsonr_fail(jr, "not an object", "subscriptionSet[]");
-                return;
-        }
-        sd->classFilterMode = rmq__jsonr_bool(jr, j, "classFilterMode", false);
-        sd->topic           = rmq__jsonr_strdup(jr, j, "topic", false);
-        sd->subString       = rmq__jsonr_strdup(jr, j, "subString", false);
-        sd->subVersion      = rmq__jsonr_i64(jr, j, "subVersion", 0);
-        sd->expressionType  = rmq__jsonr_strdup(jr, j, "expressionType", false);
-        tags                = rmq__jsonr_array(jr, j, "tagsSet");
-        codes               = rmq__jsonr_array(jr, j, "codeSet");
-        sd->tagsSet = rmq__calloc(rmq__jsonr_count(tags) + 1, sizeof(char *));
-        sd->codeSet = rmq__calloc(rmq__jsonr_count(codes) + 1, sizeof(int32_t));
-        cJSON_ArrayForEach(e, tags) {
-                char *t = rmq__jsonr_item_strdup(jr, e, "tagsSet[]");
-                if (!t)
-                        return;
-                sd->tagsSet[sd->tagsSet_cnt++] = t;
-        }
-        cJSON_ArrayForEach(e, codes) {
-                int64_t c;
-                if (rmq__json_item_i64(e, &c) || c < INT32_MIN ||
-                    c > INT32_MAX) {
-                        rmq__jsonr_fail(jr, "not an int", "codeSet[]");
-                        return;
-                }
-                sd->codeSet[sd->codeSet_cnt++] = (int32_t)c;
-        }
 }
 
 static void pq_read(rmq_jsonr_t *jr, const cJSON *j,
@@ -643,9 +567,10 @@ rmq_err_t rmq__consumer_running_info_decode(const void *body, size_t len,
         cJSON_ArrayForEach(item, t) {
                 if (jr.err)
                         break;
-                subscription_read(
+                rmq__subscription_read(
                     &jr, item,
-                    &info->subscriptionSet[info->subscriptionSet_cnt++]);
+                    &info->subscriptionSet[info->subscriptionSet_cnt++],
+                    "subscriptionSet[]");
         }
 
         mq_table_read(&jr, body, len, root, info);
@@ -744,10 +669,11 @@ void rmq__consumer_status_body_encode(
                 const rmq_consumer_status_group_t *g = &consumerTable[i];
                 if (!g->group) /* fastjson would write a null key; skip */
                         continue;
-                mq_offset_map_write(&jw, g->group, g->offsets, g->offsets_cnt);
+                rmq__mq_offset_map_write(&jw, g->group, g->offsets,
+                                         g->offsets_cnt);
         }
         rmq__jsonw_obj_close(&jw);
-        mq_offset_map_write(&jw, "messageQueueTable", messageQueueTable,
-                            messageQueueTable_cnt);
+        rmq__mq_offset_map_write(&jw, "messageQueueTable", messageQueueTable,
+                                 messageQueueTable_cnt);
         rmq__jsonw_obj_close(&jw);
 }

@@ -175,6 +175,23 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
         rmq__channel_release(ch);
 }
 
+void rmq__channel_fail_all(rmq_remoting_t *rm, rmq_err_t err,
+                           const char *reason) {
+        for (;;) {
+                rmq_strmap_entry_t *it = NULL;
+                size_t b;
+                rmq_strmap_entry_t *e =
+                    rmq__strmap_next(&rm->channels, &it, &b);
+                if (!e)
+                        break;
+                rmq__channel_fail(e->value, err, reason);
+        }
+        while (!rmq__list_empty(&rm->accepted))
+                rmq__channel_fail(
+                    RMQ_CONTAINER_OF(rm->accepted.next, rmq_channel_t, link),
+                    err, reason);
+}
+
 void rmq__channel_close(rmq_channel_t *ch, const char *reason) {
         rmq__channel_fail(ch, RMQ_ERR__TRANSPORT, reason);
 }
@@ -281,11 +298,24 @@ static void flush_check_cb(uv_check_t *h) {
         flush_all(h->data);
 }
 
+/* Puts \p ch on the flush list (which holds a reference) and starts the
+ * handles that flush it at the end of this loop turn. */
+static void flush_schedule(rmq_channel_t *ch) {
+        rmq_remoting_t *rm = ch->rm;
+        ch->in_flush       = true;
+        rmq__list_insert_tail(&rm->flush_list, &ch->flink);
+        rmq__channel_retain(ch);
+        if (!rm->flush_active && !rm->closing) {
+                uv_idle_start(&rm->flush_idle, flush_idle_cb);
+                uv_check_start(&rm->flush_check, flush_check_cb);
+                rm->flush_active = true;
+        }
+}
+
 /* Queues a frame on \p ch; it is written at the end of this loop turn with
  * whatever else was queued (one writev per channel). */
 void rmq__channel_queue(rmq_channel_t *ch, rmq_req_t *req, uint8_t *data,
                         size_t len) {
-        rmq_remoting_t *rm = ch->rm;
         outframe_t *of;
         if (ch->outq_len == ch->outq_cap) {
                 ch->outq_cap = ch->outq_cap ? ch->outq_cap * 2 : 16;
@@ -298,31 +328,14 @@ void rmq__channel_queue(rmq_channel_t *ch, rmq_req_t *req, uint8_t *data,
         of->len  = len;
         if (req)
                 req->queued = true;
-        if (!ch->writing_ok || ch->in_flush)
-                return;
-        ch->in_flush = true;
-        rmq__list_insert_tail(&rm->flush_list, &ch->flink);
-        rmq__channel_retain(ch);
-        if (!rm->flush_active && !rm->closing) {
-                uv_idle_start(&rm->flush_idle, flush_idle_cb);
-                uv_check_start(&rm->flush_check, flush_check_cb);
-                rm->flush_active = true;
-        }
+        if (ch->writing_ok && !ch->in_flush)
+                flush_schedule(ch);
 }
 
 static void channel_writable(rmq_channel_t *ch) {
-        rmq_remoting_t *rm = ch->rm;
-        ch->writing_ok     = true;
-        if (ch->outq_len && !ch->in_flush) {
-                ch->in_flush = true;
-                rmq__list_insert_tail(&rm->flush_list, &ch->flink);
-                rmq__channel_retain(ch);
-                if (!rm->flush_active && !rm->closing) {
-                        uv_idle_start(&rm->flush_idle, flush_idle_cb);
-                        uv_check_start(&rm->flush_check, flush_check_cb);
-                        rm->flush_active = true;
-                }
-        }
+        ch->writing_ok = true;
+        if (ch->outq_len && !ch->in_flush)
+                flush_schedule(ch);
 }
 
 /* ---- reading ---- */

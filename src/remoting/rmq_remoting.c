@@ -623,19 +623,7 @@ void rmq__remoting_close(rmq_remoting_t *rm) {
                          rmq__listener_closed);
                 rm->listener = NULL;
         }
-        for (;;) {
-                rmq_strmap_entry_t *it = NULL;
-                size_t b;
-                rmq_strmap_entry_t *e =
-                    rmq__strmap_next(&rm->channels, &it, &b);
-                if (!e)
-                        break;
-                rmq__channel_fail(e->value, RMQ_ERR__DESTROY, "shutdown");
-        }
-        while (!rmq__list_empty(&rm->accepted))
-                rmq__channel_fail(
-                    RMQ_CONTAINER_OF(rm->accepted.next, rmq_channel_t, link),
-                    RMQ_ERR__DESTROY, "shutdown");
+        rmq__channel_fail_all(rm, RMQ_ERR__DESTROY, "shutdown");
         /* Anything left in the table belongs to no channel (cannot happen:
          * every request is on its channel's pending list). */
         while ((n = rmq__heap_top(&rm->deadlines))) {

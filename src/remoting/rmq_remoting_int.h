@@ -271,6 +271,9 @@ void rmq__channel_start(rmq_channel_t *ch);
 /* Closes the channel and fails everything pending on it. A request to the
  * name server that never reached a server is retried on the next one. */
 void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason);
+/* rmq__channel_fail of every channel: outbound and accepted. */
+void rmq__channel_fail_all(rmq_remoting_t *rm, rmq_err_t err,
+                           const char *reason);
 /* The outbound channel to \p addr, connecting if needed (may come back
  * already closing when the address is bad). */
 rmq_channel_t *rmq__channel_get(rmq_remoting_t *rm, const char *addr);

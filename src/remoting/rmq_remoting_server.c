@@ -197,20 +197,7 @@ static void close_channel_on_loop(rmq_io_t *io, void *arg) {
                                           "closed on request");
                 return;
         }
-        for (;;) {
-                rmq_strmap_entry_t *it = NULL;
-                size_t b;
-                rmq_strmap_entry_t *e =
-                    rmq__strmap_next(&rm->channels, &it, &b);
-                if (!e)
-                        break;
-                rmq__channel_fail(e->value, RMQ_ERR__TRANSPORT,
-                                  "closed on request");
-        }
-        while (!rmq__list_empty(&rm->accepted))
-                rmq__channel_fail(
-                    RMQ_CONTAINER_OF(rm->accepted.next, rmq_channel_t, link),
-                    RMQ_ERR__TRANSPORT, "closed on request");
+        rmq__channel_fail_all(rm, RMQ_ERR__TRANSPORT, "closed on request");
 }
 
 void rmq__remoting_close_channel(rmq_remoting_t *rm, const char *addr) {

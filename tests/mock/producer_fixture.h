@@ -22,28 +22,45 @@ static inline rmq_mock_cluster_t *fx_cluster(int brokers) {
         return mc;
 }
 
-/* A started producer; extra is a NULL-terminated list of name, value. */
-static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
-                                          const char *group,
-                                          const char *const *extra) {
-        rmq_conf_t *conf = rmq_conf_new();
-        rmq_producer_t *prod;
+/* Sets each name, value pair of \p extra, a NULL-terminated list (may be
+ * NULL), on \p conf; the test fails on the first the conf refuses. */
+static inline void fx_conf_set_pairs(rmq_conf_t *conf,
+                                     const char *const *extra) {
         char err[512];
         size_t i;
-        assert_int_equal(rmq_conf_set(conf, "namesrvAddr",
-                                      rmq_mock_cluster_namesrv_addr(mc), err,
-                                      sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_conf_set(conf, "producerGroup", group, err,
-                                      sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_conf_set(conf, "log.level", "3", err,
-                                      sizeof(err)),
-                         RMQ_OK);
         for (i = 0; extra && extra[i]; i += 2)
                 if (rmq_conf_set(conf, extra[i], extra[i + 1], err,
                                  sizeof(err)))
                         fail_msg("conf %s: %s", extra[i], err);
+}
+
+/* A conf for the cluster's name server with \p group_prop set to
+ * \p group, log level ERROR, and \p extra, a NULL-terminated list of
+ * name, value. */
+static inline rmq_conf_t *fx_conf(rmq_mock_cluster_t *mc,
+                                  const char *group_prop, const char *group,
+                                  const char *const *extra) {
+        rmq_conf_t *conf = rmq_conf_new();
+        char err[512];
+        assert_int_equal(rmq_conf_set(conf, "namesrvAddr",
+                                      rmq_mock_cluster_namesrv_addr(mc), err,
+                                      sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(
+            rmq_conf_set(conf, group_prop, group, err, sizeof(err)), RMQ_OK);
+        assert_int_equal(rmq_conf_set(conf, "log.level", "3", err, sizeof(err)),
+                         RMQ_OK);
+        fx_conf_set_pairs(conf, extra);
+        return conf;
+}
+
+/* A started producer; extra is a NULL-terminated list of name, value. */
+static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
+                                          const char *group,
+                                          const char *const *extra) {
+        rmq_conf_t *conf = fx_conf(mc, "producerGroup", group, extra);
+        rmq_producer_t *prod;
+        char err[512];
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
                          RMQ_OK);
         rmq_conf_destroy(conf);
@@ -68,8 +85,8 @@ typedef struct fx_async_s {
 } fx_async_t;
 
 static inline void fx_async_cb(rmq_producer_t *prod, rmq_err_t err,
-                               const char *errstr,
-                               const rmq_send_result_t *res, void *opaque) {
+                               const char *errstr, const rmq_send_result_t *res,
+                               void *opaque) {
         fx_async_t *a = opaque;
         (void)prod;
         if (err) {

@@ -122,19 +122,6 @@ static rmq_cmd_t *captured(capture_t *c, int n) {
         return r;
 }
 
-/* A fixture's request (decoded). */
-static rmq_cmd_t *fixture(const char *prefix) {
-        size_t len;
-        uint8_t *frame = rmq_test_fixture_load(prefix, &len, NULL, 0);
-        rmq_cmd_t *cmd = NULL;
-        char err[128];
-        assert_non_null(frame);
-        assert_int_equal(rmq__cmd_decode(frame, len, &cmd, err, sizeof(err)),
-                         RMQ_OK);
-        free(frame);
-        return cmd;
-}
-
 static const char *fx_ext(const rmq_cmd_t *cmd, const char *key) {
         const char *v = rmq__cmd_ext(cmd, key);
         if (!v)
@@ -169,6 +156,23 @@ static void assert_same_header(const rmq_cmd_t *ours, const rmq_cmd_t *java) {
         }
         if (ours->ext_cnt != n)
                 fail_msg("%u fields, Java sent %u", ours->ext_cnt, n);
+}
+
+/* \p mq from the queue fields of the fixture \p java. */
+static void fx_mq(rmq_mq_t *mq, const rmq_cmd_t *java) {
+        rmq__mq_init(mq, fx_ext(java, "topic"), fx_ext(java, "bname"),
+                     (int32_t)fx_i64(java, "queueId"));
+}
+
+/* An END_TRANSACTION header with the fields both fixtures (the first
+ * answer and a check-back's) have. */
+static void fx_end_txn(rmq_end_txn_header_t *h, const rmq_cmd_t *java) {
+        memset(h, 0, sizeof(*h));
+        h->producerGroup        = fx_ext(java, "producerGroup");
+        h->tranStateTableOffset = fx_i64(java, "tranStateTableOffset");
+        h->commitLogOffset      = fx_i64(java, "commitLogOffset");
+        h->commitOrRollback     = (int32_t)fx_i64(java, "commitOrRollback");
+        h->msgId                = fx_ext(java, "msgId");
 }
 
 /* ---- fixture ---- */
@@ -213,6 +217,19 @@ static int teardown(void **state) {
 
 /* ---- headers as Java sends them ---- */
 
+/* The \p n-th request the capturing server received carries the header of
+ * the fixture \p java (and with \p same_body its body); destroys \p java. */
+static void assert_captured(fx_t *fx, int n, rmq_cmd_t *java, bool same_body) {
+        rmq_cmd_t *ours = captured(fx->cap, n);
+        assert_same_header(ours, java);
+        if (same_body) {
+                assert_int_equal(ours->body_len, java->body_len);
+                assert_memory_equal(ours->body, java->body, java->body_len);
+        }
+        rmq__cmd_destroy(ours);
+        rmq__cmd_destroy(java);
+}
+
 static void pull_done_ignore(rmq_err_t err, rmq_pull_result_t *res,
                              const char *errstr, void *opaque) {
         (void)errstr;
@@ -225,7 +242,7 @@ static void test_headers_match_java(void **state) {
         fx_t *fx         = *state;
         rmq_client_t *ci = fx->ci;
         const char *cap  = fx->cap->addr;
-        rmq_cmd_t *java, *ours;
+        rmq_cmd_t *java;
         rmq_mq_t mq;
         int64_t v;
         int n = 0;
@@ -236,7 +253,7 @@ static void test_headers_match_java(void **state) {
         atomic_init(&pulls, 0);
 
         /* PULL_MESSAGE (push consumer, long polling) */
-        java = fixture("036-");
+        java = rmq_test_fixture_cmd("036-", NULL, 0);
         {
                 rmq_pull_header_t h;
                 memset(&h, 0, sizeof(h));
@@ -255,42 +272,31 @@ static void test_headers_match_java(void **state) {
                                                      pull_done_ignore, &pulls),
                                  RMQ_OK);
         }
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
 
         /* QUERY_CONSUMER_OFFSET */
-        java = fixture("045-");
-        rmq__mq_init(&mq, fx_ext(java, "topic"), fx_ext(java, "bname"),
-                     (int32_t)fx_i64(java, "queueId"));
+        java = rmq_test_fixture_cmd("045-", NULL, 0);
+        fx_mq(&mq, java);
         assert_int_equal(rmq__api_query_consumer_offset(
                              ci, cap, fx_ext(java, "consumerGroup"), &mq, 3000,
                              &v, err, sizeof(err)),
                          RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
         rmq__mq_clear(&mq);
 
         /* UPDATE_CONSUMER_OFFSET, oneway as the persist task sends it */
-        java = fixture("075-");
-        rmq__mq_init(&mq, fx_ext(java, "topic"), fx_ext(java, "bname"),
-                     (int32_t)fx_i64(java, "queueId"));
+        java = rmq_test_fixture_cmd("075-", NULL, 0);
+        fx_mq(&mq, java);
         assert_int_equal(rmq__api_update_consumer_offset(
                              ci, cap, fx_ext(java, "consumerGroup"), &mq,
                              fx_i64(java, "commitOffset"), true, 3000, err,
                              sizeof(err)),
                          RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
         rmq__mq_clear(&mq);
 
         /* CONSUMER_SEND_MSG_BACK */
-        java = fixture("072-");
+        java = rmq_test_fixture_cmd("072-", NULL, 0);
         assert_int_equal(
             rmq__api_consumer_send_msg_back(
                 ci, cap, fx_ext(java, "bname"), fx_i64(java, "offset"),
@@ -299,95 +305,63 @@ static void test_headers_match_java(void **state) {
                 (int32_t)fx_i64(java, "maxReconsumeTimes"), 3000, err,
                 sizeof(err)),
             RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
 
         /* SEARCH_OFFSET_BY_TIMESTAMP, GET_MIN_OFFSET, GET_MAX_OFFSET */
-        java = fixture("083-");
-        rmq__mq_init(&mq, fx_ext(java, "topic"), fx_ext(java, "bname"),
-                     (int32_t)fx_i64(java, "queueId"));
+        java = rmq_test_fixture_cmd("083-", NULL, 0);
+        fx_mq(&mq, java);
         assert_int_equal(rmq__api_search_offset(ci, cap, &mq,
                                                 fx_i64(java, "timestamp"), 3000,
                                                 &v, err, sizeof(err)),
                          RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
-        java = fixture("085-");
+        assert_captured(fx, ++n, java, false);
+        java = rmq_test_fixture_cmd("085-", NULL, 0);
         assert_int_equal(
             rmq__api_get_min_offset(ci, cap, &mq, 3000, &v, err, sizeof(err)),
             RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
-        java = fixture("087-");
+        assert_captured(fx, ++n, java, false);
+        java = rmq_test_fixture_cmd("087-", NULL, 0);
         assert_int_equal(
             rmq__api_get_max_offset(ci, cap, &mq, 3000, &v, err, sizeof(err)),
             RMQ_OK);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
         rmq__mq_clear(&mq);
 
         /* GET_CONSUMER_LIST_BY_GROUP */
-        java = fixture("040-");
+        java = rmq_test_fixture_cmd("040-", NULL, 0);
         assert_int_equal(rmq__api_get_consumer_id_list(
                              ci, cap, fx_ext(java, "consumerGroup"), 3000, &ids,
                              &cnt, err, sizeof(err)),
                          RMQ_OK);
         assert_int_equal(cnt, 0);
         rmq__strv_free(ids);
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
 
         /* END_TRANSACTION: the first answer, and a check-back's */
-        java = fixture("056-");
+        java = rmq_test_fixture_cmd("056-", NULL, 0);
         {
                 rmq_end_txn_header_t h;
-                memset(&h, 0, sizeof(h));
-                h.producerGroup        = fx_ext(java, "producerGroup");
-                h.tranStateTableOffset = fx_i64(java, "tranStateTableOffset");
-                h.commitLogOffset      = fx_i64(java, "commitLogOffset");
-                h.commitOrRollback = (int32_t)fx_i64(java, "commitOrRollback");
-                h.msgId            = fx_ext(java, "msgId");
-                h.bname            = fx_ext(java, "bname");
+                fx_end_txn(&h, java);
+                h.bname = fx_ext(java, "bname");
                 assert_int_equal(
                     rmq__api_end_transaction_oneway(ci, cap, &h, NULL, 3000),
                     RMQ_OK);
         }
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
-        java = fixture("077-");
+        assert_captured(fx, ++n, java, false);
+        java = rmq_test_fixture_cmd("077-", NULL, 0);
         {
                 rmq_end_txn_header_t h;
-                memset(&h, 0, sizeof(h));
-                h.producerGroup        = fx_ext(java, "producerGroup");
-                h.tranStateTableOffset = fx_i64(java, "tranStateTableOffset");
-                h.commitLogOffset      = fx_i64(java, "commitLogOffset");
-                h.commitOrRollback = (int32_t)fx_i64(java, "commitOrRollback");
+                fx_end_txn(&h, java);
                 h.fromTransactionCheck = true;
-                h.msgId                = fx_ext(java, "msgId");
                 h.transactionId        = fx_ext(java, "transactionId");
                 assert_int_equal(
                     rmq__api_end_transaction_oneway(ci, cap, &h, NULL, 3000),
                     RMQ_OK);
         }
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
 
         /* UNREGISTER_CLIENT (consumer) */
-        java = fixture("080-");
+        java = rmq_test_fixture_cmd("080-", NULL, 0);
         {
                 rmq_cmd_t *req = rmq__api_unregister_client_request(
                     rmq__client_conf(ci), fx_ext(java, "clientID"), NULL,
@@ -400,10 +374,7 @@ static void test_headers_match_java(void **state) {
                 rmq__cmd_destroy(req);
                 rmq__cmd_destroy(resp);
         }
-        ours = captured(fx->cap, ++n);
-        assert_same_header(ours, java);
-        rmq__cmd_destroy(ours);
-        rmq__cmd_destroy(java);
+        assert_captured(fx, ++n, java, false);
 
         /* LOCK_BATCH_MQ and UNLOCK_BATCH_MQ: no header, the JSON body */
         {
@@ -414,7 +385,7 @@ static void test_headers_match_java(void **state) {
                         rmq_mq_t *locked;
                         size_t nl;
                         memset(&body, 0, sizeof(body));
-                        java = fixture(fixtures[k]);
+                        java = rmq_test_fixture_cmd(fixtures[k], NULL, 0);
                         assert_int_equal(rmq__lock_batch_request_decode(
                                              java->body, java->body_len, &body,
                                              err, sizeof(err)),
@@ -432,13 +403,7 @@ static void test_headers_match_java(void **state) {
                                                      false, err, sizeof(err)),
                                                  RMQ_OK);
                         }
-                        ours = captured(fx->cap, ++n);
-                        assert_same_header(ours, java);
-                        assert_int_equal(ours->body_len, java->body_len);
-                        assert_memory_equal(ours->body, java->body,
-                                            java->body_len);
-                        rmq__cmd_destroy(ours);
-                        rmq__cmd_destroy(java);
+                        assert_captured(fx, ++n, java, true);
                         rmq__lock_batch_request_clear(&body);
                 }
         }
@@ -540,6 +505,58 @@ static void test_pull_statuses(void **state) {
         rmq_mock_push_request_errors(fx->mc, 0, RMQ_REQ_PULL_MESSAGE, 1,
                                      RMQ_ERR__TRANSPORT);
         assert_true(pull(fx, "CG_RPC", 1, 0, &w) < 0);
+}
+
+/* A long-polling pull (held by the broker for 15 s) cancelled: its
+ * callback runs at once with RMQ_ERR__DESTROY; a second cancel, or one of
+ * an unknown opaque, finds nothing; the late answer is dropped. */
+static void test_pull_cancel(void **state) {
+        fx_t *fx = *state;
+        pull_wait_t w;
+        rmq_pull_header_t h;
+        rmq_cmd_t *req;
+        int32_t opaque;
+        int64_t t0;
+        memset(&w, 0, sizeof(w));
+        uv_mutex_init(&w.lock);
+        memset(&h, 0, sizeof(h));
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "TopicCancel", 0, 1, 1),
+                         RMQ_OK);
+        h.consumerGroup        = "CG_RPC";
+        h.topic                = "TopicCancel";
+        h.queueId              = 0;
+        h.queueOffset          = 0;
+        h.maxMsgNums           = 32;
+        h.sysFlag              = RMQ_PULL_FLAG_SUBSCRIPTION |
+                                 RMQ_PULL_FLAG_SUSPEND;
+        h.suspendTimeoutMillis = 15000;
+        h.subVersion           = 1;
+        h.expressionType       = "TAG";
+        h.subscription         = "*";
+        h.bname                = "broker-a";
+        req    = rmq__api_pull_request(rmq__client_conf(fx->ci), &h);
+        opaque = req->opaque;
+        t0     = rmq__mono_ms();
+        assert_int_equal(rmq__api_pull_send(fx->ci, fx->b0, req, 30000,
+                                            pull_cb, &w),
+                         RMQ_OK);
+        rmq__cmd_destroy(req);
+        /* held: the queue is empty */
+        mtc_barrier(fx->raw, fx->b0);
+        assert_false(pull_done(&w));
+        assert_true(rmq__remoting_cancel(rmq__client_remoting(fx->ci), opaque));
+        assert_true(rmq_test_wait_until(pull_done, &w, 2000));
+        assert_int_equal(w.err, RMQ_ERR__DESTROY);
+        assert_non_null(strstr(w.errstr, "cancelled"));
+        assert_true(rmq__mono_ms() - t0 < 10000);
+        assert_false(rmq__remoting_cancel(rmq__client_remoting(fx->ci), opaque));
+        assert_false(rmq__remoting_cancel(rmq__client_remoting(fx->ci),
+                                          0x7ffffff0));
+        /* a message wakes the held pull on the broker: its answer finds no
+         * request and is dropped */
+        mtc_send(fx->raw, fx->b0, "TopicCancel", 0, NULL, "late");
+        mtc_barrier(fx->raw, fx->b0);
+        uv_mutex_destroy(&w.lock);
 }
 
 static void test_offsets_and_queries(void **state) {
@@ -779,6 +796,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_headers_match_java),
             cmocka_unit_test(test_pull_statuses),
+            cmocka_unit_test(test_pull_cancel),
             cmocka_unit_test(test_offsets_and_queries),
             cmocka_unit_test(test_locks_and_send_back),
             cmocka_unit_test(test_query_message_and_end_transaction),

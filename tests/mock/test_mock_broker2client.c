@@ -10,15 +10,11 @@
  * rmq_mock_group_reset_offset() and the program's `reset` command.
  * Raw remoting clients play mqadmin and the consumers.
  */
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/rmq_time.h"
 #include "mock_client.h"
+#include "mock_program.h"
 #include "protocol/rmq_bodies.h"
 #include "protocol/rmq_java_util.h"
 
@@ -894,147 +890,21 @@ static void test_public_reset(void **state) {
 
 /* ---- the program's `reset` command ---- */
 
-static char program[PATH_MAX];
-static pid_t child;
-
-static bool find_program(void) {
-        const char *env = getenv("RMQ_MOCK_CLUSTER_BIN");
-        char self[PATH_MAX - 64];
-        ssize_t n;
-        char *slash;
-        if (env && *env) {
-                snprintf(program, sizeof(program), "%s", env);
-                return access(program, X_OK) == 0;
-        }
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return false;
-        self[n] = '\0';
-        slash   = strrchr(self, '/');
-        if (!slash)
-                return false;
-        *slash = '\0';
-        snprintf(program, sizeof(program), "%s/../rmq-mock-cluster", self);
-        return access(program, X_OK) == 0;
-}
-
-typedef struct proc_s {
-        pid_t pid;
-        int out, in;
-        char buf[8192];
-        size_t len, pos;
-} proc_t;
-
-extern char **environ;
-
-static void spawn_control(proc_t *p, const char *const *args) {
-        posix_spawn_file_actions_t fa;
-        char *argv[16];
-        int out[2], in[2], i;
-        memset(p, 0, sizeof(*p));
-        assert_int_equal(pipe(out), 0);
-        assert_int_equal(pipe(in), 0);
-        argv[0] = program;
-        for (i = 0; args[i] && i < 14; i++)
-                argv[i + 1] = (char *)args[i];
-        argv[i + 1] = NULL;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_addclose(&fa, in[1]);
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        assert_int_equal(
-            posix_spawn(&p->pid, program, &fa, NULL, argv, environ), 0);
-        child = p->pid;
-        posix_spawn_file_actions_destroy(&fa);
-        close(out[1]);
-        close(in[0]);
-        p->out = out[0];
-        p->in  = in[1];
-        fcntl(p->out, F_SETFL, O_NONBLOCK);
-}
-
-typedef struct read_wait_s {
-        proc_t *p;
-        const char *needle;
-        bool line;
-} read_wait_t;
-
-/* Reads what is there; true once \p needle is in the output after pos
- * (with \p line, once the line it starts is complete). */
-static bool read_cond(void *arg) {
-        read_wait_t *w = arg;
-        proc_t *p      = w->p;
-        const char *s;
-        ssize_t n;
-        if (p->len + 1 < sizeof(p->buf)) {
-                n = read(p->out, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
-                if (n > 0)
-                        p->len += (size_t)n;
-        }
-        p->buf[p->len] = '\0';
-        s              = strstr(p->buf + p->pos, w->needle);
-        return s && (!w->line || strchr(s, '\n'));
-}
-
-static bool read_until(proc_t *p, const char *needle, int timeout_ms) {
-        read_wait_t w = {p, needle, false};
-        return rmq_test_wait_until(read_cond, &w, timeout_ms);
-}
-
-static bool read_line(proc_t *p, const char *label, int timeout_ms) {
-        read_wait_t w = {p, label, true};
-        return rmq_test_wait_until(read_cond, &w, timeout_ms);
-}
-
-/* One command, its one-line answer (static). */
-static const char *ctl(proc_t *p, const char *line) {
-        static char answer[512];
-        const char *nl;
-        size_t n = strlen(line);
-        assert_int_equal(write(p->in, line, n), (ssize_t)n);
-        assert_int_equal(write(p->in, "\n", 1), 1);
-        if (!read_until(p, "\n", 5000))
-                fail_msg("no answer to \"%s\"", line);
-        nl = strchr(p->buf + p->pos, '\n');
-        snprintf(answer, sizeof(answer), "%.*s", (int)(nl - (p->buf + p->pos)),
-                 p->buf + p->pos);
-        p->pos = (size_t)(nl + 1 - p->buf);
-        return answer;
-}
-
-static void addr_after(proc_t *p, const char *label, char *dst, size_t size) {
-        const char *s = strstr(p->buf, label);
-        assert_non_null(s);
-        s += strlen(label);
-        snprintf(dst, size, "%.*s", (int)strcspn(s, "\n"), s);
-}
-
-static int stop_child(proc_t *p) {
-        int status = -1;
-        kill(p->pid, SIGTERM);
-        waitpid(p->pid, &status, 0);
-        child = 0;
-        close(p->out);
-        close(p->in);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void test_control_reset(void **state) {
         const char *args[] = {"--brokers", "1",    "--namesrv-port", "0",
                               "--topic",   T ":2", "--control",      NULL};
         char b0[64];
-        proc_t p;
+        mp_proc_t p;
         cons_t *k;
         rmq_cmd_t *req;
         int64_t got[2];
         (void)state;
-        if (!find_program())
-                fail_msg("rmq-mock-cluster not found at %s", program);
-        spawn_control(&p, args);
-        assert_true(read_line(&p, "broker-a: ", 5000));
-        addr_after(&p, "broker-a: ", b0, sizeof(b0));
+        if (!mp_find_program())
+                fail_msg("rmq-mock-cluster not found at %s", mp_program);
+        mp_spawn(&p, args, true);
+        assert_true(
+            mp_read_line(&p, "broker-a: ", 5000 * rmq_test_tmout_multiplier()));
+        mp_addr_after(&p, "broker-a: ", b0, sizeof(b0));
         p.pos = p.len;
         k     = cons_new(K1);
         mtc_send(k->c, b0, T, 0, NULL, "a");
@@ -1043,29 +913,29 @@ static void test_control_reset(void **state) {
         commit(k->c, b0, G, 0, 0);
         commit(k->c, b0, G, 1, 0);
 
-        assert_non_null(strstr(ctl(&p, "help"), " reset "));
-        assert_string_equal(ctl(&p, "reset " G " " T " -1"), "ok");
+        assert_non_null(strstr(mp_ctl(&p, "help"), " reset "));
+        assert_string_equal(mp_ctl(&p, "reset " G " " T " -1"), "ok");
         req = take_reset(k->c, G, -1);
         table_of(req, "broker-a", got, 2);
         assert_int_equal(got[0], 0); /* not forced: kept */
         assert_int_equal(got[1], 0);
         rmq__cmd_destroy(req);
-        assert_string_equal(ctl(&p, "reset " G " " T " -1 force"), "ok");
+        assert_string_equal(mp_ctl(&p, "reset " G " " T " -1 force"), "ok");
         req = take_reset(k->c, G, -1);
         table_of(req, "broker-a", got, 2);
         assert_int_equal(got[0], 2);
         assert_int_equal(got[1], 0);
         rmq__cmd_destroy(req);
-        assert_string_equal(ctl(&p, "reset CG_NONE " T " 0"),
+        assert_string_equal(mp_ctl(&p, "reset CG_NONE " T " 0"),
                             "error: SYSTEM_ERROR: Broker: system error");
-        assert_string_equal(ctl(&p, "reset " G " Nope 0"),
+        assert_string_equal(mp_ctl(&p, "reset " G " Nope 0"),
                             "error: TOPIC_NOT_EXIST: Broker: topic does not "
                             "exist");
-        assert_string_equal(ctl(&p, "reset " G " " T " soon"),
+        assert_string_equal(mp_ctl(&p, "reset " G " " T " soon"),
                             "error: want reset GROUP TOPIC TIMESTAMP [force]");
-        assert_string_equal(ctl(&p, "reset " G " " T " 0 hard"),
+        assert_string_equal(mp_ctl(&p, "reset " G " " T " 0 hard"),
                             "error: want reset GROUP TOPIC TIMESTAMP [force]");
-        assert_string_equal(ctl(&p, "reset " G),
+        assert_string_equal(mp_ctl(&p, "reset " G),
                             "error: unknown command or wrong arguments: reset "
                             "(try help)");
         /* the client leaves: nobody to reset */
@@ -1078,21 +948,10 @@ static void test_control_reset(void **state) {
                 rmq__cmd_destroy(resp);
         }
         cons_destroy(k);
-        assert_string_equal(ctl(&p, "reset " G " " T " 0"),
+        assert_string_equal(mp_ctl(&p, "reset " G " " T " 0"),
                             "error: CONSUMER_NOT_ONLINE: Broker: consumer not "
                             "online");
-        assert_int_equal(stop_child(&p), 0);
-}
-
-/* A failed test leaves no program running. */
-static int kill_child(void **state) {
-        (void)state;
-        if (child > 0) {
-                kill(child, SIGKILL);
-                waitpid(child, NULL, 0);
-                child = 0;
-        }
-        return 0;
+        assert_int_equal(mp_stop(&p, SIGTERM), 0);
 }
 
 int main(void) {
@@ -1110,7 +969,7 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_public_reset, setup2,
                                             teardown),
-            cmocka_unit_test_teardown(test_control_reset, kill_child),
+            cmocka_unit_test_teardown(test_control_reset, mp_kill_child),
         };
         return cmocka_run_group_tests_name("mock_broker2client", tests, NULL,
                                            NULL);

@@ -9,47 +9,45 @@
 #define GROUP  "GroupPush"
 #define QUEUES 4
 
-static void test_consume_all_and_commit(void **state) {
-        rmq_mock_cluster_t *mc = fx_cluster(2);
-        rmq_producer_t *prod;
-        rmq_push_consumer_t *pc;
-        fx_seen_t *seen = calloc(1, sizeof(*seen));
-        const char *extra[] = {"consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET",
-                               NULL};
-        char err[256];
-        int i;
-        (void)state;
-        assert_int_equal(rmq_mock_topic_create(mc, TOPIC, -1, QUEUES, QUEUES),
-                         RMQ_OK);
-        prod = fx_producer(mc, "GroupPushProd", NULL);
-        fx_send_n(prod, TOPIC, "m", NULL, 200);
+/* A started consumer of GROUP on TOPIC with the listener \p cb. */
+static rmq_push_consumer_t *started(rmq_mock_cluster_t *mc,
+                                    rmq_listener_concurrently_cb_t *cb,
+                                    void *opaque, const char *const *extra) {
+        return fx_consumer_run(mc, GROUP, TOPIC, extra, cb, opaque);
+}
 
-        pc = fx_consumer(mc, GROUP, extra);
-        assert_int_equal(rmq_push_consumer_subscribe(pc, TOPIC, "*", err,
-                                                     sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_push_consumer_set_listener_concurrently(
-                             pc, fx_listener_ok, seen),
-                         RMQ_OK);
-        fx_consumer_start(pc);
-        seen->want = 200;
-        assert_true(rmq_test_wait_until(fx_seen_all, seen,
-                                        20000 * rmq_test_tmout_multiplier()));
+/* Sends \p n messages "<prefix>-<i>" to TOPIC; a consumer from the first
+ * offset with \p cb records them in \p seen. Returns once it has seen
+ * each, then been shut down, having consumed each once and committed the
+ * offset of every message of TOPIC at the shutdown. */
+static void send_consume_all(rmq_mock_cluster_t *mc, const char *prefix, int n,
+                             rmq_listener_concurrently_cb_t *cb,
+                             fx_seen_t *seen) {
+        rmq_producer_t *prod = fx_producer(mc, "GroupPushProd", NULL);
+        rmq_push_consumer_t *pc;
+        fx_send_n(prod, TOPIC, prefix, NULL, n);
+        pc = started(mc, cb, seen, fx_from_first);
+        fx_wait_seen(seen, n, 20000);
         assert_int_equal(rmq_push_consumer_shutdown(pc), RMQ_OK);
-        for (i = 0; i < 200; i++)
-                assert_int_equal(atomic_load(&seen->per_index[i]), 1);
-        /* every message's offset committed at shutdown */
-        assert_int_equal(fx_committed_sum(mc, GROUP, TOPIC, QUEUES), 200);
-        rmq_push_consumer_destroy(pc);
-        rmq_producer_destroy(prod);
+        fx_seen_assert_each(seen, 0, n, 1);
+        assert_int_equal(fx_committed_sum(mc, GROUP, TOPIC, QUEUES), n);
+        fx_destroy(pc, prod, NULL);
+}
+
+static void test_consume_all_and_commit(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster_topic(2, TOPIC, QUEUES, NULL);
+        fx_seen_t *seen        = calloc(1, sizeof(*seen));
+        (void)state;
+        send_consume_all(mc, "m", 200, fx_listener_ok, seen);
         rmq_mock_cluster_destroy(mc);
         free(seen);
 }
 
 /* Fails the first attempt of every message. */
-static rmq_consume_status_t
-fail_first(rmq_push_consumer_t *pc, const rmq_message_ext_t *const *msgs,
-           size_t n, rmq_consume_context_t *ctx, void *opaque) {
+static rmq_consume_status_t fail_first(rmq_push_consumer_t *pc,
+                                       const rmq_message_ext_t *const *msgs,
+                                       size_t n, rmq_consume_context_t *ctx,
+                                       void *opaque) {
         fx_seen_t *seen = opaque;
         size_t i;
         bool fresh = false;
@@ -68,29 +66,7 @@ fail_first(rmq_push_consumer_t *pc, const rmq_message_ext_t *const *msgs,
 }
 
 static rmq_mock_cluster_t *fast_retry_cluster(int brokers) {
-        rmq_mock_cluster_t *mc = fx_cluster(brokers);
-        char err[256];
-        assert_int_equal(rmq_mock_cluster_set(mc, "delayTimeScale", "0.001",
-                                              err, sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_mock_topic_create(mc, TOPIC, -1, QUEUES, QUEUES),
-                         RMQ_OK);
-        return mc;
-}
-
-static rmq_push_consumer_t *started(rmq_mock_cluster_t *mc, const char *group,
-                                    rmq_listener_concurrently_cb_t *cb,
-                                    void *opaque, const char *const *extra) {
-        rmq_push_consumer_t *pc = fx_consumer(mc, group, extra);
-        char err[256];
-        assert_int_equal(rmq_push_consumer_subscribe(pc, TOPIC, "*", err,
-                                                     sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(
-            rmq_push_consumer_set_listener_concurrently(pc, cb, opaque),
-            RMQ_OK);
-        fx_consumer_start(pc);
-        return pc;
+        return fx_cluster_topic(brokers, TOPIC, QUEUES, fx_fast_delays);
 }
 
 /* RECONSUME_LATER: the message comes back through %RETRY%group with its
@@ -98,34 +74,19 @@ static rmq_push_consumer_t *started(rmq_mock_cluster_t *mc, const char *group,
  * committed. */
 static void test_reconsume_later_retries(void **state) {
         rmq_mock_cluster_t *mc = fast_retry_cluster(1);
-        rmq_producer_t *prod   = fx_producer(mc, "GroupPushProd", NULL);
         fx_seen_t *seen        = calloc(1, sizeof(*seen));
-        const char *extra[]    = {"consumeFromWhere",
-                                  "CONSUME_FROM_FIRST_OFFSET", NULL};
-        rmq_push_consumer_t *pc;
-        int i;
         (void)state;
-        fx_send_n(prod, TOPIC, "r", NULL, 20);
-        pc         = started(mc, GROUP, fail_first, seen, extra);
-        seen->want = 20;
-        assert_true(rmq_test_wait_until(fx_seen_all, seen,
-                                        20000 * rmq_test_tmout_multiplier()));
-        assert_int_equal(rmq_push_consumer_shutdown(pc), RMQ_OK);
-        for (i = 0; i < 20; i++)
-                assert_int_equal(atomic_load(&seen->per_index[i]), 1);
-        assert_int_equal(fx_committed_sum(mc, GROUP, TOPIC, QUEUES), 20);
-        assert_int_equal(
-            rmq_mock_topic_message_count(mc, "%RETRY%" GROUP), 20);
+        send_consume_all(mc, "r", 20, fail_first, seen);
+        assert_int_equal(rmq_mock_topic_message_count(mc, "%RETRY%" GROUP), 20);
         assert_int_equal(fx_committed_sum(mc, GROUP, "%RETRY%" GROUP, 1), 20);
-        rmq_push_consumer_destroy(pc);
-        rmq_producer_destroy(prod);
         rmq_mock_cluster_destroy(mc);
         free(seen);
 }
 
-static rmq_consume_status_t
-always_fail(rmq_push_consumer_t *pc, const rmq_message_ext_t *const *msgs,
-            size_t n, rmq_consume_context_t *ctx, void *opaque) {
+static rmq_consume_status_t always_fail(rmq_push_consumer_t *pc,
+                                        const rmq_message_ext_t *const *msgs,
+                                        size_t n, rmq_consume_context_t *ctx,
+                                        void *opaque) {
         size_t i;
         (void)pc;
         (void)ctx;
@@ -145,27 +106,22 @@ static void test_dlq_after_max_reconsume(void **state) {
         rmq_mock_cluster_t *mc = fast_retry_cluster(1);
         rmq_producer_t *prod   = fx_producer(mc, "GroupPushProd", NULL);
         fx_seen_t *seen        = calloc(1, sizeof(*seen));
-        const char *extra[]    = {"consumeFromWhere",
-                                  "CONSUME_FROM_FIRST_OFFSET",
-                                  "maxReconsumeTimes", "2", NULL};
+        const char *extra[] = {FX_FROM_FIRST, "maxReconsumeTimes", "2", NULL};
         rmq_push_consumer_t *pc;
-        int i;
         (void)state;
         fx_send_n(prod, TOPIC, "d", NULL, 10);
-        pc = started(mc, GROUP, always_fail, seen, extra);
-        if (!rmq_test_wait_until(dlq_full, mc,
-                                 20000 * rmq_test_tmout_multiplier()))
-                fail_msg("DLQ %lld, retry %lld, seen %d msgs",
-                         (long long)rmq_mock_topic_message_count(mc, "%DLQ%" GROUP),
-                         (long long)rmq_mock_topic_message_count(mc, "%RETRY%" GROUP),
-                         atomic_load(&seen->msgs));
+        pc = started(mc, always_fail, seen, extra);
+        if (!rmq_test_wait_until(dlq_full, mc, 20000))
+                fail_msg(
+                    "DLQ %lld, retry %lld, seen %d msgs",
+                    (long long)rmq_mock_topic_message_count(mc, "%DLQ%" GROUP),
+                    (long long)rmq_mock_topic_message_count(mc,
+                                                            "%RETRY%" GROUP),
+                    atomic_load(&seen->msgs));
         assert_int_equal(rmq_push_consumer_shutdown(pc), RMQ_OK);
-        for (i = 0; i < 10; i++)
-                assert_int_equal(atomic_load(&seen->per_index[i]), 3);
+        fx_seen_assert_each(seen, 0, 10, 3);
         assert_int_equal(rmq_mock_topic_message_count(mc, "%DLQ%" GROUP), 10);
-        rmq_push_consumer_destroy(pc);
-        rmq_producer_destroy(prod);
-        rmq_mock_cluster_destroy(mc);
+        fx_destroy(pc, prod, mc);
         free(seen);
 }
 
@@ -231,10 +187,7 @@ static void test_orderly_in_order_locked(void **state) {
         rmq_mock_cluster_t *mc = fast_retry_cluster(1);
         rmq_producer_t *prod   = fx_producer(mc, "GroupPushProd", NULL);
         order_t *o             = calloc(1, sizeof(*o));
-        const char *extra[]    = {"consumeFromWhere",
-                                  "CONSUME_FROM_FIRST_OFFSET", NULL};
         rmq_push_consumer_t *pc;
-        char err[256];
         int q;
         (void)state;
         for (q = 0; q < QUEUES; q++)
@@ -242,15 +195,9 @@ static void test_orderly_in_order_locked(void **state) {
         o->mc   = mc;
         o->want = 200;
         fx_send_n(prod, TOPIC, "o", NULL, 200);
-        pc = fx_consumer(mc, GROUP, extra);
-        assert_int_equal(rmq_push_consumer_subscribe(pc, TOPIC, "*", err,
-                                                     sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(
-            rmq_push_consumer_set_listener_orderly(pc, orderly_cb, o), RMQ_OK);
-        fx_consumer_start(pc);
-        assert_true(rmq_test_wait_until(order_done, o,
-                                        20000 * rmq_test_tmout_multiplier()));
+        pc = fx_consumer_run_orderly(mc, GROUP, TOPIC, fx_from_first,
+                                     orderly_cb, o);
+        assert_true(rmq_test_wait_until(order_done, o, 20000));
         assert_int_equal(rmq_push_consumer_shutdown(pc), RMQ_OK);
         assert_int_equal(atomic_load(&o->total), 200);
         assert_int_equal(atomic_load(&o->out_of_order), 0);
@@ -259,9 +206,7 @@ static void test_orderly_in_order_locked(void **state) {
         assert_int_equal(fx_committed_sum(mc, GROUP, TOPIC, QUEUES), 200);
         /* UNLOCK_BATCH_MQ at shutdown, acknowledged */
         assert_true(no_locks(mc));
-        rmq_push_consumer_destroy(pc);
-        rmq_producer_destroy(prod);
-        rmq_mock_cluster_destroy(mc);
+        fx_destroy(pc, prod, mc);
         free(o);
 }
 
@@ -271,26 +216,17 @@ static void test_broadcast_each_gets_all(void **state) {
         rmq_mock_cluster_t *mc = fast_retry_cluster(2);
         rmq_producer_t *prod   = fx_producer(mc, "GroupPushProd", NULL);
         fx_seen_t *s1 = calloc(1, sizeof(*s1)), *s2 = calloc(1, sizeof(*s2));
-        char dir[] = "/tmp/rmq-bcast-XXXXXX";
-        const char *e1[] = {"consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET",
-                            "messageModel", "BROADCASTING", "instanceName",
-                            "one", "rocketmq.client.localOffsetStoreDir", dir,
-                            NULL};
-        const char *e2[] = {"consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET",
-                            "messageModel", "BROADCASTING", "instanceName",
-                            "two", "rocketmq.client.localOffsetStoreDir", dir,
-                            NULL};
+        char dir[]       = "/tmp/rmq-bcast-XXXXXX";
+        const char *e1[] = {FX_BROADCASTING("one", dir), NULL};
+        const char *e2[] = {FX_BROADCASTING("two", dir), NULL};
         rmq_push_consumer_t *p1, *p2;
         (void)state;
         assert_non_null(mkdtemp(dir));
         fx_send_n(prod, TOPIC, "b", NULL, 100);
-        s1->want = s2->want = 100;
-        p1 = started(mc, GROUP, fx_listener_ok, s1, e1);
-        p2 = started(mc, GROUP, fx_listener_ok, s2, e2);
-        assert_true(rmq_test_wait_until(fx_seen_all, s1,
-                                        20000 * rmq_test_tmout_multiplier()));
-        assert_true(rmq_test_wait_until(fx_seen_all, s2,
-                                        20000 * rmq_test_tmout_multiplier()));
+        p1 = started(mc, fx_listener_ok, s1, e1);
+        p2 = started(mc, fx_listener_ok, s2, e2);
+        fx_wait_seen(s1, 100, 20000);
+        fx_wait_seen(s2, 100, 20000);
         rmq_push_consumer_destroy(p1);
         rmq_push_consumer_destroy(p2);
         /* no offset on the broker: a local file per client */
@@ -303,10 +239,34 @@ static void test_broadcast_each_gets_all(void **state) {
                          dir, dir);
                 assert_int_equal(system(cmd), 0);
         }
-        rmq_producer_destroy(prod);
-        rmq_mock_cluster_destroy(mc);
+        fx_destroy(NULL, prod, mc);
         free(s1);
         free(s2);
+}
+
+/* SQL92 against a broker that cannot filter by it (the mock, like a
+ * broker without enablePropertyFilter): start fails with the broker's
+ * reason (checkClientInBroker) and the consumer is left shut down. */
+static void test_sql92_refused_at_start(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, TOPIC, QUEUES, NULL);
+        fx_seen_t *seen        = calloc(1, sizeof(*seen));
+        rmq_push_consumer_t *pc;
+        char err[1024];
+        (void)state;
+        pc = fx_consumer(mc, GROUP, NULL);
+        assert_int_equal(rmq_push_consumer_subscribe_sql(pc, TOPIC, "a > 5",
+                                                         err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_push_consumer_set_listener_concurrently(
+                             pc, fx_listener_ok, seen),
+                         RMQ_OK);
+        assert_int_equal(rmq_push_consumer_start(pc, err, sizeof(err)),
+                         RMQ_ERR_SYSTEM_ERROR);
+        assert_non_null(strstr(err, "SQL92"));
+        assert_int_equal(rmq_push_consumer_start(pc, err, sizeof(err)),
+                         RMQ_ERR__STATE);
+        fx_destroy(pc, NULL, mc);
+        free(seen);
 }
 
 int main(void) {
@@ -316,6 +276,7 @@ int main(void) {
             cmocka_unit_test(test_dlq_after_max_reconsume),
             cmocka_unit_test(test_orderly_in_order_locked),
             cmocka_unit_test(test_broadcast_each_gets_all),
+            cmocka_unit_test(test_sql92_refused_at_start),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,15 +11,6 @@
 #include "remoting/rmq_remoting_cmd.h"
 #include "testutil.h"
 
-static rmq_cmd_t *load_cmd(const char *prefix) {
-        size_t len;
-        uint8_t *f = rmq_test_fixture_load(prefix, &len, NULL, 0);
-        rmq_cmd_t *cmd = NULL;
-        assert_int_equal(rmq__cmd_decode(f, len, &cmd, NULL, 0), RMQ_OK);
-        free(f);
-        return cmd;
-}
-
 static void assert_body_equals(const rmq_buf_t *out, const rmq_cmd_t *cmd) {
         if (out->len != cmd->body_len ||
             memcmp(out->data, cmd->body, out->len))
@@ -30,7 +21,7 @@ static void assert_body_equals(const rmq_buf_t *out, const rmq_cmd_t *cmd) {
 
 static void check_lock_request(const char *prefix, const char *group,
                                size_t nmq) {
-        rmq_cmd_t *cmd = load_cmd(prefix);
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd(prefix, NULL, 0);
         rmq_lock_batch_request_t req;
         rmq_buf_t out = RMQ_BUF_INIT;
         rmq_mq_t *shuffled;
@@ -72,7 +63,7 @@ static void test_lock_bodies(void **state) {
         check_lock_request("147-", "CG_ORDER_r2", 1);
         check_lock_request("160-", "CG_ORDER_r2", 5);
         for (i = 0; i < 2; i++) {
-                cmd = load_cmd(prefixes[i]);
+                cmd = rmq_test_fixture_cmd(prefixes[i], NULL, 0);
                 assert_int_equal(rmq__lock_batch_response_decode(
                                      cmd->body, cmd->body_len, &mqs, &n, NULL,
                                      0),
@@ -104,7 +95,7 @@ static void test_consumer_list(void **state) {
         rmq_buf_t out = RMQ_BUF_INIT;
         (void)state;
         for (i = 0; i < 2; i++) {
-                rmq_cmd_t *cmd = load_cmd(prefixes[i]);
+                rmq_cmd_t *cmd = rmq_test_fixture_cmd(prefixes[i], NULL, 0);
                 assert_int_equal(rmq__consumer_list_decode(cmd->body,
                                                            cmd->body_len, &ids,
                                                            &n, NULL, 0),
@@ -124,7 +115,7 @@ static void test_consumer_list(void **state) {
 /* GET_CONSUME_STATS (100, broker) and ConsumerRunningInfo (095, Java
  * client): maps keyed by MessageQueue objects. */
 static void test_real_object_keyed_tables(void **state) {
-        rmq_cmd_t *cmd = load_cmd("100-");
+        rmq_cmd_t *cmd     = rmq_test_fixture_cmd("100-", NULL, 0);
         rmq_mq_offset_t *e = NULL;
         size_t n = 0, i;
         static const int64_t stats_consumer[] = {1, 3, 5, 4, 6};
@@ -158,7 +149,7 @@ static void test_real_object_keyed_tables(void **state) {
                          RMQ_ERR__BAD_MSG);
         assert_null(e);
         rmq__cmd_destroy(cmd);
-        cmd = load_cmd("095-");
+        cmd = rmq_test_fixture_cmd("095-", NULL, 0);
         assert_int_equal(rmq__offset_table_decode(cmd->body, cmd->body_len,
                                                   "mqTable", "commitOffset",
                                                   &e, &n, NULL, 0),

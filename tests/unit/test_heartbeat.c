@@ -12,15 +12,6 @@
 #include "remoting/rmq_remoting_cmd.h"
 #include "testutil.h"
 
-static rmq_cmd_t *load_cmd(const char *prefix) {
-        size_t len;
-        uint8_t *f = rmq_test_fixture_load(prefix, &len, NULL, 0);
-        rmq_cmd_t *cmd = NULL;
-        assert_int_equal(rmq__cmd_decode(f, len, &cmd, NULL, 0), RMQ_OK);
-        free(f);
-        return cmd;
-}
-
 static void assert_body_equals(const rmq_buf_t *out, const rmq_cmd_t *cmd) {
         if (out->len != cmd->body_len ||
             memcmp(out->data, cmd->body, out->len))
@@ -40,7 +31,7 @@ static void test_every_fixture_heartbeat_round_trips(void **state) {
                 char err[256] = "";
                 if (!strstr(names[i], "client2broker-HEART_BEAT"))
                         continue;
-                cmd = load_cmd(names[i]);
+                cmd = rmq_test_fixture_cmd(names[i], NULL, 0);
                 if (rmq__heartbeat_decode(cmd->body, cmd->body_len, &hb, err,
                                           sizeof(err)))
                         fail_msg("%s: %s", names[i], err);
@@ -59,7 +50,7 @@ static void test_every_fixture_heartbeat_round_trips(void **state) {
 }
 
 static void test_decoded_fields(void **state) {
-        rmq_cmd_t *cmd = load_cmd("031-");
+        rmq_cmd_t *cmd           = rmq_test_fixture_cmd("031-", NULL, 0);
         rmq_heartbeat_data_t *hb = NULL;
         const rmq_consumer_data_t *cd;
         const rmq_subscription_data_t *sd;
@@ -95,7 +86,7 @@ static void test_decoded_fields(void **state) {
         rmq__heartbeat_destroy(hb);
         rmq__cmd_destroy(cmd);
         /* the lite pull consumer */
-        cmd = load_cmd("053-");
+        cmd = rmq_test_fixture_cmd("053-", NULL, 0);
         assert_int_equal(rmq__heartbeat_decode(cmd->body, cmd->body_len, &hb,
                                                NULL, 0),
                          RMQ_OK);
@@ -119,7 +110,7 @@ static void build_and_compare(const char *fixture, const char *clientID,
                               const char *group, int type, int model,
                               int from, const sub_spec_t *subs, size_t nsubs,
                               const char *const *producers, size_t nprod) {
-        rmq_cmd_t *cmd = load_cmd(fixture);
+        rmq_cmd_t *cmd           = rmq_test_fixture_cmd(fixture, NULL, 0);
         rmq_heartbeat_data_t *hb = rmq__heartbeat_new(clientID);
         rmq_buf_t out = RMQ_BUF_INIT;
         size_t i;

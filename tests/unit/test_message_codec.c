@@ -16,65 +16,6 @@
 
 /* ---- fixture helpers ---- */
 
-static rmq_cmd_t *load_cmd(const char *prefix, char *name, size_t name_size) {
-        size_t len;
-        char err[256] = "";
-        uint8_t *f    = rmq_test_fixture_load(prefix, &len, name, name_size);
-        rmq_cmd_t *cmd = NULL;
-        assert_non_null(f);
-        if (rmq__cmd_decode(f, len, &cmd, err, sizeof(err)))
-                fail_msg("%s: %s", prefix, err);
-        free(f);
-        return cmd;
-}
-
-/* The decoded-body JSON block INDEX.md gives for \p file. */
-static cJSON *index_body_json(const char *file) {
-        static char *index;
-        char heading[512];
-        const char *sec, *next, *body, *start, *end;
-        char *text;
-        cJSON *j;
-        if (!index) {
-                char path[1024];
-                snprintf(path, sizeof(path), "%s/INDEX.md",
-                         rmq_test_fixtures_dir());
-                index = rmq_test_read_file(path, NULL);
-                assert_non_null(index);
-        }
-        snprintf(heading, sizeof(heading), "\n### %s\n", file);
-        sec = strstr(index, heading);
-        assert_non_null(sec);
-        next = strstr(sec + strlen(heading), "\n### ");
-        body = strstr(sec, "\n- body: ");
-        assert_non_null(body);
-        assert_true(!next || body < next);
-        start = strstr(body, "```json\n");
-        assert_non_null(start);
-        start += strlen("```json\n");
-        end = strstr(start, "\n```");
-        assert_non_null(end);
-        text = strndup(start, (size_t)(end - start));
-        j    = cJSON_Parse(text);
-        free(text);
-        assert_non_null(j);
-        return j;
-}
-
-static int64_t jnum(const cJSON *o, const char *key) {
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (!cJSON_IsNumber(it))
-                fail_msg("INDEX field %s missing", key);
-        return (int64_t)it->valuedouble;
-}
-
-static const char *jstr(const cJSON *o, const char *key) {
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (!cJSON_IsString(it))
-                fail_msg("INDEX field %s missing", key);
-        return it->valuestring;
-}
-
 static void assert_host(const rmq_msg_host_t *h, const char *expect) {
         char s[80];
         rmq__msg_host_format(h, s, sizeof(s));
@@ -129,34 +70,32 @@ static void assert_body(const rmq_msg_view_t *mv, const char *expect) {
 }
 
 static void assert_msg_matches(const rmq_msg_view_t *mv, const cJSON *jm) {
+        const rmq_test_jnum_t nums[] = {
+            {mv->storeSize, "totalSize"},
+            {mv->bodyCRC, "bodyCRC"},
+            {mv->queueId, "queueId"},
+            {mv->flag, "flag"},
+            {mv->queueOffset, "queueOffset"},
+            {mv->commitLogOffset, "commitLogOffset"},
+            {mv->sysFlag, "sysFlag"},
+            {mv->bornTimestamp, "bornTimestamp"},
+            {mv->storeTimestamp, "storeTimestamp"},
+            {mv->reconsumeTimes, "reconsumeTimes"},
+            {mv->preparedTransactionOffset, "preparedTransactionOffset"},
+        };
         char magic[24];
-        assert_int_equal(mv->storeSize, jnum(jm, "totalSize"));
+        rmq_test_assert_jnums(jm, nums, RMQ_ARRAY_SIZE(nums));
         snprintf(magic, sizeof(magic), "0x%08X", (uint32_t)mv->magicCode);
-        assert_string_equal(magic, jstr(jm, "magicCode"));
-        assert_int_equal(mv->bodyCRC, jnum(jm, "bodyCRC"));
-        assert_int_equal(mv->queueId, jnum(jm, "queueId"));
-        assert_int_equal(mv->flag, jnum(jm, "flag"));
-        assert_int_equal(mv->queueOffset, jnum(jm, "queueOffset"));
-        assert_int_equal(mv->commitLogOffset, jnum(jm, "commitLogOffset"));
-        assert_int_equal(mv->sysFlag, jnum(jm, "sysFlag"));
-        assert_int_equal(mv->bornTimestamp, jnum(jm, "bornTimestamp"));
-        assert_host(&mv->bornHost, jstr(jm, "bornHost"));
-        assert_int_equal(mv->storeTimestamp, jnum(jm, "storeTimestamp"));
-        assert_host(&mv->storeHost, jstr(jm, "storeHost"));
-        assert_int_equal(mv->reconsumeTimes, jnum(jm, "reconsumeTimes"));
-        assert_int_equal(mv->preparedTransactionOffset,
-                         jnum(jm, "preparedTransactionOffset"));
-        assert_true(rmq__streqn(mv->topic, mv->topicLen, jstr(jm, "topic")));
+        assert_string_equal(magic, rmq_test_jstr(jm, "magicCode"));
+        assert_host(&mv->bornHost, rmq_test_jstr(jm, "bornHost"));
+        assert_host(&mv->storeHost, rmq_test_jstr(jm, "storeHost"));
+        assert_true(
+            rmq__streqn(mv->topic, mv->topicLen, rmq_test_jstr(jm, "topic")));
         assert_props(mv->properties, mv->propertiesLen,
                      cJSON_GetObjectItemCaseSensitive(jm, "properties"));
-        assert_body(mv, jstr(jm, "body"));
+        assert_body(mv, rmq_test_jstr(jm, "body"));
         /* The broker's BODYCRC is UtilAll.crc32 of the stored body. */
         assert_int_equal(rmq__crc32_java(mv->body, mv->bodyLen), mv->bodyCRC);
-}
-
-static bool is_stored_msg_body(const char *name) {
-        return strstr(name, "PULL_MESSAGE-response-SUCCESS") ||
-               strstr(name, "CHECK_TRANSACTION_STATE");
 }
 
 /* ---- tests ---- */
@@ -170,10 +109,10 @@ static void test_every_stored_body_matches_index(void **state) {
                 cJSON *j, *jm;
                 rmq_rd_t rd;
                 rmq_buf_t re = RMQ_BUF_INIT;
-                if (!is_stored_msg_body(names[i]))
+                if (!rmq_test_fixture_has_stored_msgs(names[i]))
                         continue;
-                cmd = load_cmd(names[i], NULL, 0);
-                j   = index_body_json(names[i]);
+                cmd = rmq_test_fixture_cmd(names[i], NULL, 0);
+                j   = rmq_test_index_body_json(names[i]);
                 rmq__rd_init(&rd, cmd->body, cmd->body_len);
                 cJSON_ArrayForEach(jm, j) {
                         rmq_msg_view_t mv;
@@ -201,7 +140,7 @@ static void test_every_stored_body_matches_index(void **state) {
 }
 
 static void test_check_transaction_offset_msg_id(void **state) {
-        rmq_cmd_t *cmd = load_cmd("076-", NULL, 0);
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd("076-", NULL, 0);
         rmq_rd_t rd;
         rmq_msg_view_t mv;
         char id[RMQ_OFFSET_MSG_ID_MAX + 1], addr[64];
@@ -242,7 +181,7 @@ static void test_send_header_properties(void **state) {
                 rmq_buf_t re = RMQ_BUF_INIT;
                 if (!strstr(names[i], "client2broker-SEND_"))
                         continue;
-                cmd   = load_cmd(names[i], NULL, 0);
+                cmd   = rmq_test_fixture_cmd(names[i], NULL, 0);
                 props = rmq__cmd_ext(cmd, "i");
                 assert_non_null(props);
                 /* Rebuild the string from the parsed entries: it must be
@@ -303,7 +242,7 @@ static void test_send_header_properties(void **state) {
 }
 
 static void check_batch(const char *prefix) {
-        rmq_cmd_t *cmd = load_cmd(prefix, NULL, 0);
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd(prefix, NULL, 0);
         rmq_rd_t rd;
         rmq_buf_t re = RMQ_BUF_INIT;
         int i        = 0;
@@ -359,7 +298,7 @@ static void test_batch_body(void **state) {
 }
 
 static void test_compressed_send_matches_java(void **state) {
-        rmq_cmd_t *cmd = load_cmd("013-", NULL, 0);
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd("013-", NULL, 0);
         int32_t sysFlag;
         uint8_t *raw = NULL;
         size_t rawlen = 0;
@@ -584,7 +523,7 @@ static void test_ipv6_and_v2_round_trip(void **state) {
  * pull body fails cleanly (run under valgrind/ASan to catch a stray
  * read). */
 static void test_malformed_stored_messages(void **state) {
-        rmq_cmd_t *cmd = load_cmd("048-", NULL, 0); /* 3 messages */
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd("048-", NULL, 0); /* 3 messages */
         size_t len = cmd->body_len, cut;
         uint8_t *copy = malloc(len);
         rmq_rd_t rd;

@@ -18,65 +18,6 @@
 
 /* ---- helpers ---- */
 
-static rmq_cmd_t *load_cmd(const char *prefix) {
-        size_t len;
-        char err[256]  = "";
-        uint8_t *f     = rmq_test_fixture_load(prefix, &len, NULL, 0);
-        rmq_cmd_t *cmd = NULL;
-        assert_non_null(f);
-        if (rmq__cmd_decode(f, len, &cmd, err, sizeof(err)))
-                fail_msg("%s: %s", prefix, err);
-        free(f);
-        return cmd;
-}
-
-/* The decoded-body JSON block INDEX.md gives for \p file. */
-static cJSON *index_body_json(const char *file) {
-        static char *index;
-        char heading[512];
-        const char *sec, *next, *body, *start, *end;
-        char *text;
-        cJSON *j;
-        if (!index) {
-                char path[1024];
-                snprintf(path, sizeof(path), "%s/INDEX.md",
-                         rmq_test_fixtures_dir());
-                index = rmq_test_read_file(path, NULL);
-                assert_non_null(index);
-        }
-        snprintf(heading, sizeof(heading), "\n### %s\n", file);
-        sec = strstr(index, heading);
-        assert_non_null(sec);
-        next = strstr(sec + strlen(heading), "\n### ");
-        body = strstr(sec, "\n- body: ");
-        assert_non_null(body);
-        assert_true(!next || body < next);
-        start = strstr(body, "```json\n");
-        assert_non_null(start);
-        start += strlen("```json\n");
-        end = strstr(start, "\n```");
-        assert_non_null(end);
-        text = strndup(start, (size_t)(end - start));
-        j    = cJSON_Parse(text);
-        free(text);
-        assert_non_null(j);
-        return j;
-}
-
-static int64_t jnum(const cJSON *o, const char *key) {
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (!cJSON_IsNumber(it))
-                fail_msg("INDEX field %s missing", key);
-        return (int64_t)it->valuedouble;
-}
-
-static const char *jstr(const cJSON *o, const char *key) {
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (!cJSON_IsString(it))
-                fail_msg("INDEX field %s missing", key);
-        return it->valuestring;
-}
-
 /* Decodes a fixture's body into a batch, the frame storage handed over. */
 static rmq_err_t decode_cmd(rmq_cmd_t *cmd, const rmq_msg_decode_opts_t *opts,
                             rmq_msg_batch_t **batchp, char *err,
@@ -104,36 +45,34 @@ static void assert_mx_matches(const rmq_message_ext_t *mx, const cJSON *jm,
                               const char *topic) {
         const cJSON *jp = cJSON_GetObjectItemCaseSensitive(jm, "properties");
         const cJSON *e;
-        const char *expect_body = jstr(jm, "body");
+        const char *expect_body = rmq_test_jstr(jm, "body");
         const char *uniq, *tran, *name, *value;
         char idbuf[64];
         unsigned long clen, ilen;
         size_t blen, nprops = 0, i;
         const void *body;
+        const rmq_test_jnum_t nums[] = {
+            {rmq_message_ext_store_size(mx), "totalSize"},
+            {rmq_message_ext_body_crc(mx), "bodyCRC"},
+            {rmq_message_ext_queue_id(mx), "queueId"},
+            {rmq_message_ext_flag(mx), "flag"},
+            {rmq_message_ext_queue_offset(mx), "queueOffset"},
+            {rmq_message_ext_commit_log_offset(mx), "commitLogOffset"},
+            {rmq_message_ext_sys_flag(mx), "sysFlag"},
+            {rmq_message_ext_born_timestamp(mx), "bornTimestamp"},
+            {rmq_message_ext_store_timestamp(mx), "storeTimestamp"},
+            {rmq_message_ext_reconsume_times(mx), "reconsumeTimes"},
+            {rmq_message_ext_prepared_transaction_offset(mx),
+             "preparedTransactionOffset"},
+        };
 
-        assert_int_equal(rmq_message_ext_store_size(mx), jnum(jm, "totalSize"));
-        assert_int_equal(rmq_message_ext_body_crc(mx), jnum(jm, "bodyCRC"));
-        assert_int_equal(rmq_message_ext_queue_id(mx), jnum(jm, "queueId"));
-        assert_int_equal(rmq_message_ext_flag(mx), jnum(jm, "flag"));
-        assert_int_equal(rmq_message_ext_queue_offset(mx),
-                         jnum(jm, "queueOffset"));
-        assert_int_equal(rmq_message_ext_commit_log_offset(mx),
-                         jnum(jm, "commitLogOffset"));
-        assert_int_equal(rmq_message_ext_sys_flag(mx), jnum(jm, "sysFlag"));
-        assert_int_equal(rmq_message_ext_born_timestamp(mx),
-                         jnum(jm, "bornTimestamp"));
+        rmq_test_assert_jnums(jm, nums, RMQ_ARRAY_SIZE(nums));
         assert_string_equal(rmq_message_ext_born_host(mx),
-                            jstr(jm, "bornHost"));
-        assert_int_equal(rmq_message_ext_store_timestamp(mx),
-                         jnum(jm, "storeTimestamp"));
+                            rmq_test_jstr(jm, "bornHost"));
         assert_string_equal(rmq_message_ext_store_host(mx),
-                            jstr(jm, "storeHost"));
-        assert_int_equal(rmq_message_ext_reconsume_times(mx),
-                         jnum(jm, "reconsumeTimes"));
-        assert_int_equal(rmq_message_ext_prepared_transaction_offset(mx),
-                         jnum(jm, "preparedTransactionOffset"));
+                            rmq_test_jstr(jm, "storeHost"));
         assert_string_equal(rmq_message_ext_topic(mx),
-                            topic ? topic : jstr(jm, "topic"));
+                            topic ? topic : rmq_test_jstr(jm, "topic"));
         assert_string_equal(rmq_message_ext_broker_name(mx), "broker-a");
 
         /* properties: each INDEX entry answers, and the iteration lists
@@ -184,15 +123,15 @@ static void assert_mx_matches(const rmq_message_ext_t *mx, const cJSON *jm,
                 assert_string_equal(rmq_message_ext_keys(mx), e->valuestring);
         else
                 assert_null(rmq_message_ext_keys(mx));
-        expect_offset_msg_id(jstr(jm, "storeHost"), jnum(jm, "commitLogOffset"),
-                             idbuf);
+        expect_offset_msg_id(rmq_test_jstr(jm, "storeHost"),
+                             rmq_test_jnum(jm, "commitLogOffset"), idbuf);
         assert_string_equal(rmq_message_ext_offset_msg_id(mx), idbuf);
         uniq = cJSON_GetObjectItemCaseSensitive(jp, "UNIQ_KEY")
-                   ? jstr(jp, "UNIQ_KEY")
+                   ? rmq_test_jstr(jp, "UNIQ_KEY")
                    : NULL;
         assert_string_equal(rmq_message_ext_msg_id(mx), uniq ? uniq : idbuf);
         tran = cJSON_GetObjectItemCaseSensitive(jp, "TRAN_MSG")
-                   ? jstr(jp, "TRAN_MSG")
+                   ? rmq_test_jstr(jp, "TRAN_MSG")
                    : NULL;
         if (tran && !strcmp(tran, "true")) {
                 assert_non_null(uniq);
@@ -221,11 +160,6 @@ static void assert_mx_matches(const rmq_message_ext_t *mx, const cJSON *jm,
         assert_int_equal(rmq__mx_consume_start_time(mx), 0);
 }
 
-static bool is_stored_msg_body(const char *name) {
-        return strstr(name, "PULL_MESSAGE-response-SUCCESS") ||
-               strstr(name, "CHECK_TRANSACTION_STATE");
-}
-
 /* ---- fixtures ---- */
 
 static void test_fixtures_match_index(void **state) {
@@ -240,10 +174,10 @@ static void test_fixtures_match_index(void **state) {
                 char err[256] = "";
                 cJSON *j, *jm;
                 size_t k = 0;
-                if (!is_stored_msg_body(names[i]))
+                if (!rmq_test_fixture_has_stored_msgs(names[i]))
                         continue;
-                cmd    = load_cmd(names[i]);
-                j      = index_body_json(names[i]);
+                cmd    = rmq_test_fixture_cmd(names[i], NULL, 0);
+                j      = rmq_test_index_body_json(names[i]);
                 minOff = rmq__cmd_ext(cmd, "minOffset");
                 maxOff = rmq__cmd_ext(cmd, "maxOffset");
                 memset(&opts, 0, sizeof(opts));
@@ -300,10 +234,10 @@ static void test_retry_topic_restore_fixture(void **state) {
         for (i = 0; i < RMQ_ARRAY_SIZE(cases); i++) {
                 rmq_msg_decode_opts_t opts;
                 rmq_msg_batch_t *batch = NULL;
-                rmq_cmd_t *cmd         = load_cmd("079-");
-                cJSON *j =
-                    index_body_json("079-broker2client-PULL_MESSAGE-response-"
-                                    "SUCCESS-retry-topic.bin");
+                rmq_cmd_t *cmd         = rmq_test_fixture_cmd("079-", NULL, 0);
+                cJSON *j               = rmq_test_index_body_json(
+                                  "079-broker2client-PULL_MESSAGE-response-"
+                                                "SUCCESS-retry-topic.bin");
                 memset(&opts, 0, sizeof(opts));
                 opts.brokerName = "broker-a";
                 opts.retryGroup = cases[i].group;
@@ -572,8 +506,30 @@ static void test_tag_filter(void **state) {
 
 /* ---- retry topic and namespace ---- */
 
+/* The topics of the first \p n messages of \p batch. */
+static void assert_topics(const rmq_msg_batch_t *batch, const char *const *want,
+                          size_t n) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                assert_string_equal(
+                    rmq_message_ext_topic(rmq__msg_batch_at(batch, i)),
+                    want[i]);
+}
+
 static void test_retry_and_namespace(void **state) {
-        rmq_buf_t buf = RMQ_BUF_INIT;
+        /* the topics of the 8 messages below, in order */
+        static const char *const ns_topics[] = {
+            "TopicA",              /* retry topic restored */
+            "TopicB",              /* namespace stripped */
+            "%RETRY%other",        /* another group's retry topic */
+            "%RETRY%grp",          /* no RETRY_TOPIC */
+            "ns2%TopicD",          /* another namespace */
+            "%DLQ%grp",            /* DLQ */
+            "RMQ_SYS_TRACE_TOPIC", /* system topic */
+            "TopicE",              /* RETRY_TOPIC ignored */
+        };
+        static const char *const no_ns_topics[] = {"ns1%TopicA", "ns1%TopicB"};
+        rmq_buf_t buf                           = RMQ_BUF_INIT;
         rmq_msg_batch_t *batch;
         rmq_msg_decode_opts_t opts;
         (void)state;
@@ -598,22 +554,7 @@ static void test_retry_and_namespace(void **state) {
         opts.ns         = "ns1";
         batch           = decode_buf(&buf, &opts);
         assert_int_equal(rmq__msg_batch_count(batch), 8);
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 0)),
-                            "TopicA");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 1)),
-                            "TopicB");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 2)),
-                            "%RETRY%other");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 3)),
-                            "%RETRY%grp");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 4)),
-                            "ns2%TopicD");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 5)),
-                            "%DLQ%grp");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 6)),
-                            "RMQ_SYS_TRACE_TOPIC");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 7)),
-                            "TopicE");
+        assert_topics(batch, ns_topics, RMQ_ARRAY_SIZE(ns_topics));
         /* the property itself is untouched */
         assert_string_equal(rmq_message_ext_property(
                                 rmq__msg_batch_at(batch, 0), "RETRY_TOPIC"),
@@ -623,10 +564,7 @@ static void test_retry_and_namespace(void **state) {
         /* an empty namespace strips nothing; the retry restore alone */
         opts.ns = "";
         batch   = decode_buf(&buf, &opts);
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 0)),
-                            "ns1%TopicA");
-        assert_string_equal(rmq_message_ext_topic(rmq__msg_batch_at(batch, 1)),
-                            "ns1%TopicB");
+        assert_topics(batch, no_ns_topics, RMQ_ARRAY_SIZE(no_ns_topics));
         rmq__msg_batch_release(batch);
         rmq__buf_free(&buf);
 }
@@ -933,7 +871,7 @@ static void test_truncation_and_corruption(void **state) {
         char raw[300];
         (void)state;
         /* a real three-message body, a compressed one, a retry one */
-        cmd = load_cmd("066-");
+        cmd = rmq_test_fixture_cmd("066-", NULL, 0);
         rmq__buf_put(&buf, cmd->body, cmd->body_len);
         rmq__cmd_destroy(cmd);
         memset(raw, 'q', sizeof(raw));
@@ -942,7 +880,7 @@ static void test_truncation_and_corruption(void **state) {
         put_compressed(&buf,
                        RMQ_SYSFLAG_COMPRESSED | RMQ_SYSFLAG_COMPRESSION_ZLIB,
                        z.data, z.len, 3);
-        cmd = load_cmd("079-");
+        cmd = rmq_test_fixture_cmd("079-", NULL, 0);
         rmq__buf_put(&buf, cmd->body, cmd->body_len);
         rmq__cmd_destroy(cmd);
 
@@ -1033,7 +971,7 @@ static void reader_run(void *arg) {
 }
 
 static void test_concurrent_readers(void **state) {
-        rmq_cmd_t *cmd = load_cmd("066-");
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd("066-", NULL, 0);
         rmq_msg_decode_opts_t opts;
         rmq_msg_batch_t *batch = NULL;
         readers_t r[4];

@@ -433,6 +433,21 @@ static void test_persist_and_load(void **state) {
         rmq__offset_store_destroy(os);
 }
 
+/* The offset table in the file at \p path, sorted (free with
+ * rmq__offset_table_free). */
+static rmq_mq_offset_t *read_table(const char *path, size_t *np) {
+        char *content = read_file(path);
+        rmq_mq_offset_t *t;
+        assert_non_null(content);
+        assert_int_equal(rmq__offset_table_decode(content, strlen(content),
+                                                  "offsetTable", NULL, &t, np,
+                                                  NULL, 0),
+                         RMQ_OK);
+        free(content);
+        qsort(t, *np, sizeof(*t), mq_offset_cmp);
+        return t;
+}
+
 /* 4.9.8: persistAll and persist merge into what the file has. */
 static void test_persist_merges_with_file(void **state) {
         fx_t *fx               = *state;
@@ -441,7 +456,6 @@ static void test_persist_merges_with_file(void **state) {
                  d = mq_of("T", "b", 3);
         rmq_mq_offset_t *t;
         size_t n;
-        char *content;
         write_file(fx->path, "{\"offsetTable\":{{\"brokerName\":\"b\","
                              "\"queueId\":0,\"topic\":\"T\"}:5,"
                              "{\"brokerName\":\"b\",\"queueId\":1,"
@@ -451,13 +465,7 @@ static void test_persist_merges_with_file(void **state) {
         /* only b is given: the file keeps T:0, b becomes 70, c is not
          * written; d (given, not in memory) is not written either */
         rmq__offset_store_persist_all(os, (rmq_mq_t[]){b, d}, 2);
-        content = read_file(fx->path);
-        assert_int_equal(rmq__offset_table_decode(content, strlen(content),
-                                                  "offsetTable", NULL, &t, &n,
-                                                  NULL, 0),
-                         RMQ_OK);
-        free(content);
-        qsort(t, n, sizeof(*t), mq_offset_cmp);
+        t = read_table(fx->path, &n);
         assert_int_equal(n, 2);
         assert_int_equal(t[0].offset, 5);
         assert_int_equal(t[1].offset, 70);
@@ -467,13 +475,7 @@ static void test_persist_merges_with_file(void **state) {
         rmq__offset_store_persist(os, &c);
         rmq__offset_store_persist(os, &d);
         rmq__offset_store_persist(os, NULL);
-        content = read_file(fx->path);
-        assert_int_equal(rmq__offset_table_decode(content, strlen(content),
-                                                  "offsetTable", NULL, &t, &n,
-                                                  NULL, 0),
-                         RMQ_OK);
-        free(content);
-        qsort(t, n, sizeof(*t), mq_offset_cmp);
+        t = read_table(fx->path, &n);
         assert_int_equal(n, 3);
         assert_int_equal(t[2].mq.queueId, 2);
         assert_int_equal(t[2].offset, 90);

@@ -13,16 +13,6 @@
 #include "remoting/rmq_remoting_cmd.h"
 #include "testutil.h"
 
-static rmq_cmd_t *load_cmd(const char *prefix) {
-        size_t len;
-        uint8_t *f     = rmq_test_fixture_load(prefix, &len, NULL, 0);
-        rmq_cmd_t *cmd = NULL;
-        assert_non_null(f);
-        assert_int_equal(rmq__cmd_decode(f, len, &cmd, NULL, 0), RMQ_OK);
-        free(f);
-        return cmd;
-}
-
 static void assert_bytes(const rmq_buf_t *out, const void *want,
                          size_t want_len) {
         if (out->len != want_len || memcmp(out->data, want, want_len))
@@ -35,19 +25,10 @@ static void assert_text(const rmq_buf_t *out, const char *want) {
         assert_bytes(out, want, strlen(want));
 }
 
-static const char *prop(const rmq_consumer_running_info_t *info,
-                        const char *name) {
-        size_t i;
-        for (i = 0; i < info->properties_cnt; i++)
-                if (!strcmp(info->properties[i].name, name))
-                        return info->properties[i].value;
-        return NULL;
-}
-
 /* ---- fixture 095 ---- */
 
 static void test_fixture_decode_encode(void **state) {
-        rmq_cmd_t *cmd = load_cmd("095-");
+        rmq_cmd_t *cmd = rmq_test_fixture_cmd("095-", NULL, 0);
         rmq_consumer_running_info_t info;
         rmq_buf_t out = RMQ_BUF_INIT;
         char errstr[256];
@@ -75,16 +56,21 @@ static void test_fixture_decode_encode(void **state) {
         /* properties: 33 names, Java's constants among them */
         assert_int_equal(info.properties_cnt, 33);
         assert_string_equal(info.properties[0].name, "consumeTimestamp");
-        assert_string_equal(prop(&info, RMQ_PROP_CONSUME_ORDERLY), "false");
-        assert_string_equal(prop(&info, RMQ_PROP_THREADPOOL_CORE_SIZE), "20");
-        assert_string_equal(prop(&info, RMQ_PROP_CONSUMER_START_TIMESTAMP),
-                            "1795617482361");
-        assert_string_equal(prop(&info, RMQ_PROP_NAMESERVER_ADDR),
+        assert_string_equal(rmq_test_info_prop(&info, RMQ_PROP_CONSUME_ORDERLY),
+                            "false");
+        assert_string_equal(
+            rmq_test_info_prop(&info, RMQ_PROP_THREADPOOL_CORE_SIZE), "20");
+        assert_string_equal(
+            rmq_test_info_prop(&info, RMQ_PROP_CONSUMER_START_TIMESTAMP),
+            "1795617482361");
+        assert_string_equal(rmq_test_info_prop(&info, RMQ_PROP_NAMESERVER_ADDR),
                             "127.0.0.1:9876;");
-        assert_string_equal(prop(&info, RMQ_PROP_CONSUME_TYPE),
+        assert_string_equal(rmq_test_info_prop(&info, RMQ_PROP_CONSUME_TYPE),
                             "CONSUME_PASSIVELY");
-        assert_string_equal(prop(&info, RMQ_PROP_CLIENT_VERSION), "V4_9_8");
-        assert_string_equal(prop(&info, "consumerGroup"), "CG_CONC_r1");
+        assert_string_equal(rmq_test_info_prop(&info, RMQ_PROP_CLIENT_VERSION),
+                            "V4_9_8");
+        assert_string_equal(rmq_test_info_prop(&info, "consumerGroup"),
+                            "CG_CONC_r1");
         /* statusTable and subscriptionSet */
         assert_int_equal(info.statusTable_cnt, 2);
         assert_string_equal(info.statusTable[0].topic, "%RETRY%CG_CONC_r1");
@@ -150,8 +136,8 @@ static const char *const java_put_order[] = {
  * reverse. The encoder's sorting and the Properties model give back the
  * captured bytes. */
 static void test_fixture_rebuild(void **state) {
-        rmq_cmd_t *cmd  = load_cmd("095-");
-        rmq_cmd_t *cmd2 = load_cmd("096-");
+        rmq_cmd_t *cmd  = rmq_test_fixture_cmd("095-", NULL, 0);
+        rmq_cmd_t *cmd2 = rmq_test_fixture_cmd("096-", NULL, 0);
         rmq_consumer_running_info_t dec, info;
         rmq_buf_t out = RMQ_BUF_INIT;
         size_t i;
@@ -166,7 +152,7 @@ static void test_fixture_rebuild(void **state) {
         memset(&info, 0, sizeof(info));
         assert_int_equal(RMQ_ARRAY_SIZE(java_put_order), dec.properties_cnt);
         for (i = 0; i < RMQ_ARRAY_SIZE(java_put_order); i++) {
-                const char *v = prop(&dec, java_put_order[i]);
+                const char *v = rmq_test_info_prop(&dec, java_put_order[i]);
                 assert_non_null(v);
                 rmq__running_info_add_prop(&info, java_put_order[i], v);
         }
