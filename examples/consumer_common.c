@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,12 +252,28 @@ static long stop_count;     /* -c; 0: none */
 static atomic_long claimed; /* lines claimed by the listeners */
 static int stop_pipe[2] = {-1, -1};
 
-/* Async-signal-safe: one write(2). SA_RESETHAND makes a second signal of
- * the same kind end the process the default way if the shutdown hangs. */
+/* Async-signal-safe: clock_gettime(2) and write(2) only. The first
+ * signal asks for a clean shutdown; a repeat within a second is ignored
+ * (timeout(1) sends SIGTERM to the process, then to its whole group);
+ * a later one ends the process the default way, in case the shutdown
+ * hangs. */
+static volatile sig_atomic_t first_signal_s;
+
 static void on_signal(int sig) {
         int saved       = errno;
         unsigned char b = (unsigned char)sig;
-        ssize_t r       = write(stop_pipe[1], &b, 1);
+        struct timespec ts;
+        ssize_t r;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (first_signal_s && ts.tv_sec - first_signal_s > 1) {
+                signal(sig, SIG_DFL);
+                raise(sig);
+                errno = saved;
+                return;
+        }
+        if (!first_signal_s)
+                first_signal_s = (sig_atomic_t)(ts.tv_sec ? ts.tv_sec : 1);
+        r = write(stop_pipe[1], &b, 1);
         (void)r;
         errno = saved;
 }
@@ -270,7 +287,7 @@ int cc_stop_init(long count) {
         }
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;
-        sa.sa_flags   = SA_RESETHAND | SA_RESTART;
+        sa.sa_flags   = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
                 perror("sigaction");

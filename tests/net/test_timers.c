@@ -262,9 +262,15 @@ static void starter(void *arg) {
         int k, i;
         for (i = 0; i < PER_THREAD; i++) {
                 k = atomic_fetch_add(&m->next, 1);
-                rmq__timer_start(m->io, &m->c[k].t, k % 7, 0);
-                if (k % 10 == 0) /* some are cancelled at once */
+                if (k % 10 == 0) {
+                        /* some are cancelled before they are due (a timer
+                         * due at once may legitimately fire before the
+                         * stop: these are due much later) */
+                        rmq__timer_start(m->io, &m->c[k].t, 60000, 0);
                         rmq__timer_stop(m->io, &m->c[k].t);
+                } else {
+                        rmq__timer_start(m->io, &m->c[k].t, k % 7, 0);
+                }
         }
 }
 
