@@ -257,25 +257,6 @@ rmq_err_t rmq__client_subscribe_queues(rmq_client_t *ci, const char *topic,
         return RMQ_OK;
 }
 
-bool rmq__client_addr_in_routes(rmq_client_t *ci, const char *addr) {
-        rmq_strmap_entry_t *it = NULL, *e;
-        size_t b;
-        bool found = false;
-        rmq__lock(&ci->lock);
-        while (!found && (e = rmq__strmap_next(&ci->routes, &it, &b))) {
-                const rmq_topic_route_data_t *r = e->value;
-                size_t i, k;
-                for (i = 0; i < r->brokerDatas_cnt && !found; i++)
-                        for (k = 0; k < r->brokerDatas[i].brokerAddrs_cnt; k++)
-                                if (!strcmp(
-                                        r->brokerDatas[i].brokerAddrs[k].addr,
-                                        addr))
-                                        found = true;
-        }
-        rmq__unlock(&ci->lock);
-        return found;
-}
-
 /* True if \p addr appears in some stored route. ci->lock held. */
 static bool addr_in_routes_locked(rmq_client_t *ci, const char *addr) {
         rmq_strmap_entry_t *it = NULL, *e;
@@ -291,6 +272,14 @@ static bool addr_in_routes_locked(rmq_client_t *ci, const char *addr) {
                                         return true;
         }
         return false;
+}
+
+bool rmq__client_addr_in_routes(rmq_client_t *ci, const char *addr) {
+        bool found;
+        rmq__lock(&ci->lock);
+        found = addr_in_routes_locked(ci, addr);
+        rmq__unlock(&ci->lock);
+        return found;
 }
 
 /* mirrors MQClientInstance.cleanOfflineBroker; what was removed is logged

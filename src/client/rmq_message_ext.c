@@ -242,29 +242,6 @@ static const char *props_rewrite(rmq_message_ext_t *mx,
         return retryTopic;
 }
 
-/* NamespaceUtil.withoutNamespace(topic, ns), in place (the result is never
- * longer). Same rules as rmq__ns_unwrap(), without its allocation. */
-static void topic_strip_ns(char *topic, const char *ns) {
-        const char *prefix = "";
-        char *bare         = topic;
-        size_t nslen       = strlen(ns);
-        size_t plen;
-        if (!*topic || rmq__is_system_topic(topic) ||
-            !strncmp(topic, RMQ_SYS_CONSUMER_GROUP_PREFIX,
-                     sizeof(RMQ_SYS_CONSUMER_GROUP_PREFIX) - 1))
-                return;
-        if (rmq__is_retry_topic(topic)) {
-                prefix = RMQ_RETRY_GROUP_TOPIC_PREFIX;
-        } else if (rmq__is_dlq_topic(topic)) {
-                prefix = RMQ_DLQ_GROUP_TOPIC_PREFIX;
-        }
-        plen = strlen(prefix);
-        bare = topic + plen;
-        if (strncmp(bare, ns, nslen) || bare[nslen] != '%')
-                return;
-        memmove(bare, bare + nslen + 1, strlen(bare + nslen + 1) + 1);
-}
-
 /* Fills \p mx from \p mv (second pass). Returns RMQ_OK or the error of
  * inflating a compressed body (reason in errstr). */
 static rmq_err_t msg_fill(rmq_msg_batch_t *batch, rmq_message_ext_t *mx,
@@ -305,7 +282,7 @@ static rmq_err_t msg_fill(rmq_msg_batch_t *batch, rmq_message_ext_t *mx,
                 topicLen = (size_t)(nul - topic);
         t = arena_put(a, topic, topicLen);
         if (opts->ns && *opts->ns)
-                topic_strip_ns(t, opts->ns);
+                rmq__ns_unwrap_inplace(t, opts->ns);
         mx->topic = t;
 
         mx->bornHost  = arena_host_slot(a);
@@ -502,10 +479,14 @@ void rmq__msg_batch_retain_n(rmq_msg_batch_t *batch, size_t n) {
 }
 
 void rmq__msg_batch_release(rmq_msg_batch_t *batch) {
-        if (!batch)
+        rmq__msg_batch_release_n(batch, 1);
+}
+
+void rmq__msg_batch_release_n(rmq_msg_batch_t *batch, size_t n) {
+        if (!batch || !n)
                 return;
-        if (atomic_fetch_sub_explicit(&batch->refcnt, 1,
-                                      memory_order_acq_rel) == 1)
+        if (atomic_fetch_sub_explicit(&batch->refcnt, (int64_t)n,
+                                      memory_order_acq_rel) == (int64_t)n)
                 batch_free(batch);
 }
 

@@ -153,8 +153,10 @@ rmq_message_ext_t *const *rmq__msg_batch_msgs(const rmq_msg_batch_t *batch);
  * process queue); each is dropped by one rmq_message_ext_release() of any
  * of its messages or one rmq__msg_batch_release(). Thread-safe. */
 void rmq__msg_batch_retain_n(rmq_msg_batch_t *batch, size_t n);
-/* Drops one reference; the last frees the batch. NULL-safe. Thread-safe. */
+/* Drops one reference (\p n at once); the last frees the batch.
+ * NULL-safe. Thread-safe. */
 void rmq__msg_batch_release(rmq_msg_batch_t *batch);
+void rmq__msg_batch_release_n(rmq_msg_batch_t *batch, size_t n);
 /* Current reference count (tests and assertions only). */
 int64_t rmq__msg_batch_refcnt(const rmq_msg_batch_t *batch);
 

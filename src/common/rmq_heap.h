@@ -97,8 +97,16 @@ static inline void rmq__heap_sift_up(rmq_heap_t *h, size_t i) {
         rmq__heap_place(h, i, n);
 }
 
+/* The latest due a node can have: the key packs due << 20 | seq into 63
+ * bits, so dues are clamped (about 139 years of milliseconds). */
+#define RMQ_HEAP_DUE_MAX (INT64_MAX >> 21)
+
 static inline bool rmq__heap_push(rmq_heap_t *h, rmq_heap_node_t *n,
                                   int64_t due) {
+        if (due > RMQ_HEAP_DUE_MAX)
+                due = RMQ_HEAP_DUE_MAX;
+        else if (due < 0)
+                due = 0;
         if (h->len == h->cap) {
                 h->cap = h->cap ? h->cap * 2 : 64;
                 h->v   = rmq__realloc(h->v, h->cap * sizeof(*h->v));

@@ -303,15 +303,21 @@ static void timers_cb(uv_timer_t *uvt) {
 rmq_err_t rmq__timer_start(rmq_io_t *io, rmq_timer_t *t, int64_t delay_ms,
                            int64_t period_ms) {
         bool top, on_loop = rmq__io_on_loop(io), post = false;
+        int64_t now = rmq__mono_ms();
+        if (delay_ms < 0)
+                delay_ms = 0;
+        else if (delay_ms > RMQ_HEAP_DUE_MAX - now)
+                delay_ms = RMQ_HEAP_DUE_MAX - now; /* no overflow */
         uv_mutex_lock(&io->tlock);
-        if (!io->tuv_on) {
+        /* stopping, or stopped while its callback runs (a restart from
+         * that callback must not outlive the stop) */
+        if (!io->tuv_on || (io->cur == t && io->cur_stopped)) {
                 uv_mutex_unlock(&io->tlock);
                 return RMQ_ERR__DESTROY;
         }
         rmq__heap_remove(&io->theap, &t->hn);
         t->period_ms = period_ms > 0 ? period_ms : 0;
-        top          = rmq__heap_push(&io->theap, &t->hn,
-                                      rmq__mono_ms() + (delay_ms > 0 ? delay_ms : 0));
+        top          = rmq__heap_push(&io->theap, &t->hn, now + delay_ms);
         if (top && t->hn.due < io->tuv_due) {
                 if (on_loop) {
                         timers_rearm_locked(io);
@@ -324,9 +330,12 @@ rmq_err_t rmq__timer_start(rmq_io_t *io, rmq_timer_t *t, int64_t delay_ms,
         if (post) {
                 io->rearm_op.fn = rearm_op_run;
                 if (rmq__io_post(io, &io->rearm_op)) {
+                        /* the io began stopping: the timer will not fire */
                         uv_mutex_lock(&io->tlock);
                         io->rearm_posted = false;
+                        rmq__heap_remove(&io->theap, &t->hn);
                         uv_mutex_unlock(&io->tlock);
+                        return RMQ_ERR__DESTROY;
                 }
         }
         return RMQ_OK;

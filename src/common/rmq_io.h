@@ -92,9 +92,10 @@ struct rmq_timer_s {
 void rmq__timer_init(rmq_timer_t *t, rmq_timer_fn_t *fn, void *arg);
 /* (Re)schedules \p t: first run \p delay_ms from now, then every
  * \p period_ms (fixed rate, as Java's scheduleAtFixedRate; 0: once). A
- * running timer restarted from its own callback keeps the new schedule.
- * Returns RMQ_ERR__DESTROY (not scheduled) once the io is stopping. Any
- * thread. */
+ * running timer restarted from its own callback keeps the new schedule,
+ * unless rmq__timer_stop() was called meanwhile. Delays are clamped to
+ * [0, about 139 years]. Returns RMQ_ERR__DESTROY (not scheduled) once the
+ * io is stopping, or for that restart after a stop. Any thread. */
 rmq_err_t rmq__timer_start(rmq_io_t *io, rmq_timer_t *t, int64_t delay_ms,
                            int64_t period_ms);
 /* Cancels \p t. From another thread it waits for a running callback to

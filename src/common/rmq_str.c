@@ -198,3 +198,15 @@ int rmq__unhex(const char *in, size_t hexlen, uint8_t *out) {
         }
         return 0;
 }
+
+/* UtilAll.isBlank / StringUtils.isBlank: NULL, empty or only ASCII
+ * whitespace (Character.isWhitespace over ASCII). */
+bool rmq__str_is_blank(const char *s) {
+        if (!s)
+                return true;
+        for (; *s; s++)
+                if (!(*s == ' ' || (*s >= '\t' && *s <= '\r') ||
+                      (*s >= 0x1c && *s <= 0x1f)))
+                        return false;
+        return true;
+}

@@ -32,6 +32,8 @@ int rmq__parse_i64n(const char *s, size_t len, int64_t *out);
 /* "true"/"false" as Java's Boolean.parseBoolean: anything but a case-
  * insensitive "true" is false. */
 bool rmq__parse_bool(const char *s);
+/* Java's isBlank: NULL, empty, or only whitespace. */
+bool rmq__str_is_blank(const char *s);
 
 /* Java String.hashCode() of a UTF-8 string (computed over its UTF-16 code
  * units, as Java does). */

@@ -241,9 +241,10 @@ bool rmq__sem_acquire(rmq_sem_t *sem, int64_t timeout_ms) {
         bool ok;
         if (sem_try(sem))
                 return true;
-        if (timeout_ms <= 0)
+        /* never waits on an I/O thread: permits come back only when an
+         * I/O thread reads the answers */
+        if (timeout_ms <= 0 || rmq__thread_is_io())
                 return false;
-        RMQ__ASSERT_NOT_IO("a semaphore wait");
         deadline = rmq__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         uv_mutex_lock(&sem->lock);
         /* Registered as a waiter before the last check (all seq_cst): a

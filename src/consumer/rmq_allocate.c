@@ -46,6 +46,7 @@ struct rmq_allocate_s {
         rmq_allocate_cb_t *cb;
 
         void *opaque; /* for whichever callbacks the kind has */
+        void (*opaque_free)(void *opaque); /* custom: frees opaque */
 };
 
 /* ---- helpers ---- */
@@ -684,12 +685,22 @@ rmq_allocate_t *rmq__allocate_consistent_hash(int virtual_node_cnt) {
 
 rmq_allocate_t *rmq__allocate_custom(const char *name, rmq_allocate_cb_t *cb,
                                      void *opaque) {
+        return rmq__allocate_custom_owned(name, cb, opaque, NULL);
+}
+
+rmq_allocate_t *rmq__allocate_custom_owned(const char *name,
+                                           rmq_allocate_cb_t *cb, void *opaque,
+                                           void (*opaque_free)(void *)) {
         rmq_allocate_t *s;
-        if (!name || !cb)
+        if (!name || !cb) {
+                if (opaque_free)
+                        opaque_free(opaque);
                 return NULL;
-        s         = allocate_new(RMQ_ALLOCATE_CUSTOM, name);
-        s->cb     = cb;
-        s->opaque = opaque;
+        }
+        s              = allocate_new(RMQ_ALLOCATE_CUSTOM, name);
+        s->cb          = cb;
+        s->opaque      = opaque;
+        s->opaque_free = opaque_free;
         return s;
 }
 
@@ -702,6 +713,8 @@ void rmq__allocate_destroy(rmq_allocate_t *s) {
                 rmq__free(s->idcs[i]);
         rmq__free(s->idcs);
         rmq__allocate_destroy(s->inner);
+        if (s->opaque_free)
+                s->opaque_free(s->opaque);
         rmq__free(s->name);
         rmq__free(s);
 }

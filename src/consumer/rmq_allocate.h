@@ -132,6 +132,12 @@ rmq_allocate_t *rmq__allocate_consistent_hash_custom(
 rmq_allocate_t *rmq__allocate_custom(const char *name, rmq_allocate_cb_t *cb,
                                      void *opaque);
 
+/* The same, owning \p opaque: \p opaque_free(opaque) runs when the
+ * strategy is destroyed (or at once if it cannot be made). */
+rmq_allocate_t *rmq__allocate_custom_owned(const char *name,
+                                           rmq_allocate_cb_t *cb, void *opaque,
+                                           void (*opaque_free)(void *));
+
 /* Frees a strategy and, for MACHINE_ROOM_NEARBY, its inner one.
  * NULL-safe. */
 void rmq__allocate_destroy(rmq_allocate_t *s);

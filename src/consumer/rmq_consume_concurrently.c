@@ -11,6 +11,7 @@
  * clear, a rebalance) nor the pull request ending frees what the listener
  * reads.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -63,21 +64,23 @@ static consume_req_t *req_new(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
         cr->pcons = pcons;
         cr->q     = rmq__pc_queue_retain(q);
         cr->n     = n;
-        for (i = 0; i < n; i++)
-                cr->msgs[i] = rmq_message_ext_retain(msgs[i]);
+        /* the messages of one request come from one pull answer: one
+         * batch, one reference per message taken in one step */
+        for (i = 0; i < n; i++) {
+                assert(rmq__mx_batch(msgs[i]) == rmq__mx_batch(msgs[0]));
+                cr->msgs[i] = msgs[i];
+        }
+        if (n)
+                rmq__msg_batch_retain_n(rmq__mx_batch(msgs[0]), n);
         cr->job.fn = req_run;
-        atomic_fetch_add(&pcons->consume_jobs, 1);
         return cr;
 }
 
 static void req_free(consume_req_t *cr) {
-        rmq_push_consumer_t *pcons = cr->pcons;
-        size_t i;
-        for (i = 0; i < cr->n; i++)
-                rmq_message_ext_release(cr->msgs[i]);
+        if (cr->n)
+                rmq__msg_batch_release_n(rmq__mx_batch(cr->msgs[0]), cr->n);
         rmq__pc_queue_release(cr->q);
         rmq__free(cr);
-        atomic_fetch_sub(&pcons->consume_jobs, 1);
 }
 
 /* mirrors ConsumeMessageConcurrentlyService.submitConsumeRequest: the
@@ -178,7 +181,6 @@ static void process_result(consume_req_t *cr, rmq_consume_status_t status,
                                 memset(failed, 0, sizeof(*failed));
                                 failed->pcons = pcons;
                                 failed->q     = rmq__pc_queue_retain(cr->q);
-                                atomic_fetch_add(&pcons->consume_jobs, 1);
                         }
                         /* the reference moves to the retry request */
                         failed->msgs[n_failed++] = mx;

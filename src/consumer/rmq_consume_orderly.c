@@ -63,15 +63,12 @@ static orderly_req_t *req_new(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
         r->pcons         = pcons;
         r->q             = rmq__pc_queue_retain(q);
         r->job.fn        = req_run;
-        atomic_fetch_add(&pcons->consume_jobs, 1);
         return r;
 }
 
 static void req_free(orderly_req_t *r) {
-        rmq_push_consumer_t *pcons = r->pcons;
         rmq__pc_queue_release(r->q);
         rmq__free(r);
-        atomic_fetch_sub(&pcons->consume_jobs, 1);
 }
 
 static void later_drop(rmq_pc_later_t *l) {
@@ -307,17 +304,25 @@ static bool call_listener(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
         return true;
 }
 
+/* A warning naming the queue (formatted only when logged). */
+static void queue_warn(rmq_push_consumer_t *pcons, const rmq_pc_queue_t *q,
+                       const char *what) {
+        char s[256];
+        rmq__mq_format(&q->mq, s, sizeof(s));
+        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER", "%s, %s", what, s);
+}
+
 /* ConsumeRequest.run's loop, the queue's olock held. */
 static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
         rmq_pq_t *pq    = q->pq;
         bool clustering = pcons->rb.message_model == RMQ_HB_CLUSTERING;
         size_t batch    = (size_t)pcons->conf->consumeMessageBatchMaxSize;
         int64_t begin   = rmq__mono_ms();
-        rmq_message_ext_t **msgs = rmq__calloc(batch, sizeof(*msgs));
-        char s[256];
+        rmq_message_ext_t *small[32];
+        rmq_message_ext_t **msgs =
+            batch <= 32 ? small : rmq__calloc(batch, sizeof(*msgs));
         bool cont = true;
 
-        rmq__mq_format(&q->mq, s, sizeof(s));
         while (cont) {
                 rmq_consume_orderly_context_t ctx;
                 rmq_consume_orderly_status_t status;
@@ -326,27 +331,24 @@ static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
                 if (atomic_load(&pcons->stopping))
                         break;
                 if (rmq__pq_dropped(pq)) {
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "the message queue not be able to consume, "
-                                 "because it's dropped. %s",
-                                 s);
+                        queue_warn(pcons, q,
+                                   "the message queue not be able to consume, "
+                                   "because it's dropped.");
                         break;
                 }
                 if (clustering && !rmq__pq_locked(pq)) {
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "the message queue not locked, so consume "
-                                 "later, %s",
-                                 s);
+                        queue_warn(pcons, q,
+                                   "the message queue not locked, so consume "
+                                   "later");
                         try_lock_later(pcons, q, 10);
                         break;
                 }
                 if (clustering && rmq__pq_is_lock_expired(
                                       pq, rmq__wall_ms(),
                                       pcons->conf->rebalanceLockMaxLiveTime)) {
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "the message queue lock expired, so consume "
-                                 "later, %s",
-                                 s);
+                        queue_warn(pcons, q,
+                                   "the message queue lock expired, so "
+                                   "consume later");
                         try_lock_later(pcons, q, 10);
                         break;
                 }
@@ -367,7 +369,8 @@ static void consume_loop(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q) {
                 rmq__consumer_stats_add(q->stats, RMQ_STATS_CONSUME_RT, rt);
                 cont = process_result(pcons, q, msgs, n, status, &ctx);
         }
-        rmq__free(msgs);
+        if (msgs != small)
+                rmq__free(msgs);
 }
 
 /* ConsumeRequest.run (a consume worker) */

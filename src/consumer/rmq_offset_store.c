@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 
+#include "common/rmq_str.h"
 #include "consumer/rmq_offset_store.h"
 
 struct rmq_offset_entry_s {
@@ -258,22 +259,12 @@ void rmq__offset_store_remove(rmq_offset_store_t *os, const rmq_mq_t *mq) {
                  os->groupName, mq->topic, mq->brokerName, (int)mq->queueId);
 }
 
-/* UtilAll.isBlank: NULL, empty or only whitespace. */
-static bool is_blank(const char *s) {
-        if (!s)
-                return true;
-        for (; *s; s++)
-                if (!isspace((unsigned char)*s))
-                        return false;
-        return true;
-}
-
 /* mirrors LocalFileOffsetStore/RemoteBrokerOffsetStore.cloneOffsetTable */
 rmq_mq_offset_t *rmq__offset_store_clone(rmq_offset_store_t *os,
                                          const char *topic, size_t *np) {
         rmq_mq_offset_t *out;
         size_t i, cnt = 0;
-        bool all = is_blank(topic);
+        bool all = rmq__str_is_blank(topic);
         uv_mutex_lock(&os->lock);
         out = rmq__calloc(os->count + 1, sizeof(*out));
         for (i = 0; i < os->nbuckets; i++) {

@@ -2,9 +2,9 @@
 /*
  * The push consumer's pulls: PullRequest, PullMessageService
  * (executePullRequestImmediately / executePullRequestLater on the
- * instance's pull thread and timer service), PullAPIWrapper
- * (pullKernelImpl, processPullResult, updatePullFromWhichNode) and
- * DefaultMQPushConsumerImpl.pullMessage with its PullCallback (4.9.8).
+ * instance's pull thread and timer service), updatePullFromWhichNode and
+ * DefaultMQPushConsumerImpl.pullMessage with its PullCallback (4.9.8);
+ * the rest of PullAPIWrapper is rmq_pull_api.c.
  *
  * A pull request moves between four places (rmq_push_consumer_int.h):
  * queued on the pull thread, waiting on its timer, in flight, or being
@@ -20,13 +20,10 @@
 #include "client/rmq_client_api.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
+#include "consumer/rmq_pull_api.h"
 #include "consumer/rmq_push_consumer_int.h"
 #include "protocol/rmq_message_codec.h"
 #include "protocol/rmq_names.h"
-
-/* MQVersion.Version.V4_1_0_SNAPSHOT.ordinal(): brokers below it cannot
- * filter by SQL92. */
-#define VERSION_V4_1_0_SNAPSHOT 232
 
 /* ---- the queue holder ---- */
 
@@ -72,9 +69,11 @@ static void pr_retire(rmq_pull_request_t *pr, const char *why) {
         uv_cond_broadcast(&pcons->cond);
         rmq__unlock(&pcons->lock);
         /* (pcons stays valid: the caller is a handler, or the shutdown) */
-        rmq__mq_format(&pr->q->mq, q, sizeof(q));
-        rmq__dbg(&pcons->lg, CONSUMER, "the pull request of %s ends: %s", q,
-                 why);
+        if (rmq__dbg_enabled(&pcons->lg, RMQ_DBG_CONSUMER)) {
+                rmq__mq_format(&pr->q->mq, q, sizeof(q));
+                rmq__dbg(&pcons->lg, CONSUMER,
+                         "the pull request of %s ends: %s", q, why);
+        }
         rmq__subscription_clear(&pr->sd);
         rmq__pc_queue_release(pr->q);
         rmq__free(pr);
@@ -186,20 +185,34 @@ bool rmq__pull_request_new(rmq_push_consumer_t *pcons, rmq_pc_queue_t *q,
         return true;
 }
 
-void rmq__pull_stop_all(rmq_push_consumer_t *pcons) {
-        rmq_pull_request_t **taken = NULL;
-        int32_t *opaques           = NULL;
-        size_t n_taken = 0, n_op = 0, cap, i;
+/* Whether \p pr is one a cancel of \p dropped_only (else: every request)
+ * stops. A request waiting for its OFFSET_ILLEGAL fix is left to it when
+ * only dropped queues go: the fix runs on the scheduler thread, which may
+ * be the caller's (a reset). pcons->lock held. */
+static bool cancel_match(const rmq_pull_request_t *pr, bool dropped_only) {
+        return !dropped_only || (rmq__pq_dropped(pr->q->pq) && !pr->fix_offset);
+}
+
+/* Stops the matching pull requests and waits until they are gone: timers
+ * taken back, pulls in flight cancelled, the others retired by their
+ * owner when it sees the consumer stopping or the queue dropped. */
+static void cancel_where(rmq_push_consumer_t *pcons, bool dropped_only) {
+        rmq_pull_request_t **taken;
+        int32_t *opaques;
+        size_t n_taken = 0, n_op = 0, i;
+        bool left;
         rmq_list_t *it;
         rmq__lock(&pcons->lock);
-        atomic_store(&pcons->stopping, true);
-        cap     = pcons->pull_request_cnt ? pcons->pull_request_cnt : 1;
-        taken   = rmq__calloc(cap, sizeof(*taken));
-        opaques = rmq__calloc(cap, sizeof(*opaques));
+        if (!dropped_only)
+                atomic_store(&pcons->stopping, true);
+        taken   = rmq__calloc(pcons->pull_request_cnt + 1, sizeof(*taken));
+        opaques = rmq__calloc(pcons->pull_request_cnt + 1, sizeof(*opaques));
         for (it = pcons->pull_requests.next; it != &pcons->pull_requests;
              it = it->next) {
                 rmq_pull_request_t *pr =
                     RMQ_CONTAINER_OF(it, rmq_pull_request_t, link);
+                if (!cancel_match(pr, dropped_only))
+                        continue;
                 if (pr->state == PR_TIMER) {
                         pr->state        = PR_CANCELLED;
                         taken[n_taken++] = pr;
@@ -212,57 +225,36 @@ void rmq__pull_stop_all(rmq_push_consumer_t *pcons) {
                 /* waits for a callback that may be running: it sees
                  * PR_CANCELLED and leaves the request alone */
                 rmq__timer_stop(rmq__client_io(pcons->ci), &taken[i]->timer);
-                pr_retire(taken[i], "the consumer is stopping");
+                pr_retire(taken[i], dropped_only
+                                        ? "its process queue was dropped"
+                                        : "the consumer is stopping");
         }
         for (i = 0; i < n_op; i++)
                 rmq__remoting_cancel(rmq__client_remoting(pcons->ci),
                                      opaques[i]);
         rmq__free(taken);
         rmq__free(opaques);
-        /* The rest retire as soon as their owner sees the flag. */
         rmq__lock(&pcons->lock);
-        while (pcons->pull_request_cnt > 0 || pcons->pull_handlers > 0)
+        for (;;) {
+                left = !dropped_only && pcons->pull_handlers > 0;
+                for (it = pcons->pull_requests.next;
+                     !left && it != &pcons->pull_requests; it = it->next)
+                        left = cancel_match(
+                            RMQ_CONTAINER_OF(it, rmq_pull_request_t, link),
+                            dropped_only);
+                if (!left)
+                        break;
                 uv_cond_wait(&pcons->cond, &pcons->lock);
+        }
         rmq__unlock(&pcons->lock);
 }
 
-/* True if a pull request of a dropped process queue is left.
- * pcons->lock held. */
-static bool dropped_left(rmq_push_consumer_t *pcons, int32_t *opaques,
-                         size_t *n_op) {
-        rmq_list_t *it;
-        bool left = false;
-        for (it = pcons->pull_requests.next; it != &pcons->pull_requests;
-             it = it->next) {
-                rmq_pull_request_t *pr =
-                    RMQ_CONTAINER_OF(it, rmq_pull_request_t, link);
-                /* a request waiting for its OFFSET_ILLEGAL fix is not
-                 * waited for: the fix runs on the scheduler thread, which
-                 * may be the caller's (a reset) */
-                if (!rmq__pq_dropped(pr->q->pq) || pr->fix_offset)
-                        continue;
-                left = true;
-                if (opaques && pr->state == PR_INFLIGHT)
-                        opaques[(*n_op)++] = pr->inflight;
-        }
-        return left;
+void rmq__pull_stop_all(rmq_push_consumer_t *pcons) {
+        cancel_where(pcons, false);
 }
 
 void rmq__pull_cancel_dropped(rmq_push_consumer_t *pcons) {
-        int32_t *opaques;
-        size_t n_op = 0, i;
-        rmq__lock(&pcons->lock);
-        opaques = rmq__calloc(pcons->pull_request_cnt + 1, sizeof(*opaques));
-        dropped_left(pcons, opaques, &n_op);
-        rmq__unlock(&pcons->lock);
-        for (i = 0; i < n_op; i++)
-                rmq__remoting_cancel(rmq__client_remoting(pcons->ci),
-                                     opaques[i]);
-        rmq__free(opaques);
-        rmq__lock(&pcons->lock);
-        while (dropped_left(pcons, NULL, NULL))
-                uv_cond_wait(&pcons->cond, &pcons->lock);
-        rmq__unlock(&pcons->lock);
+        cancel_where(pcons, true);
 }
 
 /* ---- OFFSET_ILLEGAL ---- */
@@ -291,10 +283,6 @@ static void fix_offset_job(rmq_job_t *job) {
 
 /* ---- the answer ---- */
 
-static bool tag_filter(const char *tags, size_t len, void *opaque) {
-        return rmq__subscription_match_tag(opaque, tags, len);
-}
-
 /* correctTagsOffset: with nothing cached, the next offset counts as
  * consumed. */
 static void correct_tags_offset(rmq_pull_request_t *pr) {
@@ -307,7 +295,6 @@ static void correct_tags_offset(rmq_pull_request_t *pr) {
 static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
         rmq_push_consumer_t *pcons = pr->pcons;
         const rmq_conf_t *conf     = pcons->conf;
-        rmq_msg_decode_opts_t opts;
         rmq_msg_batch_t *batch;
         rmq_message_ext_t *const *msgs;
         int64_t prev = pr->next_offset, first = INT64_MAX, now;
@@ -316,21 +303,8 @@ static void on_found(rmq_pull_request_t *pr, rmq_pull_result_t *res) {
         bool dispatch;
         rmq_err_t e;
 
-        memset(&opts, 0, sizeof(opts));
-        opts.brokerName = pr->q->mq.brokerName;
-        opts.hasOffsets = true;
-        opts.minOffset  = res->minOffset;
-        opts.maxOffset  = res->maxOffset;
-        if (pr->sd.tagsSet_cnt > 0 && !pr->sd.classFilterMode) {
-                opts.tagFilter       = tag_filter;
-                opts.tagFilterOpaque = &pr->sd;
-        }
-        opts.retryGroup = pcons->group;
-        opts.ns         = conf->namespace_;
-        opts.memAcct    = rmq__client_held_bytes(pcons->ci);
-        e = rmq__msg_batch_decode(res->storage, res->body, res->body_len, &opts,
-                                  &batch, err, sizeof(err));
-        res->storage = NULL;
+        e = rmq__pull_decode(pcons->ci, res, &pr->q->mq, &pr->sd, pcons->group,
+                             conf->namespace_, &batch, err, sizeof(err));
         if (e) {
                 /* DELIBERATE DIFFERENCE: Java's decodes() keeps the
                  * messages before a bad one and drops the rest unseen;
@@ -475,7 +449,7 @@ static bool may_pull(rmq_pull_request_t *pr) {
                 return false;
         }
         rmq__pq_set_last_pull_timestamp(pq, rmq__wall_ms());
-        if (atomic_load(&pcons->paused)) {
+        if (rmq__pcons_paused(pcons)) {
                 rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
                          "consumer was paused, execute pull request later. "
                          "group=%s",
@@ -541,6 +515,12 @@ static bool may_pull(rmq_pull_request_t *pr) {
                 pr_later(pr, conf->pullTimeDelayMillsWhenException);
                 return false;
         }
+        /* the subscription is copied again only when it changed (a new
+         * one always has a new subVersion) */
+        if (pr->sd.topic &&
+            rmq__rebalance_sub_version(&pcons->rb, pr->q->mq.topic) ==
+                pr->sd.subVersion)
+                return true;
         rmq__subscription_clear(&pr->sd);
         if (!rmq__rebalance_sub_get(&pcons->rb, pr->q->mq.topic, &pr->sd)) {
                 memset(&pr->sd, 0, sizeof(pr->sd));
@@ -551,25 +531,6 @@ static bool may_pull(rmq_pull_request_t *pr) {
                 return false;
         }
         return true;
-}
-
-/* pullKernelImpl's broker: the suggested one, the route refreshed once if
- * it is unknown. */
-static bool pull_broker(rmq_pull_request_t *pr, char *addr, size_t size,
-                        bool *slave, int *version, char *err, size_t err_size) {
-        rmq_push_consumer_t *pcons = pr->pcons;
-        const rmq_mq_t *mq         = &pr->q->mq;
-        if (rmq__client_broker_addr_in_subscribe(pcons->ci, mq->brokerName,
-                                                 pr->broker_id, false, addr,
-                                                 size, slave, version))
-                return true;
-        rmq__client_update_route(pcons->ci, mq->topic, false, NULL, 0, NULL, 0);
-        if (rmq__client_broker_addr_in_subscribe(pcons->ci, mq->brokerName,
-                                                 pr->broker_id, false, addr,
-                                                 size, slave, version))
-                return true;
-        snprintf(err, err_size, "The broker[%s] not exist", mq->brokerName);
-        return false;
 }
 
 static void pull_message(rmq_pull_request_t *pr);
@@ -588,11 +549,10 @@ static void pull_job(rmq_job_t *job) {
 static void pull_message(rmq_pull_request_t *pr) {
         rmq_push_consumer_t *pcons = pr->pcons;
         const rmq_conf_t *conf     = pcons->conf;
-        rmq_pull_header_t h;
+        rmq_pull_args_t args;
         rmq_cmd_t *req;
         char addr[128], err[256], q[256];
-        bool slave = false, commit = false, cancel;
-        int version           = 0;
+        bool commit = false, cancel;
         int64_t commit_offset = 0;
         int32_t opaque_id;
         rmq_err_t e;
@@ -611,41 +571,26 @@ static void pull_message(rmq_pull_request_t *pr) {
                 if (!commit)
                         commit_offset = 0;
         }
-        memset(&h, 0, sizeof(h));
-        h.consumerGroup        = pcons->group;
-        h.topic                = pr->q->mq.topic;
-        h.queueId              = pr->q->mq.queueId;
-        h.queueOffset          = pr->next_offset;
-        h.maxMsgNums           = (int32_t)conf->pullBatchSize;
-        h.commitOffset         = commit_offset;
-        h.suspendTimeoutMillis = BROKER_SUSPEND_MAX_TIME_MS;
-        if (conf->postSubscriptionWhenPull && !pr->sd.classFilterMode)
-                h.subscription = pr->sd.subString;
-        h.subVersion     = pr->sd.subVersion;
-        h.expressionType = pr->sd.expressionType;
-        h.bname          = pr->q->mq.brokerName;
-
-        if (!pull_broker(pr, addr, sizeof(addr), &slave, &version, err,
-                         sizeof(err))) {
-                e = RMQ_ERR__NO_BROKER;
+        memset(&args, 0, sizeof(args));
+        args.mq                = &pr->q->mq;
+        args.group             = pcons->group;
+        args.sd                = &pr->sd;
+        args.send_subscription =
+            conf->postSubscriptionWhenPull && !pr->sd.classFilterMode;
+        args.sub_version   = pr->sd.subVersion;
+        args.offset        = pr->next_offset;
+        args.max_nums      = (int32_t)conf->pullBatchSize;
+        args.commit_offset = commit_offset;
+        args.suspend_ms    = BROKER_SUSPEND_MAX_TIME_MS;
+        args.broker_id     = pr->broker_id;
+        args.sys_flag =
+            (commit ? RMQ_PULL_FLAG_COMMIT_OFFSET : 0) | RMQ_PULL_FLAG_SUSPEND |
+            (args.send_subscription ? RMQ_PULL_FLAG_SUBSCRIPTION : 0) |
+            (pr->sd.classFilterMode ? RMQ_PULL_FLAG_CLASS_FILTER : 0);
+        e = rmq__pull_build(pcons->ci, conf, &args, addr, sizeof(addr), &req,
+                            err, sizeof(err));
+        if (e)
                 goto failed;
-        }
-        if (pr->sd.expressionType && strcmp(pr->sd.expressionType, "TAG") &&
-            version < VERSION_V4_1_0_SNAPSHOT) {
-                snprintf(err, sizeof(err),
-                         "The broker[%s, %d] does not upgrade to support for "
-                         "filter message by %s",
-                         pr->q->mq.brokerName, version, pr->sd.expressionType);
-                e = RMQ_ERR__NOT_SUPPORTED;
-                goto failed;
-        }
-        /* a slave does not take offsets */
-        h.sysFlag = ((commit && !slave) ? RMQ_PULL_FLAG_COMMIT_OFFSET : 0) |
-                    RMQ_PULL_FLAG_SUSPEND |
-                    (h.subscription ? RMQ_PULL_FLAG_SUBSCRIPTION : 0) |
-                    (pr->sd.classFilterMode ? RMQ_PULL_FLAG_CLASS_FILTER : 0);
-
-        req       = rmq__api_pull_request(conf, &h);
         opaque_id = req->opaque;
         rmq__lock(&pcons->lock);
         if (atomic_load(&pcons->stopping)) {

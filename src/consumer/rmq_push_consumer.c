@@ -38,6 +38,11 @@ int32_t rmq__pcons_max_reconsume_times(rmq_push_consumer_t *pcons) {
         return (int32_t)pcons->conf->maxReconsumeTimes;
 }
 
+bool rmq__pcons_paused(rmq_push_consumer_t *pcons) {
+        return atomic_load(&pcons->paused) ||
+               atomic_load(&pcons->reset_pause) > 0;
+}
+
 bool rmq__pcons_over_budget(rmq_push_consumer_t *pcons) {
         return rmq__client_over_budget(pcons->ci);
 }
@@ -349,6 +354,7 @@ rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
         rmq__list_init(&pcons->delayed);
         rmq__list_init(&pcons->delayed_unlocks);
         atomic_init(&pcons->paused, false);
+        atomic_init(&pcons->reset_pause, 0);
         atomic_init(&pcons->stopping, false);
         atomic_init(&pcons->queue_flow_control_times, 0);
         atomic_init(&pcons->queue_max_span_flow_control_times, 0);
@@ -356,7 +362,6 @@ rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
                     pcons->conf->pullThresholdForQueue);
         atomic_init(&pcons->pull_threshold_size_for_queue,
                     pcons->conf->pullThresholdSizeForQueue);
-        atomic_init(&pcons->consume_jobs, 0);
         pcons->group_user = rmq__strdup(
             pcons->conf->consumerGroup ? pcons->conf->consumerGroup : "");
         /* DefaultMQPushConsumer: consumeTimestamp defaults to half an
@@ -493,19 +498,14 @@ rmq_err_t rmq_push_consumer_set_allocate_strategy(
     rmq_push_consumer_t *pcons, const char *name,
     rmq_allocate_strategy_cb_t *cb, void *opaque) {
         user_alloc_t *ua;
-        rmq_allocate_t *a;
         if (!pcons || !name || !cb)
                 return RMQ_ERR__INVALID_ARG;
-        /* the adapter's state lives as long as the consumer */
         ua         = rmq__calloc(1, sizeof(*ua));
         ua->cb     = cb;
         ua->opaque = opaque;
-        a          = rmq__allocate_custom(name, user_alloc_cb, ua);
-        rmq__lock(&pcons->lock);
-        rmq__free(pcons->user_alloc);
-        pcons->user_alloc = ua;
-        rmq__unlock(&pcons->lock);
-        return set_alloc(pcons, a);
+        /* the strategy owns the adapter (set_alloc destroys a refused one) */
+        return set_alloc(pcons, rmq__allocate_custom_owned(name, user_alloc_cb,
+                                                           ua, rmq__free));
 }
 
 rmq_err_t
@@ -1077,7 +1077,7 @@ static void m_do_rebalance(void *impl) {
         rmq_push_consumer_t *pcons = impl;
         if (!atomic_load(&pcons->stopping))
                 unlock_later_due(pcons);
-        if (!atomic_load(&pcons->paused) && !atomic_load(&pcons->stopping))
+        if (!rmq__pcons_paused(pcons) && !atomic_load(&pcons->stopping))
                 rmq__rebalance_do(&pcons->rb, pcons->orderly);
 }
 
@@ -1115,7 +1115,7 @@ static void reset_run(rmq_job_t *job) {
         size_t n, i, j, n_done = 0;
         char err[256];
 
-        atomic_store(&pcons->paused, true);
+        atomic_fetch_add(&pcons->reset_pause, 1);
         mqs = rmq__rebalance_queues(&pcons->rb, &pqs, &n);
         for (i = 0; i < n; i++) {
                 /* only the queues of the request's table (a broker sends
@@ -1154,7 +1154,7 @@ static void reset_run(rmq_job_t *job) {
                 rmq__pq_release(pqs[i]);
         rmq__free(pqs);
         rmq__mq_array_free(mqs, n);
-        atomic_store(&pcons->paused, false);
+        atomic_fetch_sub(&pcons->reset_pause, 1);
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "OFFSET",
                  "[reset-offset] %s of %s: %zu queues reset", rj->topic,
                  pcons->group, n_done);
@@ -1199,29 +1199,20 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
         }
         pcons->resets++;
         rmq__unlock(&pcons->lock);
-        if (rmq__pool_submit(rmq__client_sched_pool(pcons->ci), &rj->job))
-                reset_run(&rj->job);
+        if (rmq__pool_submit(rmq__client_sched_pool(pcons->ci), &rj->job)) {
+                /* the instance is stopping: no reset */
+                rmq__lock(&pcons->lock);
+                pcons->resets--;
+                uv_cond_broadcast(&pcons->cond);
+                rmq__unlock(&pcons->lock);
+                rmq__free(rj->topic);
+                rmq__offset_table_free(rj->offsets, rj->n);
+                rmq__free(rj);
+                return rmq__cmd_new_response(RMQ_ERR_SYSTEM_ERROR,
+                                             "the consumer is shutting down");
+        }
         /* ClientRemotingProcessor.resetOffset answers SUCCESS at once */
         return rmq__cmd_new_response(RMQ_OK, NULL);
-}
-
-/* \p v in the order of a Java HashMap keyed by the queues. */
-static void offsets_java_order(rmq_mq_offset_t *v, size_t n) {
-        rmq_mq_t *keys       = rmq__calloc(n ? n : 1, sizeof(*keys));
-        rmq_mq_offset_t *out = rmq__calloc(n ? n : 1, sizeof(*out));
-        size_t i, j;
-        for (i = 0; i < n; i++)
-                keys[i] = v[i].mq;
-        rmq__mq_java_order(keys, n);
-        for (i = 0; i < n; i++)
-                for (j = 0; j < n; j++)
-                        if (keys[i].topic == v[j].mq.topic &&
-                            keys[i].brokerName == v[j].mq.brokerName &&
-                            keys[i].queueId == v[j].mq.queueId)
-                                out[i] = v[j];
-        memcpy(v, out, n * sizeof(*v));
-        rmq__free(out);
-        rmq__free(keys);
 }
 
 /* mirrors ClientRemotingProcessor.getConsumeStatus */
@@ -1234,7 +1225,7 @@ static rmq_cmd_t *on_consumer_status(rmq_push_consumer_t *pcons,
         rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_OK, NULL);
         rmq_buf_t b;
         rmq__buf_init(&b, 256);
-        offsets_java_order(table, n);
+        rmq__mq_offset_java_order(table, n);
         rmq__consumer_status_body_encode(table, n, NULL, 0, &b);
         rmq__cmd_set_body_copy(resp, b.data, b.len);
         rmq__buf_free(&b);
@@ -1706,7 +1697,6 @@ void rmq_push_consumer_destroy(rmq_push_consumer_t *pcons) {
         }
         rmq__strmap_clear(&pcons->subs_pending, free_pending_sub);
         rmq__allocate_destroy(pcons->alloc_pending);
-        rmq__free(pcons->user_alloc);
         for (i = 0; i < pcons->hook_cnt; i++)
                 rmq__free(pcons->hooks[i].name);
         uv_cond_destroy(&pcons->cond);

@@ -117,7 +117,8 @@ struct rmq_push_consumer_s {
         uv_mutex_t lock;
         uv_cond_t cond;
         int state;
-        atomic_bool paused;
+        atomic_bool paused;     /* suspend() */
+        atomic_int reset_pause; /* resets in progress pause pulls too */
         /* set at the start of shutdown: no pull, no new listener call */
         atomic_bool stopping;
         bool orderly;
@@ -158,14 +159,10 @@ struct rmq_push_consumer_s {
         /* Delayed work (rmq_pc_later_t), pcons->lock: dropped at
          * shutdown. */
         rmq_list_t delayed;
-        /* Consume requests queued or running (for shutdown). */
-        atomic_int consume_jobs;
         /* Delayed unlocks (RebalancePushImpl.unlockDelay), pcons->lock. */
         rmq_list_t delayed_unlocks;
         /* RESET_CONSUMER_CLIENT_OFFSET jobs in progress, pcons->lock. */
         int resets;
-        /* The adapter state of a user allocation strategy. */
-        void *user_alloc;
 };
 
 /* Work of the consume services that waits (submitConsumeRequestLater,
@@ -237,6 +234,8 @@ void rmq__pcons_later(rmq_push_consumer_t *pcons, rmq_pc_later_t *l,
                       rmq_pool_t *pool, int64_t delay_ms);
 /* The shutdown: every delayed work dropped. */
 void rmq__pcons_later_drop_all(rmq_push_consumer_t *pcons);
+/* Pulls and rebalances wait: suspended, or a reset in progress. */
+bool rmq__pcons_paused(rmq_push_consumer_t *pcons);
 /* The instance's memory budget (consumer.memory.budget) is exceeded. */
 bool rmq__pcons_over_budget(rmq_push_consumer_t *pcons);
 
@@ -281,8 +280,6 @@ void rmq__consume_orderly_directly(rmq_push_consumer_t *pcons,
                                    rmq_message_ext_t *mx,
                                    const char *broker_name,
                                    rmq_consume_directly_result_t *res);
-/* Orderly lockMQPeriodically (scheduler thread). */
-void rmq__consume_orderly_lock_all(rmq_push_consumer_t *pcons);
 /* cleanExpireMsg on every process queue (scheduler thread). */
 void rmq__consume_clean_expired(rmq_push_consumer_t *pcons);
 

@@ -113,6 +113,17 @@ void rmq__rebalance_subs_free(rmq_subscription_data_t *subs, size_t n) {
         rmq__free(subs);
 }
 
+int64_t rmq__rebalance_sub_version(rmq_rebalance_t *rb, const char *topic) {
+        const rmq_subscription_data_t *sd;
+        int64_t v = -1;
+        rmq__lock(&rb->lock);
+        sd = rmq__strmap_get(&rb->subs, topic);
+        if (sd)
+                v = sd->subVersion;
+        rmq__unlock(&rb->lock);
+        return v;
+}
+
 void rmq__rebalance_sub_set_version(rmq_rebalance_t *rb, const char *topic,
                                     int64_t version) {
         rmq_subscription_data_t *sd;

@@ -108,6 +108,8 @@ bool rmq__rebalance_sub_get(rmq_rebalance_t *rb, const char *topic,
 /* Copies of every subscription (free with rmq__rebalance_subs_free). */
 rmq_subscription_data_t *rmq__rebalance_subs(rmq_rebalance_t *rb, size_t *np);
 void rmq__rebalance_subs_free(rmq_subscription_data_t *subs, size_t n);
+/* The subVersion of \p topic's subscription, -1 if none. */
+int64_t rmq__rebalance_sub_version(rmq_rebalance_t *rb, const char *topic);
 /* Sets the subVersion of \p topic's subscription. */
 void rmq__rebalance_sub_set_version(rmq_rebalance_t *rb, const char *topic,
                                     int64_t version);

@@ -18,6 +18,7 @@
 #include "common/rmq_str.h"
 #include "mock/rmq_mock_int.h"
 #include "protocol/rmq_bodies.h"
+#include "protocol/rmq_running_info.h"
 #include "protocol/rmq_java_util.h"
 #include "protocol/rmq_jsonw.h"
 
@@ -76,16 +77,6 @@ static rmq_cmd_t *unsupported_client_error(int32_t version) {
         snprintf(remark, sizeof(remark),
                  "the client does not support this feature. version=%s", desc);
         return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
-}
-
-/* UtilAll.isBlank */
-static bool is_blank(const char *s) {
-        if (!s)
-                return true;
-        for (; *s; s++)
-                if (!isspace((unsigned char)*s))
-                        return false;
-        return true;
 }
 
 /* A request the broker starts (RemotingCommand.createRequestCommand):
@@ -218,9 +209,11 @@ static rmq_cmd_t *call_consumer(rmq_mock_ctx_t *ctx, const char *group,
         cc->ch        = rmq__channel_retain(ctx->ch);
         cc->group     = rmq__strdup(group);
         cc->client_id = rmq__strdup(client_id);
+        cc->req       = ctx->req; /* the callback answers it */
         if (rmq__remoting_invoke_channel(
                 ctx->ep->rm, c->ch, fwd, CALL_CLIENT_TIMEOUT_MS,
                 RMQ_INVOKE_F_ON_LOOP, call_client_done, cc)) {
+                cc->req = NULL; /* still the caller's */
                 call_client_free(cc);
                 rmq__cmd_destroy(fwd);
                 snprintf(remark, sizeof(remark),
@@ -229,7 +222,6 @@ static rmq_cmd_t *call_consumer(rmq_mock_ctx_t *ctx, const char *group,
                 return rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark);
         }
         rmq__cmd_destroy(fwd);
-        cc->req  = ctx->req;
         ctx->req = NULL; /* answered by call_client_done */
         return NULL;
 }
@@ -460,36 +452,17 @@ struct status_call_s {
         size_t slot_cnt;
 };
 
-/* A Map<MessageQueue, Long> decoded into a HashMap, as it iterates. */
-static void write_mq_map(rmq_jsonw_t *jw, rmq_mq_offset_t *e, size_t n) {
-        int32_t *hashes = rmq__calloc(n + 1, sizeof(*hashes));
-        size_t *order   = rmq__calloc(n + 1, sizeof(*order));
-        size_t i;
-        for (i = 0; i < n; i++)
-                hashes[i] = rmq__mq_hash(&e[i].mq);
-        rmq__java_hashset_order(hashes, n, order);
-        for (i = 0; i < n; i++) {
-                const rmq_mq_offset_t *x = &e[order[i]];
-                rmq__jsonw_raw_key_begin(jw);
-                rmq__jsonw_str(jw, "brokerName", x->mq.brokerName);
-                rmq__jsonw_i64(jw, "queueId", x->mq.queueId);
-                rmq__jsonw_str(jw, "topic", x->mq.topic);
-                rmq__jsonw_raw_key_end(jw);
-                rmq__jsonw_i64(jw, NULL, x->offset);
-        }
-        rmq__free(order);
-        rmq__free(hashes);
-}
-
 /* GetConsumerStatusBody {"consumerTable":{clientId:{mq:offset}},
- * "messageQueueTable":{}}: consumerTable a HashMap filled client by
- * client (a client id seen twice keeps its place, the later value). */
+ * "messageQueueTable":{}}: HashMaps, as they iterate; consumerTable filled
+ * client by client (a client id seen twice keeps its place, the later
+ * value). */
 static void status_encode(status_call_t *sc, rmq_buf_t *out) {
         size_t n             = 0, i, j;
         status_slot_t **uniq = rmq__calloc(sc->slot_cnt + 1, sizeof(*uniq));
         int32_t *hashes      = rmq__calloc(sc->slot_cnt + 1, sizeof(*hashes));
         size_t *order        = rmq__calloc(sc->slot_cnt + 1, sizeof(*order));
-        rmq_jsonw_t jw;
+        rmq_consumer_status_group_t *tab =
+            rmq__calloc(sc->slot_cnt + 1, sizeof(*tab));
         for (i = 0; i < sc->slot_cnt; i++) {
                 status_slot_t *s = &sc->slots[i];
                 if (!s->answered)
@@ -503,19 +476,15 @@ static void status_encode(status_call_t *sc, rmq_buf_t *out) {
                             rmq__java_hash(s->client_id, strlen(s->client_id));
         }
         rmq__java_hashset_order(hashes, n, order);
-        rmq__jsonw_init(&jw, out);
-        rmq__jsonw_obj_open(&jw, NULL);
-        rmq__jsonw_obj_open(&jw, "consumerTable");
         for (i = 0; i < n; i++) {
                 status_slot_t *s = uniq[order[i]];
-                rmq__jsonw_obj_open(&jw, s->client_id);
-                write_mq_map(&jw, s->table, s->table_cnt);
-                rmq__jsonw_obj_close(&jw);
+                rmq__mq_offset_java_order(s->table, s->table_cnt);
+                tab[i].group       = s->client_id;
+                tab[i].offsets     = s->table;
+                tab[i].offsets_cnt = s->table_cnt;
         }
-        rmq__jsonw_obj_close(&jw);
-        rmq__jsonw_obj_open(&jw, "messageQueueTable");
-        rmq__jsonw_obj_close(&jw);
-        rmq__jsonw_obj_close(&jw);
+        rmq__consumer_status_body_encode(NULL, 0, tab, n, out);
+        rmq__free(tab);
         rmq__free(order);
         rmq__free(hashes);
         rmq__free(uniq);
@@ -591,8 +560,11 @@ rmq_cmd_t *rmq__mock_h_consumer_status(rmq_mock_ctx_t *ctx) {
         sc->pending = 1; /* released below, once every client is asked */
         for (i = 0; i < g->client_cnt; i++) {
                 const rmq_mock_client_t *c = &g->clients[i];
-                bool only                  = !is_blank(origin);
+                bool only                  = !rmq__str_is_blank(origin);
                 if (c->version < V3_0_7_SNAPSHOT) {
+                        size_t k;
+                        for (k = 0; k < sc->slot_cnt; k++)
+                                rmq__free(sc->slots[k].client_id);
                         rmq__channel_release(sc->ch);
                         rmq__free(sc->slots);
                         rmq__free(sc);

@@ -87,16 +87,9 @@ static rmq_cmd_t *bad_delay(rmq_cmd_t *resp, const char *delay) {
         return exception(resp, remark);
 }
 
-/* UtilAll.isBlank */
-static bool is_blank(const char *s) {
-        for (; s && *s; s++)
-                if ((unsigned char)*s > ' ')
-                        return false;
-        return true;
-}
 
 const char *rmq__mock_topic_invalid(const char *topic) {
-        if (is_blank(topic))
+        if (rmq__str_is_blank(topic))
                 return "The specified topic is blank.";
         if (rmq__name_illegal(topic))
                 return "The specified topic contains illegal characters, "
@@ -480,7 +473,7 @@ rmq_cmd_t *rmq__mock_h_send_back(rmq_mock_ctx_t *ctx) {
         in.reconsume_times = mv.reconsumeTimes + 1;
         in.prepared_tx_offset = 0;
         origin = rmq__mock_props_get(&in.props, RMQ_PROP_ORIGIN_MESSAGE_ID);
-        if (!origin || is_blank(origin)) {
+        if (!origin || rmq__str_is_blank(origin)) {
                 rmq__mock_stored_msg_id(sm, id);
                 rmq__mock_props_put(&in.props, RMQ_PROP_ORIGIN_MESSAGE_ID, id);
         }

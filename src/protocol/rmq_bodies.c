@@ -85,24 +85,43 @@ int rmq__mq_format(const rmq_mq_t *mq, char *dst, size_t size) {
                         (int)mq->queueId);
 }
 
-void rmq__mq_java_order(rmq_mq_t *mqs, size_t n) {
+/* Permutes \p n elements of \p size bytes at \p v as a Java HashSet of
+ * their queues (the queue of element i at \p mq_at(v, i)) iterates. */
+static void java_order(void *v, size_t n, size_t size,
+                       const rmq_mq_t *(*mq_at)(const void *v, size_t i)) {
         int32_t *h;
         size_t *order, i;
-        rmq_mq_t *tmp;
+        char *tmp;
         if (n < 2)
                 return;
         h     = rmq__calloc(n, sizeof(*h));
         order = rmq__calloc(n, sizeof(*order));
-        tmp   = rmq__calloc(n, sizeof(*tmp));
+        tmp   = rmq__calloc(n, size);
         for (i = 0; i < n; i++)
-                h[i] = rmq__mq_hash(&mqs[i]);
+                h[i] = rmq__mq_hash(mq_at(v, i));
         rmq__java_hashset_order(h, n, order);
         for (i = 0; i < n; i++)
-                tmp[i] = mqs[order[i]];
-        memcpy(mqs, tmp, n * sizeof(*tmp));
+                memcpy(tmp + i * size, (char *)v + order[i] * size, size);
+        memcpy(v, tmp, n * size);
         rmq__free(tmp);
         rmq__free(order);
         rmq__free(h);
+}
+
+static const rmq_mq_t *mq_of_mq(const void *v, size_t i) {
+        return &((const rmq_mq_t *)v)[i];
+}
+
+static const rmq_mq_t *mq_of_offset(const void *v, size_t i) {
+        return &((const rmq_mq_offset_t *)v)[i].mq;
+}
+
+void rmq__mq_java_order(rmq_mq_t *mqs, size_t n) {
+        java_order(mqs, n, sizeof(*mqs), mq_of_mq);
+}
+
+void rmq__mq_offset_java_order(rmq_mq_offset_t *v, size_t n) {
+        java_order(v, n, sizeof(*v), mq_of_offset);
 }
 
 /* MessageQueue as fastjson writes it: members sorted. */

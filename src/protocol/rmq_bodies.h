@@ -116,5 +116,7 @@ rmq_err_t rmq__offset_table_decode(const void *body, size_t len,
                                    rmq_mq_offset_t **entriesp, size_t *np,
                                    char *errstr, size_t errstr_size);
 void rmq__offset_table_free(rmq_mq_offset_t *entries, size_t n);
+/* \p v in the order of a Java HashMap keyed by its queues. */
+void rmq__mq_offset_java_order(rmq_mq_offset_t *v, size_t n);
 
 #endif /* RMQ_BODIES_H */

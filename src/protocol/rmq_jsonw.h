@@ -37,6 +37,13 @@ void rmq__jsonw_strn(rmq_jsonw_t *jw, const char *key, const char *s,
                      size_t len);
 void rmq__jsonw_i64(rmq_jsonw_t *jw, const char *key, int64_t v);
 void rmq__jsonw_bool(rmq_jsonw_t *jw, const char *key, bool v);
+/* A double as fastjson writes it (rmq__json_put_double). */
+void rmq__jsonw_double(rmq_jsonw_t *jw, const char *key, double v);
+/* Appends \p v as fastjson writes a double: Java's Double.toString form
+ * with the shortest digits that read back as \p v ("0.0", "12.5",
+ * "0.16666666666666666", "1.0E7", "1.0E-4"), "null" for NaN and
+ * infinities. */
+void rmq__json_put_double(rmq_buf_t *buf, double v);
 
 /* A number used as a map key, written bare as fastjson writes a Long key
  * by default ({0:"..."}); write the value with key NULL. */

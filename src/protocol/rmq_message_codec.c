@@ -144,42 +144,11 @@ int32_t rmq__crc32_java(const void *p, size_t n) {
 
 /* ---- hosts ---- */
 
-/* Appends the decimal digits of \p v (< 1000000) at \p p. */
-static char *put_dec(char *p, uint32_t v) {
-        char tmp[8];
-        int n = 0;
-        do {
-                tmp[n++] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        while (n)
-                *p++ = tmp[--n];
-        return p;
-}
-
 int rmq__msg_host_format(const rmq_msg_host_t *host, char *dst, size_t size) {
         const uint8_t *ip = host->ip;
-        if (host->ipLen == 4) {
-                /* the hot path (two per received message): no snprintf */
-                char buf[24], *p = buf;
-                size_t n;
-                int i;
-                if (host->port < 0 || host->port > 999999)
-                        return snprintf(dst, size, "%u.%u.%u.%u:%d", ip[0],
-                                        ip[1], ip[2], ip[3], (int)host->port);
-                for (i = 0; i < 4; i++) {
-                        p    = put_dec(p, ip[i]);
-                        *p++ = i < 3 ? '.' : ':';
-                }
-                p = put_dec(p, (uint32_t)host->port);
-                n = (size_t)(p - buf);
-                if (size) {
-                        size_t c = n < size ? n : size - 1;
-                        memcpy(dst, buf, c);
-                        dst[c] = '\0';
-                }
-                return (int)n;
-        }
+        if (host->ipLen == 4)
+                return snprintf(dst, size, "%u.%u.%u.%u:%d", ip[0], ip[1],
+                                ip[2], ip[3], (int)host->port);
         /* Inet6Address.getHostAddress: no zero compression */
         return snprintf(dst, size, "%x:%x:%x:%x:%x:%x:%x:%x:%d",
                         rmq__be16_read(ip), rmq__be16_read(ip + 2),

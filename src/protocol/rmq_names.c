@@ -77,14 +77,6 @@ static bool is_space(char c) {
                c == '\v';
 }
 
-static bool is_blank(const char *s) {
-        if (!s)
-                return true;
-        for (; *s; s++)
-                if (!is_space(*s))
-                        return false;
-        return true;
-}
 
 const char *rmq__check_topic(const char *topic, char *buf, size_t size) {
         size_t len = 0;
@@ -123,7 +115,7 @@ const char *rmq__check_topic(const char *topic, char *buf, size_t size) {
 }
 
 const char *rmq__check_group(const char *group, char *buf, size_t size) {
-        if (is_blank(group))
+        if (rmq__str_is_blank(group))
                 return "the specified group is blank";
         if (strlen(group) > RMQ_CHARACTER_MAX_LENGTH)
                 return "the specified group is longer than group max length "
@@ -182,14 +174,24 @@ char *rmq__ns_wrap(const char *ns, const char *resource) {
         return rmq__asprintf("%s%s%%%s", prefix, ns, bare);
 }
 
+void rmq__ns_unwrap_inplace(char *resource, const char *ns) {
+        const char *prefix;
+        char *bare;
+        size_t nslen;
+        if (!resource || !ns || !*ns || !*resource)
+                return;
+        bare = (char *)(uintptr_t)without_retry_dlq(resource, &prefix);
+        if (!starts_with_ns(bare, ns) || is_system_resource(resource))
+                return;
+        nslen = strlen(ns);
+        memmove(bare, bare + nslen + 1, strlen(bare + nslen + 1) + 1);
+}
+
 char *rmq__ns_unwrap(const char *resource, const char *ns) {
-        const char *prefix, *bare;
+        char *s;
         if (!resource)
                 return NULL;
-        if (!ns || !*ns || !*resource)
-                return rmq__strdup(resource);
-        bare = without_retry_dlq(resource, &prefix);
-        if (!starts_with_ns(bare, ns) || is_system_resource(resource))
-                return rmq__strdup(resource);
-        return rmq__asprintf("%s%s", prefix, bare + strlen(ns) + 1);
+        s = rmq__strdup(resource);
+        rmq__ns_unwrap_inplace(s, ns);
+        return s;
 }

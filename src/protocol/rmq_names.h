@@ -45,5 +45,7 @@ char *rmq__dlq_topic(const char *group);
  * freshly allocated (a copy of the input when nothing changes). */
 char *rmq__ns_wrap(const char *ns, const char *resource);
 char *rmq__ns_unwrap(const char *resource, const char *ns);
+/* The same in place (the result is never longer). */
+void rmq__ns_unwrap_inplace(char *resource, const char *ns);
 
 #endif /* RMQ_NAMES_H */

@@ -314,13 +314,19 @@ static bool queue_data_eq(const rmq_queue_data_t *a,
                a->topicSysFlag == b->topicSysFlag;
 }
 
+/* The index of \p id in \p addrs, or -1. */
+static int addrs_find(const rmq_broker_addr_t *addrs, size_t n, int64_t id) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (addrs[i].brokerId == id)
+                        return (int)i;
+        return -1;
+}
+
 static const rmq_broker_addr_t *addr_find(const rmq_broker_data_t *bd,
                                           int64_t id) {
-        size_t i;
-        for (i = 0; i < bd->brokerAddrs_cnt; i++)
-                if (bd->brokerAddrs[i].brokerId == id)
-                        return &bd->brokerAddrs[i];
-        return NULL;
+        int i = addrs_find(bd->brokerAddrs, bd->brokerAddrs_cnt, id);
+        return i < 0 ? NULL : &bd->brokerAddrs[i];
 }
 
 /* BrokerData.equals (4.9.8: brokerAddrs as a map, and brokerName) */
@@ -460,14 +466,6 @@ rmq__topic_route_broker(const rmq_topic_route_data_t *route,
                 if (str_eq(route->brokerDatas[i].brokerName, brokerName))
                         return &route->brokerDatas[i];
         return NULL;
-}
-
-static int addrs_find(const rmq_broker_addr_t *addrs, size_t n, int64_t id) {
-        size_t i;
-        for (i = 0; i < n; i++)
-                if (addrs[i].brokerId == id)
-                        return (int)i;
-        return -1;
 }
 
 /* mirrors MQClientInstance.findBrokerAddressInSubscribe */

@@ -9,92 +9,6 @@
 #include "protocol/rmq_running_info.h"
 #include "remoting/rmq_json.h"
 
-/* ---- doubles ---- */
-
-/* mirrors fastjson SerializeWriter#writeDouble: null for NaN/Infinity,
- * else Double.toString (plain for 1e-3 <= |v| < 1e7, else d.dddE±n) with
- * the shortest digits that read back as v. (JDKs before 19 print a few
- * values with more digits than needed, JDK-4511638; not modelled.) */
-void rmq__json_put_double(rmq_buf_t *buf, double v) {
-        char tmp[40], digits[20], out[48];
-        int prec, e10 = 0, nd = 0, i, o = 0;
-        const char *p;
-        if (isnan(v) || isinf(v)) {
-                rmq__buf_put_str(buf, "null");
-                return;
-        }
-        if (v == 0) {
-                rmq__buf_put_str(buf, signbit(v) ? "-0.0" : "0.0");
-                return;
-        }
-        /* The shortest %e that round-trips (strtod and snprintf share the
-         * locale's decimal point, so this works in any locale). When one
-         * digit is enough, the closest two-digit decimal is taken if it
-         * round-trips too (Double.toString's rule since JDK 19; it only
-         * matters for the smallest subnormals: 4.9E-324, not 5.0E-324). */
-        for (prec = 0; prec < 17; prec++) {
-                snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
-                if (strtod(tmp, NULL) == v)
-                        break;
-        }
-        if (prec == 0) {
-                char two[40];
-                snprintf(two, sizeof(two), "%.1e", v);
-                if (strtod(two, NULL) == v)
-                        memcpy(tmp, two, sizeof(two));
-        }
-        /* Digits up to the exponent (skipping the sign and the locale's
-         * decimal point), then the exponent. */
-        for (p = tmp; *p && *p != 'e'; p++)
-                if (*p >= '0' && *p <= '9' && nd < (int)sizeof(digits) - 1)
-                        digits[nd++] = *p;
-        if (*p == 'e')
-                e10 = (int)strtol(p + 1, NULL, 10);
-        while (nd > 1 && digits[nd - 1] == '0')
-                nd--;
-        if (v < 0)
-                out[o++] = '-';
-        if (e10 >= -3 && e10 < 7) {
-                if (e10 < 0) {
-                        out[o++] = '0';
-                        out[o++] = '.';
-                        for (i = -1; i > e10; i--)
-                                out[o++] = '0';
-                        for (i = 0; i < nd; i++)
-                                out[o++] = digits[i];
-                } else {
-                        for (i = 0; i <= e10; i++)
-                                out[o++] = i < nd ? digits[i] : '0';
-                        out[o++] = '.';
-                        if (nd > e10 + 1)
-                                for (i = e10 + 1; i < nd; i++)
-                                        out[o++] = digits[i];
-                        else
-                                out[o++] = '0';
-                }
-                rmq__buf_put(buf, out, (size_t)o);
-                return;
-        }
-        out[o++] = digits[0];
-        out[o++] = '.';
-        if (nd > 1)
-                for (i = 1; i < nd; i++)
-                        out[o++] = digits[i];
-        else
-                out[o++] = '0';
-        o += snprintf(out + o, sizeof(out) - (size_t)o, "E%d", e10);
-        rmq__buf_put(buf, out, (size_t)o);
-}
-
-/* A double member. The writer has no double call: write the member as the
- * number 0 (which takes care of the comma and the key), then put the
- * double's text in place of that "0". */
-static void jw_double(rmq_jsonw_t *jw, const char *key, double v) {
-        rmq__jsonw_i64(jw, key, 0);
-        jw->buf->len--;
-        rmq__json_put_double(jw->buf, v);
-}
-
 /* ---- building ---- */
 
 static bool str_eq(const char *a, const char *b) {
@@ -297,11 +211,11 @@ static void status_write(rmq_jsonw_t *jw, const char *key,
                          const rmq_consume_stat_t *cs) {
         rmq__jsonw_obj_open(jw, key);
         rmq__jsonw_i64(jw, "consumeFailedMsgs", cs->consumeFailedMsgs);
-        jw_double(jw, "consumeFailedTPS", cs->consumeFailedTPS);
-        jw_double(jw, "consumeOKTPS", cs->consumeOKTPS);
-        jw_double(jw, "consumeRT", cs->consumeRT);
-        jw_double(jw, "pullRT", cs->pullRT);
-        jw_double(jw, "pullTPS", cs->pullTPS);
+        rmq__jsonw_double(jw, "consumeFailedTPS", cs->consumeFailedTPS);
+        rmq__jsonw_double(jw, "consumeOKTPS", cs->consumeOKTPS);
+        rmq__jsonw_double(jw, "consumeRT", cs->consumeRT);
+        rmq__jsonw_double(jw, "pullRT", cs->pullRT);
+        rmq__jsonw_double(jw, "pullTPS", cs->pullTPS);
         rmq__jsonw_obj_close(jw);
 }
 

@@ -181,7 +181,8 @@ rmq__consume_directly_result_decode(const void *body, size_t len,
                                     rmq_consume_directly_result_t *res,
                                     char *errstr, size_t errstr_size);
 
-/* One consumerTable entry of GetConsumerStatusBody. */
+/* One consumerTable entry of GetConsumerStatusBody (keyed by a client id
+ * in a broker's aggregate answer). */
 typedef struct rmq_consumer_status_group_s {
         const char *group;
         const rmq_mq_offset_t *offsets;
@@ -198,11 +199,5 @@ void rmq__consumer_status_body_encode(
     const rmq_mq_offset_t *messageQueueTable, size_t messageQueueTable_cnt,
     const rmq_consumer_status_group_t *consumerTable, size_t consumerTable_cnt,
     rmq_buf_t *out);
-
-/* Appends \p v as fastjson writes a double: Java's Double.toString form
- * with the shortest digits that read back as \p v ("0.0", "12.5",
- * "0.16666666666666666", "1.0E7", "1.0E-4"), "null" for NaN and
- * infinities. */
-void rmq__json_put_double(rmq_buf_t *buf, double v);
 
 #endif /* RMQ_RUNNING_INFO_H */

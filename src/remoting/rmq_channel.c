@@ -86,6 +86,16 @@ static void channel_notify(rmq_channel_t *ch, rmq_channel_event_t ev) {
                 rm->ch_listener(rm, ch, ev, rm->ch_listener_opaque);
 }
 
+/* A name-server request that never reached a connected name server goes
+ * to the next one (NettyRemotingClient.getAndCreateNameserverChannel),
+ * while name servers and time are left. */
+static bool ns_retryable(rmq_remoting_t *rm, const rmq_channel_t *ch,
+                         const rmq_req_t *req) {
+        return req->to_namesrv && req->frame && !ch->ever_connected &&
+               !rm->closing && req->ns_attempts < (int)rmq__namesrv_count(rm) &&
+               req->deadline > rmq__mono_ms();
+}
+
 /* Closes the channel and fails everything pending on it. A request to the
  * name server that never reached a server is retried on the next one. */
 void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
@@ -133,9 +143,7 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                         continue;
                 rmq__channel_release(req->ch);
                 req->ch = NULL;
-                if (req->to_namesrv && !ch->ever_connected && !rm->closing &&
-                    req->ns_attempts < (int)rmq__namesrv_count(rm) &&
-                    req->deadline > rmq__mono_ms())
+                if (ns_retryable(rm, ch, req))
                         rmq__list_insert_tail(&retry, &req->ch_link);
                 else
                         rmq__req_complete(rm, req, err, NULL, "%s", "");
@@ -146,10 +154,7 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq_req_t *req =
                     RMQ_CONTAINER_OF(ch->pending.next, rmq_req_t, ch_link);
                 rmq__req_detach(rm, req);
-                if (req->to_namesrv && req->frame && !ch->ever_connected &&
-                    !rm->closing &&
-                    req->ns_attempts < (int)rmq__namesrv_count(rm) &&
-                    req->deadline > rmq__mono_ms())
+                if (ns_retryable(rm, ch, req))
                         rmq__list_insert_tail(&retry, &req->ch_link);
                 else
                         rmq__req_complete(rm, req, err, NULL,
@@ -503,7 +508,6 @@ static void channel_connect_sa(rmq_channel_t *ch, const struct sockaddr *sa) {
 void rmq__channel_resolved(rmq_channel_t *ch, const struct sockaddr *sa,
                            const char *reason) {
         RMQ__ASSERT_IO_THREAD(ch->rm->io);
-        ch->resolving = false;
         if (ch->state != CH_CLOSING) {
                 if (!sa) {
                         char why[200];
@@ -538,11 +542,9 @@ static rmq_channel_t *channel_open(rmq_remoting_t *rm, const char *addr) {
                                           "bad address (expected host:port)");
                         return ch;
                 }
-                ch->resolving = true;
                 err =
                     rmq__resolver_lookup(rm, rmq__channel_retain(ch), host, p);
                 if (err) {
-                        ch->resolving = false;
                         rmq__channel_release(ch);
                         rmq__channel_fail(ch, RMQ_ERR__CONNECT,
                                           "cannot start a name lookup");

@@ -446,8 +446,7 @@ rmq_err_t rmq__remoting_invoke_async_at(rmq_remoting_t *rm, const char *addr,
          * an I/O thread without waiting, since permits only come back
          * when that thread reads responses (a wait there would stall the
          * loop for the whole timeout) */
-        if (!rmq__sem_acquire(&rm->async_sem,
-                              rmq__thread_is_io() ? 0 : timeout_ms))
+        if (!rmq__sem_acquire(&rm->async_sem, timeout_ms))
                 return RMQ_ERR__TOO_MANY_REQUESTS;
         req             = req_new(rm, addr, REQ_ASYNC);
         req->timeout_ms = timeout_ms;
@@ -502,8 +501,7 @@ rmq_err_t rmq__remoting_invoke_oneway(rmq_remoting_t *rm, const char *addr,
                                       rmq_cmd_t *cmd, int64_t timeout_ms) {
         rmq_req_t *req;
         rmq_err_t err;
-        if (!rmq__sem_acquire(&rm->oneway_sem,
-                              rmq__thread_is_io() ? 0 : timeout_ms))
+        if (!rmq__sem_acquire(&rm->oneway_sem, timeout_ms))
                 return RMQ_ERR__TOO_MANY_REQUESTS;
         req             = req_new(rm, addr, REQ_ONEWAY);
         req->timeout_ms = timeout_ms;
@@ -526,7 +524,7 @@ rmq_err_t rmq__remoting_invoke_channel(rmq_remoting_t *rm, rmq_channel_t *ch,
         rmq_err_t err;
         int kind       = cb ? REQ_ASYNC : REQ_ONEWAY;
         rmq_sem_t *sem = cb ? &rm->async_sem : &rm->oneway_sem;
-        if (!rmq__sem_acquire(sem, rmq__io_on_loop(rm->io) ? 0 : timeout_ms))
+        if (!rmq__sem_acquire(sem, timeout_ms))
                 return RMQ_ERR__TOO_MANY_REQUESTS;
         req             = req_new(rm, ch->addr, kind);
         req->ch         = rmq__channel_retain(ch);
@@ -541,7 +539,9 @@ rmq_err_t rmq__remoting_invoke_channel(rmq_remoting_t *rm, rmq_channel_t *ch,
                 cmd->flag |= RMQ_CMD_FLAG_ONEWAY;
         req_encode(rm, req, cmd);
         if (rmq__io_on_loop(rm->io)) {
-                if (ch->state == CH_CLOSING) {
+                /* refused here rather than completed inside the call: a
+                 * caller never sees its callback before this returns */
+                if (ch->state == CH_CLOSING || rm->closing) {
                         rmq__channel_release(req->ch);
                         req->ch = NULL;
                         rmq__req_free(req);

@@ -82,7 +82,6 @@ struct rmq_channel_s {
         bool in_flush;
         bool writing_ok; /* connected: frames may be written */
         bool ever_connected;
-        bool resolving;     /* a name lookup for it is under way */
         rmq_list_t link;    /* accepted list */
         rmq_list_t flink;   /* flush list */
         rmq_list_t pending; /* requests awaiting a response */
@@ -90,7 +89,6 @@ struct rmq_channel_s {
         size_t outq_len, outq_cap;
         rmq_frame_decoder_t dec;
         uint8_t *rbuf;
-        bool rbuf_busy;
         int64_t last_active;
         void *user;
         char addr[80];
