@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Push consumer benchmark, after RocketMQ's example benchmark Consumer
+ * Consumer benchmark, after RocketMQ's example benchmark Consumer
  * (example/src/main/java/org/apache/rocketmq/example/benchmark/
- * Consumer.java): a push consumer with a listener that only counts, a line
- * of statistics every second and a summary at the end.
+ * Consumer.java): a push consumer with a listener that only counts, or a
+ * lite pull consumer with a thread that polls and counts, a line of
+ * statistics every second and a summary at the end.
  *
  *   bench_consumer [-n namesrv] [-t topic] [-g group] [-s size] [-m count]
  *                  [-w threads] [-b batch] [--pull-batch N] [-X name=value]
+ *                  [--lite subscribe|assign]
  *
  *   -n ADDR         name server; default: an in-process mock cluster
  *                   (rmq_mock_cluster_new) with --mock-brokers brokers (1)
@@ -17,10 +19,25 @@
  *   -s N            body size of the prefilled messages (128).
  *   -m N            messages: the topic is prefilled with N messages
  *                   (default 100000), then consumed until N arrived.
- *   -w N            consumeThreadMin (and consumeThreadMax) (20).
- *   -b N            consumeMessageBatchMaxSize (1).
- *   --pull-batch N  pullBatchSize (32).
+ *   -w N            consumeThreadMin (and consumeThreadMax) (20); push only.
+ *   -b N            consumeMessageBatchMaxSize (1); push only.
+ *   --pull-batch N  pullBatchSize (32; with --lite 10, the lite pull
+ *                   consumer's default).
  *   -X NAME=VALUE   any other consumer property; repeatable.
+ *   --lite MODE     a lite pull consumer (Java DefaultLitePullConsumer)
+ *                   instead of the push consumer, with Java's defaults
+ *                   (autoCommit, pullThresholdForAll 10000, ...):
+ *                   subscribe  subscribe to the topic (the group's
+ *                              rebalance gives it every queue);
+ *                   assign     fetch the topic's queues and assign them
+ *                              all (a new group: each starts at its
+ *                              first offset, consumeFromWhere).
+ *                   One thread ("bench-poll") polls (timeout -1:
+ *                   pollTimeoutMillis, as Java's poll()), counts each
+ *                   message as the push listener does, and releases the
+ *                   batch; it stands for the application, as the
+ *                   listener threads do in push mode, and its CPU is the
+ *                   process's.
  *   --no-prefill    consume what the topic holds (or receives) instead.
  *   --prefill-threads N   threads sending the prefill batches (4).
  *   --timeout S     give up (exit 1) after S seconds without a message (60).
@@ -52,7 +69,8 @@
  *       (/proc/self/task/N/status: voluntary_ctxt_switches, i.e. wake-ups
  *       after blocking, and nonvoluntary_ctxt_switches) and their CPU, and
  *       prints them per thread, and the totals with and without the
- *       in-process mock's thread ("rmq-mock") and the main thread.
+ *       in-process mock's thread ("rmq-mock") and the main thread (and,
+ *       with --lite, the polling thread, which waits in poll()).
  *
  * Measurement modes (used by bench/run_consumer.sh):
  *   bench_consumer --serve-mock [-m N -s size] [--mock-brokers N] [-t topic]
@@ -71,6 +89,7 @@
  */
 #include <dirent.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -86,7 +105,14 @@
 
 #include "bench_util.h"
 
+/* The consumer under test (--lite). */
+enum cons_mode { MODE_PUSH, MODE_LITE_SUBSCRIBE, MODE_LITE_ASSIGN };
+
+static const char *const mode_names[] = {"push", "lite-subscribe",
+                                         "lite-assign"};
+
 typedef struct opts_s {
+        int mode; /* enum cons_mode */
         const char *namesrv;
         const char *topic;
         const char *group;
@@ -187,6 +213,11 @@ static bool is_mock_thread(const task_t *t) {
         return !strcmp(t->name, "rmq-mock");
 }
 
+/* The thread that polls a lite pull consumer (the application's). */
+static bool is_poll_thread(const task_t *t) {
+        return !strcmp(t->name, "bench-poll");
+}
+
 /* CPU seconds of the in-process mock's thread between two snapshots.
  * (/proc/self/task/N/stat counts whole clock ticks per thread, so summing
  * the client's many threads would lose up to a tick each; the client's
@@ -244,17 +275,12 @@ static void max_relaxed(atomic_uint_fast64_t *a, uint64_t v) {
                 ;
 }
 
-static rmq_consume_status_t on_msgs(rmq_push_consumer_t *pcons,
-                                    const rmq_message_ext_t *const *msgs,
-                                    size_t msg_cnt, rmq_consume_context_t *ctx,
-                                    void *opaque) {
+/* Counts \p msg_cnt received messages in the calling thread's slot. */
+static void count_msgs(const rmq_message_ext_t *const *msgs, size_t msg_cnt) {
         slot_t *s        = my_slot;
         int64_t now      = wall_ms();
         uint64_t b2c_sum = 0, s2c_sum = 0, b2c_max = 0, s2c_max = 0;
         size_t i;
-        (void)pcons;
-        (void)ctx;
-        (void)opaque;
         if (!s) {
                 int k = atomic_fetch_add(&slot_cnt, 1);
                 if (k >= MAX_SLOTS)
@@ -289,6 +315,16 @@ static rmq_consume_status_t on_msgs(rmq_push_consumer_t *pcons,
             &s->msgs,
             atomic_load_explicit(&s->msgs, memory_order_relaxed) + msg_cnt,
             memory_order_release);
+}
+
+static rmq_consume_status_t on_msgs(rmq_push_consumer_t *pcons,
+                                    const rmq_message_ext_t *const *msgs,
+                                    size_t msg_cnt, rmq_consume_context_t *ctx,
+                                    void *opaque) {
+        (void)pcons;
+        (void)ctx;
+        (void)opaque;
+        count_msgs(msgs, msg_cnt);
         return RMQ_CONSUME_SUCCESS;
 }
 
@@ -423,19 +459,53 @@ static void prefill(const char *namesrv, const opts_t *o, long n) {
 
 /* ---- the consumer ---- */
 
-static rmq_push_consumer_t *consumer_new(const opts_t *o) {
-        rmq_conf_t *conf = rmq_conf_new();
+/* The consumer under test: a push consumer with the counting listener, or
+ * a lite pull consumer and the thread that polls it. */
+typedef struct cons_s {
+        const opts_t *o;
         rmq_push_consumer_t *pcons;
+        rmq_lite_pull_consumer_t *lpc;
+        uv_thread_t poller;
+        bool polling;     /* the poller runs */
+        atomic_bool stop; /* the poller is to stop */
+} cons_t;
+
+/* The application's side of the lite pull model: poll, count, release. */
+static void poll_thread(void *arg) {
+        cons_t *c = arg;
+        pthread_setname_np(pthread_self(), "bench-poll");
+        while (!atomic_load(&c->stop)) {
+                rmq_message_ext_t **msgs;
+                size_t cnt;
+                rmq_err_t err =
+                    rmq_lite_pull_consumer_poll(c->lpc, -1, &msgs, &cnt);
+                if (err) {
+                        if (!atomic_load(&c->stop))
+                                bench_die("poll: %s", rmq_err2name(err));
+                        break;
+                }
+                if (cnt)
+                        count_msgs((const rmq_message_ext_t *const *)msgs, cnt);
+                rmq_lite_pull_consumer_poll_release(msgs, cnt);
+        }
+}
+
+static void cons_new(cons_t *c, const opts_t *o) {
+        rmq_conf_t *conf = rmq_conf_new();
         char errstr[512], num[32];
         int i;
+        memset(c, 0, sizeof(*c));
+        c->o = o;
         bench_conf_set(conf, "namesrvAddr", o->namesrv);
         bench_conf_set(conf, "consumerGroup", o->group);
         bench_conf_set(conf, "consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET");
-        snprintf(num, sizeof(num), "%d", o->threads);
-        bench_conf_set(conf, "consumeThreadMax", num);
-        bench_conf_set(conf, "consumeThreadMin", num);
-        snprintf(num, sizeof(num), "%d", o->batch);
-        bench_conf_set(conf, "consumeMessageBatchMaxSize", num);
+        if (o->mode == MODE_PUSH) {
+                snprintf(num, sizeof(num), "%d", o->threads);
+                bench_conf_set(conf, "consumeThreadMax", num);
+                bench_conf_set(conf, "consumeThreadMin", num);
+                snprintf(num, sizeof(num), "%d", o->batch);
+                bench_conf_set(conf, "consumeMessageBatchMaxSize", num);
+        }
         snprintf(num, sizeof(num), "%d", o->pull_batch);
         bench_conf_set(conf, "pullBatchSize", num);
         for (i = 0; i < o->prop_cnt; i++) {
@@ -445,25 +515,82 @@ static rmq_push_consumer_t *consumer_new(const opts_t *o) {
                          o->props[i]);
                 bench_conf_set(conf, name, eq + 1);
         }
-        if (rmq_push_consumer_new(&pcons, conf, errstr, sizeof(errstr)))
+        if (o->mode != MODE_PUSH) {
+                if (rmq_lite_pull_consumer_new(&c->lpc, conf, errstr,
+                                               sizeof(errstr)))
+                        bench_die("consumer: %s", errstr);
+                if (o->mode == MODE_LITE_SUBSCRIBE &&
+                    rmq_lite_pull_consumer_subscribe(c->lpc, o->topic, "*",
+                                                     errstr, sizeof(errstr)))
+                        bench_die("subscribe: %s", errstr);
+                rmq_conf_destroy(conf);
+                return;
+        }
+        if (rmq_push_consumer_new(&c->pcons, conf, errstr, sizeof(errstr)))
                 bench_die("consumer: %s", errstr);
         rmq_conf_destroy(conf);
-        if (rmq_push_consumer_set_listener_concurrently(pcons, on_msgs, NULL))
+        if (rmq_push_consumer_set_listener_concurrently(c->pcons, on_msgs,
+                                                        NULL))
                 bench_die("cannot set the listener");
-        if (rmq_push_consumer_subscribe(pcons, o->topic, "*", errstr,
+        if (rmq_push_consumer_subscribe(c->pcons, o->topic, "*", errstr,
                                         sizeof(errstr)))
                 bench_die("subscribe: %s", errstr);
-        return pcons;
 }
 
-static void consumer_start(rmq_push_consumer_t *pcons) {
+/* Starts the consumer; in assign mode also fetches and assigns the
+ * topic's queues; with a lite pull consumer starts the poller. */
+static void cons_start(cons_t *c) {
+        rmq_message_queue_t **mqs;
+        size_t cnt;
         char errstr[512];
-        if (rmq_push_consumer_start(pcons, errstr, sizeof(errstr)))
+        if (c->pcons) {
+                if (rmq_push_consumer_start(c->pcons, errstr, sizeof(errstr)))
+                        bench_die("cannot start the consumer: %s", errstr);
+                return;
+        }
+        if (rmq_lite_pull_consumer_start(c->lpc, errstr, sizeof(errstr)))
                 bench_die("cannot start the consumer: %s", errstr);
+        if (c->o->mode == MODE_LITE_ASSIGN) {
+                if (rmq_lite_pull_consumer_fetch_message_queues(
+                        c->lpc, c->o->topic, &mqs, &cnt, errstr,
+                        sizeof(errstr)) ||
+                    rmq_lite_pull_consumer_assign(
+                        c->lpc, (const rmq_message_queue_t *const *)mqs, cnt,
+                        errstr, sizeof(errstr)))
+                        bench_die("assign: %s", errstr);
+                rmq_message_queues_destroy(mqs, cnt);
+        }
+        if (uv_thread_create(&c->poller, poll_thread, c))
+                bench_die("cannot start the polling thread");
+        c->polling = true;
+}
+
+/* Shuts the consumer down and frees it. A lite pull consumer's shutdown
+ * ends the poll the poller may be waiting in. */
+static void cons_destroy(cons_t *c) {
+        if (c->pcons) {
+                rmq_push_consumer_shutdown(c->pcons);
+                rmq_push_consumer_destroy(c->pcons);
+                return;
+        }
+        atomic_store(&c->stop, true);
+        rmq_lite_pull_consumer_shutdown(c->lpc);
+        if (c->polling)
+                uv_thread_join(&c->poller);
+        rmq_lite_pull_consumer_destroy(c->lpc);
+}
+
+/* "threads=N batch=N" (push) or "mode=lite-..." for the summary lines. */
+static void cons_desc(const opts_t *o, char *buf, size_t size) {
+        if (o->mode == MODE_PUSH)
+                snprintf(buf, size, "threads=%d batch=%d", o->threads,
+                         o->batch);
+        else
+                snprintf(buf, size, "mode=%s", mode_names[o->mode]);
 }
 
 /* Consumes o->count messages with a line per second and a summary. */
-static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
+static int run_throughput(const opts_t *o, cons_t *c) {
         struct rusage ru0, ru1;
         tasks_t ts0, ts1;
         totals_t prev, cur;
@@ -472,6 +599,7 @@ static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
         double srv0, srv1, mock_s, client_s, cpu_s, elapsed;
         bool cg_on = false, stalled = false;
         int64_t n;
+        char desc[64];
 
         getrusage(RUSAGE_SELF, &ru0);
         tasks_take(&ts0);
@@ -481,7 +609,7 @@ static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
                 CALLGRIND_ZERO_STATS;
                 cg_on = true;
         }
-        consumer_start(pcons);
+        cons_start(c);
         memset(&prev, 0, sizeof(prev));
         t_line = t_progress = t_start;
         for (;;) {
@@ -546,16 +674,17 @@ static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
         cpu_s    = ru_cpu_s(&ru0, &ru1);
         mock_s   = tasks_cpu_mock(&ts0, &ts1);
         client_s = cpu_s - mock_s;
+        cons_desc(o, desc, sizeof(desc));
         if (stalled)
                 bench_warn("no message for %.0f s: %" PRId64 " of %ld consumed",
                            o->timeout, n, o->count);
         if (n > 0) {
-                printf("[Complete] body=%zu threads=%d batch=%d "
+                printf("[Complete] body=%zu %s "
                        "pullBatch=%d: Consume Total: %" PRId64
                        " in %.3f s (start to last message; first after "
                        "%.3f s), %.0f msgs/s, %.0f ns/msg wall; CPU "
                        "%.0f ns/msg process (user %.0f, sys %.0f)",
-                       o->body, o->threads, o->batch, o->pull_batch, n, elapsed,
+                       o->body, desc, o->pull_batch, n, elapsed,
                        (double)(cur.first_ns - t_start) / 1e9,
                        (double)n / elapsed, elapsed * 1e9 / (double)n,
                        cpu_s * 1e9 / (double)n,
@@ -578,13 +707,13 @@ static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
                        (double)ru_csw(&ru0, &ru1) / (double)n, ru1.ru_maxrss,
                        (double)cur.b2c_sum / (double)n,
                        (double)cur.s2c_sum / (double)n);
-                printf("result body=%zu threads=%d batch=%d pull_batch=%d "
+                printf("result body=%zu %s pull_batch=%d "
                        "msgs=%" PRId64 " secs=%.4f rate=%.0f "
                        "wall_ns_per_msg=%.0f cpu_ns_per_msg=%.0f "
                        "client_cpu_ns_per_msg=%.0f "
                        "server_cpu_ns_per_msg=%.0f max_rss_kb=%ld "
                        "first_s=%.4f\n",
-                       o->body, o->threads, o->batch, o->pull_batch, n, elapsed,
+                       o->body, desc, o->pull_batch, n, elapsed,
                        (double)n / elapsed, elapsed * 1e9 / (double)n,
                        cpu_s * 1e9 / (double)n, client_s * 1e9 / (double)n,
                        bench_delta_per(srv0, srv1, 1e9, (uint64_t)n),
@@ -597,7 +726,7 @@ static int run_throughput(const opts_t *o, rmq_push_consumer_t *pcons) {
 }
 
 /* --idle: wake-ups and CPU of an idle consumer. */
-static int run_idle(const opts_t *o, rmq_push_consumer_t *pcons) {
+static int run_idle(const opts_t *o, cons_t *cons) {
         struct rusage ru0, ru1;
         tasks_t ts0, ts1;
         uint64_t t0, t1;
@@ -607,7 +736,7 @@ static int run_idle(const opts_t *o, rmq_push_consumer_t *pcons) {
         size_t i;
         int main_tid = (int)getpid();
 
-        consumer_start(pcons);
+        cons_start(cons);
         bench_sleep_s(o->settle);
         tasks_take(&ts0);
         getrusage(RUSAGE_SELF, &ru0);
@@ -629,12 +758,14 @@ static int run_idle(const opts_t *o, rmq_push_consumer_t *pcons) {
                 long long v     = z->vcsw - (a ? a->vcsw : 0);
                 long long nv    = z->nvcsw - (a ? a->nvcsw : 0);
                 double c        = z->cpu_s - (a ? a->cpu_s : 0);
-                bool is_lib     = z->tid != main_tid && !is_mock_thread(z);
+                bool is_lib     = z->tid != main_tid && !is_mock_thread(z) &&
+                              !is_poll_thread(z);
                 printf("  %-16s %7d %12.2f %12.2f %10.1f%s\n", z->name, z->tid,
                        (double)v / secs, (double)nv / secs, c * 1e3,
-                       z->tid == main_tid ? "  (main: sleeping)"
-                       : is_lib           ? ""
-                                          : "  (in-process mock)");
+                       z->tid == main_tid  ? "  (main: sleeping)"
+                       : is_lib            ? ""
+                       : is_poll_thread(z) ? "  (polling)"
+                                           : "  (in-process mock)");
                 all += v + nv;
                 all_nv += nv;
                 if (is_lib) {
@@ -682,9 +813,11 @@ static void usage(int code) {
                 "[--mock-brokers N]\n"
                 "                      [--queues N] [--timeout S] [--quiet] "
                 "[--server-pid P]\n"
-                "                      [--cg-warmup N]\n"
+                "                      [--cg-warmup N] [--lite "
+                "subscribe|assign]\n"
                 "       bench_consumer --idle S [--settle S] [-n namesrv] "
                 "[-t topic] [-w threads]\n"
+                "                      [--lite subscribe|assign]\n"
                 "       bench_consumer --serve-mock [-m N -s size] "
                 "[--mock-brokers N] [-t topic]\n"
                 "                      [--queues N]\n"
@@ -702,6 +835,10 @@ static void add_prop(const char *name, const char *v, void *dest) {
 }
 
 static void parse(int argc, char **argv, opts_t *o) {
+        static const bench_choice_t lite_modes[] = {
+            {"subscribe", MODE_LITE_SUBSCRIBE},
+            {"assign", MODE_LITE_ASSIGN},
+            {NULL, 0}};
         const bench_opt_t opts[] = {
             BENCH_FLAG("--serve-mock", &o->serve_mock),
             BENCH_FLAG("--no-prefill", &o->no_prefill),
@@ -723,6 +860,7 @@ static void parse(int argc, char **argv, opts_t *o) {
             BENCH_LONG("--cg-warmup", &o->cg_warmup),
             BENCH_DBL("--idle", &o->idle),
             BENCH_DBL("--settle", &o->settle),
+            BENCH_CHOICE("--lite", &o->mode, "lite mode", lite_modes),
             BENCH_OPTS_END,
         };
         memset(o, 0, sizeof(*o));
@@ -731,13 +869,15 @@ static void parse(int argc, char **argv, opts_t *o) {
         o->count           = 100000;
         o->threads         = 20;
         o->batch           = 1;
-        o->pull_batch      = 32;
+        o->pull_batch      = -1; /* the consumer's default */
         o->brokers         = 1;
         o->queues          = 4;
         o->prefill_threads = 4;
         o->settle          = 3;
         o->timeout         = 60;
         bench_opts_parse(opts, argc, argv, 1, usage);
+        if (o->pull_batch == -1)
+                o->pull_batch = o->mode == MODE_PUSH ? 32 : 10;
         if (o->body < 1 || o->threads < 1 || o->batch < 1 ||
             o->pull_batch < 1 || o->queues < 1 || o->prefill_threads < 1)
                 bench_die(
@@ -750,7 +890,7 @@ static void parse(int argc, char **argv, opts_t *o) {
 int main(int argc, char **argv) {
         opts_t o;
         rmq_mock_cluster_t *mc = NULL;
-        rmq_push_consumer_t *pcons;
+        cons_t cons;
         char group[64];
         int rc;
 
@@ -769,12 +909,12 @@ int main(int argc, char **argv) {
                 o.namesrv    = rmq_mock_cluster_namesrv_addr(mc);
                 o.in_process = true;
         }
-        printf("bench_consumer: namesrv %s%s, topic %s, group %s, %s\n",
+        printf("bench_consumer: namesrv %s%s, topic %s, group %s, %s, %s\n",
                o.namesrv, mc ? " (in-process mock)" : "", o.topic, o.group,
-               o.idle > 0 ? "idle" : "consuming");
+               mode_names[o.mode], o.idle > 0 ? "idle" : "consuming");
         if (o.idle > 0) {
-                pcons = consumer_new(&o);
-                rc    = run_idle(&o, pcons);
+                cons_new(&cons, &o);
+                rc = run_idle(&o, &cons);
         } else {
                 if (!o.no_prefill)
                         prefill(o.namesrv, &o, o.count);
@@ -783,16 +923,20 @@ int main(int argc, char **argv) {
                         bench_die(
                             "the mock holds %" PRId64 " messages, not %ld",
                             rmq_mock_topic_message_count(mc, o.topic), o.count);
-                printf("consumer: %d threads (consumeThreadMin), "
-                       "consumeMessageBatchMaxSize %d, pullBatchSize %d, %ld "
-                       "messages of %zu B\n",
-                       o.threads, o.batch, o.pull_batch, o.count, o.body);
+                if (o.mode == MODE_PUSH)
+                        printf("consumer: %d threads (consumeThreadMin), "
+                               "consumeMessageBatchMaxSize %d, ",
+                               o.threads, o.batch);
+                else
+                        printf("consumer: %s, one polling thread, ",
+                               mode_names[o.mode]);
+                printf("pullBatchSize %d, %ld messages of %zu B\n",
+                       o.pull_batch, o.count, o.body);
                 fflush(stdout);
-                pcons = consumer_new(&o);
-                rc    = run_throughput(&o, pcons);
+                cons_new(&cons, &o);
+                rc = run_throughput(&o, &cons);
         }
-        rmq_push_consumer_shutdown(pcons);
-        rmq_push_consumer_destroy(pcons);
+        cons_destroy(&cons);
         rmq_mock_cluster_destroy(mc);
         return rc;
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Options, line printer and stopping shared by the push consumer examples
- * (see consumer_common.h).
+ * Options, line printer and stopping shared by the consumer examples (see
+ * consumer_common.h).
  */
 #include "consumer_common.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <time.h>
 #include <stdatomic.h>
@@ -17,31 +18,44 @@
 
 /* ---- options ---- */
 
-static void usage(const char *prog, const char *about, int status) {
+static void usage(const char *prog, const char *about, int from_millis,
+                  int status) {
         fprintf(status ? stderr : stdout,
                 "%s\n"
                 "usage: %s [-n namesrv] [-t topic] [-g group] "
                 "[-e expression] [-c count]\n"
-                "       %*s [--from first|last|yyyyMMddHHmmss] "
+                "       %*s [--from first|last|yyyyMMddHHmmss%s] "
                 "[-X name=value]...\n"
                 "Prints one line per message:\n"
                 "  topic queueId queueOffset msgId tags keys reconsumeTimes "
                 "bodyLength body\n"
                 "Without -c it runs until SIGINT or SIGTERM. The name server "
-                "defaults to\n$NAMESRV_ADDR. --from applies to queues without "
-                "a committed offset (a broker\nstill reads a young queue, "
-                "which starts at offset 0, from the start).\n",
-                about, prog, (int)strlen(prog), "");
+                "defaults to\n$NAMESRV_ADDR. %s\n",
+                about, prog, (int)strlen(prog), "", from_millis ? "|ms" : "",
+                from_millis
+                    ? "--from seeks every queue to its first or last "
+                      "offset, or to the\noffset the broker finds for a "
+                      "time (local yyyyMMddHHmmss, or ms since the\nepoch); "
+                      "without it the queues start at their committed "
+                      "offsets."
+                    : "--from applies to queues without a committed offset "
+                      "(a broker\nstill reads a young queue, which starts "
+                      "at offset 0, from the start).");
         exit(status);
 }
 
-/* yyyyMMddHHmmss: 14 digits (the library checks the date itself). */
-static int is_timestamp(const char *s) {
+/* How many digits \p s has, or 0 if it is not all digits. */
+static size_t digits(const char *s) {
         size_t i;
         for (i = 0; s[i]; i++)
                 if (s[i] < '0' || s[i] > '9')
                         return 0;
-        return i == 14;
+        return i;
+}
+
+/* yyyyMMddHHmmss: 14 digits (the library checks the date itself). */
+static int is_timestamp(const char *s) {
+        return digits(s) == 14;
 }
 
 void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
@@ -77,6 +91,7 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
                         }
                         break;
                 case 'f':
+                        o->from = optarg;
                         if (!strcmp(optarg, "first")) {
                                 o->from_where = "CONSUME_FROM_FIRST_OFFSET";
                         } else if (!strcmp(optarg, "last")) {
@@ -84,11 +99,14 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
                         } else if (is_timestamp(optarg)) {
                                 o->from_where = "CONSUME_FROM_TIMESTAMP";
                                 o->timestamp  = optarg;
-                        } else {
+                        } else if (!o->from_millis || !digits(optarg)) {
                                 fprintf(stderr,
                                         "--from %s: want first, last or "
-                                        "yyyyMMddHHmmss\n",
-                                        optarg);
+                                        "yyyyMMddHHmmss%s\n",
+                                        optarg,
+                                        o->from_millis
+                                            ? ", or ms since the epoch"
+                                            : "");
                                 exit(2);
                         }
                         break;
@@ -105,16 +123,16 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
                         o->props[o->prop_cnt++] = optarg;
                         break;
                 case 'h':
-                        usage(argv[0], about, 0);
+                        usage(argv[0], about, o->from_millis, 0);
                         break;
                 default:
-                        usage(argv[0], about, 2);
+                        usage(argv[0], about, o->from_millis, 2);
                         break;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
-                usage(argv[0], about, 2);
+                usage(argv[0], about, o->from_millis, 2);
         }
 }
 
@@ -339,6 +357,15 @@ int cc_wait(void) {
                         return SIGTERM;
                 }
         }
+}
+
+int cc_stopped(void) {
+        struct pollfd pfd;
+        memset(&pfd, 0, sizeof(pfd));
+        pfd.fd     = stop_pipe[0];
+        pfd.events = POLLIN;
+        /* the pipe has a byte: cc_wait() reads it without blocking */
+        return poll(&pfd, 1, 0) == 1 ? cc_wait() : -1;
 }
 
 int cc_exit_status(int sig) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the three push consumer examples share (push_consumer,
- * push_consumer_orderly, push_consumer_broadcast): their options, the
+ * What the consumer examples share (push_consumer, push_consumer_orderly,
+ * push_consumer_broadcast, and through lite_pull_common.h
+ * lite_pull_subscribe and lite_pull_assign): their options, the
  * configuration built from them, the line printed per message, the way
  * they stop and the way they report a failure.
  *
@@ -21,6 +22,9 @@
  *                     that still starts at offset 0 with its messages in
  *                     memory, so young queues are read from the start
  *                     whatever WHERE says, as Java consumers see too.
+ *                     (lite_pull_assign seeks every queue to WHERE
+ *                     instead, and also takes a time in ms since the
+ *                     epoch: cc_opts_t.from_millis.)
  *   -X NAME=VALUE     any other configuration property
  *                     (docs/CONFIGURATION.md); repeatable
  *
@@ -37,7 +41,9 @@
  * main thread, and the consumer must not be shut down from a listener.
  * So the listener that prints the COUNT-th line, and the SIGINT/SIGTERM
  * handler, only write a byte to a pipe; main() waits on that pipe
- * (cc_wait()) and then shuts the consumer down.
+ * (cc_wait()) and then shuts the consumer down. The lite pull examples
+ * print on the main thread, between polls, and look at the pipe before
+ * each poll (cc_stopped()).
  */
 #ifndef CONSUMER_COMMON_H
 #define CONSUMER_COMMON_H
@@ -56,6 +62,10 @@ typedef struct cc_opts_s {
         long count;             /**< -c; 0: until a signal */
         const char *from_where; /**< --from as consumeFromWhere, or NULL */
         const char *timestamp;  /**< --from TIME: consumeTimestamp */
+        const char *from;       /**< --from as given, or NULL */
+        int from_millis;        /**< set before parsing: --from also takes
+                                 *   a time in ms since the epoch (then
+                                 *   from_where stays NULL) */
         const char *props[32];  /**< -X: name=value */
         int prop_cnt;
 } cc_opts_t;
@@ -112,6 +122,13 @@ size_t cc_print_msgs(const rmq_message_ext_t *const *msgs, size_t msg_cnt);
  * @returns 0 when the count was reached, else the signal number.
  */
 int cc_wait(void);
+
+/**
+ * @brief Without waiting: has the count been reached, or SIGINT/SIGTERM
+ *        arrived?
+ * @returns -1 if not; else what cc_wait() would return.
+ */
+int cc_stopped(void);
 
 /**
  * @brief After the consumer is shut down: say on stderr how it ended.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every example against a fresh rmq-mock-cluster and fails if any of
-# them fails: the producers, then the push consumers on what producers
-# sent (each must print exactly the messages sent, the orderly one in
-# order). Usage: run_examples.sh <mock-binary> <examples-dir>
+# them fails: the producers, the admin queries, then the push and lite
+# pull consumers on what producers sent (each must print exactly the
+# messages sent, the orderly one in order; the lite pull ones also resume
+# from what they committed, seek to the first, last or a timed offset, and
+# stop cleanly on SIGINT). Usage: run_examples.sh <mock-binary> <examples-dir>
 set -euo pipefail
 mock=$1
 dir=$2
@@ -22,6 +24,22 @@ addr=$(sed -n 's/^namesrv: //p' "$log" | head -1)
 "$dir/producer_async" -n "$addr" -c 20
 "$dir/producer_orderly" -n "$addr" -o 3 -s 2
 "$dir/producer_batch" -n "$addr" -b 5
+
+# Admin queries: the 4 messages producer_sync sent with key-sync, each
+# queue's offsets, and one message again by its msgId.
+"$dir/admin_query" -n "$addr" -t TopicTest -k key-sync >"$tmp/admin.out"
+cat "$tmp/admin.out"
+[ "$(grep -c '^msg TopicTest .* key-sync ' "$tmp/admin.out")" -eq 4 ] ||
+        { echo "admin_query: want 4 messages with key-sync"; exit 1; }
+grep -q '^queue ' "$tmp/admin.out" || { echo "admin_query: no queue"; exit 1; }
+id=$(awk '/^msg /{print $5; exit}' "$tmp/admin.out")
+"$dir/admin_query" -n "$addr" -t TopicTest -i "$id" >"$tmp/admin_id.out"
+grep -q "^msg TopicTest [0-9]* [0-9]* $id " "$tmp/admin_id.out" ||
+        { echo "admin_query -i $id: not found"; cat "$tmp/admin_id.out"; exit 1; }
+# With its own in-process mock cluster.
+"$dir/admin_query" >"$tmp/admin_mock.out"
+[ "$(grep -c '^msg ' "$tmp/admin_mock.out")" -eq 5 ] ||
+        { echo "admin_query (mock): want 4 + 1 messages"; exit 1; }
 
 # expect FILE COUNT: FILE has COUNT lines, one per message sent
 expect() {
@@ -59,4 +77,82 @@ done
 wait "$bc1" && wait "$bc2"
 expect "$tmp/broadcast1.out" 6
 expect "$tmp/broadcast2.out" 6
+
+# bodies FILE... -> the last field (the number in "Hello RocketMQ N") of
+# every line, sorted, on one line; upto N -> "0 1 ... N "
+bodies() { cat "$@" | awk '{print $NF}' | sort -n | tr '\n' ' '; }
+upto() { seq 0 "$1" | tr '\n' ' '; }
+
+# sized FILE SIZE: every line has a body of SIZE bytes (a regular
+# expression), and all message ids differ
+sized() {
+        awk -v s="^($2)\$" '$8 !~ s { print "body length " $8 ": " $0; bad = 1 }
+                           END { exit bad }' "$1"
+        [ "$(awk '{print $4}' "$1" | sort -u | wc -l)" -eq "$(wc -l <"$1")" ] ||
+                { echo "$1: a message twice"; exit 1; }
+}
+
+# wait_for FILE TEXT: up to 30 s for a line with TEXT in FILE
+wait_for() {
+        for _ in $(seq 600); do
+                grep -q "$2" "$1" 2>/dev/null && return 0
+                sleep 0.05
+        done
+        echo "$1: no \"$2\" after 30 s"; cat "$1"; exit 1
+}
+
+# Lite pull, subscribe (autoCommit): 24 messages of producer_sync, 3 on
+# each of the 8 queues, in two runs of one group, 4 then 20. The first run
+# stops inside a poll batch and seeks that queue back to its first
+# message not printed, so the second run gets exactly the rest.
+"$dir/producer_sync" -n "$addr" -t TopicLite -c 24 >/dev/null
+timeout 30 "$dir/lite_pull_subscribe" -n "$addr" -t TopicLite \
+        -g CG_EX_LITE -c 4 --from first >"$tmp/lite1.out"
+expect "$tmp/lite1.out" 4
+timeout 30 "$dir/lite_pull_subscribe" -n "$addr" -t TopicLite \
+        -g CG_EX_LITE -c 20 >"$tmp/lite2.out"
+expect "$tmp/lite2.out" 20
+[ "$(bodies "$tmp/lite1.out" "$tmp/lite2.out")" = "$(upto 23)" ] ||
+        { echo "lite_pull_subscribe: not the bodies sent, once each"; exit 1; }
+# Without -c it runs until SIGINT, then shuts down cleanly (status 0);
+# the group has committed everything, so it prints nothing.
+timeout --preserve-status -k 30 -s INT 2 "$dir/lite_pull_subscribe" \
+        -n "$addr" -t TopicLite -g CG_EX_LITE >"$tmp/lite_int.out"
+expect "$tmp/lite_int.out" 0
+
+# Lite pull, assign (commitSync after each poll): every queue from its
+# first offset; 10 ends inside a poll batch, which is committed only up to
+# its first message not printed.
+timeout 30 "$dir/lite_pull_assign" -n "$addr" -t TopicLite \
+        -g CG_EX_ASSIGN -c 10 --from first >"$tmp/assign1.out"
+expect "$tmp/assign1.out" 10
+sized "$tmp/assign1.out" '[0-9]*' # distinct messages
+# --from last: only what is sent after the seek, 16 messages of 7 bytes,
+# two on every queue, stored 1 s or more after the first 24.
+sleep 1
+since=$(date +%s%3N)
+timeout 30 "$dir/lite_pull_assign" -n "$addr" -t TopicLite \
+        -g CG_EX_ASSIGN_LAST -c 16 --from last >"$tmp/assign_last.out" \
+        2>"$tmp/assign_last.err" &
+al=$!
+wait_for "$tmp/assign_last.err" "^polling"
+"$dir/producer_sync" -n "$addr" -t TopicLite -c 16 -s 7 >/dev/null
+wait "$al" || { cat "$tmp/assign_last.err"; exit 1; }
+expect "$tmp/assign_last.out" 16
+sized "$tmp/assign_last.out" 7
+# --from TIME: each queue starts at the stored message nearest that time:
+# the first of its two new ones.
+timeout 30 "$dir/lite_pull_assign" -n "$addr" -t TopicLite \
+        -g CG_EX_ASSIGN_TIME -c 16 --from "$since" >"$tmp/assign_time.out"
+expect "$tmp/assign_time.out" 16
+sized "$tmp/assign_time.out" 7
+# Without --from the queues resume at the offsets the first run committed:
+# the other 14 of the first 24, then the 16.
+timeout 30 "$dir/lite_pull_assign" -n "$addr" -t TopicLite \
+        -g CG_EX_ASSIGN -c 30 >"$tmp/assign2.out"
+expect "$tmp/assign2.out" 30
+sized "$tmp/assign2.out" '[0-9]*'
+awk '$8 != 7' "$tmp/assign2.out" >"$tmp/assign2_old.out"
+[ "$(bodies "$tmp/assign1.out" "$tmp/assign2_old.out")" = "$(upto 23)" ] ||
+        { echo "lite_pull_assign: did not resume where it committed"; exit 1; }
 echo "all examples ran"

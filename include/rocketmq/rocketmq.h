@@ -19,5 +19,7 @@
 #include "rocketmq/rmq_message_ext.h"
 #include "rocketmq/rmq_producer.h"
 #include "rocketmq/rmq_push_consumer.h"
+#include "rocketmq/rmq_admin.h"
+#include "rocketmq/rmq_lite_pull_consumer.h"
 
 #endif /* RMQ_ROCKETMQ_H */

@@ -608,22 +608,32 @@ static rmq_err_t route_from_response(rmq_client_t *ci, const char *topic,
                            resp->remark ? resp->remark : "no route body");
 }
 
+rmq_err_t rmq__client_fetch_route(rmq_client_t *ci, const char *topic,
+                                  int64_t timeout_ms,
+                                  rmq_topic_route_data_t **routep,
+                                  char *errstr, size_t errstr_size) {
+        rmq_cmd_t *req  = route_request(ci, topic);
+        rmq_cmd_t *resp = NULL;
+        rmq_err_t err;
+        *routep = NULL;
+        err     = rmq__remoting_invoke_sync(ci->rm, NULL, req, timeout_ms,
+                                            &resp, errstr, errstr_size);
+        rmq__cmd_destroy(req);
+        if (err)
+                return err;
+        err = route_from_response(ci, topic, resp, routep, errstr, errstr_size);
+        rmq__cmd_destroy(resp);
+        return err;
+}
+
 rmq_err_t rmq__client_update_route(rmq_client_t *ci, const char *topic,
                                    bool is_default, const char *default_key,
                                    int default_queue_nums, char *errstr,
                                    size_t errstr_size) {
-        rmq_cmd_t *req  = route_request(ci, is_default ? default_key : topic);
-        rmq_cmd_t *resp = NULL;
         rmq_topic_route_data_t *route;
-        rmq_err_t err;
-        err = rmq__remoting_invoke_sync(ci->rm, NULL, req,
-                                        ci->conf->mqClientApiTimeout, &resp,
-                                        errstr, errstr_size);
-        rmq__cmd_destroy(req);
-        if (err)
-                return err;
-        err = route_from_response(ci, topic, resp, &route, errstr, errstr_size);
-        rmq__cmd_destroy(resp);
+        rmq_err_t err = rmq__client_fetch_route(
+            ci, is_default ? default_key : topic, ci->conf->mqClientApiTimeout,
+            &route, errstr, errstr_size);
         if (err)
                 return err;
         apply_route(ci, topic, route, is_default, default_queue_nums);

@@ -137,6 +137,14 @@ rmq_err_t rmq__client_update_route(rmq_client_t *ci, const char *topic,
                                    int default_queue_nums, char *errstr,
                                    size_t errstr_size);
 
+/* getTopicRouteInfoFromNameServer(topic, timeout): the name server's
+ * route of \p topic (free with rmq__topic_route_destroy), not stored.
+ * Sync, not from the I/O thread; errors as rmq__client_update_route. */
+rmq_err_t rmq__client_fetch_route(rmq_client_t *ci, const char *topic,
+                                  int64_t timeout_ms,
+                                  rmq_topic_route_data_t **routep,
+                                  char *errstr, size_t errstr_size);
+
 /* Async variant; \p cb runs on the callback pool. */
 typedef void(rmq_route_cb_t)(rmq_client_t *ci, rmq_err_t err,
                              const char *errstr, void *opaque);

@@ -268,6 +268,17 @@ rmq_err_t rmq__api_get_earliest_msg_storetime(
     struct rmq_client_s *ci, const char *addr, const rmq_mq_t *mq,
     int64_t timeout_ms, int64_t *timestampp, char *errstr, size_t errstr_size);
 
+/* ---- topics ---- */
+
+/* createTopic: UPDATE_AND_CREATE_TOPIC for \p topic with \p queueNums
+ * read and write queues, perm RW, SINGLE_TAG, not ordered (MQAdminImpl's
+ * TopicConfig); \p defaultTopic is the createTopic key. */
+rmq_err_t rmq__api_create_topic(struct rmq_client_s *ci, const char *addr,
+                                const char *defaultTopic, const char *topic,
+                                int32_t queueNums, int32_t topicSysFlag,
+                                int64_t timeout_ms, char *errstr,
+                                size_t errstr_size);
+
 /* ---- messages ---- */
 
 /* viewMessage: the SUCCESS response (its body is the stored message;
@@ -277,7 +288,9 @@ rmq_err_t rmq__api_view_message(struct rmq_client_s *ci, const char *addr,
                                 rmq_cmd_t **respp, char *errstr,
                                 size_t errstr_size);
 /* queryMessage (QueryMessageRequestHeader + _UNIQUE_KEY_QUERY), async;
- * \p cb gets the raw response (rmq_invoke_cb_t, on the callback pool). */
+ * \p cb gets the raw response (rmq_invoke_cb_t) on the I/O thread, so that
+ * a caller waiting for it on the callback pool cannot block it: \p cb must
+ * not block (take the body, signal, return). */
 rmq_err_t rmq__api_query_message_async(struct rmq_client_s *ci,
                                        const char *addr, const char *topic,
                                        const char *key, int32_t maxNum,

@@ -85,15 +85,16 @@ static rmq_err_t call_sync_ack(rmq_client_t *ci, const char *addr,
         return err;
 }
 
-/* invokeAsync to \p addr (its VIP port when enabled), taking \p req. */
+/* invokeAsync to \p addr (its VIP port when enabled), taking \p req;
+ * \p flags as rmq__remoting_invoke_async's. */
 static rmq_err_t call_async(rmq_client_t *ci, const char *addr, rmq_cmd_t *req,
-                            int64_t timeout_ms, rmq_invoke_cb_t *cb,
+                            int64_t timeout_ms, int flags, rmq_invoke_cb_t *cb,
                             void *opaque) {
         char to[128];
         rmq_err_t err;
         vip(rmq__client_conf(ci), addr, to, sizeof(to));
         err = rmq__remoting_invoke_async(rmq__client_remoting(ci), to, req,
-                                         timeout_ms, 0, cb, opaque);
+                                         timeout_ms, flags, cb, opaque);
         rmq__cmd_destroy(req);
         return err;
 }
@@ -309,7 +310,7 @@ rmq_err_t rmq__api_update_consumer_offset_async(
         rmq_cmd_t *req =
             update_offset_request(rmq__client_conf(ci), group, mq, offset);
         /* the VIP port, as the synchronous updateConsumerOffset */
-        return call_async(ci, addr, req, timeout_ms, cb, opaque);
+        return call_async(ci, addr, req, timeout_ms, 0, cb, opaque);
 }
 
 /* ---- rebalance ---- */
@@ -486,6 +487,27 @@ rmq_err_t rmq__api_get_earliest_msg_storetime(
                            errstr_size);
 }
 
+/* ---- topics ---- */
+
+/* mirrors MQClientAPIImpl.createTopic with MQAdminImpl's TopicConfig */
+rmq_err_t rmq__api_create_topic(rmq_client_t *ci, const char *addr,
+                                const char *defaultTopic, const char *topic,
+                                int32_t queueNums, int32_t topicSysFlag,
+                                int64_t timeout_ms, char *errstr,
+                                size_t errstr_size) {
+        rmq_cmd_t *req =
+            new_request(rmq__client_conf(ci), RMQ_REQ_UPDATE_AND_CREATE_TOPIC);
+        add_str(req, "topic", topic);
+        add_str(req, "defaultTopic", defaultTopic);
+        rmq__cmd_ext_append_i64(req, "readQueueNums", queueNums);
+        rmq__cmd_ext_append_i64(req, "writeQueueNums", queueNums);
+        rmq__cmd_ext_append_i64(req, "perm", RMQ_PERM_READ | RMQ_PERM_WRITE);
+        add_str(req, "topicFilterType", "SINGLE_TAG");
+        rmq__cmd_ext_append_i64(req, "topicSysFlag", topicSysFlag);
+        add_str(req, "order", "false");
+        return call_sync_ack(ci, addr, req, timeout_ms, errstr, errstr_size);
+}
+
 /* ---- messages ---- */
 
 rmq_err_t rmq__api_view_message(rmq_client_t *ci, const char *addr,
@@ -515,7 +537,10 @@ rmq_err_t rmq__api_query_message_async(rmq_client_t *ci, const char *addr,
         /* MixAll.UNIQUE_MSG_QUERY_FLAG */
         rmq__cmd_ext_append(req, "_UNIQUE_KEY_QUERY",
                             unique_key ? "true" : "false", unique_key ? 4 : 5);
-        return call_async(ci, addr, req, timeout_ms, cb, opaque);
+        /* on the loop: a caller waiting on the callback pool (a send
+         * callback) must not keep its own answers from arriving */
+        return call_async(ci, addr, req, timeout_ms, RMQ_INVOKE_F_ON_LOOP, cb,
+                          opaque);
 }
 
 /* ---- transactions ---- */

@@ -121,8 +121,8 @@ static const conf_prop_t props[] = {
      "`<pid>#<nanotime>` as Java's changeInstanceNameToPID() does; handles "
      "with the same clientId share one client instance.",
      NULL},
-    {"clientCallbackExecutorThreads", CT_INT,
-     F(clientCallbackExecutorThreads), 1, 1024, NULL, NULL,
+    {"clientCallbackExecutorThreads", CT_INT, F(clientCallbackExecutorThreads),
+     1, 1024, NULL, NULL,
      "Threads of the callback pool that runs async send callbacks and "
      "transaction checks. Default: the number of CPUs.",
      NULL},
@@ -132,8 +132,8 @@ static const conf_prop_t props[] = {
      NULL},
     {"accessChannel", CT_ENUM, F(accessChannel), 0, 0, "LOCAL", "LOCAL|CLOUD",
      "Access channel (Java AccessChannel).", NULL},
-    {"pollNameServerInterval", CT_INT, F(pollNameServerInterval), 10,
-     INT32_MAX, "30000", NULL,
+    {"pollNameServerInterval", CT_INT, F(pollNameServerInterval), 10, INT32_MAX,
+     "30000", NULL,
      "Milliseconds between route refreshes from the name server.", NULL},
     {"heartbeatBrokerInterval", CT_INT, F(heartbeatBrokerInterval), 10,
      INT32_MAX, "30000", NULL,
@@ -189,17 +189,15 @@ static const conf_prop_t props[] = {
      "Seconds without reads or writes after which a connection is closed "
      "(0 = never), as Netty's IdleStateHandler in Java.",
      NULL},
-    {"clientCloseSocketIfTimeout", CT_BOOL, F(clientCloseSocketIfTimeout), 0,
-     0, "true", NULL,
+    {"clientCloseSocketIfTimeout", CT_BOOL, F(clientCloseSocketIfTimeout), 0, 0,
+     "true", NULL,
      "Close the connection when a synchronous request times out "
      "(com.rocketmq.remoting.client.closeSocketIfTimeout, true in 4.9.x).",
      NULL},
-    {"clientSocketSndBufSize", CT_INT, F(clientSocketSndBufSize), 0,
-     INT32_MAX, "0", NULL, "SO_SNDBUF in bytes; 0 keeps the system default.",
-     NULL},
-    {"clientSocketRcvBufSize", CT_INT, F(clientSocketRcvBufSize), 0,
-     INT32_MAX, "0", NULL, "SO_RCVBUF in bytes; 0 keeps the system default.",
-     NULL},
+    {"clientSocketSndBufSize", CT_INT, F(clientSocketSndBufSize), 0, INT32_MAX,
+     "0", NULL, "SO_SNDBUF in bytes; 0 keeps the system default.", NULL},
+    {"clientSocketRcvBufSize", CT_INT, F(clientSocketRcvBufSize), 0, INT32_MAX,
+     "0", NULL, "SO_RCVBUF in bytes; 0 keeps the system default.", NULL},
     {"frameMaxLength", CT_INT, F(frameMaxLength), 1024, INT32_MAX, "16777216",
      NULL,
      "Largest remoting frame accepted (com.rocketmq.remoting.frameMaxLength); "
@@ -232,8 +230,8 @@ static const conf_prop_t props[] = {
      "Retry a synchronous send on another broker when the result is not "
      "SEND_OK.",
      NULL},
-    {"maxMessageSize", CT_INT, F(maxMessageSize), 1, INT32_MAX, "4194304",
-     NULL, "Largest message body in bytes.", NULL},
+    {"maxMessageSize", CT_INT, F(maxMessageSize), 1, INT32_MAX, "4194304", NULL,
+     "Largest message body in bytes.", NULL},
     {"sendLatencyFaultEnable", CT_BOOL, F(sendLatencyFaultEnable), 0, 0,
      "false", NULL,
      "Avoid brokers that were slow or failing, as Java's "
@@ -256,8 +254,8 @@ static const conf_prop_t props[] = {
      "Most async sends in flight per producer (the async window). Java 5.x "
      "name.",
      NULL},
-    {"backPressureForAsyncSendSize", CT_INT, F(backPressureForAsyncSendSize),
-     1, INT64_MAX, "104857600", NULL,
+    {"backPressureForAsyncSendSize", CT_INT, F(backPressureForAsyncSendSize), 1,
+     INT64_MAX, "104857600", NULL,
      "Most body bytes of async sends in flight per producer. Java 5.x name.",
      NULL},
     /* DefaultMQPushConsumer */
@@ -283,9 +281,8 @@ static const conf_prop_t props[] = {
      "yyyyMMddHHmmss (local time) for CONSUME_FROM_TIMESTAMP. Default: "
      "half an hour before the consumer is created, as Java.",
      check_consume_timestamp},
-    {"allocateMessageQueueStrategy", CT_ENUM,
-     F(allocateMessageQueueStrategy), 0, 0, "AVG",
-     "AVG|AVG_BY_CIRCLE|CONSISTENT_HASH",
+    {"allocateMessageQueueStrategy", CT_ENUM, F(allocateMessageQueueStrategy),
+     0, 0, "AVG", "AVG|AVG_BY_CIRCLE|CONSISTENT_HASH",
      "How a clustering group splits a topic's queues "
      "(AllocateMessageQueueAveragely, ...AveragelyByCircle, "
      "...ConsistentHash with 10 virtual nodes); the config, machine-room "
@@ -311,8 +308,8 @@ static const conf_prop_t props[] = {
     {"pullThresholdForQueue", CT_INT, F(pullThresholdForQueue), 1, 65535,
      "1000", NULL,
      "Pulls of a queue pause while it holds more unconsumed messages.", NULL},
-    {"pullThresholdSizeForQueue", CT_INT, F(pullThresholdSizeForQueue), 1,
-     1024, "100", NULL,
+    {"pullThresholdSizeForQueue", CT_INT, F(pullThresholdSizeForQueue), 1, 1024,
+     "100", NULL,
      "Pulls of a queue pause while its unconsumed message bodies exceed "
      "this many MiB.",
      NULL},
@@ -322,15 +319,16 @@ static const conf_prop_t props[] = {
      "consumer's queue count at each rebalance, as Java.",
      check_minus_one_or_positive},
     {"pullThresholdSizeForTopic", CT_INT, F(pullThresholdSizeForTopic), -1,
-     102400, "-1", NULL,
-     "The same for pullThresholdSizeForQueue (MiB).",
+     102400, "-1", NULL, "The same for pullThresholdSizeForQueue (MiB).",
      check_minus_one_or_positive},
     {"pullInterval", CT_INT, F(pullInterval), 0, 65535, "0", NULL,
      "Milliseconds between the pulls of a queue that found messages.", NULL},
     {"consumeMessageBatchMaxSize", CT_INT, F(consumeMessageBatchMaxSize), 1,
      1024, "1", NULL, "Most messages per listener call.", NULL},
     {"pullBatchSize", CT_INT, F(pullBatchSize), 1, 1024, "32", NULL,
-     "Most messages per pull (the broker returns at most 32).", NULL},
+     "Most messages per pull (the broker returns at most 32). The lite "
+     "pull consumer uses 10 unless set, as Java.",
+     NULL},
     {"postSubscriptionWhenPull", CT_BOOL, F(postSubscriptionWhenPull), 0, 0,
      "false", NULL,
      "Send the subscription with every pull (otherwise the broker uses the "
@@ -357,17 +355,65 @@ static const conf_prop_t props[] = {
      "return; a call still running after a timeout delays shutdown until "
      "it returns, as nothing can stop it).",
      NULL},
+    /* DefaultLitePullConsumer (the consumer properties above apply too) */
+    {"autoCommit", CT_BOOL, F(autoCommit), 0, 0, "true", NULL,
+     "Lite pull: commit the consumed offsets (what poll() returned) every "
+     "autoCommitIntervalMillis, checked at each poll, and at shutdown.",
+     NULL},
+    {"autoCommitIntervalMillis", CT_INT, F(autoCommitIntervalMillis), 1000,
+     INT32_MAX, "5000", NULL,
+     "Lite pull: milliseconds between automatic commits (at least 1000, as "
+     "Java).",
+     NULL},
+    {"pullThreadNums", CT_INT, F(pullThreadNums), 1, 1000, "20", NULL,
+     "Lite pull: accepted for compatibility. Java pulls synchronously on "
+     "this many threads; here pulls are asynchronous requests on the I/O "
+     "loop started from the client instance's pull service, so no thread "
+     "waits on a pull.",
+     NULL},
+    {"pullThresholdForAll", CT_INT, F(pullThresholdForAll), 1, INT32_MAX,
+     "10000", NULL,
+     "Lite pull: pulls pause while the pulls waiting to be polled times "
+     "pullBatchSize exceed this.",
+     NULL},
+    {"consumeMaxSpan", CT_INT, F(consumeMaxSpan), 1, 65535, "2000", NULL,
+     "Lite pull: pulls of a queue pause while the offsets of its unpolled "
+     "messages span more than this.",
+     NULL},
+    {"pollTimeoutMillis", CT_INT, F(pollTimeoutMillis), 0, INT32_MAX, "5000",
+     NULL, "Lite pull: how long poll() waits when given no timeout (-1).",
+     NULL},
+    {"topicMetadataCheckIntervalMillis", CT_INT,
+     F(topicMetadataCheckIntervalMillis), 1, INT32_MAX, "30000", NULL,
+     "Lite pull: milliseconds between the checks of the topics watched by "
+     "a queue change callback (the first 10 s after start, as Java).",
+     NULL},
+    {"brokerSuspendMaxTimeMillis", CT_INT, F(brokerSuspendMaxTimeMillis), 0,
+     INT32_MAX, "20000", NULL,
+     "Lite pull: how long the broker holds a pull that finds no message "
+     "(long polling).",
+     NULL},
+    {"consumerTimeoutMillisWhenSuspend", CT_INT,
+     F(consumerTimeoutMillisWhenSuspend), 1, INT32_MAX, "30000", NULL,
+     "Lite pull: the timeout of a long-polling pull; must not be below "
+     "brokerSuspendMaxTimeMillis.",
+     NULL},
+    {"consumerPullTimeoutMillis", CT_INT, F(consumerPullTimeoutMillis), 1,
+     INT32_MAX, "10000", NULL,
+     "Lite pull: accepted for compatibility; as in Java 4.9.8, pulls are "
+     "long polls timed by consumerTimeoutMillisWhenSuspend.",
+     NULL},
     /* Java system properties of the client (their Java names) */
-    {"rocketmq.client.rebalance.waitInterval", CT_INT,
-     F(rebalanceWaitInterval), 1, INT32_MAX, "20000", NULL,
+    {"rocketmq.client.rebalance.waitInterval", CT_INT, F(rebalanceWaitInterval),
+     1, INT32_MAX, "20000", NULL,
      "Milliseconds between rebalance rounds of the client instance's "
      "rebalance service (Java RebalanceService, system property "
      "rocketmq.client.rebalance.waitInterval); a consumer start, a "
      "subscription change and NOTIFY_CONSUMER_IDS_CHANGED start a round at "
      "once.",
      NULL},
-    {"rocketmq.client.rebalance.lockInterval", CT_INT,
-     F(rebalanceLockInterval), 1, INT32_MAX, "20000", NULL,
+    {"rocketmq.client.rebalance.lockInterval", CT_INT, F(rebalanceLockInterval),
+     1, INT32_MAX, "20000", NULL,
      "Orderly consumption: milliseconds between renewals of the queue locks "
      "(Java ProcessQueue.REBALANCE_LOCK_INTERVAL).",
      NULL},
@@ -386,8 +432,8 @@ static const conf_prop_t props[] = {
      "Orderly consumption: one worker consumes a queue at most this long "
      "before letting the others run.",
      NULL},
-    {"rocketmq.client.unlockDelayTimeMills", CT_INT, F(unlockDelayTimeMills),
-     0, INT64_MAX, "20000", NULL,
+    {"rocketmq.client.unlockDelayTimeMills", CT_INT, F(unlockDelayTimeMills), 0,
+     INT64_MAX, "20000", NULL,
      "Orderly consumption: a queue taken away while it still holds messages "
      "is unlocked on the broker after this delay.",
      NULL},
@@ -423,6 +469,9 @@ static const conf_prop_t props[] = {
 };
 
 #undef F
+
+_Static_assert(RMQ_ARRAY_SIZE(props) <= 64 * 2,
+               "rmq_conf_t.set_mask has a bit per property");
 
 static const conf_prop_t *prop_find(const char *name) {
         size_t i;
@@ -513,8 +562,7 @@ static rmq_err_t prop_set(rmq_conf_t *conf, const conf_prop_t *p,
                         return rmq__seterr(
                             errstr, errstr_size, RMQ_ERR__CONF_INVALID,
                             "%s: %lld is out of range %lld..%lld", p->name,
-                            (long long)v, (long long)p->min,
-                            (long long)p->max);
+                            (long long)v, (long long)p->min, (long long)p->max);
                 *(int64_t *)(void *)(base + p->offset) = v;
                 return RMQ_OK;
         }
@@ -555,9 +603,9 @@ rmq_conf_t *rmq_conf_new(void) {
         env = getenv("NAMESRV_ADDR");
         if (env && *env && rmq__namesrv_list_valid(env))
                 conf->namesrvAddr = rmq__strdup(env);
-        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        ncpu                                = sysconf(_SC_NPROCESSORS_ONLN);
         conf->clientCallbackExecutorThreads = ncpu > 0 ? ncpu : 1;
-        conf->log_cb = rmq__log_stderr_cb;
+        conf->log_cb                        = rmq__log_stderr_cb;
         return conf;
 }
 
@@ -567,8 +615,8 @@ rmq_conf_t *rmq_conf_dup(const rmq_conf_t *conf) {
         memcpy(d, conf, sizeof(*d));
         for (i = 0; i < RMQ_ARRAY_SIZE(props); i++) {
                 if (props[i].type == CT_STR) {
-                        char **sp = (char **)(void *)((char *)d +
-                                                      props[i].offset);
+                        char **sp =
+                            (char **)(void *)((char *)d + props[i].offset);
                         *sp = rmq__strdup(*sp);
                 }
         }
@@ -581,8 +629,8 @@ void rmq_conf_destroy(rmq_conf_t *conf) {
                 return;
         for (i = 0; i < RMQ_ARRAY_SIZE(props); i++) {
                 if (props[i].type == CT_STR)
-                        rmq__free(*(char **)(void *)((char *)conf +
-                                                     props[i].offset));
+                        rmq__free(
+                            *(char **)(void *)((char *)conf + props[i].offset));
         }
         rmq__free(conf);
 }
@@ -590,6 +638,7 @@ void rmq_conf_destroy(rmq_conf_t *conf) {
 rmq_err_t rmq_conf_set(rmq_conf_t *conf, const char *name, const char *value,
                        char *errstr, size_t errstr_size) {
         const conf_prop_t *p;
+        rmq_err_t err;
         if (!conf || !name)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "conf and name must not be NULL");
@@ -598,7 +647,21 @@ rmq_err_t rmq_conf_set(rmq_conf_t *conf, const char *name, const char *value,
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__CONF_UNKNOWN,
                                    "unknown configuration property \"%s\"",
                                    name);
-        return prop_set(conf, p, value, errstr, errstr_size);
+        err = prop_set(conf, p, value, errstr, errstr_size);
+        if (err == RMQ_OK && value) {
+                size_t i = (size_t)(p - props);
+                conf->set_mask[i / 64] |= UINT64_C(1) << (i % 64);
+        }
+        return err;
+}
+
+bool rmq__conf_is_set(const rmq_conf_t *conf, const char *name) {
+        const conf_prop_t *p = prop_find(name);
+        size_t i;
+        if (!p)
+                return false;
+        i = (size_t)(p - props);
+        return (conf->set_mask[i / 64] >> (i % 64)) & 1;
 }
 
 rmq_err_t rmq_conf_get(const rmq_conf_t *conf, const char *name, char *dest,
@@ -621,18 +684,18 @@ rmq_err_t rmq_conf_get(const rmq_conf_t *conf, const char *name, char *dest,
                 break;
         case CT_INT:
                 snprintf(tmp, sizeof(tmp), "%lld",
-                         (long long)*(const int64_t *)(const void *)(base +
-                                                                     p->offset));
+                         (long long)*(
+                             const int64_t *)(const void *)(base + p->offset));
                 break;
         case CT_BOOL:
                 s = *(const bool *)(const void *)(base + p->offset) ? "true"
-                                                                      : "false";
+                                                                    : "false";
                 break;
         case CT_ENUM:
-                enum_name(p->enums,
-                          (int)*(const int64_t *)(const void *)(base +
-                                                                p->offset),
-                          tmp, sizeof(tmp));
+                enum_name(
+                    p->enums,
+                    (int)*(const int64_t *)(const void *)(base + p->offset),
+                    tmp, sizeof(tmp));
                 break;
         default:
                 tmp[0] = '\0';

@@ -80,6 +80,17 @@ struct rmq_conf_s {
         int64_t suspendCurrentQueueTimeMillis;
         int64_t consumeTimeout; /* minutes */
         int64_t awaitTerminationMillisWhenShutdown;
+        /* DefaultLitePullConsumer */
+        bool autoCommit;
+        int64_t autoCommitIntervalMillis;
+        int64_t pullThreadNums;
+        int64_t pullThresholdForAll;
+        int64_t consumeMaxSpan;
+        int64_t pollTimeoutMillis;
+        int64_t topicMetadataCheckIntervalMillis;
+        int64_t brokerSuspendMaxTimeMillis;
+        int64_t consumerTimeoutMillisWhenSuspend;
+        int64_t consumerPullTimeoutMillis;
         /* Java system properties */
         int64_t rebalanceWaitInterval;
         int64_t rebalanceLockInterval;
@@ -95,6 +106,7 @@ struct rmq_conf_s {
         uint32_t debug_mask;
         int64_t log_level;
         /* Not properties */
+        uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;
         void *opaque;
 };
@@ -107,6 +119,10 @@ struct rmq_conf_s {
  * epoch milliseconds in \p msp (may be NULL), or -1 if \p s is not 14
  * digits of a valid date. */
 int rmq__parse_yyyymmddhhmmss(const char *s, int64_t *msp);
+
+/* Whether property \p name was set with rmq_conf_set() (not left at its
+ * default). */
+bool rmq__conf_is_set(const rmq_conf_t *conf, const char *name);
 
 /* Resolved clientIP: the configured one, or the first non-loopback IPv4
  * address of this host (Java RemotingUtil.getLocalAddress), else

@@ -552,7 +552,7 @@ static void pull_message(rmq_pull_request_t *pr) {
         rmq_pull_args_t args;
         rmq_cmd_t *req;
         char addr[128], err[256], q[256];
-        bool commit = false, cancel;
+        bool commit           = false, cancel;
         int64_t commit_offset = 0;
         int32_t opaque_id;
         rmq_err_t e;
@@ -572,9 +572,9 @@ static void pull_message(rmq_pull_request_t *pr) {
                         commit_offset = 0;
         }
         memset(&args, 0, sizeof(args));
-        args.mq                = &pr->q->mq;
-        args.group             = pcons->group;
-        args.sd                = &pr->sd;
+        args.mq    = &pr->q->mq;
+        args.group = pcons->group;
+        args.sd    = &pr->sd;
         args.send_subscription =
             conf->postSubscriptionWhenPull && !pr->sd.classFilterMode;
         args.sub_version   = pr->sd.subVersion;

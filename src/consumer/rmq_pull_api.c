@@ -17,17 +17,16 @@ rmq_err_t rmq__pull_build(rmq_client_t *ci, const rmq_conf_t *conf,
                           const rmq_pull_args_t *a, char *addr,
                           size_t addr_size, rmq_cmd_t **reqp, char *err,
                           size_t err_size) {
-        const rmq_mq_t *mq            = a->mq;
+        const rmq_mq_t *mq                = a->mq;
         const rmq_subscription_data_t *sd = a->sd;
         rmq_pull_header_t h;
         bool slave  = false;
         int version = 0;
 
         /* findBrokerAddressInSubscribe, the route refreshed once */
-        if (!rmq__client_broker_addr_in_subscribe(ci, mq->brokerName,
-                                                  a->broker_id, false, addr,
-                                                  addr_size, &slave,
-                                                  &version)) {
+        if (!rmq__client_broker_addr_in_subscribe(
+                ci, mq->brokerName, a->broker_id, false, addr, addr_size,
+                &slave, &version)) {
                 rmq__client_update_route(ci, mq->topic, false, NULL, 0, NULL,
                                          0);
                 if (!rmq__client_broker_addr_in_subscribe(

@@ -13,13 +13,12 @@
 #include "client/rmq_message_int.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
+#include "consumer/rmq_consumer_base.h"
 #include "consumer/rmq_push_consumer_int.h"
 #include "protocol/rmq_message_codec.h"
 #include "protocol/rmq_names.h"
 #include "protocol/rmq_running_info.h"
 
-/* MQAdminImpl's timeoutMillis (maxOffset, searchOffset). */
-#define ADMIN_TIMEOUT_MS 6000
 /* DefaultMQPushConsumerImpl.sendMessageBack: consumerSendMessageBack
  * timeout. */
 #define SEND_BACK_TIMEOUT_MS 5000
@@ -336,6 +335,31 @@ rmq_consume_hook_context_namespace(const rmq_consume_hook_context_t *c) {
 
 /* ---- creation and configuration ---- */
 
+/* The admin calls need a started consumer (makeSureStateOK); counted, so
+ * that the shutdown waits for them before the client instance goes. */
+static rmq_err_t admin_enter(void *owner, char *errstr, size_t errstr_size) {
+        rmq_push_consumer_t *pcons = owner;
+        bool ok;
+        rmq__lock(&pcons->lock);
+        ok = pcons->state == PC_RUNNING;
+        if (ok)
+                pcons->admin_calls++;
+        rmq__unlock(&pcons->lock);
+        if (ok)
+                return RMQ_OK;
+        return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
+                           "The consumer service state not OK (not started "
+                           "or shut down)");
+}
+
+static void admin_leave(void *owner) {
+        rmq_push_consumer_t *pcons = owner;
+        rmq__lock(&pcons->lock);
+        if (--pcons->admin_calls == 0)
+                uv_cond_broadcast(&pcons->cond);
+        rmq__unlock(&pcons->lock);
+}
+
 rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
                                 const rmq_conf_t *conf, char *errstr,
                                 size_t errstr_size) {
@@ -370,9 +394,16 @@ rmq_err_t rmq_push_consumer_new(rmq_push_consumer_t **pconsp,
             rmq__parse_yyyymmddhhmmss(pcons->conf->consumeTimestamp,
                                       &pcons->consume_timestamp_ms))
                 pcons->consume_timestamp_ms = rmq__wall_ms() - 30 * 60 * 1000;
+        rmq__admin_init(&pcons->admin, &pcons->ci, pcons->conf, &pcons->lg,
+                        pcons->conf->namespace_);
+        rmq__admin_set_guard(&pcons->admin, admin_enter, admin_leave, pcons);
         pcons->state = PC_CREATE_JUST;
         *pconsp      = pcons;
         return RMQ_OK;
+}
+
+rmq_admin_t *rmq_push_consumer_admin(rmq_push_consumer_t *pcons) {
+        return pcons ? &pcons->admin : NULL;
 }
 
 /* The listener and the other settings fixed at start. */
@@ -836,33 +867,17 @@ static void rb_remove_dirty_offset(rmq_rebalance_t *rb, const rmq_mq_t *mq) {
         rmq__offset_store_remove(rb_owner(rb)->offsets, mq);
 }
 
-/* MQAdminImpl.maxOffset / searchOffset: the master of the queue's broker,
- * the route refreshed once if it is unknown. */
+/* MQAdminImpl.maxOffset / searchOffset (rmq_admin.c). */
 static rmq_err_t admin_offset(rmq_push_consumer_t *pcons, const rmq_mq_t *mq,
                               bool search, int64_t ts, int64_t *offsetp) {
-        char addr[128], err[256], q[256];
-        rmq_err_t e;
-        if (!rmq__client_broker_addr_in_publish(pcons->ci, mq->brokerName, addr,
-                                                sizeof(addr))) {
-                rmq__client_update_route(pcons->ci, mq->topic, false, NULL, 0,
-                                         NULL, 0);
-                if (!rmq__client_broker_addr_in_publish(
-                        pcons->ci, mq->brokerName, addr, sizeof(addr))) {
-                        snprintf(err, sizeof(err), "The broker[%s] not exist",
-                                 mq->brokerName);
-                        e = RMQ_ERR__NO_BROKER;
-                        goto failed;
-                }
-        }
-        e = search
-                ? rmq__api_search_offset(pcons->ci, addr, mq, ts,
-                                         ADMIN_TIMEOUT_MS, offsetp, err,
-                                         sizeof(err))
-                : rmq__api_get_max_offset(pcons->ci, addr, mq, ADMIN_TIMEOUT_MS,
-                                          offsetp, err, sizeof(err));
+        char err[512], q[256];
+        rmq_err_t e = search
+                          ? rmq__admin_search_offset(&pcons->admin, mq, ts,
+                                                     offsetp, err, sizeof(err))
+                          : rmq__admin_max_offset(&pcons->admin, mq, offsetp,
+                                                  err, sizeof(err));
         if (!e)
                 return RMQ_OK;
-failed:
         rmq__mq_format(mq, q, sizeof(q));
         rmq__log(&pcons->lg, RMQ_LOG_WARN, "REBALANCE",
                  "Compute consume offset from last offset exception, mq=%s, "
@@ -1048,29 +1063,14 @@ rmq_err_t rmq_push_consumer_send_message_back(
 
 static void m_heartbeat_data(void *impl, rmq_heartbeat_data_t *hb) {
         rmq_push_consumer_t *pcons = impl;
-        rmq_consumer_data_t *cd;
-        rmq_subscription_data_t *subs;
-        size_t n, i;
-        cd = rmq__heartbeat_add_consumer(
-            hb, pcons->group, RMQ_HB_CONSUME_PASSIVELY,
-            (int)pcons->rb.message_model, (int)pcons->conf->consumeFromWhere,
-            pcons->conf->unitMode);
-        subs = rmq__rebalance_subs(&pcons->rb, &n);
-        rmq__subscription_java_order(subs, n);
-        for (i = 0; i < n; i++)
-                rmq__consumer_data_add_subscription(cd, &subs[i]);
-        rmq__rebalance_subs_free(subs, n);
+        rmq__consumer_heartbeat_data(&pcons->rb, pcons->conf,
+                                     RMQ_HB_CONSUME_PASSIVELY,
+                                     (int)pcons->conf->consumeFromWhere, hb);
 }
 
 static void m_collect_topics(void *impl, rmq_strmap_t *topics) {
         rmq_push_consumer_t *pcons = impl;
-        rmq_subscription_data_t *subs;
-        size_t n, i;
-        subs = rmq__rebalance_subs(&pcons->rb, &n);
-        for (i = 0; i < n; i++)
-                if (!rmq__strmap_get(topics, subs[i].topic))
-                        rmq__strmap_set(topics, subs[i].topic, (void *)1);
-        rmq__rebalance_subs_free(subs, n);
+        rmq__consumer_collect_topics(&pcons->rb, topics);
 }
 
 static void m_do_rebalance(void *impl) {
@@ -1216,23 +1216,6 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
 }
 
 /* mirrors ClientRemotingProcessor.getConsumeStatus */
-static rmq_cmd_t *on_consumer_status(rmq_push_consumer_t *pcons,
-                                     const rmq_cmd_t *req) {
-        const char *topic = rmq__cmd_ext(req, "topic");
-        size_t n;
-        rmq_mq_offset_t *table =
-            rmq__offset_store_clone(pcons->offsets, topic, &n);
-        rmq_cmd_t *resp = rmq__cmd_new_response(RMQ_OK, NULL);
-        rmq_buf_t b;
-        rmq__buf_init(&b, 256);
-        rmq__mq_offset_java_order(table, n);
-        rmq__consumer_status_body_encode(table, n, NULL, 0, &b);
-        rmq__cmd_set_body_copy(resp, b.data, b.len);
-        rmq__buf_free(&b);
-        rmq__offset_table_free(table, n);
-        return resp;
-}
-
 /* mirrors DefaultMQPushConsumerImpl.consumerRunningInfo and
  * MQClientInstance.consumerRunningInfo */
 static rmq_cmd_t *on_running_info(rmq_push_consumer_t *pcons) {
@@ -1241,38 +1224,15 @@ static rmq_cmd_t *on_running_info(rmq_push_consumer_t *pcons) {
         rmq_pq_t **pqs;
         rmq_mq_t *mqs;
         size_t n, i;
-        int idx;
-        const char *name;
-        char val[1024], ns[512];
-        rmq_buf_t b;
-        rmq_cmd_t *resp;
+        char val[64];
 
-        memset(&info, 0, sizeof(info));
-        /* MixAll.object2Properties(defaultMQPushConsumer): the consumer's
-         * settings by their Java field names */
-        for (idx = 0; rmq_conf_property_info(idx, &name, NULL, NULL, NULL);
-             idx++) {
-                size_t sz = sizeof(val);
-                if (strchr(name, '.') || !strcmp(name, "debug"))
-                        continue;
-                if (rmq_conf_get(pcons->conf, name, val, &sz) == RMQ_OK && *val)
-                        rmq__running_info_add_prop(&info, name, val);
-        }
-        rmq__running_info_add_prop(&info, "consumerGroup", pcons->group);
+        rmq__consumer_running_info_base(&info, pcons->ci, pcons->conf,
+                                        pcons->group, pcons->start_ms,
+                                        "CONSUME_PASSIVELY");
         rmq__running_info_add_prop(&info, RMQ_PROP_CONSUME_ORDERLY,
                                    pcons->orderly ? "true" : "false");
         snprintf(val, sizeof(val), "%" PRId64, pcons->conf->consumeThreadMin);
         rmq__running_info_add_prop(&info, RMQ_PROP_THREADPOOL_CORE_SIZE, val);
-        snprintf(val, sizeof(val), "%" PRId64, pcons->start_ms);
-        rmq__running_info_add_prop(&info, RMQ_PROP_CONSUMER_START_TIMESTAMP,
-                                   val);
-        rmq__remoting_namesrv_list(rmq__client_remoting(pcons->ci), ns,
-                                   sizeof(ns));
-        rmq__running_info_add_prop(&info, RMQ_PROP_NAMESERVER_ADDR, ns);
-        rmq__running_info_add_prop(&info, RMQ_PROP_CONSUME_TYPE,
-                                   "CONSUME_PASSIVELY");
-        rmq__running_info_add_prop(&info, RMQ_PROP_CLIENT_VERSION, "V4_9_8");
-        rmq__running_info_props_java_order(&info);
 
         subs = rmq__rebalance_subs(&pcons->rb, &n);
         for (i = 0; i < n; i++) {
@@ -1297,13 +1257,7 @@ static rmq_cmd_t *on_running_info(rmq_push_consumer_t *pcons) {
         rmq__free(pqs);
         rmq__mq_array_free(mqs, n);
 
-        rmq__buf_init(&b, 2048);
-        rmq__consumer_running_info_encode(&info, &b);
-        rmq__running_info_clear(&info);
-        resp = rmq__cmd_new_response(RMQ_OK, NULL);
-        rmq__cmd_set_body_copy(resp, b.data, b.len);
-        rmq__buf_free(&b);
-        return resp;
+        return rmq__consumer_running_info_response(&info);
 }
 
 /* mirrors ClientRemotingProcessor.consumeMessageDirectly */
@@ -1351,7 +1305,7 @@ static rmq_cmd_t *m_process_request(void *impl, const char *addr,
         case RMQ_REQ_RESET_CONSUMER_CLIENT_OFFSET:
                 return on_reset_offset(pcons, req);
         case RMQ_REQ_GET_CONSUMER_STATUS_FROM_CLIENT:
-                return on_consumer_status(pcons, req);
+                return rmq__consumer_status_response(pcons->offsets, req);
         case RMQ_REQ_GET_CONSUMER_RUNNING_INFO:
                 return on_running_info(pcons);
         case RMQ_REQ_CONSUME_MESSAGE_DIRECTLY:
@@ -1374,21 +1328,10 @@ static const rmq_member_ops_t push_member_ops = {
 static rmq_err_t check_config(rmq_push_consumer_t *pcons, char *errstr,
                               size_t errstr_size) {
         const rmq_conf_t *c = pcons->conf;
-        char buf[300];
-        const char *why = rmq__check_group(pcons->group, buf, sizeof(buf));
-        int64_t ts;
-        if (!why && !strcmp(pcons->group, RMQ_DEFAULT_CONSUMER_GROUP))
-                why = "consumerGroup can not equal DEFAULT_CONSUMER, please "
-                      "specify another one.";
-        if (why)
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "%s", why);
-        if (c->consumeTimestamp &&
-            rmq__parse_yyyymmddhhmmss(c->consumeTimestamp, &ts))
-                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
-                                   "consumeTimestamp is invalid, the valid "
-                                   "format is yyyyMMddHHmmss,but received %s",
-                                   c->consumeTimestamp);
+        rmq_err_t err =
+            rmq__consumer_check_config(c, pcons->group, errstr, errstr_size);
+        if (err)
+                return err;
         if (!pcons->listener_c && !pcons->listener_o)
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
                                    "messageListener is null: set one with "
@@ -1400,18 +1343,6 @@ static rmq_err_t check_config(rmq_push_consumer_t *pcons, char *errstr,
                                    ")",
                                    c->consumeThreadMin, c->consumeThreadMax);
         return RMQ_OK;
-}
-
-static rmq_allocate_t *conf_allocate(const rmq_conf_t *c) {
-        switch (c->allocateMessageQueueStrategy) {
-        case 1:
-                return rmq__allocate_by_circle();
-        case 2:
-                return rmq__allocate_consistent_hash(
-                    RMQ_ALLOCATE_VIRTUAL_NODE_CNT_DEFAULT);
-        default:
-                return rmq__allocate_averagely();
-        }
 }
 
 /* copySubscription: the subscriptions given before start, and the retry
@@ -1436,60 +1367,6 @@ static void copy_subscription(rmq_push_consumer_t *pcons) {
 static void free_pending_sub(void *p) {
         rmq__subscription_clear(p);
         rmq__free(p);
-}
-
-/* The routes of the subscribed topics (only those without one when
- * \p missing_only). */
-static void update_sub_routes(rmq_push_consumer_t *pcons, bool missing_only) {
-        rmq_subscription_data_t *subs;
-        size_t n, i;
-        subs = rmq__rebalance_subs(&pcons->rb, &n);
-        for (i = 0; i < n; i++) {
-                rmq_topic_route_data_t *rd;
-                char e[256];
-                if (missing_only &&
-                    (rd = rmq__client_route_get(pcons->ci, subs[i].topic))) {
-                        rmq__topic_route_destroy(rd);
-                        continue;
-                }
-                if (rmq__client_update_route(pcons->ci, subs[i].topic, false,
-                                             NULL, 0, e, sizeof(e)) &&
-                    !rmq__is_retry_topic(subs[i].topic))
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "no route of %s yet: %s", subs[i].topic, e);
-        }
-        rmq__rebalance_subs_free(subs, n);
-}
-
-/* mirrors MQClientInstance.checkClientInBroker for this consumer: a
- * broker of each SQL92 (non-TAG) subscription's topic must accept it. */
-static rmq_err_t check_client_in_broker(rmq_push_consumer_t *pcons,
-                                        char *errstr, size_t errstr_size) {
-        rmq_subscription_data_t *subs;
-        rmq_err_t err = RMQ_OK;
-        size_t n, i;
-        subs = rmq__rebalance_subs(&pcons->rb, &n);
-        for (i = 0; i < n && !err; i++) {
-                char addr[128], why[512];
-                if (!subs[i].expressionType ||
-                    !strcmp(subs[i].expressionType, "TAG") ||
-                    !rmq__client_broker_addr_by_topic(pcons->ci, subs[i].topic,
-                                                      addr, sizeof(addr)))
-                        continue;
-                err = rmq__api_check_client_in_broker(
-                    pcons->ci, addr, pcons->group, rmq__client_id(pcons->ci),
-                    &subs[i], pcons->conf->mqClientApiTimeout, why,
-                    sizeof(why));
-                if (err)
-                        rmq__seterr(errstr, errstr_size, err,
-                                    "Check client in broker error, maybe "
-                                    "because you use %s to filter message, "
-                                    "but server has not been upgraded to "
-                                    "support! (%s: %s)",
-                                    subs[i].expressionType, addr, why);
-        }
-        rmq__rebalance_subs_free(subs, n);
-        return err;
 }
 
 /* Undoes a failed start after the instance was acquired. */
@@ -1534,15 +1411,13 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         pcons->group = rmq__ns_wrap(pcons->conf->namespace_, pcons->group_user);
         if ((err = check_config(pcons, errstr, errstr_size)))
                 return err;
-        model     = pcons->conf->messageModel == RMQ_CONF_BROADCASTING
-                        ? RMQ_HB_BROADCASTING
-                        : RMQ_HB_CLUSTERING;
+        model     = rmq__consumer_message_model(pcons->conf);
         pcons->ci = rmq__client_acquire(pcons->conf);
         rmq__logger_from_conf(&pcons->lg, pcons->conf,
                               rmq__client_id(pcons->ci));
         pcons->stats         = rmq__client_consumer_stats(pcons->ci);
         alloc                = pcons->alloc_pending ? pcons->alloc_pending
-                                                    : conf_allocate(pcons->conf);
+                                                    : rmq__consumer_conf_allocate(pcons->conf);
         pcons->alloc_pending = NULL;
         rmq__rebalance_init(&pcons->rb, &push_rb_ops, pcons, pcons->ci,
                             &pcons->lg, pcons->group, model, alloc,
@@ -1552,18 +1427,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         copy_subscription(pcons);
         rmq__strmap_clear(&pcons->subs_pending, free_pending_sub);
 
-        if (model == RMQ_HB_BROADCASTING)
-                err = rmq__offset_local_new(
-                    &pcons->offsets, pcons->conf->localOffsetStoreDir,
-                    rmq__client_id(pcons->ci), pcons->group, &pcons->lg, errstr,
-                    errstr_size);
-        else
-                err = rmq__offset_remote_new(&pcons->offsets, pcons->ci,
-                                             pcons->group, &pcons->lg, errstr,
-                                             errstr_size);
-        if (!err)
-                err =
-                    rmq__offset_store_load(pcons->offsets, errstr, errstr_size);
+        err = rmq__consumer_offsets_new(&pcons->offsets, pcons->ci, pcons->conf,
+                                        pcons->group, model, &pcons->lg, errstr,
+                                        errstr_size);
         if (err) {
                 start_undo(pcons);
                 return err;
@@ -1603,8 +1469,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
          * heartbeat; a topic the heartbeat made (the group's retry topic,
          * which a broker creates for a new clustering group) gets its
          * route before the first rebalance instead of 20 s later. */
-        update_sub_routes(pcons, false);
-        if ((err = check_client_in_broker(pcons, errstr, errstr_size))) {
+        rmq__consumer_update_sub_routes(&pcons->rb, false);
+        if ((err = rmq__consumer_check_client_in_broker(&pcons->rb, pcons->conf,
+                                                        errstr, errstr_size))) {
                 /* Java throws out of start() with the consumer running;
                  * here it is shut down, and the error returned */
                 rmq__log(&pcons->lg, RMQ_LOG_ERROR, "CONSUMER", "%s",
@@ -1613,7 +1480,7 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         rmq__client_heartbeat_sync(pcons->ci);
-        update_sub_routes(pcons, true);
+        rmq__consumer_update_sub_routes(&pcons->rb, true);
         rmq__client_rebalance_now(pcons->ci);
         return RMQ_OK;
 }
@@ -1622,22 +1489,11 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
 
 /* The offsets consumed, committed before the group leaves. */
 static void commit_offsets(rmq_push_consumer_t *pcons) {
-        size_t n, failed = 0;
+        size_t n;
         rmq_mq_t *mqs = rmq__rebalance_queues(&pcons->rb, NULL, &n);
-        char err[512];
-        if (n && pcons->rb.message_model == RMQ_HB_CLUSTERING) {
-                if (rmq__offset_remote_commit_sync(
-                        pcons->offsets, mqs, n,
-                        rmq__mono_ms() + pcons->conf->mqClientApiTimeout,
-                        &failed, err, sizeof(err)))
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "shutdown: %zu of %zu offsets of %s not "
-                                 "committed (their messages will be "
-                                 "consumed again): %s",
-                                 failed, n, pcons->group, err);
-        } else if (n) {
-                rmq__offset_store_persist_all(pcons->offsets, mqs, n);
-        }
+        rmq__consumer_commit_at_shutdown(pcons->offsets, pcons->conf,
+                                         pcons->rb.message_model, &pcons->lg,
+                                         pcons->group, mqs, n);
         rmq__mq_array_free(mqs, n);
 }
 
@@ -1656,9 +1512,9 @@ rmq_err_t rmq_push_consumer_shutdown(rmq_push_consumer_t *pcons) {
                 return RMQ_OK;
         /* 1. no new pull; those in flight are cancelled */
         rmq__pull_stop_all(pcons);
-        /* 2. resets in progress end */
+        /* 2. resets and admin calls in progress end */
         rmq__lock(&pcons->lock);
-        while (pcons->resets > 0)
+        while (pcons->resets > 0 || pcons->admin_calls > 0)
                 uv_cond_wait(&pcons->cond, &pcons->lock);
         rmq__unlock(&pcons->lock);
         /* 3. the consume service: queued requests dropped, running
@@ -1736,10 +1592,6 @@ int rmq_push_consumer_is_suspended(rmq_push_consumer_t *pcons) {
 rmq_err_t rmq_push_consumer_fetch_subscribe_message_queues(
     rmq_push_consumer_t *pcons, const char *topic, rmq_message_queue_t ***mqsp,
     size_t *cntp, char *errstr, size_t errstr_size) {
-        rmq_mq_t *mqs = NULL;
-        size_t n      = 0, i;
-        char *full;
-        rmq_err_t err;
         *mqsp = NULL;
         *cntp = 0;
         if (!pcons || !topic)
@@ -1748,29 +1600,8 @@ rmq_err_t rmq_push_consumer_fetch_subscribe_message_queues(
         if (!running(pcons))
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__STATE,
                                    "The consumer service state not OK");
-        full = rmq__ns_wrap(pcons->conf->namespace_, topic);
-        if (rmq__client_subscribe_queues(pcons->ci, full, &mqs, &n)) {
-                err = rmq__client_update_route(pcons->ci, full, false, NULL, 0,
-                                               errstr, errstr_size);
-                if (!err)
-                        err = rmq__client_subscribe_queues(pcons->ci, full,
-                                                           &mqs, &n);
-                if (err) {
-                        rmq__free(full);
-                        return rmq__seterr(errstr, errstr_size, err,
-                                           "Can not find Message Queue for "
-                                           "this topic, %s",
-                                           topic);
-                }
-        }
-        rmq__free(full);
-        *mqsp = rmq__calloc(n ? n : 1, sizeof(**mqsp));
-        for (i = 0; i < n; i++)
-                (*mqsp)[i] = rmq_message_queue_new(
-                    mqs[i].topic, mqs[i].brokerName, mqs[i].queueId);
-        *cntp = n;
-        rmq__mq_array_free(mqs, n);
-        return RMQ_OK;
+        return rmq__consumer_fetch_queues(pcons->ci, pcons->conf, topic, mqsp,
+                                          cntp, errstr, errstr_size);
 }
 
 const char *rmq_push_consumer_group(const rmq_push_consumer_t *pcons) {

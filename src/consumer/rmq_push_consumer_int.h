@@ -24,6 +24,7 @@
 
 #include <stdatomic.h>
 
+#include "client/rmq_admin.h"
 #include "client/rmq_client.h"
 #include "client/rmq_message_ext_int.h"
 #include "common/rmq_io.h"
@@ -163,6 +164,12 @@ struct rmq_push_consumer_s {
         rmq_list_t delayed_unlocks;
         /* RESET_CONSUMER_CLIENT_OFFSET jobs in progress, pcons->lock. */
         int resets;
+        /* Public admin calls in progress (the shutdown waits for them),
+         * pcons->lock. */
+        int admin_calls;
+        /* The MQAdmin calls (rmq_push_consumer_admin; the rebalance's
+         * maxOffset/searchOffset). */
+        rmq_admin_t admin;
 };
 
 /* Work of the consume services that waits (submitConsumeRequestLater,

@@ -499,6 +499,8 @@ static const struct {
      86400.0 * 365},
     {"storeReplyMessageEnable", OPT_BOOL,
      offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
+    {"queryIndexCollisions", OPT_BOOL,
+     offsetof(rmq_mock_opts_t, queryIndexCollisions), 0, 1},
 };
 
 static void opts_defaults(rmq_mock_opts_t *o) {
@@ -518,6 +520,7 @@ static void opts_defaults(rmq_mock_opts_t *o) {
         o->longPollingCheckInterval        = 5000;
         o->serverChannelMaxIdleTimeSeconds = 120;
         o->storeReplyMessageEnable  = true;
+        o->queryIndexCollisions     = false;
 }
 
 typedef struct set_args_s {

@@ -84,6 +84,7 @@ typedef struct rmq_mock_opts_s {
         int64_t longPollingCheckInterval;
         int64_t serverChannelMaxIdleTimeSeconds;
         bool storeReplyMessageEnable;
+        bool queryIndexCollisions; /* mock only: see rmq_mock_cluster_set */
 } rmq_mock_opts_t;
 
 /* ---- properties as Java keeps them (a HashMap<String,String>) ---- */

@@ -83,6 +83,8 @@ static const char usage_text[] =
     "  storeReplyMessageEnable=true     store replies as well as pushing them\n"
     "  serverChannelMaxIdleTimeSeconds=120\n"
     "                                   close connections idle this long\n"
+    "  queryIndexCollisions=false       QUERY_MESSAGE answers every message\n"
+    "                                   of the time range (hash collisions)\n"
     "\n"
     "Control commands (--control), one a line on stdin; each is answered\n"
     "with one line on stdout, \"ok ...\" or \"error: REASON\". BROKER is an\n"

@@ -181,6 +181,29 @@ static int cmp_asc(const void *a, const void *b) {
         return -cmp_desc(a, b);
 }
 
+/* Adds the messages of \p t stored within [begin, end] that the index
+ * gives for \p key (every one of them when \p all: a hash collision). */
+static void query_topic(const rmq_mock_topic_t *t, const char *key,
+                        int64_t begin, int64_t end, bool all,
+                        rmq_mock_stored_t ***foundp, size_t *nfp,
+                        size_t *capp) {
+        size_t q, i;
+        for (q = 0; q < t->queue_cnt; q++) {
+                for (i = 0; i < t->queues[q].cnt; i++) {
+                        rmq_mock_stored_t *sm = t->queues[q].msgs[i];
+                        if (sm->store_ts < begin || sm->store_ts > end ||
+                            (!all && !has_index_key(sm, key)))
+                                continue;
+                        if (*nfp == *capp) {
+                                *capp   = *capp ? *capp * 2 : 16;
+                                *foundp = rmq__realloc(
+                                    *foundp, *capp * sizeof(**foundp));
+                        }
+                        (*foundp)[(*nfp)++] = sm;
+                }
+        }
+}
+
 /* mirrors QueryMessageProcessor#queryMessage and
  * DefaultMessageStore#queryMessage: the newest maxNum (at most 64)
  * messages of the topic with the key stored within [begin, end], in
@@ -203,7 +226,7 @@ rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
         int64_t begin, end;
         rmq_mock_topic_t *t;
         rmq_mock_stored_t **found = NULL;
-        size_t nf = 0, cap = 0, q, i;
+        size_t nf = 0, cap = 0, i;
         rmq_buf_t body = RMQ_BUF_INIT;
         rmq_cmd_t *resp;
         rmq__mock_hdr_init(&h, ctx->req);
@@ -218,20 +241,16 @@ rmq_cmd_t *rmq__mock_h_query_message(rmq_mock_ctx_t *ctx) {
         if (uniq && !strcmp(uniq, "true"))
                 max_num = DEFAULT_QUERY_MAX_NUM;
         max_num = RMQ_MIN(max_num, MAX_MSGS_NUM_BATCH);
-        t       = rmq__mock_topic_get(ctx->mb, topic);
-        for (q = 0; t && q < t->queue_cnt; q++) {
-                for (i = 0; i < t->queues[q].cnt; i++) {
-                        rmq_mock_stored_t *sm = t->queues[q].msgs[i];
-                        if (sm->store_ts < begin || sm->store_ts > end ||
-                            !has_index_key(sm, key))
-                                continue;
-                        if (nf == cap) {
-                                cap   = cap ? cap * 2 : 16;
-                                found = rmq__realloc(found,
-                                                     cap * sizeof(*found));
-                        }
-                        found[nf++] = sm;
-                }
+        if (ctx->mc->opts.queryIndexCollisions) {
+                /* every message of the range collides, whatever its topic
+                 * and keys (the client filters them out) */
+                rmq_strmap_entry_t *it = NULL, *e;
+                size_t b;
+                while ((e = rmq__strmap_next(&ctx->mb->topics, &it, &b)))
+                        query_topic(e->value, key, begin, end, true, &found,
+                                    &nf, &cap);
+        } else if ((t = rmq__mock_topic_get(ctx->mb, topic))) {
+                query_topic(t, key, begin, end, false, &found, &nf, &cap);
         }
         if (nf)
                 qsort(found, nf, sizeof(*found), cmp_desc);

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "client/rmq_admin.h"
 #include "client/rmq_client.h"
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
@@ -80,6 +81,7 @@ struct rmq_producer_s {
         int64_t win_num;
         int64_t win_bytes;
         rmq_freelist_t *send_cache; /* send_t blocks */
+        rmq_admin_t admin; /* the MQAdmin calls (rmq_producer_admin) */
 };
 
 struct rmq_send_context_s {
@@ -453,6 +455,20 @@ static void call_leave(rmq_producer_t *prod) {
                 uv_cond_broadcast(&prod->idle_cond);
                 uv_mutex_unlock(&prod->lock);
         }
+}
+
+/* The admin calls run between call_enter() and call_leave() too
+ * (makeSureStateOK in DefaultMQProducerImpl's MQAdmin methods). */
+static rmq_err_t admin_enter(void *owner, char *errstr, size_t errstr_size) {
+        return call_enter(owner, errstr, errstr_size);
+}
+
+static void admin_leave(void *owner) {
+        call_leave(owner);
+}
+
+rmq_admin_t *rmq_producer_admin(rmq_producer_t *prod) {
+        return prod ? &prod->admin : NULL;
 }
 
 /* s->props = \p msg's properties as sent (rmq__message_encode_props),
@@ -1784,6 +1800,9 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
             (size_t)RMQ_MIN(RMQ_MAX(prod->conf->backPressureForAsyncSendNum,
                                     (int64_t)16),
                             (int64_t)SEND_CACHE_CAP));
+        rmq__admin_init(&prod->admin, &prod->ci, prod->conf, &prod->lg,
+                        prod->conf->namespace_);
+        rmq__admin_set_guard(&prod->admin, admin_enter, admin_leave, prod);
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
