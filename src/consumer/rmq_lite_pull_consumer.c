@@ -1245,6 +1245,7 @@ rmq_err_t rmq_lite_pull_consumer_start(rmq_lite_pull_consumer_t *lpc,
                     st == LP_RUNNING            ? "RUNNING"
                     : st == LP_SHUTDOWN_ALREADY ? "SHUTDOWN_ALREADY"
                                                 : "START_FAILED");
+        rmq__free(lpc->group); /* (a start refused before may have set it) */
         lpc->group = rmq__ns_wrap(lpc->conf->namespace_, lpc->group_user);
         if ((err = check_config(lpc, errstr, errstr_size)))
                 return err;

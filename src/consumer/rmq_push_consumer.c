@@ -1408,6 +1408,7 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         rmq__unlock(&pcons->lock);
 
         /* DefaultMQPushConsumer.start: the group gets the namespace */
+        rmq__free(pcons->group); /* (a start refused before may have set it) */
         pcons->group = rmq__ns_wrap(pcons->conf->namespace_, pcons->group_user);
         if ((err = check_config(pcons, errstr, errstr_size)))
                 return err;

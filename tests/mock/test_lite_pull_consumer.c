@@ -635,6 +635,12 @@ static void test_auto_commit(void **state) {
 
 /* ==== flow control ==== */
 
+/* A wait condition: the fx_logcap_t \p arg has a line of its first
+ * needle. */
+static bool logged(void *arg) {
+        return fx_logcap_hits(arg, 0, NULL) > 0;
+}
+
 /* A caller that does not poll: pulls stop once the queue holds more than
  * pullThresholdForQueue (three pulls of ten for a threshold of 20). */
 static void test_flow_control(void **state) {
@@ -660,12 +666,7 @@ static void test_flow_control(void **state) {
             rmq_lite_pull_consumer_subscribe(lpc, TOPIC, "*", err, sizeof(err)),
             RMQ_OK);
         lite_start(lpc);
-        {
-                int64_t end = rmq__mono_ms() + ms(10000);
-                while (fx_logcap_hits(&lc, 0, NULL) == 0 &&
-                       rmq__mono_ms() < end)
-                        rmq_test_sleep_ms(10);
-        }
+        assert_true(rmq_test_wait_until(logged, &lc, ms(10000)));
         assert_int_equal(fx_logcap_hits(&lc, 0, NULL), 1);
         /* 10, 20, 30 held: the fourth pull was held back */
         assert_int_equal(rmq_mock_request_count(mc, -1, RMQ_REQ_PULL_MESSAGE),
