@@ -155,4 +155,34 @@ sized "$tmp/assign2.out" '[0-9]*'
 awk '$8 != 7' "$tmp/assign2.out" >"$tmp/assign2_old.out"
 [ "$(bodies "$tmp/assign1.out" "$tmp/assign2_old.out")" = "$(upto 23)" ] ||
         { echo "lite_pull_assign: did not resume where it committed"; exit 1; }
+# Request-reply: the requester and the responder as two programs (the
+# topic made by a first send, which the responder skips: no
+# REPLY_TO_CLIENT), sync then async; then both in one program, with its
+# own in-process mock cluster.
+"$dir/producer_sync" -n "$addr" -t TopicRequest -c 1 >/dev/null
+timeout 60 "$dir/request_reply" -n "$addr" -t TopicRequest --role responder \
+        -c 6 >"$tmp/responder.out" &
+rsp=$!
+timeout 60 "$dir/request_reply" -n "$addr" -t TopicRequest --role requester \
+        -c 3 -T 10000 >"$tmp/requester.out"
+timeout 60 "$dir/request_reply" -n "$addr" -t TopicRequest --role requester \
+        -c 3 -T 10000 -a >"$tmp/requester_async.out"
+wait "$rsp"
+expect "$tmp/requester.out" 3
+expect "$tmp/requester_async.out" 3
+expect "$tmp/responder.out" 6
+grep -q '^reply 2 pong:request-2$' "$tmp/requester_async.out" ||
+        { echo "request_reply -a: reply 2 missing"; exit 1; }
+"$dir/request_reply" -c 4 >"$tmp/request_mock.out"
+[ "$(grep -c '^reply ' "$tmp/request_mock.out")" -eq 4 ] ||
+        { echo "request_reply (mock): want 4 replies"; exit 1; }
+# Transactions: on the shared mock the commits and rollbacks (its 60 s
+# check rounds are too slow for the UNKNOW ones: -c 2), then every state
+# with the check-backs on the example's own in-process mock.
+timeout 60 "$dir/transaction_producer" -n "$addr" -c 2 >"$tmp/txn.out"
+[ "$(grep -c '^sent [01] .* COMMIT_MESSAGE$\|^sent [01] .* ROLLBACK_MESSAGE$' "$tmp/txn.out")" -eq 2 ] ||
+        { echo "transaction_producer -n: want 2 sends"; cat "$tmp/txn.out"; exit 1; }
+timeout 60 "$dir/transaction_producer" -c 6 >"$tmp/txn_mock.out"
+[ "$(grep -c '^check [25] ' "$tmp/txn_mock.out")" -ge 2 ] ||
+        { echo "transaction_producer: want the checks of 2 and 5"; cat "$tmp/txn_mock.out"; exit 1; }
 echo "all examples ran"

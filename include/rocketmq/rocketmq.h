@@ -18,8 +18,10 @@
 #include "rocketmq/rmq_message.h"
 #include "rocketmq/rmq_message_ext.h"
 #include "rocketmq/rmq_producer.h"
+#include "rocketmq/rmq_transaction.h"
 #include "rocketmq/rmq_push_consumer.h"
 #include "rocketmq/rmq_admin.h"
 #include "rocketmq/rmq_lite_pull_consumer.h"
+#include "rocketmq/rmq_request_reply.h"
 
 #endif /* RMQ_ROCKETMQ_H */

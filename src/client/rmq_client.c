@@ -9,6 +9,7 @@
 
 #include "client/rmq_client_api.h"
 #include "client/rmq_client_int.h"
+#include "client/rmq_request_future.h"
 #include "consumer/rmq_consumer_stats.h"
 #include "producer/rmq_producer_int.h"
 #include "common/rmq_net.h"
@@ -91,6 +92,7 @@ rmq_client_t *rmq__client_acquire(const rmq_conf_t *conf) {
         rmq__strmap_init(&ci->routes);
         rmq__strmap_init(&ci->brokers);
         ci->stats = rmq__consumer_stats_new();
+        ci->req_table = rmq__req_table_new();
         atomic_init(&ci->held_bytes, 0);
         ci->rnd   = (uint64_t)rmq__mono_ns() | 1;
         rmq__list_insert_tail(&reg_list, &ci->link);
@@ -220,6 +222,14 @@ rmq_topic_route_data_t *rmq__client_route_get(rmq_client_t *ci,
         r = r ? rmq__topic_route_dup(r) : NULL;
         rmq__unlock(&ci->lock);
         return r;
+}
+
+bool rmq__client_has_route(rmq_client_t *ci, const char *topic) {
+        bool has;
+        rmq__lock(&ci->lock);
+        has = rmq__strmap_get(&ci->routes, topic) != NULL;
+        rmq__unlock(&ci->lock);
+        return has;
 }
 
 /* mirrors MQClientInstance.topicRouteData2TopicSubscribeInfo */
@@ -797,6 +807,8 @@ static void client_free(rmq_client_t *ci) {
          * stop before the transport goes. */
         rmq__pool_destroy(ci->pull);
         rmq__pool_destroy(ci->sched);
+        /* Requests still waiting fail before the pool and timers go. */
+        rmq__req_table_destroy(ci, ci->req_table);
         rmq__remoting_teardown(ci->io, ci->pool, ci->rm);
         rmq_mock_cluster_destroy(ci->mock);
         rmq__strmap_clear(&ci->routes, route_free);

@@ -181,6 +181,8 @@ bool rmq__client_broker_addr_by_topic(rmq_client_t *ci, const char *topic,
  * rmq__topic_route_destroy), or NULL. */
 rmq_topic_route_data_t *rmq__client_route_get(rmq_client_t *ci,
                                               const char *topic);
+/* Whether a route of \p topic is stored (topicRouteTable.containsKey). */
+bool rmq__client_has_route(rmq_client_t *ci, const char *topic);
 
 /* The instance's topicSubscribeInfoTable entry of \p topic (Java
  * topicRouteData2TopicSubscribeInfo over the stored route: every queue of

@@ -70,9 +70,13 @@ void rmq__api_send_request_init(rmq_send_request_t *r,
         bool v2                 = smart || h->batch;
         const hdr_name_t *names = hdr_names[v2];
         rmq_cmd_field_t *f      = r->fields;
-        rmq__cmd_init_request(&r->cmd, h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
-                                       : v2     ? RMQ_REQ_SEND_MESSAGE_V2
-                                                : RMQ_REQ_SEND_MESSAGE);
+        int32_t code            = h->batch ? RMQ_REQ_SEND_BATCH_MESSAGE
+                                  : v2     ? RMQ_REQ_SEND_MESSAGE_V2
+                                           : RMQ_REQ_SEND_MESSAGE;
+        if (h->reply && !h->batch)
+                code = v2 ? RMQ_REQ_SEND_REPLY_MESSAGE_V2
+                          : RMQ_REQ_SEND_REPLY_MESSAGE;
+        rmq__cmd_init_request(&r->cmd, code);
         /* Field order as the 4.9.8 client's HashMap writes them. */
         put_field(f++, &names[F_GROUP], h->producerGroup,
                   h->producerGroup_len ? h->producerGroup_len

@@ -39,6 +39,8 @@ typedef struct rmq_send_header_s {
         int32_t maxReconsumeTimes; /* < 0: absent */
         bool batch;
         const char *bname;
+        /* A reply (MSG_TYPE=reply): SEND_REPLY_MESSAGE(_V2). */
+        bool reply;
         /* The caller knows these need no JSON escaping (checked once:
          * validated names; see rmq__json_plain). */
         bool producerGroup_plain;
@@ -51,7 +53,8 @@ typedef struct rmq_send_header_s {
 } rmq_send_header_t;
 
 /* Builds the request: SEND_BATCH_MESSAGE for a batch, SEND_MESSAGE_V2 with
- * the compact a..n header when \p smart (sendSmartMsg), else SEND_MESSAGE.
+ * the compact a..n header when \p smart (sendSmartMsg), else SEND_MESSAGE;
+ * for a reply (h->reply) SEND_REPLY_MESSAGE_V2 or SEND_REPLY_MESSAGE.
  * The body and the strings of \p h are referenced, not copied: they must
  * outlive the command. mirrors MQClientAPIImpl.sendMessage and
  * SendMessageRequestHeaderV2.createSendMessageRequestHeaderV2. */

@@ -104,6 +104,9 @@ struct rmq_client_s {
         bool rb_stop;
 
         rmq_mock_cluster_t *mock; /* test.mock.brokers */
+
+        /* requests waiting for a reply (rmq_request_future.c) */
+        struct rmq_req_table_s *req_table;
 };
 
 /* ---- members (rmq_client.c) ---- */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "client/rmq_client_int.h"
+#include "client/rmq_request_future.h"
 #include "common/rmq_str.h"
 #include "protocol/rmq_message_codec.h"
 
@@ -150,13 +151,7 @@ rmq_cmd_t *rmq__client_answer(rmq_client_t *ci, const char *addr,
                         resp = no_group(RMQ_ERR_SYSTEM_ERROR, group);
                 break;
         case RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT:
-                /* mirrors receiveReplyMessage with no request waiting for
-                 * this correlation id (request-reply is not here yet) */
-                rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
-                         "receive reply message, but not matched any "
-                         "request, from host: %s",
-                         addr);
-                resp = rmq__cmd_new_response(RMQ_OK, NULL);
+                resp = rmq__req_reply_receive(ci, addr, req);
                 break;
         default:
                 break;

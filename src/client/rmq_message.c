@@ -194,6 +194,12 @@ rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg) {
         return d;
 }
 
+void rmq__message_adopt_id(rmq_message_t *msg, const rmq_message_t *from) {
+        const char *id = id_of(from);
+        if (id && !id_of(msg))
+                record_id(msg, id, strlen(id));
+}
+
 rmq_err_t rmq_message_set_topic(rmq_message_t *msg, const char *topic) {
         if (topic != msg->topic)
                 topic_set(msg, topic);

@@ -69,6 +69,9 @@ size_t rmq__message_uniq_id(rmq_message_t *msg, char *out);
 /* rmq_message_dup() keeping the id: a copy that stands for the same
  * message (the send's copy for hooks and selectors). */
 rmq_message_t *rmq__message_dup_same(const rmq_message_t *msg);
+/* Records \p from's id in \p msg unless \p msg has one already (the
+ * caller's message after a send of its rmq__message_dup_same copy). */
+void rmq__message_adopt_id(rmq_message_t *msg, const rmq_message_t *from);
 
 /* Sets a property without the user-property checks (Java putProperty). */
 void rmq__message_put_property(rmq_message_t *msg, const char *name,

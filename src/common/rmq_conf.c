@@ -258,6 +258,24 @@ static const conf_prop_t props[] = {
      INT64_MAX, "104857600", NULL,
      "Most body bytes of async sends in flight per producer. Java 5.x name.",
      NULL},
+    /* TransactionMQProducer */
+    {"checkThreadPoolMinSize", CT_INT, F(checkThreadPoolMinSize), 1, 1000, "1",
+     NULL,
+     "Threads of a transactional producer's check executor, which runs the "
+     "check callback for the broker's CHECK_TRANSACTION_STATE requests.",
+     NULL},
+    {"checkThreadPoolMaxSize", CT_INT, F(checkThreadPoolMaxSize), 1, 1000, "1",
+     NULL,
+     "Accepted for compatibility; must not be below checkThreadPoolMinSize. "
+     "Java adds threads up to it only once checkRequestHoldMax checks wait; "
+     "here the executor keeps checkThreadPoolMinSize threads and such a "
+     "check is dropped.",
+     NULL},
+    {"checkRequestHoldMax", CT_INT, F(checkRequestHoldMax), 1, INT32_MAX,
+     "2000", NULL,
+     "Most checks waiting for the check executor; a check that finds it "
+     "full is dropped with a warning (the broker asks again later).",
+     NULL},
     /* DefaultMQPushConsumer */
     {"consumerGroup", CT_STR, F(consumerGroup), 0, 0, NULL, NULL,
      "Consumer group name (required by consumers).", NULL},

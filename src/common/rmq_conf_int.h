@@ -58,6 +58,10 @@ struct rmq_conf_s {
         bool enableBackpressureForAsyncMode;
         int64_t backPressureForAsyncSendNum;
         int64_t backPressureForAsyncSendSize;
+        /* TransactionMQProducer */
+        int64_t checkThreadPoolMinSize;
+        int64_t checkThreadPoolMaxSize;
+        int64_t checkRequestHoldMax;
         /* DefaultMQPushConsumer */
         char *consumerGroup;
         int64_t messageModel;     /* 0 BROADCASTING, 1 CLUSTERING */

@@ -11,6 +11,7 @@
 #include "client/rmq_client.h"
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
+#include "client/rmq_request_future.h"
 #include "common/rmq_freelist.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
@@ -82,6 +83,7 @@ struct rmq_producer_s {
         int64_t win_bytes;
         rmq_freelist_t *send_cache; /* send_t blocks */
         rmq_admin_t admin; /* the MQAdmin calls (rmq_producer_admin) */
+        rmq_txn_t *txn; /* the transaction listener (rmq_txn.c) or NULL */
 };
 
 struct rmq_send_context_s {
@@ -121,6 +123,7 @@ typedef struct send_s {
         int32_t sys_flag;
         int32_t flag;
         bool batch;
+        bool reply; /* MSG_TYPE=reply: SEND_REPLY_MESSAGE(_V2) */
         int32_t reconsume_times;
         int32_t max_reconsume_times;
         int64_t begin_first;
@@ -266,6 +269,7 @@ static const rmq_member_ops_t producer_ops = {
     .collect_topics = ops_collect_topics,
     .route_updated  = ops_route_updated,
     .need_update    = ops_need_update,
+    .process_request = rmq__txn_process_request,
 };
 
 /* mirrors DefaultMQProducerImpl.tryToFindTopicPublishInfo (blocking). */
@@ -339,17 +343,20 @@ static void deflater_give(rmq_producer_t *prod, rmq_deflater_t *d) {
         uv_mutex_unlock(&prod->lock);
 }
 
-/* The message's UNIQ_KEY and TRAN_MSG properties in one pass. */
+/* The message's UNIQ_KEY, TRAN_MSG and MSG_TYPE properties in one
+ * pass. */
 static void find_props(const rmq_message_t *msg, const char **uniq,
-                       const char **tran) {
+                       const char **tran, const char **type) {
         size_t i;
-        *uniq = *tran = NULL;
+        *uniq = *tran = *type = NULL;
         for (i = 0; i < msg->prop_cnt; i++) {
                 const rmq_msg_prop_t *p = &msg->props[i];
                 if (!strcmp(p->name, RMQ_PROP_UNIQ_KEY))
                         *uniq = p->value;
                 else if (!strcmp(p->name, RMQ_PROP_TRAN_MSG))
                         *tran = p->value;
+                else if (!strcmp(p->name, RMQ_PROP_MSG_TYPE))
+                        *type = p->value;
         }
 }
 
@@ -498,7 +505,7 @@ static inline void set_props(send_t *s, const rmq_message_t *msg,
 static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg, char *errstr,
                                   size_t errstr_size) {
         rmq_producer_t *prod = s->prod;
-        const char *uniq, *tran;
+        const char *uniq, *tran, *type;
         rmq_err_t err;
         size_t len;
         if (!msg)
@@ -508,7 +515,9 @@ static rmq_err_t send_prepare_one(send_t *s, rmq_message_t *msg, char *errstr,
                 return err;
         s->umsg = msg;
         s->flag = msg->flag;
-        find_props(msg, &uniq, &tran);
+        find_props(msg, &uniq, &tran, &type);
+        /* MQClientAPIImpl.sendMessage: isReply */
+        s->reply = type && !strcmp(type, RMQ_MSG_TYPE_REPLY);
         /* MessageClientIDSetter.setUniqID: keep a UNIQ_KEY already set,
          * else the id the message got on its first send, else a new one,
          * written into the message. */
@@ -596,7 +605,7 @@ static rmq_err_t send_prepare_batch(send_t *s, rmq_message_t *const *msgs,
         for (i = 0; i < cnt; i++) {
                 rmq_message_t *m = msgs[i];
                 char id[RMQ_MSG_ID_MAX + 1];
-                const char *uniq, *tran, *add = NULL;
+                const char *uniq, *tran, *type, *add = NULL;
                 rmq_buf_t props = RMQ_BUF_INIT;
                 int32_t r = 0, mr = -1;
                 size_t plen;
@@ -608,7 +617,7 @@ static rmq_err_t send_prepare_batch(send_t *s, rmq_message_t *const *msgs,
                         rmq__buf_free(&ids);
                         return err;
                 }
-                find_props(m, &uniq, &tran);
+                find_props(m, &uniq, &tran, &type);
                 if (!uniq) {
                         /* DefaultMQProducer.batch: setUniqID on each */
                         rmq__message_uniq_id(m, id);
@@ -703,6 +712,7 @@ static void build_request(send_t *s, rmq_send_request_t *r) {
         h.maxReconsumeTimes     = s->max_reconsume_times;
         h.batch                 = s->batch;
         h.bname                 = s->mq.brokerName;
+        h.reply                 = s->reply;
         h.producerGroup_plain   = prod->group_plain;
         h.topic_plain           = true; /* validated: ^[%|a-zA-Z0-9_-]+$ */
         h.defaultTopic_plain    = prod->default_topic_plain;
@@ -1424,7 +1434,8 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                                   rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
                                   rmq_queue_selector_cb_t *selector, void *arg,
-                                  rmq_send_cb_t *cb, void *opaque);
+                                  int64_t timeout, rmq_send_cb_t *cb,
+                                  void *opaque);
 
 static rmq_err_t send_async(rmq_producer_t *prod, int kind, rmq_message_t *msg,
                             rmq_message_t *const *batch, size_t batch_cnt,
@@ -1437,7 +1448,8 @@ static rmq_err_t send_async(rmq_producer_t *prod, int kind, rmq_message_t *msg,
         if ((err = call_enter(prod, NULL, 0)))
                 return err;
         err = send_async_start(prod, kind, msg, batch, batch_cnt, mq,
-                               selector, arg, cb, opaque);
+                               selector, arg, prod->conf->sendMsgTimeout, cb,
+                               opaque);
         call_leave(prod);
         return err;
 }
@@ -1447,10 +1459,12 @@ static rmq_err_t send_async_start(rmq_producer_t *prod, int kind,
                                   rmq_message_t *const *batch, size_t batch_cnt,
                                   const rmq_message_queue_t *mq,
                                   rmq_queue_selector_cb_t *selector, void *arg,
-                                  rmq_send_cb_t *cb, void *opaque) {
+                                  int64_t timeout, rmq_send_cb_t *cb,
+                                  void *opaque) {
         send_t *s;
         rmq_err_t err;
-        s = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
+        s          = send_new(prod, RMQ_SEND_MODE_ASYNC, kind);
+        s->timeout = timeout;
         err = batch ? send_prepare_batch(s, batch, batch_cnt, NULL, 0)
                     : send_prepare_one(s, msg, NULL, 0);
         if (!err && kind == SEND_TO_QUEUE) {
@@ -1554,6 +1568,16 @@ rmq_err_t rmq_producer_send_batch_to_queue_async(
                 return RMQ_ERR__INVALID_ARG;
         return send_async(prod, SEND_TO_QUEUE, NULL, msgs, cnt, mq, NULL, NULL,
                           cb, opaque);
+}
+
+rmq_err_t rmq__producer_send_request(rmq_producer_t *prod, rmq_message_t *msg,
+                                     const rmq_message_queue_t *mq,
+                                     rmq_queue_selector_cb_t *selector,
+                                     void *arg, int64_t timeout_ms,
+                                     rmq_send_cb_t *cb, void *opaque) {
+        int kind = mq ? SEND_TO_QUEUE : selector ? SEND_SELECT : SEND_DEFAULT;
+        return send_async_start(prod, kind, msg, NULL, 0, mq, selector, arg,
+                                timeout_ms, cb, opaque);
 }
 
 /* ---- selectors ---- */
@@ -1883,6 +1907,7 @@ static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,
                 prod->ci = NULL;
                 return err;
         }
+        rmq__txn_start(prod->txn, prod);
         uv_mutex_lock(&prod->lock);
         prod->state = PS_RUNNING;
         uv_mutex_unlock(&prod->lock);
@@ -1902,9 +1927,54 @@ rmq_err_t rmq__producer_start_inner(rmq_producer_t *prod, rmq_client_t *ci,
         return producer_start(prod, ci, errstr, errstr_size);
 }
 
+/* ---- for the transactional producer (rmq_txn.c) ---- */
+
+rmq_err_t rmq__producer_enter(rmq_producer_t *prod, char *errstr,
+                              size_t errstr_size) {
+        return guard_thread(prod, errstr, errstr_size);
+}
+
+void rmq__producer_leave(rmq_producer_t *prod) {
+        call_leave(prod);
+}
+
+rmq_err_t rmq__producer_set_txn(rmq_producer_t *prod, rmq_txn_t **txnp) {
+        rmq_err_t err = RMQ_ERR__STATE;
+        uv_mutex_lock(&prod->lock);
+        if (prod->state == PS_CREATE_JUST) {
+                rmq_txn_t *old = prod->txn;
+                prod->txn      = *txnp;
+                *txnp          = old;
+                err            = RMQ_OK;
+        }
+        uv_mutex_unlock(&prod->lock);
+        return err;
+}
+
+rmq_txn_t *rmq__producer_txn(const rmq_producer_t *prod) {
+        return prod->txn;
+}
+
+const char *rmq__producer_group(const rmq_producer_t *prod) {
+        return prod->group;
+}
+
+const rmq_conf_t *rmq__producer_conf(const rmq_producer_t *prod) {
+        return prod->conf;
+}
+
+rmq_client_t *rmq__producer_client(const rmq_producer_t *prod) {
+        return prod->ci;
+}
+
+const rmq_logger_t *rmq__producer_logger(const rmq_producer_t *prod) {
+        return &prod->lg;
+}
+
 rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         bool running;
-        if (prod->ci && rmq__client_on_own_thread(prod->ci))
+        if ((prod->ci && rmq__client_on_own_thread(prod->ci)) ||
+            rmq__txn_on_check_thread(prod->txn))
                 return RMQ_ERR__WOULD_DEADLOCK;
         uv_mutex_lock(&prod->lock);
         running = prod->state == PS_RUNNING;
@@ -1913,6 +1983,9 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         uv_mutex_unlock(&prod->lock);
         if (!running)
                 return RMQ_OK;
+        /* Requests waiting for a reply end now (RMQ_ERR__DESTROY): their
+         * waiters return and their callbacks run. */
+        rmq__req_futures_fail_owner(prod->ci, prod);
         /* Let the calls in progress return ... */
         uv_mutex_lock(&prod->lock);
         while (prod->active > 0)
@@ -1927,6 +2000,9 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         prod->win_waiters--;
         uv_mutex_unlock(&prod->win_lock);
         rmq__client_unregister(prod->ci, RMQ_MEMBER_PRODUCER, prod->group);
+        /* No check arrives any more: drop the queued ones, finish the
+         * running one (it still answers through prod->ci). */
+        rmq__txn_stop(prod->txn, prod);
         if (!prod->inner)
                 rmq__client_release(prod->ci);
         prod->ci = NULL;
@@ -1960,6 +2036,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
         for (h = 0; h < prod->hook_cnt; h++)
                 rmq__free(prod->hooks[h].name);
         rmq__freelist_release(prod->send_cache);
+        rmq__txn_destroy(prod->txn);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
         uv_cond_destroy(&prod->idle_cond);

@@ -19,6 +19,9 @@
 #define RMQ_DEFAULT_CONSUMER_GROUP "DEFAULT_CONSUMER"
 #define RMQ_SYS_CONSUMER_GROUP_PREFIX "CID_RMQ_SYS_"
 #define RMQ_DEFAULT_TRACE_REGION_ID "DefaultRegion"
+/* MixAll.REPLY_TOPIC_POSTFIX: a cluster's reply topic is
+ * <cluster>_REPLY_TOPIC (MixAll.getReplyTopic). */
+#define RMQ_REPLY_TOPIC_POSTFIX "_REPLY_TOPIC"
 
 /* TopicValidator.isTopicOrGroupIllegal: true if \p s has a character
  * outside ^[%|a-zA-Z0-9_-]+$. */

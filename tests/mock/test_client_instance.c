@@ -448,9 +448,21 @@ static void test_answers_without_member(void **state) {
         assert_null(rmq__client_answer(ci, "127.0.0.1:1", req)); /* no body */
         rmq__cmd_destroy(req);
         /* a reply nobody waits for: SUCCESS, as Java */
-        req  = mtc_req(RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT, NULL);
+        req  = mtc_req(RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT, "topic",
+                       "DefaultCluster_REPLY_TOPIC", "queueId", "0", "sysFlag",
+                       "0", "flag", "0", "bornTimestamp", "1", "storeTimestamp",
+                       "2", "bornHost", "127.0.0.1:3", "storeHost",
+                       "127.0.0.1:4", "properties",
+                       "CORRELATION_ID\001nobody\002MSG_TYPE\001reply",
+                       NULL);
         resp = rmq__client_answer(ci, "127.0.0.1:1", req);
         assert_int_equal(resp->code, RMQ_OK);
+        rmq__cmd_destroy(resp);
+        rmq__cmd_destroy(req);
+        /* without its header (decodeCommandCustomHeader fails) */
+        req  = mtc_req(RMQ_REQ_PUSH_REPLY_MESSAGE_TO_CLIENT, NULL);
+        resp = rmq__client_answer(ci, "127.0.0.1:1", req);
+        assert_int_equal(resp->code, RMQ_ERR_SYSTEM_ERROR);
         rmq__cmd_destroy(resp);
         rmq__cmd_destroy(req);
         rmq__client_release(ci);
