@@ -319,6 +319,12 @@ void rmq__remoting_dispatch(rmq_remoting_t *rm, rmq_req_t *req) {
         rmq_channel_t *ch;
         RMQ__ASSERT_IO_THREAD(rm->io);
         if (rm->closing) {
+                /* a request for a given channel (invoke_channel) posted
+                 * just before the close holds a reference to it */
+                if (req->ch) {
+                        rmq__channel_release(req->ch);
+                        req->ch = NULL;
+                }
                 rmq__req_complete(rm, req, RMQ_ERR__DESTROY, NULL,
                                   "remoting client is shutting down");
                 return;
