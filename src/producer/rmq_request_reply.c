@@ -7,6 +7,7 @@
  * client/rmq_request_future.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "client/rmq_message_int.h"
 #include "client/rmq_request_future.h"
@@ -41,10 +42,42 @@ static void request_sent(rmq_producer_t *prod, rmq_err_t err,
         rmq__req_future_release(opaque);
 }
 
+/* The routes of the reply topics (<cluster>_REPLY_TOPIC) of the clusters
+ * serving \p topic. Beyond Java's prepareSendRequest: a responder may
+ * send the reply to any broker of the cluster, which can push it only
+ * over a connection this client opened with a heartbeat; with these
+ * routes known, the heartbeat that follows reaches every such broker,
+ * not only those of the request topic. */
+static void reply_topic_routes(rmq_client_t *ci, const char *topic) {
+        rmq_topic_route_data_t *rd = rmq__client_route_get(ci, topic);
+        size_t i, j;
+        if (!rd)
+                return;
+        for (i = 0; i < rd->brokerDatas_cnt; i++) {
+                const char *cluster = rd->brokerDatas[i].cluster;
+                char *reply;
+                bool seen = false;
+                if (!cluster || !*cluster)
+                        continue;
+                for (j = 0; j < i && !seen; j++)
+                        seen = rd->brokerDatas[j].cluster &&
+                               !strcmp(rd->brokerDatas[j].cluster, cluster);
+                if (seen)
+                        continue;
+                reply = rmq__asprintf("%s%s", cluster, RMQ_REPLY_TOPIC_POSTFIX);
+                if (!rmq__client_has_route(ci, reply))
+                        rmq__client_update_route(ci, reply, false, NULL, 0,
+                                                 NULL, 0);
+                rmq__free(reply);
+        }
+        rmq__topic_route_destroy(rd);
+}
+
 /* mirrors prepareSendRequest: the request properties on \p msg, and, when
  * no route of the topic (\p topic, with the namespace) is known, the
- * route (tryToFindTopicPublishInfo) and a heartbeat to every broker, so
- * that the broker can push the reply to this client. */
+ * route (tryToFindTopicPublishInfo), the reply topics' routes
+ * (reply_topic_routes) and a heartbeat to every broker, so that the
+ * broker can push the reply to this client. */
 static void prepare_send_request(rmq_producer_t *prod, rmq_client_t *ci,
                                  rmq_message_t *msg, const char *topic,
                                  const char *corr_id, int64_t timeout_ms) {
@@ -63,6 +96,7 @@ static void prepare_send_request(rmq_producer_t *prod, rmq_client_t *ci,
                 rmq__client_update_route(ci, topic, true, conf->createTopicKey,
                                          (int)conf->defaultTopicQueueNums,
                                          NULL, 0);
+        reply_topic_routes(ci, topic);
         rmq__client_heartbeat_sync(ci);
         cost = rmq__mono_ms() - begin;
         if (cost > 500)

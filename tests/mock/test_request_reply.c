@@ -674,9 +674,41 @@ static void test_bad_args(void **state) {
         rmq_message_destroy(msg);
 }
 
+/* A request topic served by broker-a only: the reply topic is on every
+ * broker, so replies also go to broker-b, which can push them only if
+ * the requester heartbeated it too (the reply topic's route is fetched
+ * before the first request). */
+static void test_request_topic_on_one_broker(void **state) {
+        fx_t *fx = *state;
+        char err[512], **ids = NULL;
+        size_t n = 0;
+        int i;
+        assert_int_equal(rmq_mock_topic_create(fx->mc, "ReqOnA", 0, 4, 4),
+                         RMQ_OK);
+        assert_int_equal(rmq_push_consumer_subscribe(fx->rsp.pc, "ReqOnA", "*",
+                                                     err, sizeof(err)),
+                         RMQ_OK);
+        for (i = 0; i < 6; i++) {
+                rmq_message_t *msg       = fx_msg("ReqOnA", "one");
+                rmq_message_ext_t *reply = NULL;
+                if (rmq_producer_request(fx->req, msg, tmo(10000), &reply, err,
+                                         sizeof(err)))
+                        fail_msg("request %d: %s", i, err);
+                assert_pong(reply, "one", -1);
+                rmq_message_ext_release(reply);
+                rmq_message_destroy(msg);
+        }
+        assert_int_equal(rmq_mock_group_members(fx->mc, "PG_REQ", 1, &ids, &n),
+                         RMQ_OK);
+        assert_true(n >= 1);
+        rmq_mock_strings_destroy(ids, n);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_request_sync, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_request_topic_on_one_broker,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_properties_on_wire, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_request_async, setup,
