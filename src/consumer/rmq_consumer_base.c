@@ -152,7 +152,7 @@ rmq_err_t rmq__consumer_fetch_queues(rmq_client_t *ci, const rmq_conf_t *conf,
                                      rmq_message_queue_t ***mqsp, size_t *cntp,
                                      char *errstr, size_t errstr_size) {
         rmq_mq_t *mqs = NULL;
-        size_t n      = 0, i;
+        size_t n      = 0;
         char *full    = rmq__ns_wrap(conf->namespace_, topic);
         rmq_err_t err;
         *mqsp = NULL;
@@ -171,16 +171,23 @@ rmq_err_t rmq__consumer_fetch_queues(rmq_client_t *ci, const rmq_conf_t *conf,
                 }
         }
         rmq__free(full);
-        *mqsp = rmq__calloc(n ? n : 1, sizeof(**mqsp));
-        for (i = 0; i < n; i++) {
-                char *t = rmq__ns_unwrap(mqs[i].topic, conf->namespace_);
-                (*mqsp)[i] =
-                    rmq_message_queue_new(t, mqs[i].brokerName, mqs[i].queueId);
-                rmq__free(t);
-        }
+        *mqsp = rmq__consumer_queues_out(conf, mqs, n);
         *cntp = n;
         rmq__mq_array_free(mqs, n);
         return RMQ_OK;
+}
+
+rmq_message_queue_t **rmq__consumer_queues_out(const rmq_conf_t *conf,
+                                               const rmq_mq_t *mqs, size_t n) {
+        rmq_message_queue_t **out = rmq__calloc(n ? n : 1, sizeof(*out));
+        size_t i;
+        for (i = 0; i < n; i++) {
+                char *t = rmq__ns_unwrap(mqs[i].topic, conf->namespace_);
+                out[i] =
+                    rmq_message_queue_new(t, mqs[i].brokerName, mqs[i].queueId);
+                rmq__free(t);
+        }
+        return out;
 }
 
 void rmq__consumer_commit_at_shutdown(rmq_offset_store_t *os,

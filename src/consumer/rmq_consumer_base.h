@@ -64,6 +64,11 @@ rmq_err_t rmq__consumer_fetch_queues(rmq_client_t *ci, const rmq_conf_t *conf,
                                      rmq_message_queue_t ***mqsp, size_t *cntp,
                                      char *errstr, size_t errstr_size);
 
+/* The public array of \p mqs (topics without the namespace of \p conf),
+ * freed with rmq_message_queues_destroy. */
+rmq_message_queue_t **rmq__consumer_queues_out(const rmq_conf_t *conf,
+                                               const rmq_mq_t *mqs, size_t n);
+
 /* The offsets of \p mqs committed before the group leaves: acknowledged
  * requests within mqClientApiTimeout (clustering) or the file
  * (broadcasting); failures logged. */

@@ -2092,17 +2092,11 @@ rmq_err_t rmq_lite_pull_consumer_assignment(rmq_lite_pull_consumer_t *lpc,
                                             rmq_message_queue_t ***mqsp,
                                             size_t *cntp) {
         rmq_mq_t *mqs;
-        size_t n, i;
+        size_t n;
         if (!lpc || !mqsp || !cntp)
                 return RMQ_ERR__INVALID_ARG;
         mqs   = table_queues(lpc, &n);
-        *mqsp = rmq__calloc(n ? n : 1, sizeof(**mqsp));
-        for (i = 0; i < n; i++) {
-                char *t = rmq__ns_unwrap(mqs[i].topic, lpc->conf->namespace_);
-                (*mqsp)[i] =
-                    rmq_message_queue_new(t, mqs[i].brokerName, mqs[i].queueId);
-                rmq__free(t);
-        }
+        *mqsp = rmq__consumer_queues_out(lpc->conf, mqs, n);
         *cntp = n;
         rmq__mq_array_free(mqs, n);
         return RMQ_OK;
