@@ -881,6 +881,43 @@ static void test_mode_and_config_checks(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* updateNameServerAddress: before start it sets namesrvAddr (a consumer
+ * made with a wrong one starts and polls once given the right one);
+ * after start a malformed list is refused and a good one taken. */
+static void test_update_name_server_address(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, TOPIC, 1, NULL);
+        rmq_producer_t *prod   = fx_producer(mc, PGROUP, NULL);
+        const char *const extra[] = {FX_FROM_FIRST, "namesrvAddr",
+                                     "127.0.0.1:1", NULL};
+        rmq_lite_pull_consumer_t *lpc = lite_new(mc, GROUP, extra);
+        fx_seen_t *seen               = calloc(1, sizeof(*seen));
+        char err[512];
+        (void)state;
+        send_to_queue(prod, mc, 0, 0, "n", 0, 5);
+        assert_int_equal(rmq_lite_pull_consumer_update_name_server_address(
+                             lpc, rmq_mock_cluster_namesrv_addr(mc), err,
+                             sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_lite_pull_consumer_subscribe(lpc, TOPIC, "*", err,
+                                                          sizeof(err)),
+                         RMQ_OK);
+        lite_start(lpc);
+        poll_until(lpc, seen, 5, ms(20000));
+        assert_int_equal(rmq_lite_pull_consumer_update_name_server_address(
+                             lpc, "not a list", err, sizeof(err)),
+                         RMQ_ERR__INVALID_ARG);
+        assert_int_equal(rmq_lite_pull_consumer_update_name_server_address(
+                             lpc, rmq_mock_cluster_namesrv_addr(mc), err,
+                             sizeof(err)),
+                         RMQ_OK);
+        send_to_queue(prod, mc, 0, 0, "n", 5, 10);
+        poll_until(lpc, seen, 10, ms(20000));
+        fx_seen_assert_each(seen, 0, 10, 1);
+        rmq_lite_pull_consumer_destroy(lpc);
+        fx_destroy(NULL, prod, mc);
+        free(seen);
+}
+
 /* The assign tag expression filters. */
 static void test_assign_tag_expression(void **state) {
         rmq_mock_cluster_t *mc        = fx_cluster_topic(1, TOPIC, 1, NULL);
@@ -1042,6 +1079,7 @@ int main(void) {
             cmocka_unit_test(test_shutdown_wakes_poll),
             cmocka_unit_test(test_mode_and_config_checks),
             cmocka_unit_test(test_assign_tag_expression),
+            cmocka_unit_test(test_update_name_server_address),
             cmocka_unit_test(test_listeners),
             cmocka_unit_test(test_admin_requests),
         };
