@@ -99,6 +99,9 @@ RMQ_EXPORT rmq_err_t rmq_conf_set(rmq_conf_t *conf, const char *name,
  * (including the terminating NUL) and RMQ_ERR__INVALID_ARG is returned for a
  * too small buffer (RMQ_OK when \p dest is NULL).
  *
+ * A secret property (`secretKey`) reads as `[redacted]` when set (and ""
+ * when not): its value never leaves the library.
+ *
  * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__INVALID_ARG.
  */
 RMQ_EXPORT rmq_err_t rmq_conf_get(const rmq_conf_t *conf, const char *name,

@@ -15,6 +15,7 @@
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
+#include "remoting/rmq_acl.h"
 
 /* ---- registry (the only process-wide state) ---- */
 
@@ -730,6 +731,29 @@ rmq_err_t rmq__client_find_consumer_ids(rmq_client_t *ci, const char *topic,
 
 /* ---- lifecycle ---- */
 
+
+/* mirrors AclClientRPCHook.doBeforeRequest, registered as Java's
+ * MQClientInstance registers the rpcHook it was created with: every
+ * request the instance sends (name servers and brokers, oneway ones and
+ * heartbeats too) is signed once its ext fields are final, right before
+ * it is encoded. Runs on the invoking thread; the conf is read-only once
+ * the instance runs. A libcrypto failure leaves the request unsigned
+ * (the broker then refuses it, naming the access key). */
+static void acl_before_request(const char *addr, rmq_cmd_t *req,
+                               void *opaque) {
+        const rmq_conf_t *conf = opaque;
+        const char *token      = conf->securityToken;
+        RMQ_UNUSED(addr);
+        rmq__acl_sign(req, conf->accessKey, conf->secretKey,
+                      token && *token ? token : NULL);
+}
+
+/* AclUtils.getAclRPCHook: both keys, or no signing. */
+static bool acl_enabled(const rmq_conf_t *conf) {
+        return conf->accessKey && *conf->accessKey && conf->secretKey &&
+               *conf->secretKey;
+}
+
 rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                             size_t errstr_size) {
         rmq_remoting_conf_t rc;
@@ -760,6 +784,9 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                 }
                 rmq__remoting_conf_from(&rc, ci->conf);
                 ci->rm = rmq__remoting_new(ci->io, &rc, ci->pool, &ci->lg);
+                if (acl_enabled(ci->conf))
+                        rmq__remoting_add_hook(ci->rm, acl_before_request,
+                                               NULL, ci->conf);
                 rmq__client_processor_register(ci);
                 if (ci->conf->namesrvAddr)
                         rmq__remoting_set_namesrv(ci->rm,
@@ -794,6 +821,18 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                          ci->conf->namesrvAddr);
         if (log_line)
                 rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT", "%s", log_line);
+        if (acl_enabled(ci->conf))
+                rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
+                         "ACL: requests are signed with accessKey %s%s",
+                         ci->conf->accessKey,
+                         ci->conf->securityToken && *ci->conf->securityToken
+                             ? " and a security token"
+                             : "");
+        else if ((ci->conf->accessKey && *ci->conf->accessKey) ||
+                 (ci->conf->secretKey && *ci->conf->secretKey))
+                rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT",
+                         "ACL: accessKey or secretKey is blank, requests "
+                         "are not signed");
         rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
                  "the client factory [%s] start OK", ci->client_id);
         return RMQ_OK;

@@ -484,6 +484,26 @@ static const conf_prop_t props[] = {
      "Most verbose syslog level passed to the log callback (3 error, 4 warn, "
      "6 info, 7 debug).",
      NULL},
+    /* ACL (AclClientRPCHook, SessionCredentials) */
+    {"accessKey", CT_STR, F(accessKey), 0, 0, NULL, NULL,
+     "ACL access key (Java: SessionCredentials of an AclClientRPCHook). "
+     "With accessKey and secretKey both set, every request the client "
+     "instance sends is signed as 4.9.8's AclClientRPCHook signs it "
+     "(AccessKey, Signature and SecurityToken ext fields); see "
+     "docs/SECURITY.md. The client instance takes the credentials of its "
+     "first producer or consumer, as Java's MQClientInstance keeps the "
+     "RPC hook of the first.",
+     NULL},
+    {"secretKey", CT_STR, F(secretKey), 0, 0, NULL, NULL,
+     "ACL secret key: the HMAC-SHA1 key of the request signatures. Never "
+     "sent, logged or dumped: rmq_conf_get() answers `[redacted]` for it, "
+     "and the running info (GET_CONSUMER_RUNNING_INFO) leaves it out.",
+     NULL},
+    {"securityToken", CT_STR, F(securityToken), 0, 0, NULL, NULL,
+     "ACL security token (optional, as SessionCredentials.securityToken): "
+     "sent as the SecurityToken ext field and signed with the rest. Empty "
+     "means none.",
+     NULL},
 };
 
 #undef F
@@ -497,6 +517,12 @@ static const conf_prop_t *prop_find(const char *name) {
                 if (!strcmp(props[i].name, name))
                         return &props[i];
         return NULL;
+}
+
+/* A secret (secretKey): rmq_conf_get() answers RMQ_CONF_REDACTED, never
+ * the value, and nothing dumps it. */
+static bool prop_secret(const conf_prop_t *p) {
+        return p->offset == offsetof(struct rmq_conf_s, secretKey);
 }
 
 static int enum_index(const char *enums, const char *v) {
@@ -699,6 +725,8 @@ rmq_err_t rmq_conf_get(const rmq_conf_t *conf, const char *name, char *dest,
                 s = *(char *const *)(const void *)(base + p->offset);
                 if (!s)
                         s = "";
+                else if (prop_secret(p) && *s)
+                        s = RMQ_CONF_REDACTED;
                 break;
         case CT_INT:
                 snprintf(tmp, sizeof(tmp), "%lld",
@@ -758,6 +786,11 @@ int rmq_conf_property_info(int idx, const char **namep, const char **typep,
         if (docp)
                 *docp = p->doc;
         return 1;
+}
+
+bool rmq__conf_prop_secret(const char *name) {
+        const conf_prop_t *p = prop_find(name);
+        return p && prop_secret(p);
 }
 
 void rmq__conf_client_ip(const rmq_conf_t *conf, char *dst, size_t size) {

@@ -109,6 +109,10 @@ struct rmq_conf_s {
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;
+        /* ACL (SessionCredentials) */
+        char *accessKey;
+        char *secretKey; /* secret: never logged or dumped */
+        char *securityToken;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;
@@ -127,6 +131,13 @@ int rmq__parse_yyyymmddhhmmss(const char *s, int64_t *msp);
 /* Whether property \p name was set with rmq_conf_set() (not left at its
  * default). */
 bool rmq__conf_is_set(const rmq_conf_t *conf, const char *name);
+
+/* What rmq_conf_get() answers for a secret property that is set. */
+#define RMQ_CONF_REDACTED "[redacted]"
+
+/* Whether property \p name is a secret (secretKey): its value is never
+ * logged, dumped or answered by rmq_conf_get(). */
+bool rmq__conf_prop_secret(const char *name);
 
 /* Resolved clientIP: the configured one, or the first non-loopback IPv4
  * address of this host (Java RemotingUtil.getLocalAddress), else
