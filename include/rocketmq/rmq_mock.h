@@ -97,6 +97,39 @@ RMQ_EXPORT rmq_err_t rmq_mock_cluster_set(rmq_mock_cluster_t *mc,
                                           const char *name, const char *value,
                                           char *errstr, size_t errstr_size);
 
+/**
+ * @brief Turn ACL enforcement on (or, with \p json NULL, off) on every
+ *        broker, as a 4.9.8 broker with aclEnable=true and this
+ *        plain_acl.yml (the same content, as JSON):
+ *
+ * ```json
+ * {"globalWhiteRemoteAddresses": ["10.10.103.*"],
+ *  "accounts": [{"accessKey": "RocketMQ", "secretKey": "12345678",
+ *                "whiteRemoteAddress": "", "admin": false,
+ *                "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",
+ *                "topicPerms": ["topicA=DENY", "topicB=PUB|SUB"],
+ *                "groupPerms": ["groupA=DENY", "groupB=PUB|SUB"]}]}
+ * ```
+ *
+ * Every request to a broker is then checked as PlainAccessValidator does
+ * (the name server, as in 4.9.8, checks nothing): a white-listed remote
+ * address passes; otherwise the AccessKey must name an account, the
+ * Signature must match (HMAC-SHA1 with the account's secretKey) and the
+ * account needs the permissions the request code needs (sends: topic
+ * PUB; pulls: topic and group SUB; UPDATE_CONSUMER_OFFSET: topic and
+ * group SUB; heartbeats: every consumer group and subscribed topic SUB;
+ * the five admin codes: admin). A refused request is not processed and
+ * is answered as the broker answers an AclException: SYSTEM_ERROR with
+ * the remark "org.apache.rocketmq.acl.common.AclException: <reason>, ..."
+ * (nothing for a oneway request). Replaces any earlier configuration.
+ *
+ * @returns RMQ_OK, RMQ_ERR__INVALID_ARG (bad JSON, a key of 6 characters
+ *          or fewer, a bad "name=PERM" item; reason in \p errstr).
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_cluster_set_acl(rmq_mock_cluster_t *mc,
+                                              const char *json, char *errstr,
+                                              size_t errstr_size);
+
 /** @returns "127.0.0.1:port" of the name server (valid with \p mc). */
 RMQ_EXPORT const char *rmq_mock_cluster_namesrv_addr(const rmq_mock_cluster_t *mc);
 /** @returns The number of brokers. */

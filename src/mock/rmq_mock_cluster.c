@@ -337,6 +337,32 @@ void rmq__mock_apply_stored_fault(rmq_cmd_t *resp, int fault) {
 
 /* ---- dispatch ---- */
 
+/* The broker's ACL hook (BrokerController.initialAcl registers the
+ * validator as a server RPC hook): a refused request is not processed;
+ * the AclException reaches NettyRemotingAbstract.processRequestCommand's
+ * catch, which answers SYSTEM_ERROR with exceptionSimpleDesc(e) (the
+ * exception, then its top stack frame), nothing for a oneway request. */
+static bool acl_refused(rmq_mock_ep_t *ep, rmq_channel_t *ch, rmq_cmd_t *req) {
+        char msg[300], remark[512];
+        if (!rmq__mock_acl_validate(ep->mc->acl, req, rmq__channel_addr(ch),
+                                    msg, sizeof(msg)))
+                return false;
+        rmq__log(&ep->mc->lg, RMQ_LOG_WARN, "MOCK",
+                 "%s: ACL refused %s (%d) from %s: %s", ep->addr,
+                 rmq__request_code_name(req->code), req->code,
+                 rmq__channel_addr(ch), msg);
+        if (rmq__cmd_is_oneway(req))
+                return true;
+        snprintf(remark, sizeof(remark),
+                 "org.apache.rocketmq.acl.common.AclException: %s, "
+                 "org.apache.rocketmq.acl.plain.PlainPermissionManager"
+                 ".validate(PlainPermissionManager.java)",
+                 msg);
+        rmq__mock_reply(ep, ch, req,
+                        rmq__mock_response(RMQ_ERR_SYSTEM_ERROR, remark));
+        return true;
+}
+
 void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
                         void *opaque) {
         rmq_mock_ep_t *ep      = opaque;
@@ -388,6 +414,10 @@ void rmq__mock_dispatch(rmq_remoting_t *rm, rmq_channel_t *ch, rmq_cmd_t *req,
                                 rmq__mock_response(
                                     RMQ_ERR_REQUEST_CODE_NOT_SUPPORTED,
                                     remark));
+                rmq__cmd_destroy(req);
+                return;
+        }
+        if (ep->mb && mc->acl && acl_refused(ep, ch, req)) {
                 rmq__cmd_destroy(req);
                 return;
         }
@@ -641,6 +671,44 @@ rmq_err_t rmq_mock_cluster_set(rmq_mock_cluster_t *mc, const char *name,
         return a.err;
 }
 
+/* ---- ACL ---- */
+
+typedef struct acl_args_s {
+        rmq_mock_cluster_t *mc;
+        rmq_mock_acl_t *acl;
+} acl_args_t;
+
+static void acl_on_loop(rmq_io_t *io, void *arg) {
+        acl_args_t *a = arg;
+        rmq_mock_acl_t *old = a->mc->acl;
+        RMQ_UNUSED(io);
+        a->mc->acl = a->acl;
+        a->acl     = old;
+}
+
+rmq_err_t rmq_mock_cluster_set_acl(rmq_mock_cluster_t *mc, const char *json,
+                                   char *errstr, size_t errstr_size) {
+        acl_args_t a = {mc, NULL};
+        rmq_err_t err;
+        if (!mc)
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,
+                                   "mc is NULL");
+        if (json) {
+                char why[300];
+                err = rmq__mock_acl_parse(json, &a.acl, why, sizeof(why));
+                if (err)
+                        return rmq__seterr(errstr, errstr_size, err,
+                                           "ACL configuration: %s", why);
+        }
+        if (rmq__io_call(mc->io, acl_on_loop, &a)) {
+                rmq__mock_acl_free(a.acl);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__DESTROY,
+                                   "mock cluster is being destroyed");
+        }
+        rmq__mock_acl_free(a.acl); /* the previous configuration */
+        return RMQ_OK;
+}
+
 /* ---- lifecycle ---- */
 
 typedef struct new_args_s {
@@ -765,6 +833,7 @@ void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc) {
                 rmq__mock_broker_free(mc->brokers[i]);
         }
         faults_clear(mc);
+        rmq__mock_acl_free(mc->acl);
         uv_mutex_destroy(&mc->track_lock);
         rmq__free(mc->counts);
         rmq__free(mc);

@@ -305,6 +305,21 @@ typedef struct rmq_mock_delayed_s {
         rmq_cmd_t *resp;
 } rmq_mock_delayed_t;
 
+/* ---- ACL (rmq_mock_acl.c) ---- */
+
+typedef struct rmq_mock_acl_s rmq_mock_acl_t;
+
+/* Parses plain_acl.yml's content as JSON (see rmq_mock_cluster_set_acl).
+ * RMQ_OK and *aclp, or RMQ_ERR__INVALID_ARG with the reason. */
+rmq_err_t rmq__mock_acl_parse(const char *json, rmq_mock_acl_t **aclp,
+                              char *errstr, size_t errstr_size);
+void rmq__mock_acl_free(rmq_mock_acl_t *acl); /* NULL-safe */
+/* PlainAccessValidator.parse + PlainPermissionManager.validate of \p req
+ * from \p remote ("ip:port"): 0 to let it through, or -1 and the
+ * AclException's message in \p msg. */
+int rmq__mock_acl_validate(const rmq_mock_acl_t *acl, rmq_cmd_t *req,
+                           const char *remote, char *msg, size_t size);
+
 struct rmq_mock_cluster_s {
         rmq_io_t *io;
         uv_loop_t *loop;
@@ -322,6 +337,7 @@ struct rmq_mock_cluster_s {
         int64_t wall_base; /* wall ms at loop ms 0 */
         uint64_t rng;
         bool stopping;
+        rmq_mock_acl_t *acl; /* brokers enforce ACL when set; loop only */
 
         uv_mutex_t track_lock;
         bool tracking;
