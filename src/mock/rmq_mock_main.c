@@ -58,6 +58,10 @@ static const char usage_text[] =
     "                           a Java client decodes for it; repeatable\n"
     "  --delay MS[:BROKER]      delay every answer of BROKER (id, name or\n"
     "                           \"namesrv\"; default every broker) by MS\n"
+    "  --acl FILE               enforce ACL on the brokers as a 4.9.8 broker\n"
+    "                           with aclEnable=true does; FILE holds\n"
+    "                           plain_acl.yml's content as JSON (see\n"
+    "                           docs/SECURITY.md)\n"
     "  --print-messages         print every stored message on stdout\n"
     "  --control                read commands on stdin (see below)\n"
     "  --help                   this text\n"
@@ -110,6 +114,8 @@ static const char usage_text[] =
     "                                      -1: the max offsets) as mqadmin\n"
     "                                      resetOffsetByTime; without force\n"
     "                                      offsets only move back\n"
+    "  acl FILE | acl off                  enforce the ACL of FILE (as\n"
+    "                                      --acl), or stop enforcing\n"
     "  count CODE [BROKER]                 requests with CODE received so\n"
     "                                      far (\"ok N\"; BROKER may be\n"
     "                                      namesrv; default: all)\n"
@@ -310,6 +316,42 @@ static int apply_set(rmq_mock_cluster_t *mc, const char *spec, char *err,
         return rmq_mock_cluster_set(mc, name, eq + 1, err, err_size) ? -1 : 0;
 }
 
+/* --acl FILE / "acl FILE": plain_acl.yml as JSON; "off" (control only)
+ * turns ACL off. */
+static int apply_acl(rmq_mock_cluster_t *mc, const char *path, char *err,
+                     size_t err_size) {
+        FILE *f;
+        char *json;
+        long len;
+        int rc;
+        if (!strcmp(path, "off"))
+                return rmq_mock_cluster_set_acl(mc, NULL, err, err_size) ? -1
+                                                                          : 0;
+        f = fopen(path, "rb");
+        if (!f) {
+                snprintf(err, err_size, "%s: %s", path, strerror(errno));
+                return -1;
+        }
+        if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
+            fseek(f, 0, SEEK_SET) || len > 16 * 1024 * 1024) {
+                snprintf(err, err_size, "%s: cannot read", path);
+                fclose(f);
+                return -1;
+        }
+        json = malloc((size_t)len + 1);
+        if (!json || fread(json, 1, (size_t)len, f) != (size_t)len) {
+                snprintf(err, err_size, "%s: cannot read", path);
+                free(json);
+                fclose(f);
+                return -1;
+        }
+        fclose(f);
+        json[len] = '\0';
+        rc = rmq_mock_cluster_set_acl(mc, json, err, err_size) ? -1 : 0;
+        free(json);
+        return rc;
+}
+
 /* ---- the control channel ---- */
 
 typedef struct ctl_s {
@@ -340,7 +382,7 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
         if (!strcmp(cmd, "help")) {
                 snprintf(out, size,
                          "ok fail delay clear down up unregister register "
-                         "close topic queues perm set notify reset count "
+                         "close topic queues perm set notify reset acl count "
                          "help");
         } else if (!strcmp(cmd, "fail") && argc == 2) {
                 if (apply_fail(mc, ctl->brokers, argv[1], err, sizeof(err)))
@@ -443,6 +485,10 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                         goto fail;
                 }
                 snprintf(out, size, "ok");
+        } else if (!strcmp(cmd, "acl") && argc == 2) {
+                if (apply_acl(mc, argv[1], err, sizeof(err)))
+                        goto fail;
+                snprintf(out, size, "ok");
         } else if (!strcmp(cmd, "count") && (argc == 2 || argc == 3)) {
                 id = -3;
                 if (parse_request_code(argv[1], &a) ||
@@ -516,7 +562,7 @@ static void *ctl_main(void *arg) {
 int main(int argc, char **argv) {
         int brokers = 2, ns_port = 9876, broker_port = 0, i, sig;
         const char *topics[MAX_ITEMS], *sets[MAX_ITEMS];
-        const char *fails[MAX_ITEMS], *delays[MAX_ITEMS];
+        const char *fails[MAX_ITEMS], *delays[MAX_ITEMS], *acl = NULL;
         size_t ntopics = 0, nsets = 0, nfails = 0, ndelays = 0, k;
         bool print = false, control = false;
         rmq_mock_cluster_t *mc;
@@ -543,7 +589,7 @@ int main(int argc, char **argv) {
                 if (strcmp(a, "--brokers") && strcmp(a, "--namesrv-port") &&
                     strcmp(a, "--broker-port") && strcmp(a, "--topic") &&
                     strcmp(a, "--set") && strcmp(a, "--fail") &&
-                    strcmp(a, "--delay"))
+                    strcmp(a, "--delay") && strcmp(a, "--acl"))
                         return usage_error("unknown option %s", a);
                 if (!v)
                         return usage_error("option %s needs a value", a);
@@ -570,6 +616,8 @@ int main(int argc, char **argv) {
                         fails[nfails++] = v;
                 } else if (!strcmp(a, "--delay") && ndelays < MAX_ITEMS) {
                         delays[ndelays++] = v;
+                } else if (!strcmp(a, "--acl")) {
+                        acl = v;
                 } else {
                         return usage_error("unknown option %s", a);
                 }
@@ -616,6 +664,11 @@ int main(int argc, char **argv) {
                         rmq_mock_cluster_destroy(mc);
                         return usage_error("--delay %s", err);
                 }
+        }
+
+        if (acl && apply_acl(mc, acl, err, sizeof(err))) {
+                rmq_mock_cluster_destroy(mc);
+                return usage_error("--acl %s", err);
         }
 
         printf("namesrv: %s\n", rmq_mock_cluster_namesrv_addr(mc));

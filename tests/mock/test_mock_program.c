@@ -195,6 +195,28 @@ static void test_control(void **state) {
         assert_string_equal(mp_ctl(&p, "fail 310:1:SYSTEM_BUSY"), "ok");
         assert_string_equal(mp_ctl(&p, "clear"), "ok");
         assert_int_equal(send_code(c, b0, "CtlTopic", "x"), 0);
+        /* acl: an unsigned send is refused while ACL is on */
+        {
+                char path[] = "/tmp/rmq-acl-XXXXXX", line[64];
+                static const char json[] =
+                    "{\"accounts\":[{\"accessKey\":\"RocketMQ\","
+                    "\"secretKey\":\"12345678\"}]}";
+                int fd = mkstemp(path);
+                assert_true(fd >= 0);
+                assert_int_equal(write(fd, json, sizeof(json) - 1),
+                                 (ssize_t)(sizeof(json) - 1));
+                close(fd);
+                snprintf(line, sizeof(line), "acl %s", path);
+                assert_string_equal(mp_ctl(&p, line), "ok");
+                assert_int_equal(send_code(c, b0, "CtlTopic", "x"),
+                                 RMQ_ERR_SYSTEM_ERROR);
+                assert_string_equal(mp_ctl(&p, "acl off"), "ok");
+                assert_int_equal(send_code(c, b0, "CtlTopic", "x"), 0);
+                assert_true(
+                    !strncmp(mp_ctl(&p, "acl /nonexistent/acl.json"),
+                             "error: ", 7));
+                unlink(path);
+        }
         /* delay */
         assert_string_equal(mp_ctl(&p, "delay 150:broker-b"), "ok");
         t0 = rmq__mono_ms();
