@@ -185,4 +185,46 @@ timeout 60 "$dir/transaction_producer" -n "$addr" -c 2 >"$tmp/txn.out"
 timeout 60 "$dir/transaction_producer" -c 6 >"$tmp/txn_mock.out"
 [ "$(grep -c '^check [25] ' "$tmp/txn_mock.out")" -ge 2 ] ||
         { echo "transaction_producer: want the checks of 2 and 5"; cat "$tmp/txn_mock.out"; exit 1; }
+# ACL: a second mock cluster enforcing plain_acl.yml (as JSON); the
+# producer signs with the right secret (also with a security token), then
+# a wrong secret is refused with the broker's reason and never printed.
+cat >"$tmp/acl.json" <<'ACL'
+{"accounts": [{"accessKey": "RocketMQ", "secretKey": "12345678",
+               "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",
+               "topicPerms": ["TopicAcl=PUB|SUB"]}]}
+ACL
+acl_log=$tmp/mock_acl.log
+"$mock" --brokers 1 --namesrv-port 0 --topic TopicAcl:4 \
+        --acl "$tmp/acl.json" >"$acl_log" 2>&1 &
+acl_pid=$!
+trap 'kill $pid $acl_pid 2>/dev/null; wait $pid $acl_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do
+        grep -q '^namesrv: ' "$acl_log" && break
+        sleep 0.05
+done
+acl_addr=$(sed -n 's/^namesrv: //p' "$acl_log" | head -1)
+[ -n "$acl_addr" ] || { echo "ACL mock did not start"; cat "$acl_log"; exit 1; }
+"$dir/producer_acl" -n "$acl_addr" --access-key RocketMQ \
+        --secret-key 12345678 TopicAcl >"$tmp/acl.out"
+expect "$tmp/acl.out" 3
+ROCKETMQ_SECRET_KEY=12345678 "$dir/producer_acl" -n "$acl_addr" -c 1 \
+        --access-key RocketMQ --security-token sts-token TopicAcl \
+        >"$tmp/acl_token.out"
+expect "$tmp/acl_token.out" 1
+if "$dir/producer_acl" -n "$acl_addr" -c 1 --access-key RocketMQ \
+        --secret-key wrong-secret-42 TopicAcl >"$tmp/acl_bad.out" \
+        2>"$tmp/acl_bad.err"; then
+        echo "producer_acl: a wrong secret was accepted"; exit 1
+fi
+grep -q 'Check signature failed for accessKey=RocketMQ' "$tmp/acl_bad.err" ||
+        { echo "producer_acl: no ACL reason"; cat "$tmp/acl_bad.err"; exit 1; }
+! grep -q 'wrong-secret-42' "$tmp/acl_bad.out" "$tmp/acl_bad.err" ||
+        { echo "producer_acl: the secret was printed"; exit 1; }
+# A producer without permission on the topic.
+if "$dir/producer_acl" -n "$acl_addr" -c 1 --access-key RocketMQ \
+        --secret-key 12345678 TopicOther >/dev/null 2>"$tmp/acl_perm.err"; then
+        echo "producer_acl: a send without permission was accepted"; exit 1
+fi
+grep -q 'No default permission for topic:TopicOther' "$tmp/acl_perm.err" ||
+        { echo "producer_acl: no permission reason"; cat "$tmp/acl_perm.err"; exit 1; }
 echo "all examples ran"
