@@ -449,6 +449,75 @@ static void test_pulls_offsets_heartbeats(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* A lite pull consumer of \p group assigned every queue of TopicA, with
+ * good credentials. */
+static rmq_lite_pull_consumer_t *lite_assigned(rmq_mock_cluster_t *mc,
+                                               const char *group,
+                                               const char *inst) {
+        rmq_conf_t *conf = fx_conf(mc, "consumerGroup", group, fx_from_first);
+        const char *const pairs[] = {"instanceName", inst, "accessKey", AK,
+                                     "secretKey", SK, "autoCommit", "false",
+                                     NULL};
+        rmq_lite_pull_consumer_t *lpc;
+        rmq_message_queue_t **mqs;
+        size_t n;
+        char err[512];
+        fx_conf_set_pairs(conf, pairs);
+        if (rmq_lite_pull_consumer_new(&lpc, conf, err, sizeof(err)))
+                fail_msg("lite consumer: %s", err);
+        rmq_conf_destroy(conf);
+        if (rmq_lite_pull_consumer_start(lpc, err, sizeof(err)) ||
+            rmq_lite_pull_consumer_fetch_message_queues(lpc, "TopicA", &mqs,
+                                                        &n, err,
+                                                        sizeof(err)) ||
+            rmq_lite_pull_consumer_assign(
+                lpc, (const rmq_message_queue_t *const *)mqs, n, err,
+                sizeof(err)))
+                fail_msg("lite consumer: %s", err);
+        rmq_message_queues_destroy(mqs, n);
+        return lpc;
+}
+
+/* A real consumer's pulls and commits: refused for a denied group
+ * (nothing consumed, nothing committed), accepted for an allowed one. */
+static void test_lite_pull_consumer(void **state) {
+        rmq_mock_cluster_t *mc = acl_cluster(acl_json);
+        rmq_producer_t *prod   = acl_producer(mc, "acl-lp", AK, SK, NULL, NULL);
+        committed_t cw         = {mc, "GroupOK", "TopicA", 8};
+        rmq_lite_pull_consumer_t *lpc;
+        rmq_message_ext_t **msgs;
+        size_t n;
+        int got = 0, polls;
+        (void)state;
+        fx_send_n(prod, "TopicA", "lp", NULL, 8);
+        rmq_mock_start_request_tracking(mc);
+
+        lpc = lite_assigned(mc, "GroupDeny", "acl-lp-deny");
+        fx_wait_more_requests(mc, RMQ_REQ_PULL_MESSAGE, 8);
+        assert_int_equal(rmq_lite_pull_consumer_poll(lpc, 0, &msgs, &n),
+                         RMQ_OK);
+        assert_int_equal(n, 0);
+        rmq_lite_pull_consumer_poll_release(msgs, n);
+        rmq_lite_pull_consumer_destroy(lpc);
+        assert_int_equal(fx_committed_sum(mc, "GroupDeny", "TopicA", 4), 0);
+
+        lpc = lite_assigned(mc, "GroupOK", "acl-lp-ok");
+        for (polls = 0; got < 8 && polls < 100; polls++) {
+                assert_int_equal(
+                    rmq_lite_pull_consumer_poll(
+                        lpc, 100 * rmq_test_tmout_multiplier(), &msgs, &n),
+                    RMQ_OK);
+                got += (int)n;
+                rmq_lite_pull_consumer_poll_release(msgs, n);
+        }
+        assert_int_equal(got, 8);
+        assert_int_equal(rmq_lite_pull_consumer_commit_sync(lpc), RMQ_OK);
+        rmq_lite_pull_consumer_destroy(lpc);
+        assert_true(rmq_test_wait_until(committed_reached, &cw, 5000));
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(mc);
+}
+
 /* globalWhiteRemoteAddresses: a listed address needs no credentials; an
  * address outside the list does; ACL off lets everything through. */
 static void test_white_list(void **state) {
@@ -517,6 +586,7 @@ int main(void) {
             cmocka_unit_test(test_missing_permission),
             cmocka_unit_test(test_unknown_key),
             cmocka_unit_test(test_pulls_offsets_heartbeats),
+            cmocka_unit_test(test_lite_pull_consumer),
             cmocka_unit_test(test_white_list),
             cmocka_unit_test(test_bad_configuration),
         };
