@@ -81,11 +81,13 @@ int rmq__acl_cal_signature(const void *data, size_t len, const char *secret,
 }
 
 /* TreeMap<String, String> order. The keys are ASCII field names, for
- * which byte order is String.compareTo's order. */
+ * which byte order is String.compareTo's order. Equal keys stay in the
+ * order they were added (the entries are in one array). */
 static int ext_cmp(const void *a, const void *b) {
         const rmq_cmd_ext_t *x = *(const rmq_cmd_ext_t *const *)a;
         const rmq_cmd_ext_t *y = *(const rmq_cmd_ext_t *const *)b;
-        return strcmp(x->key, y->key);
+        int c                  = strcmp(x->key, y->key);
+        return c ? c : (x < y ? -1 : x > y);
 }
 
 int rmq__acl_cmd_signature(rmq_cmd_t *cmd, const char *secret,
@@ -109,8 +111,13 @@ int rmq__acl_cmd_signature(rmq_cmd_t *cmd, const char *secret,
         }
         qsort(v, n, sizeof(*v), ext_cmp);
         err = mac_init(&m, secret);
-        for (i = 0; !err && i < n; i++)
+        for (i = 0; !err && i < n; i++) {
+                /* a key sent twice: the receiver's HashMap keeps the
+                 * last value */
+                if (i + 1 < n && !strcmp(v[i]->key, v[i + 1]->key))
+                        continue;
                 err = mac_update(&m, v[i]->val, v[i]->vlen);
+        }
         if (!err)
                 err = mac_update(&m, cmd->body, cmd->body_len);
         if (v != inl)

@@ -109,6 +109,25 @@ static void test_vector_stale_signature(void **state) {
         rmq__cmd_destroy(cmd);
 }
 
+/* A key present twice (decoded from a frame that repeats it): the value
+ * that counts is the last, as in the receiver's HashMap. */
+static void test_duplicate_key(void **state) {
+        rmq_cmd_t *a = rmq__cmd_new_request(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC);
+        rmq_cmd_t *b = rmq__cmd_new_request(RMQ_REQ_GET_ROUTEINFO_BY_TOPIC);
+        char sa[RMQ_ACL_SIGNATURE_SIZE], sb[RMQ_ACL_SIGNATURE_SIZE];
+        (void)state;
+        rmq__cmd_ext_append(a, "topic", "old", 3);
+        rmq__cmd_ext_append(a, "AccessKey", "RocketMQ", 8);
+        rmq__cmd_ext_append(a, "topic", "new", 3);
+        rmq__cmd_ext_append(b, "topic", "new", 3);
+        rmq__cmd_ext_append(b, "AccessKey", "RocketMQ", 8);
+        assert_int_equal(rmq__acl_cmd_signature(a, "12345678", true, sa), 0);
+        assert_int_equal(rmq__acl_cmd_signature(b, "12345678", true, sb), 0);
+        assert_string_equal(sa, sb);
+        rmq__cmd_destroy(a);
+        rmq__cmd_destroy(b);
+}
+
 /* AclSigner over raw bytes: the content of vector 1 is its body. */
 static void test_cal_signature(void **state) {
         static const char content[] = "RocketMQ" V1_BODY;
@@ -201,6 +220,7 @@ int main(void) {
             cmocka_unit_test(test_vector_non_ascii),
             cmocka_unit_test(test_vector_security_token),
             cmocka_unit_test(test_vector_stale_signature),
+            cmocka_unit_test(test_duplicate_key),
             cmocka_unit_test(test_cal_signature),
             cmocka_unit_test(test_wire_round_trip),
             cmocka_unit_test(test_secret_key_redacted),
