@@ -109,6 +109,14 @@ struct rmq_conf_s {
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;
+        /* message trace (src/client/rmq_trace.c) */
+        bool enableMsgTrace;
+        char *customizedTraceTopic;
+        int64_t traceQueueSize;
+        int64_t traceBatchSize;
+        int64_t traceMaxMsgSize;
+        int64_t tracePollingTimeMs;
+        int64_t traceWaitTimeThresholdMs;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;

@@ -11,6 +11,7 @@
 
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "consumer/rmq_consumer_base.h"
@@ -1384,6 +1385,24 @@ static void start_undo(rmq_push_consumer_t *pcons) {
         pcons->ci = NULL;
 }
 
+/* Creates the trace dispatcher and registers its consume hook (nothing
+ * is consumed before the first rebalance, which comes later). */
+static void trace_start(rmq_push_consumer_t *pcons) {
+        consume_hook_t *h;
+        pcons->tracer = rmq__tracer_new(pcons->conf, &pcons->lg,
+                                        pcons->group_user, "CONSUME",
+                                        pcons->ci);
+        if (!pcons->tracer || pcons->hook_cnt >= PC_MAX_HOOKS)
+                return;
+        rmq__lock(&pcons->lock);
+        h         = &pcons->hooks[pcons->hook_cnt++];
+        h->name   = rmq__strdup("ConsumeMessageTraceHook");
+        h->before = rmq__trace_consume_before;
+        h->after  = rmq__trace_consume_after;
+        h->opaque = pcons->tracer;
+        rmq__unlock(&pcons->lock);
+}
+
 rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                                   size_t errstr_size) {
         rmq_allocate_t *alloc;
@@ -1456,6 +1475,10 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         consume_service_timers(pcons);
+        /* DefaultMQPushConsumer(enableMsgTrace): the trace hook, then
+         * traceDispatcher.start; a failure is only logged */
+        if (pcons->conf->enableMsgTrace)
+                trace_start(pcons);
         pcons->start_ms = rmq__wall_ms();
         rmq__lock(&pcons->lock);
         pcons->state = PC_RUNNING;
@@ -1536,6 +1559,8 @@ rmq_err_t rmq_push_consumer_shutdown(rmq_push_consumer_t *pcons) {
         rmq__client_release(pcons->ci);
         pcons->ci    = NULL;
         pcons->stats = NULL;
+        /* then traceDispatcher.shutdown(): the last traces go out */
+        rmq__tracer_shutdown(pcons->tracer);
         return RMQ_OK;
 }
 
@@ -1556,6 +1581,7 @@ void rmq_push_consumer_destroy(rmq_push_consumer_t *pcons) {
         rmq__allocate_destroy(pcons->alloc_pending);
         for (i = 0; i < pcons->hook_cnt; i++)
                 rmq__free(pcons->hooks[i].name);
+        rmq__tracer_destroy(pcons->tracer);
         uv_cond_destroy(&pcons->cond);
         uv_mutex_destroy(&pcons->lock);
         rmq__free(pcons->group);
