@@ -339,13 +339,8 @@ static rmq_conf_t *trace_conf(const rmq_conf_t *conf, const char *group,
 }
 
 rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
-                              const char *group, const char *type,
-                              rmq_client_t *host_ci) {
-        rmq_tracer_t *t = rmq__calloc(1, sizeof(*t));
-        const char *namesrv = rmq__client_conf(host_ci)->namesrvAddr;
-        rmq_conf_t *c;
-        char errstr[512] = "";
-        rmq_err_t err    = RMQ_ERR__FAIL;
+                              const char *group) {
+        rmq_tracer_t *t  = rmq__calloc(1, sizeof(*t));
         t->lg            = *lg;
         t->group         = rmq__strdup(group);
         t->topic         = rmq__strdup(rmq__str_is_blank(conf->customizedTraceTopic)
@@ -360,7 +355,17 @@ rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
         uv_mutex_init(&t->lock);
         uv_cond_init(&t->cond);
         rmq__list_init(&t->queue);
-        c = trace_conf(conf, group, type, namesrv);
+        return t;
+}
+
+void rmq__tracer_start(rmq_tracer_t *t, const rmq_conf_t *conf,
+                       const char *type, rmq_client_t *host_ci) {
+        const char *namesrv = rmq__client_conf(host_ci)->namesrvAddr;
+        rmq_conf_t *c;
+        char errstr[512] = "";
+        rmq_err_t err    = RMQ_ERR__FAIL;
+        t->lg            = *rmq__client_logger(host_ci);
+        c = trace_conf(conf, t->group, type, namesrv);
         if (c) {
                 err = rmq_producer_new(&t->tp, c, errstr, sizeof(errstr));
                 rmq_conf_destroy(c);
@@ -374,18 +379,20 @@ rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
                              sizeof(errstr));
         }
         if (err) {
-                rmq__log(lg, RMQ_LOG_WARN, "TRACE",
+                rmq__log(&t->lg, RMQ_LOG_WARN, "TRACE",
                          "trace dispatcher start failed, no message trace: "
                          "%s",
                          errstr[0] ? errstr : rmq_err2str(err));
-                tracer_free(t);
-                return NULL;
+                /* records are dropped (and counted) from now on */
+                rmq__lock(&t->lock);
+                t->stopped = true;
+                rmq__unlock(&t->lock);
+                return;
         }
         t->worker_started = true;
-        rmq__log(lg, RMQ_LOG_INFO, "TRACE",
-                 "message trace on: group %s, trace topic %s",
-                 group, t->cloud ? RMQ_TRACE_TOPIC_PREFIX "<region>" : t->topic);
-        return t;
+        rmq__log(&t->lg, RMQ_LOG_INFO, "TRACE",
+                 "message trace on: group %s, trace topic %s", t->group,
+                 t->cloud ? RMQ_TRACE_TOPIC_PREFIX "<region>" : t->topic);
 }
 
 void rmq__tracer_shutdown(rmq_tracer_t *t) {
@@ -625,8 +632,8 @@ void rmq__trace_consume_after(rmq_push_consumer_t *pcons,
                   context_code(hc->return_type), hc->trace_region);
 }
 
-void rmq__trace_pulled(rmq_tracer_t *t, const char *group,
-                       rmq_message_ext_t *const *msgs, size_t n) {
+void rmq__trace_pulled(rmq_tracer_t *t, rmq_message_ext_t *const *msgs,
+                       size_t n) {
         char request_id[RMQ_MSG_ID_MAX + 1];
         const char *region = NULL;
         int64_t ts;
@@ -634,7 +641,6 @@ void rmq__trace_pulled(rmq_tracer_t *t, const char *group,
                 return;
         rmq__msg_id_create(request_id);
         ts = rmq__wall_ms();
-        (void)group;
         if (sub_before(t, t->group, msgs, n, request_id, ts, &region))
                 sub_after(t, t->group, msgs, n, request_id, ts, true, 0,
                           region);

@@ -35,20 +35,25 @@
 typedef struct rmq_tracer_s rmq_tracer_t;
 
 /*
- * mirrors new AsyncTraceDispatcher(group, type, customizedTraceTopic)
- * followed by start(namesrvAddr, accessChannel): creates and starts the
- * trace producer (group `_INNER_TRACE_PRODUCER-<group>-<type>-<n>`,
+ * mirrors new AsyncTraceDispatcher(group, type, customizedTraceTopic): the
+ * queue and settings of \p conf (the host's); records offered before
+ * rmq__tracer_start() wait in the queue.
+ */
+rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
+                              const char *group);
+/*
+ * mirrors AsyncTraceDispatcher.start(namesrvAddr, accessChannel): starts
+ * the trace producer (group `_INNER_TRACE_PRODUCER-<group>-<type>-<n>`,
  * instance `PID_CLIENT_INNER_TRACE_PRODUCER_<namesrvAddr>`, the host's
  * conf otherwise, with sendMsgTimeout 5000 and maxMessageSize
  * trace.maxMsgSize) and the worker. \p host_ci is the host's started
- * instance (its name server address is used). Returns NULL, logged on
- * \p lg, when the trace producer cannot start (the host runs on without
- * traces, as Java only logs it).
+ * instance (its name server address is used). A failure is logged and
+ * the host runs on without traces (records are dropped and counted), as
+ * Java only logs it.
  * @locality application thread (the host's start).
  */
-rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
-                              const char *group, const char *type,
-                              rmq_client_t *host_ci);
+void rmq__tracer_start(rmq_tracer_t *t, const rmq_conf_t *conf,
+                       const char *type, rmq_client_t *host_ci);
 /*
  * mirrors AsyncTraceDispatcher.shutdown: the worker sends every queued
  * record and stops, the trace producer shuts down (which waits for the
@@ -85,8 +90,8 @@ void rmq__trace_consume_after(rmq_push_consumer_t *pcons,
 /* ConsumeMessageTraceHookImpl as DefaultLitePullConsumerImpl.pullSyncImpl
  * runs it after each pull that found messages: SubBefore, then SubAfter
  * with success, contextCode 0. NULL \p t: nothing. */
-void rmq__trace_pulled(rmq_tracer_t *t, const char *group,
-                       rmq_message_ext_t *const *msgs, size_t n);
+void rmq__trace_pulled(rmq_tracer_t *t, rmq_message_ext_t *const *msgs,
+                       size_t n);
 
 /* EndTransactionTraceHookImpl (DefaultMQProducerImpl
  * doExecuteEndTransactionHook): \p msg_id, \p addr (the broker) and

@@ -1385,15 +1385,14 @@ static void start_undo(rmq_push_consumer_t *pcons) {
         pcons->ci = NULL;
 }
 
-/* Creates the trace dispatcher and registers its consume hook (nothing
- * is consumed before the first rebalance, which comes later). */
-static void trace_start(rmq_push_consumer_t *pcons) {
+/* Creates the trace dispatcher and registers its consume hook, before the
+ * consumer joins its instance (nothing is consumed yet). */
+static void trace_hook(rmq_push_consumer_t *pcons) {
         consume_hook_t *h;
-        pcons->tracer = rmq__tracer_new(pcons->conf, &pcons->lg,
-                                        pcons->group_user, "CONSUME",
-                                        pcons->ci);
-        if (!pcons->tracer || pcons->hook_cnt >= PC_MAX_HOOKS)
+        if (pcons->tracer || pcons->hook_cnt >= PC_MAX_HOOKS)
                 return;
+        pcons->tracer = rmq__tracer_new(pcons->conf, &pcons->lg,
+                                        pcons->group_user);
         rmq__lock(&pcons->lock);
         h         = &pcons->hooks[pcons->hook_cnt++];
         h->name   = rmq__strdup("ConsumeMessageTraceHook");
@@ -1455,6 +1454,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         rmq__consume_service_start(pcons);
+        /* DefaultMQPushConsumer(enableMsgTrace): the trace hook */
+        if (pcons->conf->enableMsgTrace)
+                trace_hook(pcons);
         err = rmq__client_register(pcons->ci, pcons->group, &push_member_ops,
                                    pcons);
         if (err) {
@@ -1475,10 +1477,10 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         consume_service_timers(pcons);
-        /* DefaultMQPushConsumer(enableMsgTrace): the trace hook, then
-         * traceDispatcher.start; a failure is only logged */
-        if (pcons->conf->enableMsgTrace)
-                trace_start(pcons);
+        /* traceDispatcher.start; a failure is only logged */
+        if (pcons->tracer)
+                rmq__tracer_start(pcons->tracer, pcons->conf, "CONSUME",
+                                  pcons->ci);
         pcons->start_ms = rmq__wall_ms();
         rmq__lock(&pcons->lock);
         pcons->state = PC_RUNNING;

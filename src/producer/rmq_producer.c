@@ -1847,16 +1847,16 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
  * not RUNNING yet: no send reads the hooks). */
 static void trace_start(rmq_producer_t *prod) {
         send_hook_t *h;
-        prod->tracer = rmq__tracer_new(prod->conf, &prod->lg,
-                                       prod->conf->producerGroup, "PRODUCE",
-                                       prod->ci);
-        if (!prod->tracer || prod->hook_cnt >= MAX_HOOKS)
+        if (prod->tracer || prod->hook_cnt >= MAX_HOOKS)
                 return;
+        prod->tracer = rmq__tracer_new(prod->conf, &prod->lg,
+                                       prod->conf->producerGroup);
         h         = &prod->hooks[prod->hook_cnt++];
         h->name   = rmq__strdup("SendMessageTraceHook");
         h->before = rmq__trace_send_before;
         h->after  = rmq__trace_send_after;
         h->opaque = prod->tracer;
+        rmq__tracer_start(prod->tracer, prod->conf, "PRODUCE", prod->ci);
 }
 
 static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,

@@ -504,6 +504,56 @@ static void test_consume_success_and_failure(void **state) {
         fx_destroy(NULL, prod, mc);
 }
 
+/* The lite pull consumer traces each pull that found messages:
+ * SubBefore, then SubAfter with success and contextCode 0. */
+static void test_lite_pull(void **state) {
+        static const char *const extra[] = {FX_FROM_FIRST, "enableMsgTrace",
+                                            "true", NULL};
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 1, NULL);
+        rmq_producer_t *prod   = fx_producer(mc, "PG_TR_L", NULL);
+        rmq_conf_t *conf       = fx_conf(mc, "consumerGroup", "CG_TR", extra);
+        rmq_lite_pull_consumer_t *lpc;
+        rmq_send_result_t *res = NULL;
+        rmq_message_ext_t **msgs = NULL;
+        rmq_message_t *msg     = fx_msg(T, "lite");
+        size_t n = 0;
+        char err[512];
+        int64_t t0, t1;
+        recs_t rs;
+        (void)state;
+        rmq_message_set_keys(msg, "kl");
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        t0 = rmq__wall_ms();
+        assert_int_equal(rmq_lite_pull_consumer_new(&lpc, conf, err,
+                                                    sizeof(err)),
+                         RMQ_OK);
+        rmq_conf_destroy(conf);
+        assert_int_equal(rmq_lite_pull_consumer_subscribe(lpc, T, "*", err,
+                                                          sizeof(err)),
+                         RMQ_OK);
+        if (rmq_lite_pull_consumer_start(lpc, err, sizeof(err)))
+                fail_msg("start: %s", err);
+        while (!n)
+                assert_int_equal(rmq_lite_pull_consumer_poll(
+                                     lpc, 1000 * rmq_test_tmout_multiplier(),
+                                     &msgs, &n),
+                                 RMQ_OK);
+        assert_int_equal(n, 1);
+        rmq_lite_pull_consumer_poll_release(msgs, n);
+        assert_int_equal(rmq_lite_pull_consumer_trace_dropped(lpc), 0);
+        rmq_lite_pull_consumer_destroy(lpc);
+        t1 = rmq__wall_ms();
+        read_traces(mc, TRACE_T, &rs);
+        assert_int_equal(rs.n, 2);
+        check_sub_pair(&rs, rmq_send_result_msg_id(res), 0, "kl", 0, "true",
+                       0, t0, t1);
+        recs_free(&rs);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        fx_destroy(NULL, prod, mc);
+}
+
 /* ---- transactions ---- */
 
 static rmq_err_t tx_execute(rmq_producer_t *prod, const rmq_message_t *msg,
@@ -611,6 +661,7 @@ int main(void) {
             cmocka_unit_test(test_queue_full_drops),
             cmocka_unit_test(test_batching),
             cmocka_unit_test(test_consume_success_and_failure),
+            cmocka_unit_test(test_lite_pull),
             cmocka_unit_test(test_transaction),
         };
         return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
