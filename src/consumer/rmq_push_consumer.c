@@ -1389,8 +1389,14 @@ static void start_undo(rmq_push_consumer_t *pcons) {
  * consumer joins its instance (nothing is consumed yet). */
 static void trace_hook(rmq_push_consumer_t *pcons) {
         consume_hook_t *h;
-        if (pcons->tracer || pcons->hook_cnt >= PC_MAX_HOOKS)
+        if (pcons->tracer)
                 return;
+        if (pcons->hook_cnt >= PC_MAX_HOOKS) {
+                rmq__log(&pcons->lg, RMQ_LOG_WARN, "TRACE",
+                         "enableMsgTrace: no room for the trace hook (8 "
+                         "hooks registered): no message trace");
+                return;
+        }
         pcons->tracer = rmq__tracer_new(pcons->conf, &pcons->lg,
                                         pcons->group_user);
         rmq__lock(&pcons->lock);

@@ -1847,8 +1847,14 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
  * not RUNNING yet: no send reads the hooks). */
 static void trace_start(rmq_producer_t *prod) {
         send_hook_t *h;
-        if (prod->tracer || prod->hook_cnt >= MAX_HOOKS)
+        if (prod->tracer)
                 return;
+        if (prod->hook_cnt >= MAX_HOOKS) {
+                rmq__log(&prod->lg, RMQ_LOG_WARN, "TRACE",
+                         "enableMsgTrace: no room for the trace hook (8 "
+                         "hooks registered): no message trace");
+                return;
+        }
         prod->tracer = rmq__tracer_new(prod->conf, &prod->lg,
                                        prod->conf->producerGroup);
         h         = &prod->hooks[prod->hook_cnt++];
