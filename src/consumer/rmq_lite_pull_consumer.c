@@ -1439,10 +1439,11 @@ rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {
         lpc->offsets = NULL;
         rmq__log(&lpc->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] shutdown OK", lpc->group);
+        /* traceDispatcher.shutdown() (Java: after the consumer's): the
+         * last traces go out, before the instance may go */
+        rmq__tracer_shutdown(lpc->tracer);
         rmq__client_release(lpc->ci);
         lpc->ci = NULL;
-        /* then traceDispatcher.shutdown(): the last traces go out */
-        rmq__tracer_shutdown(lpc->tracer);
         return RMQ_OK;
 }
 

@@ -1564,11 +1564,12 @@ rmq_err_t rmq_push_consumer_shutdown(rmq_push_consumer_t *pcons) {
         pcons->offsets = NULL;
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] shutdown OK", pcons->group);
+        /* traceDispatcher.shutdown() (Java: after the consumer's): the
+         * last traces go out, before the instance may go */
+        rmq__tracer_shutdown(pcons->tracer);
         rmq__client_release(pcons->ci);
         pcons->ci    = NULL;
         pcons->stats = NULL;
-        /* then traceDispatcher.shutdown(): the last traces go out */
-        rmq__tracer_shutdown(pcons->tracer);
         return RMQ_OK;
 }
 

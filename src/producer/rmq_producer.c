@@ -2048,13 +2048,15 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         /* No check arrives any more: drop the queued ones, finish the
          * running one (it still answers through prod->ci). */
         rmq__txn_stop(prod->txn, prod);
+        /* traceDispatcher.shutdown() (Java: after the producer's): the
+         * last traces go out, before the instance (and a private mock
+         * cluster of test.mock.brokers) may go */
+        rmq__tracer_shutdown(prod->tracer);
         if (!prod->inner)
                 rmq__client_release(prod->ci);
         prod->ci = NULL;
         rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
                  "the producer [%s] shutdown OK", prod->group);
-        /* then traceDispatcher.shutdown(): the last traces go out */
-        rmq__tracer_shutdown(prod->tracer);
         return RMQ_OK;
 }
 

@@ -399,6 +399,60 @@ static void test_batching(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* The mock's traceTopicEnable (BrokerConfig): RMQ_SYS_TRACE_TOPIC with
+ * one queue, served without topic auto-creation. */
+static void test_mock_trace_topic_enable(void **state) {
+        static const char *const opts[] = {"autoCreateTopicEnable", "false",
+                                           "traceTopicEnable", "true", NULL};
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 2, opts);
+        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_MOCK", NULL);
+        char err[512];
+        recs_t rs;
+        int i;
+        (void)state;
+        assert_int_equal(rmq_mock_queue_max_offset(mc, TRACE_T, 0, 0), 0);
+        assert_int_equal(rmq_mock_queue_max_offset(mc, TRACE_T, 0, 1), -1);
+        for (i = 0; i < 3; i++) {
+                rmq_message_t *msg = fx_msg(T, "m");
+                if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
+                        fail_msg("send: %s", err);
+                rmq_message_destroy(msg);
+        }
+        rmq_producer_destroy(prod);
+        read_traces(mc, TRACE_T, &rs);
+        assert_int_equal(count_type(&rs, "Pub"), 3);
+        assert_int_equal(rmq_mock_queue_max_offset(mc, TRACE_T, 0, 1), -1);
+        recs_free(&rs);
+        rmq_mock_cluster_destroy(mc);
+}
+
+/* accessChannel CLOUD: the trace topic is rmq_sys_TRACE_DATA_<region>. */
+static void test_cloud_channel(void **state) {
+        static const char *const extra[] = {"accessChannel", "CLOUD", NULL};
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_CLOUD", extra);
+        rmq_message_t *msg     = fx_msg(T, "cloud");
+        rmq_send_result_t *res = NULL;
+        char err[512];
+        int64_t t0, t1;
+        recs_t rs;
+        (void)state;
+        t0 = rmq__wall_ms();
+        if (rmq_producer_send(prod, msg, &res, err, sizeof(err)))
+                fail_msg("send: %s", err);
+        t1 = rmq__wall_ms();
+        rmq_producer_destroy(prod);
+        assert_int_equal(rmq_mock_topic_message_count(mc, TRACE_T), 0);
+        read_traces(mc, "rmq_sys_TRACE_DATA_DefaultRegion", &rs);
+        assert_int_equal(rs.n, 1);
+        check_pub(&rs.r[0], t0, t1, "PG_TR_CLOUD", T, res, NULL, NULL,
+                  rmq_mock_broker_addr(mc, 0), 5, 0);
+        recs_free(&rs);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        rmq_mock_cluster_destroy(mc);
+}
+
 /* ---- consumption ---- */
 
 typedef struct cons_s {
@@ -504,6 +558,54 @@ static void test_consume_success_and_failure(void **state) {
         fx_destroy(NULL, prod, mc);
 }
 
+static rmq_consume_orderly_status_t
+orderly_ok(rmq_push_consumer_t *pc, const rmq_message_ext_t *const *msgs,
+           size_t n, rmq_consume_orderly_context_t *ctx, void *opaque) {
+        (void)pc;
+        (void)msgs;
+        (void)n;
+        (void)ctx;
+        atomic_fetch_add(&((cons_t *)opaque)->calls, 1);
+        return RMQ_ORDERLY_SUCCESS;
+}
+
+static bool one_call(void *arg) {
+        return atomic_load(&((cons_t *)arg)->calls) >= 1;
+}
+
+/* The orderly service runs the same hooks. */
+static void test_orderly_consume(void **state) {
+        static const char *const extra[] = {FX_FROM_FIRST, "enableMsgTrace",
+                                            "true", NULL};
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 1, NULL);
+        rmq_producer_t *prod   = fx_producer(mc, "PG_TR_O", NULL);
+        rmq_send_result_t *res = NULL;
+        rmq_push_consumer_t *pc;
+        rmq_message_t *msg = fx_msg(T, "o");
+        cons_t c;
+        char err[512];
+        int64_t t0, t1;
+        recs_t rs;
+        (void)state;
+        memset(&c, 0, sizeof(c));
+        rmq_message_set_keys(msg, "ko");
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        t0 = rmq__wall_ms();
+        pc = fx_consumer_run_orderly(mc, "CG_TR", T, extra, orderly_ok, &c);
+        assert_true(rmq_test_wait_until(one_call, &c, 20000));
+        rmq_push_consumer_destroy(pc);
+        t1 = rmq__wall_ms();
+        read_traces(mc, TRACE_T, &rs);
+        assert_int_equal(rs.n, 2);
+        check_sub_pair(&rs, rmq_send_result_msg_id(res), 0, "ko", 0, "true", 0,
+                       t0, t1);
+        recs_free(&rs);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        fx_destroy(NULL, prod, mc);
+}
+
 /* The lite pull consumer traces each pull that found messages:
  * SubBefore, then SubAfter with success and contextCode 0. */
 static void test_lite_pull(void **state) {
@@ -556,6 +658,7 @@ static void test_lite_pull(void **state) {
 
 /* ---- transactions ---- */
 
+/* Commits, or answers UNKNOW when \p arg is not NULL. */
 static rmq_err_t tx_execute(rmq_producer_t *prod, const rmq_message_t *msg,
                             const char *transaction_id, void *arg,
                             rmq_local_transaction_state_t *statep,
@@ -563,11 +666,10 @@ static rmq_err_t tx_execute(rmq_producer_t *prod, const rmq_message_t *msg,
         (void)prod;
         (void)msg;
         (void)transaction_id;
-        (void)arg;
         (void)errstr;
         (void)errstr_size;
         (void)opaque;
-        *statep = RMQ_TXN_COMMIT_MESSAGE;
+        *statep = arg ? RMQ_TXN_UNKNOWN : RMQ_TXN_COMMIT_MESSAGE;
         return RMQ_OK;
 }
 
@@ -583,11 +685,91 @@ static rmq_err_t tx_check(rmq_producer_t *prod, const rmq_message_ext_t *mx,
         return RMQ_OK;
 }
 
-static void test_transaction(void **state) {
-        rmq_mock_cluster_t *mc = fx_cluster(1);
+static rmq_producer_t *tx_producer(rmq_mock_cluster_t *mc) {
         rmq_conf_t *conf = fx_conf(mc, "producerGroup", "PG_TR_TX",
                                    (const char *const[]){"enableMsgTrace",
                                                          "true", NULL});
+        rmq_producer_t *prod;
+        char err[512];
+        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
+                         RMQ_OK);
+        rmq_conf_destroy(conf);
+        assert_int_equal(rmq_producer_set_transaction_listener(
+                             prod, tx_execute, tx_check, NULL),
+                         RMQ_OK);
+        if (rmq_producer_start(prod, err, sizeof(err)))
+                fail_msg("start: %s", err);
+        return prod;
+}
+
+static void check_end_txn(const rec_t *r, int64_t t0, int64_t t1,
+                          rmq_mock_cluster_t *mc, const char *id,
+                          const char *state, const char *from_check) {
+        assert_int_equal(r->nf, 13);
+        assert_in_range(num(r->f[1]), t0, t1);
+        assert_string_equal(r->f[2], "DefaultRegion");
+        assert_string_equal(r->f[3], "PG_TR_TX");
+        assert_string_equal(r->f[4], T);
+        assert_string_equal(r->f[5], id);
+        assert_string_equal(r->f[6], "TagT");
+        assert_string_equal(r->f[7], "kt");
+        assert_string_equal(r->f[8], rmq_mock_broker_addr(mc, 0));
+        assert_string_equal(r->f[9], "2");
+        assert_string_equal(r->f[10], id);
+        assert_string_equal(r->f[11], state);
+        assert_string_equal(r->f[12], from_check);
+        assert_true(has_word(r->keys, id) && has_word(r->keys, "kt"));
+}
+
+static bool no_half_message(void *arg) {
+        return rmq_mock_half_message_count(arg) == 0;
+}
+
+/* UNKNOW at first, COMMIT when the broker checks back: two
+ * EndTransaction records, the second fromTransactionCheck. */
+static void test_transaction_check(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_transaction_send_result_t *res = NULL;
+        rmq_producer_t *prod;
+        rmq_message_t *msg = fx_msg(T, "txbody");
+        char err[512];
+        int64_t t0, t1;
+        recs_t rs;
+        const char *id;
+        (void)state;
+        assert_int_equal(
+            rmq_mock_cluster_set(mc, "transactionTimeOut", "50", err,
+                                 sizeof(err)),
+            RMQ_OK);
+        assert_int_equal(rmq_mock_cluster_set(mc, "transactionCheckInterval",
+                                              "100", err, sizeof(err)),
+                         RMQ_OK);
+        prod = tx_producer(mc);
+        rmq_message_set_tags(msg, "TagT");
+        rmq_message_set_keys(msg, "kt");
+        t0 = rmq__wall_ms();
+        if (rmq_producer_send_in_transaction(prod, msg, (void *)1, &res, err,
+                                             sizeof(err)))
+                fail_msg("send_in_transaction: %s", err);
+        id = rmq_transaction_send_result_msg_id(res);
+        assert_true(rmq_test_wait_until(no_half_message, mc, 20000));
+        rmq_producer_destroy(prod);
+        t1 = rmq__wall_ms();
+        read_traces(mc, TRACE_T, &rs);
+        assert_int_equal(count_type(&rs, "Pub"), 1);
+        assert_int_equal(count_type(&rs, "EndTransaction"), 2);
+        check_end_txn(find(&rs, "EndTransaction", id, 0), t0, t1, mc, id,
+                      "UNKNOW", "false");
+        check_end_txn(find(&rs, "EndTransaction", id, 1), t0, t1, mc, id,
+                      "COMMIT_MESSAGE", "true");
+        recs_free(&rs);
+        rmq_transaction_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        rmq_mock_cluster_destroy(mc);
+}
+
+static void test_transaction(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
         rmq_transaction_send_result_t *res = NULL;
         rmq_producer_t *prod;
         rmq_message_t *msg = fx_msg(T, "txbody");
@@ -597,14 +779,7 @@ static void test_transaction(void **state) {
         rec_t *r;
         const char *id;
         (void)state;
-        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
-                         RMQ_OK);
-        rmq_conf_destroy(conf);
-        assert_int_equal(rmq_producer_set_transaction_listener(
-                             prod, tx_execute, tx_check, NULL),
-                         RMQ_OK);
-        if (rmq_producer_start(prod, err, sizeof(err)))
-                fail_msg("start: %s", err);
+        prod = tx_producer(mc);
         rmq_message_set_tags(msg, "TagT");
         rmq_message_set_keys(msg, "kt");
         t0 = rmq__wall_ms();
@@ -632,19 +807,8 @@ static void test_transaction(void **state) {
         assert_int_equal(strlen(r->f[12]), 32);
         assert_string_equal(r->f[13], "true");
         /* EndTransaction: Trans_msg_Commit (2), transactionId = UNIQ_KEY */
-        r = find(&rs, "EndTransaction", id, 0);
-        assert_int_equal(r->nf, 13);
-        assert_in_range(num(r->f[1]), t0, t1);
-        assert_string_equal(r->f[2], "DefaultRegion");
-        assert_string_equal(r->f[3], "PG_TR_TX");
-        assert_string_equal(r->f[4], T);
-        assert_string_equal(r->f[6], "TagT");
-        assert_string_equal(r->f[7], "kt");
-        assert_string_equal(r->f[8], rmq_mock_broker_addr(mc, 0));
-        assert_string_equal(r->f[9], "2");
-        assert_string_equal(r->f[10], id);
-        assert_string_equal(r->f[11], "COMMIT_MESSAGE");
-        assert_string_equal(r->f[12], "false");
+        check_end_txn(find(&rs, "EndTransaction", id, 0), t0, t1, mc, id,
+                      "COMMIT_MESSAGE", "false");
         recs_free(&rs);
         rmq_transaction_send_result_destroy(res);
         rmq_message_destroy(msg);
@@ -663,6 +827,10 @@ int main(void) {
             cmocka_unit_test(test_consume_success_and_failure),
             cmocka_unit_test(test_lite_pull),
             cmocka_unit_test(test_transaction),
+            cmocka_unit_test(test_transaction_check),
+            cmocka_unit_test(test_mock_trace_topic_enable),
+            cmocka_unit_test(test_cloud_channel),
+            cmocka_unit_test(test_orderly_consume),
         };
         return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
