@@ -272,6 +272,45 @@ static void test_async_send(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+/* A send the broker stored without SEND_OK (FLUSH_DISK_TIMEOUT): a Pub
+ * with success false; a failed send (no result): none. */
+static void test_send_not_ok(void **state) {
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_NOTOK", NULL);
+        rmq_message_t *msg     = fx_msg(T, "x");
+        rmq_send_result_t *res = NULL;
+        char err[512];
+        recs_t rs;
+        (void)state;
+        /* the route first, so that the injected answers go to sends */
+        assert_int_equal(rmq_producer_send(prod, msg, NULL, err, sizeof(err)),
+                         RMQ_OK);
+        /* (a message sent again keeps its id: a new one) */
+        rmq_message_destroy(msg);
+        msg = fx_msg(T, "x");
+        rmq_mock_push_request_errors(mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_FLUSH_DISK_TIMEOUT);
+        assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
+                         RMQ_OK);
+        assert_int_equal(rmq_send_result_status(res), RMQ_FLUSH_DISK_TIMEOUT);
+        /* a broker error: no result, no Pub (one send, no retry for this
+         * code) */
+        rmq_mock_push_request_errors(mc, 0, RMQ_REQ_SEND_MESSAGE_V2, 1,
+                                     RMQ_ERR_MESSAGE_ILLEGAL);
+        assert_int_not_equal(
+            rmq_producer_send(prod, msg, NULL, err, sizeof(err)), RMQ_OK);
+        rmq_producer_destroy(prod);
+        read_traces(mc, TRACE_T, &rs);
+        assert_int_equal(rs.n, 2);
+        assert_string_equal(find(&rs, "Pub", rmq_send_result_msg_id(res), 0)
+                                ->f[13],
+                            "false");
+        recs_free(&rs);
+        rmq_send_result_destroy(res);
+        rmq_message_destroy(msg);
+        rmq_mock_cluster_destroy(mc);
+}
+
 /* Oneway sends have no result: no Pub (as Java's hook). */
 static void test_oneway_not_traced(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster(1);
@@ -820,6 +859,7 @@ int main(void) {
             cmocka_unit_test(test_sync_send),
             cmocka_unit_test(test_async_send),
             cmocka_unit_test(test_oneway_not_traced),
+            cmocka_unit_test(test_send_not_ok),
             cmocka_unit_test(test_customized_trace_topic),
             cmocka_unit_test(test_off_by_default),
             cmocka_unit_test(test_queue_full_drops),
