@@ -11,6 +11,7 @@
 #include "client/rmq_trace.h"
 #include "common/rmq_buf.h"
 #include "common/rmq_list.h"
+#include "common/rmq_map.h"
 #include "common/rmq_str.h"
 #include "common/rmq_thread.h"
 #include "common/rmq_time.h"
@@ -41,6 +42,7 @@ typedef struct trace_batch_s {
         char *topic;
         rmq_buf_t data;
         rmq_buf_t keys;
+        rmq_strmap_t seen; /* the keys in `keys` (AsyncDataSendTask's set) */
         int64_t count;
         int64_t first_ms;
 } trace_batch_t;
@@ -94,8 +96,8 @@ static void put_bool(rmq_buf_t *b, bool v, char sep) {
         put_field(b, v ? "true" : "false", sep);
 }
 
-/* TraceTransferBean.transKey: the id, then the keys split on spaces;
- * duplicates go (a set), empty ones too. */
+/* TraceTransferBean.transKey of one record: the ids, then the keys split
+ * on spaces; duplicates go (a set; records are small), empty ones too. */
 static bool keys_has(const rmq_buf_t *keys, const char *k, size_t klen) {
         const char *p   = (const char *)keys->data;
         const char *end = p + keys->len;
@@ -180,8 +182,8 @@ static void offer(rmq_tracer_t *t, const char *region, rmq_buf_t *data,
         char tbuf[300];
         const char *topic = trace_topic_for(t, region, tbuf, sizeof(tbuf));
         size_t tlen = strlen(topic), klen = keys->len;
-        trace_rec_t *rec = rmq__malloc(sizeof(*rec) + data->len + klen + 1 +
-                                       tlen + 1);
+        trace_rec_t *rec =
+            rmq__malloc(sizeof(*rec) + data->len + klen + 1 + tlen + 1);
         rec->data_len = data->len;
         memcpy(rec->data, data->data, data->len);
         rec->keys = rec->data + data->len;
@@ -227,8 +229,30 @@ static void batch_send(rmq_tracer_t *t, trace_batch_t *b) {
         rmq_message_destroy(msg);
         rmq__buf_reset(&b->data);
         rmq__buf_reset(&b->keys);
+        rmq__strmap_clear(&b->seen, NULL);
         b->count    = 0;
         b->first_ms = 0;
+}
+
+/* AsyncDataSendTask's keySet: a record's keys added to the batch's,
+ * each once. */
+static void batch_keys_add(trace_batch_t *b, const char *list) {
+        const char *p = list;
+        while (p && *p) {
+                const char *sp = strchr(p, ' ');
+                size_t len     = sp ? (size_t)(sp - p) : strlen(p);
+                if (len) {
+                        char *k = rmq__strndup(p, len);
+                        if (!rmq__strmap_get(&b->seen, k)) {
+                                rmq__strmap_set(&b->seen, k, b);
+                                if (b->keys.len)
+                                        rmq__buf_put(&b->keys, " ", 1);
+                                rmq__buf_put(&b->keys, p, len);
+                        }
+                        rmq__free(k);
+                }
+                p = sp ? sp + 1 : NULL;
+        }
 }
 
 /* TraceDataSegment.addTraceTransferBean; a record for another topic
@@ -242,7 +266,7 @@ static void batch_add(rmq_tracer_t *t, trace_batch_t *b, trace_rec_t *rec) {
                 b->first_ms = rmq__mono_ms();
         }
         rmq__buf_put(&b->data, rec->data, rec->data_len);
-        keys_add(&b->keys, rec->keys);
+        batch_keys_add(b, rec->keys);
         b->count++;
         rmq__free(rec);
         if ((int64_t)b->data.len >= t->max_msg_size - 10000 ||
@@ -251,9 +275,10 @@ static void batch_add(rmq_tracer_t *t, trace_batch_t *b, trace_rec_t *rec) {
 }
 
 static void worker_run(void *arg) {
-        rmq_tracer_t *t    = arg;
+        rmq_tracer_t *t = arg;
         trace_batch_t b;
         memset(&b, 0, sizeof(b));
+        rmq__strmap_init(&b.seen);
         rmq__lock(&t->lock);
         for (;;) {
                 int64_t now, wait;
@@ -290,6 +315,7 @@ static void worker_run(void *arg) {
         rmq__free(b.topic);
         rmq__buf_free(&b.data);
         rmq__buf_free(&b.keys);
+        rmq__strmap_clear(&b.seen, NULL);
 }
 
 /* ---- lifecycle ---- */
@@ -325,8 +351,8 @@ static rmq_conf_t *trace_conf(const rmq_conf_t *conf, const char *group,
                 ok &= !rmq_conf_set(c, "namesrvAddr", namesrv, NULL, 0);
         ok &= !rmq_conf_set(c, "test.mock.brokers", "0", NULL, 0);
         ok &= !rmq_conf_set(c, "enableMsgTrace", "false", NULL, 0);
-        ok &= !rmq_conf_set(c, "sendMsgTimeout", TRACE_SEND_TIMEOUT_MS, NULL,
-                            0);
+        ok &=
+            !rmq_conf_set(c, "sendMsgTimeout", TRACE_SEND_TIMEOUT_MS, NULL, 0);
         name = rmq__asprintf("%lld", (long long)conf->traceMaxMsgSize);
         ok &= !rmq_conf_set(c, "maxMessageSize", name, NULL, 0);
         rmq__free(name);
@@ -340,18 +366,18 @@ static rmq_conf_t *trace_conf(const rmq_conf_t *conf, const char *group,
 
 rmq_tracer_t *rmq__tracer_new(const rmq_conf_t *conf, const rmq_logger_t *lg,
                               const char *group) {
-        rmq_tracer_t *t  = rmq__calloc(1, sizeof(*t));
-        t->lg            = *lg;
-        t->group         = rmq__strdup(group);
-        t->topic         = rmq__strdup(rmq__str_is_blank(conf->customizedTraceTopic)
-                                           ? RMQ_TRACE_DEFAULT_TOPIC
-                                           : conf->customizedTraceTopic);
-        t->cloud         = conf->accessChannel == 1;
-        t->queue_cap     = conf->traceQueueSize;
-        t->batch_size    = conf->traceBatchSize;
-        t->max_msg_size  = conf->traceMaxMsgSize;
-        t->polling_ms    = conf->tracePollingTimeMs;
-        t->wait_ms       = conf->traceWaitTimeThresholdMs;
+        rmq_tracer_t *t = rmq__calloc(1, sizeof(*t));
+        t->lg           = *lg;
+        t->group        = rmq__strdup(group);
+        t->topic     = rmq__strdup(rmq__str_is_blank(conf->customizedTraceTopic)
+                                       ? RMQ_TRACE_DEFAULT_TOPIC
+                                       : conf->customizedTraceTopic);
+        t->cloud     = conf->accessChannel == 1;
+        t->queue_cap = conf->traceQueueSize;
+        t->batch_size   = conf->traceBatchSize;
+        t->max_msg_size = conf->traceMaxMsgSize;
+        t->polling_ms   = conf->tracePollingTimeMs;
+        t->wait_ms      = conf->traceWaitTimeThresholdMs;
         uv_mutex_init(&t->lock);
         uv_cond_init(&t->cond);
         rmq__list_init(&t->queue);
@@ -365,15 +391,15 @@ void rmq__tracer_start(rmq_tracer_t *t, const rmq_conf_t *conf,
         char errstr[512] = "";
         rmq_err_t err    = RMQ_ERR__FAIL;
         t->lg            = *rmq__client_logger(host_ci);
-        c = trace_conf(conf, t->group, type, namesrv);
+        c                = trace_conf(conf, t->group, type, namesrv);
         if (c) {
                 err = rmq_producer_new(&t->tp, c, errstr, sizeof(errstr));
                 rmq_conf_destroy(c);
         }
         if (!err)
                 err = rmq_producer_start(t->tp, errstr, sizeof(errstr));
-        if (!err && rmq__thread_create(&t->worker, "rmq-trace", worker_run,
-                                       t)) {
+        if (!err &&
+            rmq__thread_create(&t->worker, "rmq-trace", worker_run, t)) {
                 err = RMQ_ERR__FAIL;
                 rmq__strlcpy(errstr, "cannot start the trace worker",
                              sizeof(errstr));
@@ -527,7 +553,8 @@ static bool traced(const rmq_message_ext_t *mx) {
  * false (nothing offered) when none is. */
 static bool sub_before(rmq_tracer_t *t, const char *group,
                        rmq_message_ext_t *const *msgs, size_t n,
-                       const char *request_id, int64_t ts, const char **regionp) {
+                       const char *request_id, int64_t ts,
+                       const char **regionp) {
         rmq_buf_t data = RMQ_BUF_INIT, k = RMQ_BUF_INIT;
         const char *region = NULL;
         size_t i, beans = 0;

@@ -28,9 +28,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/rmq_trace.h"
 #include "client/rmq_admin.h"
 #include "client/rmq_client_api.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_io.h"
 #include "common/rmq_list.h"
 #include "common/rmq_net.h"

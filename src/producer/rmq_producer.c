@@ -304,15 +304,15 @@ static void call_hooks(send_t *s, bool after, const rmq_send_result_t *res,
         rmq_producer_t *prod = s->prod;
         rmq_send_context_t ctx;
         int i;
-        ctx.prod   = prod;
-        ctx.msg    = s->msg_keep ? s->msg_keep : s->umsg;
-        ctx.msg_id = s->uniq_id;
-        ctx.mq     = &s->mq;
-        ctx.addr   = s->addr;
-        ctx.mode   = s->mode;
-        ctx.result = res;
-        ctx.err    = err;
-        ctx.batch  = s->batch;
+        ctx.prod     = prod;
+        ctx.msg      = s->msg_keep ? s->msg_keep : s->umsg;
+        ctx.msg_id   = s->uniq_id;
+        ctx.mq       = &s->mq;
+        ctx.addr     = s->addr;
+        ctx.mode     = s->mode;
+        ctx.result   = res;
+        ctx.err      = err;
+        ctx.batch    = s->batch;
         ctx.body_len = s->body_len;
         ctx.trace_ts = &s->trace_ts;
         for (i = 0; i < prod->hook_cnt; i++) {
@@ -1839,10 +1839,6 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         return RMQ_OK;
 }
 
-/* rmq_producer_start, or with \p inner_ci the start of an instance's own
- * producer (MQClientInstance.defaultMQProducer, DefaultMQProducerImpl
- * start(false)): its group as given (no namespace), the instance neither
- * acquired nor started. */
 /* Creates the trace dispatcher and registers its send hook (the state is
  * not RUNNING yet: no send reads the hooks). */
 static void trace_start(rmq_producer_t *prod) {
@@ -1865,6 +1861,10 @@ static void trace_start(rmq_producer_t *prod) {
         rmq__tracer_start(prod->tracer, prod->conf, "PRODUCE", prod->ci);
 }
 
+/* rmq_producer_start, or with \p inner_ci the start of an instance's own
+ * producer (MQClientInstance.defaultMQProducer, DefaultMQProducerImpl
+ * start(false)): its group as given (no namespace), the instance neither
+ * acquired nor started. */
 static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,
                                 char *errstr, size_t errstr_size) {
         char buf[300];

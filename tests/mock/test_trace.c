@@ -71,8 +71,7 @@ static void decode_body(recs_t *rs, const char *body, size_t len,
 }
 
 /* Every trace message of \p topic on broker 0. */
-static void read_traces(rmq_mock_cluster_t *mc, const char *topic,
-                        recs_t *rs) {
+static void read_traces(rmq_mock_cluster_t *mc, const char *topic, recs_t *rs) {
         int q;
         memset(rs, 0, sizeof(*rs));
         for (q = 0; q < 16; q++) {
@@ -139,11 +138,10 @@ static int count_type(recs_t *rs, const char *type) {
 }
 
 /* Checks a Pub line field by field; \p t0..t1 brackets the send. */
-static void check_pub(const rec_t *r, int64_t t0, int64_t t1,
-                      const char *group, const char *topic,
-                      const rmq_send_result_t *res, const char *tags,
-                      const char *keys, const char *store_host,
-                      int64_t body_len, int msg_type) {
+static void check_pub(const rec_t *r, int64_t t0, int64_t t1, const char *group,
+                      const char *topic, const rmq_send_result_t *res,
+                      const char *tags, const char *keys,
+                      const char *store_host, int64_t body_len, int msg_type) {
         char want_keys[512];
         assert_int_equal(r->nf, 14);
         assert_string_equal(r->f[0], "Pub");
@@ -166,8 +164,7 @@ static void check_pub(const rec_t *r, int64_t t0, int64_t t1,
         assert_string_equal(r->keys, want_keys);
 }
 
-static rmq_producer_t *trace_producer(rmq_mock_cluster_t *mc,
-                                      const char *group,
+static rmq_producer_t *trace_producer(rmq_mock_cluster_t *mc, const char *group,
                                       const char *const *extra) {
         const char *pairs[16] = {"enableMsgTrace", "true"};
         size_t i, n = 2;
@@ -302,9 +299,8 @@ static void test_send_not_ok(void **state) {
         rmq_producer_destroy(prod);
         read_traces(mc, TRACE_T, &rs);
         assert_int_equal(rs.n, 2);
-        assert_string_equal(find(&rs, "Pub", rmq_send_result_msg_id(res), 0)
-                                ->f[13],
-                            "false");
+        assert_string_equal(
+            find(&rs, "Pub", rmq_send_result_msg_id(res), 0)->f[13], "false");
         recs_free(&rs);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
@@ -331,7 +327,7 @@ static void test_oneway_not_traced(void **state) {
 static void test_customized_trace_topic(void **state) {
         static const char *const extra[] = {"customizedTraceTopic", "MyTrace",
                                             NULL};
-        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_mock_cluster_t *mc           = fx_cluster(1);
         rmq_producer_t *prod   = trace_producer(mc, "PG_TR_CUSTOM", extra);
         rmq_message_t *msg     = fx_msg(T, "abc");
         rmq_send_result_t *res = NULL;
@@ -356,9 +352,8 @@ static void test_customized_trace_topic(void **state) {
 }
 
 static void test_off_by_default(void **state) {
-        rmq_mock_cluster_t *mc =
-            fx_cluster_topic(1, T, 1, fx_fast_delays);
-        rmq_producer_t *prod = fx_producer(mc, "PG_TR_OFF", NULL);
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 1, fx_fast_delays);
+        rmq_producer_t *prod   = fx_producer(mc, "PG_TR_OFF", NULL);
         rmq_push_consumer_t *pc;
         fx_seen_t seen;
         (void)state;
@@ -379,8 +374,8 @@ static void test_off_by_default(void **state) {
  * worker is held (a test seam) so that the queue fills for sure. */
 static void test_queue_full_drops(void **state) {
         static const char *const extra[] = {"trace.queueSize", "2", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster(1);
-        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_FULL", extra);
+        rmq_mock_cluster_t *mc           = fx_cluster(1);
+        rmq_producer_t *prod = trace_producer(mc, "PG_TR_FULL", extra);
         char err[512];
         recs_t rs;
         int i;
@@ -407,8 +402,8 @@ static void test_queue_full_drops(void **state) {
  * to trace.batchSize per message, with every id and key as KEYS. */
 static void test_batching(void **state) {
         static const char *const extra[] = {"trace.batchSize", "3", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster(1);
-        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_BATCH", extra);
+        rmq_mock_cluster_t *mc           = fx_cluster(1);
+        rmq_producer_t *prod = trace_producer(mc, "PG_TR_BATCH", extra);
         char err[512];
         recs_t rs;
         int i;
@@ -443,8 +438,8 @@ static void test_batching(void **state) {
 static void test_mock_trace_topic_enable(void **state) {
         static const char *const opts[] = {"autoCreateTopicEnable", "false",
                                            "traceTopicEnable", "true", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 2, opts);
-        rmq_producer_t *prod   = trace_producer(mc, "PG_TR_MOCK", NULL);
+        rmq_mock_cluster_t *mc          = fx_cluster_topic(1, T, 2, opts);
+        rmq_producer_t *prod = trace_producer(mc, "PG_TR_MOCK", NULL);
         char err[512];
         recs_t rs;
         int i;
@@ -468,7 +463,7 @@ static void test_mock_trace_topic_enable(void **state) {
 /* accessChannel CLOUD: the trace topic is rmq_sys_TRACE_DATA_<region>. */
 static void test_cloud_channel(void **state) {
         static const char *const extra[] = {"accessChannel", "CLOUD", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_mock_cluster_t *mc           = fx_cluster(1);
         rmq_producer_t *prod   = trace_producer(mc, "PG_TR_CLOUD", extra);
         rmq_message_t *msg     = fx_msg(T, "cloud");
         rmq_send_result_t *res = NULL;
@@ -506,7 +501,7 @@ static rmq_consume_status_t fail_bad_once(rmq_push_consumer_t *pc,
                                           void *opaque) {
         cons_t *c = opaque;
         size_t len;
-        const char *body = rmq_message_ext_body(msgs[0], &len);
+        const char *body        = rmq_message_ext_body(msgs[0], &len);
         rmq_consume_status_t st = RMQ_CONSUME_SUCCESS;
         (void)pc;
         (void)ctx;
@@ -616,9 +611,9 @@ static bool one_call(void *arg) {
 static void test_orderly_consume(void **state) {
         static const char *const extra[] = {FX_FROM_FIRST, "enableMsgTrace",
                                             "true", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 1, NULL);
-        rmq_producer_t *prod   = fx_producer(mc, "PG_TR_O", NULL);
-        rmq_send_result_t *res = NULL;
+        rmq_mock_cluster_t *mc           = fx_cluster_topic(1, T, 1, NULL);
+        rmq_producer_t *prod             = fx_producer(mc, "PG_TR_O", NULL);
+        rmq_send_result_t *res           = NULL;
         rmq_push_consumer_t *pc;
         rmq_message_t *msg = fx_msg(T, "o");
         cons_t c;
@@ -650,14 +645,14 @@ static void test_orderly_consume(void **state) {
 static void test_lite_pull(void **state) {
         static const char *const extra[] = {FX_FROM_FIRST, "enableMsgTrace",
                                             "true", NULL};
-        rmq_mock_cluster_t *mc = fx_cluster_topic(1, T, 1, NULL);
-        rmq_producer_t *prod   = fx_producer(mc, "PG_TR_L", NULL);
-        rmq_conf_t *conf       = fx_conf(mc, "consumerGroup", "CG_TR", extra);
+        rmq_mock_cluster_t *mc           = fx_cluster_topic(1, T, 1, NULL);
+        rmq_producer_t *prod             = fx_producer(mc, "PG_TR_L", NULL);
+        rmq_conf_t *conf = fx_conf(mc, "consumerGroup", "CG_TR", extra);
         rmq_lite_pull_consumer_t *lpc;
-        rmq_send_result_t *res = NULL;
+        rmq_send_result_t *res   = NULL;
         rmq_message_ext_t **msgs = NULL;
-        rmq_message_t *msg     = fx_msg(T, "lite");
-        size_t n = 0;
+        rmq_message_t *msg       = fx_msg(T, "lite");
+        size_t n                 = 0;
         char err[512];
         int64_t t0, t1;
         recs_t rs;
@@ -666,20 +661,19 @@ static void test_lite_pull(void **state) {
         assert_int_equal(rmq_producer_send(prod, msg, &res, err, sizeof(err)),
                          RMQ_OK);
         t0 = rmq__wall_ms();
-        assert_int_equal(rmq_lite_pull_consumer_new(&lpc, conf, err,
-                                                    sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_lite_pull_consumer_new(&lpc, conf, err, sizeof(err)), RMQ_OK);
         rmq_conf_destroy(conf);
-        assert_int_equal(rmq_lite_pull_consumer_subscribe(lpc, T, "*", err,
-                                                          sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_lite_pull_consumer_subscribe(lpc, T, "*", err, sizeof(err)),
+            RMQ_OK);
         if (rmq_lite_pull_consumer_start(lpc, err, sizeof(err)))
                 fail_msg("start: %s", err);
         while (!n)
-                assert_int_equal(rmq_lite_pull_consumer_poll(
-                                     lpc, 1000 * rmq_test_tmout_multiplier(),
-                                     &msgs, &n),
-                                 RMQ_OK);
+                assert_int_equal(
+                    rmq_lite_pull_consumer_poll(
+                        lpc, 1000 * rmq_test_tmout_multiplier(), &msgs, &n),
+                    RMQ_OK);
         assert_int_equal(n, 1);
         rmq_lite_pull_consumer_poll_release(msgs, n);
         assert_int_equal(rmq_lite_pull_consumer_trace_dropped(lpc), 0);
@@ -687,8 +681,8 @@ static void test_lite_pull(void **state) {
         t1 = rmq__wall_ms();
         read_traces(mc, TRACE_T, &rs);
         assert_int_equal(rs.n, 2);
-        check_sub_pair(&rs, rmq_send_result_msg_id(res), 0, "kl", 0, "true",
-                       0, t0, t1);
+        check_sub_pair(&rs, rmq_send_result_msg_id(res), 0, "kl", 0, "true", 0,
+                       t0, t1);
         recs_free(&rs);
         rmq_send_result_destroy(res);
         rmq_message_destroy(msg);
@@ -700,8 +694,8 @@ static void test_lite_pull(void **state) {
 /* Commits, or answers UNKNOW when \p arg is not NULL. */
 static rmq_err_t tx_execute(rmq_producer_t *prod, const rmq_message_t *msg,
                             const char *transaction_id, void *arg,
-                            rmq_local_transaction_state_t *statep,
-                            char *errstr, size_t errstr_size, void *opaque) {
+                            rmq_local_transaction_state_t *statep, char *errstr,
+                            size_t errstr_size, void *opaque) {
         (void)prod;
         (void)msg;
         (void)transaction_id;
@@ -725,16 +719,16 @@ static rmq_err_t tx_check(rmq_producer_t *prod, const rmq_message_ext_t *mx,
 }
 
 static rmq_producer_t *tx_producer(rmq_mock_cluster_t *mc) {
-        rmq_conf_t *conf = fx_conf(mc, "producerGroup", "PG_TR_TX",
-                                   (const char *const[]){"enableMsgTrace",
-                                                         "true", NULL});
+        rmq_conf_t *conf =
+            fx_conf(mc, "producerGroup", "PG_TR_TX",
+                    (const char *const[]){"enableMsgTrace", "true", NULL});
         rmq_producer_t *prod;
         char err[512];
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
                          RMQ_OK);
         rmq_conf_destroy(conf);
-        assert_int_equal(rmq_producer_set_transaction_listener(
-                             prod, tx_execute, tx_check, NULL),
+        assert_int_equal(rmq_producer_set_transaction_listener(prod, tx_execute,
+                                                               tx_check, NULL),
                          RMQ_OK);
         if (rmq_producer_start(prod, err, sizeof(err)))
                 fail_msg("start: %s", err);
@@ -767,7 +761,7 @@ static bool no_half_message(void *arg) {
 /* UNKNOW at first, COMMIT when the broker checks back: two
  * EndTransaction records, the second fromTransactionCheck. */
 static void test_transaction_check(void **state) {
-        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_mock_cluster_t *mc             = fx_cluster(1);
         rmq_transaction_send_result_t *res = NULL;
         rmq_producer_t *prod;
         rmq_message_t *msg = fx_msg(T, "txbody");
@@ -776,10 +770,9 @@ static void test_transaction_check(void **state) {
         recs_t rs;
         const char *id;
         (void)state;
-        assert_int_equal(
-            rmq_mock_cluster_set(mc, "transactionTimeOut", "50", err,
-                                 sizeof(err)),
-            RMQ_OK);
+        assert_int_equal(rmq_mock_cluster_set(mc, "transactionTimeOut", "50",
+                                              err, sizeof(err)),
+                         RMQ_OK);
         assert_int_equal(rmq_mock_cluster_set(mc, "transactionCheckInterval",
                                               "100", err, sizeof(err)),
                          RMQ_OK);
@@ -808,7 +801,7 @@ static void test_transaction_check(void **state) {
 }
 
 static void test_transaction(void **state) {
-        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_mock_cluster_t *mc             = fx_cluster(1);
         rmq_transaction_send_result_t *res = NULL;
         rmq_producer_t *prod;
         rmq_message_t *msg = fx_msg(T, "txbody");
