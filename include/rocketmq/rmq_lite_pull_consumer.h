@@ -246,6 +246,17 @@ RMQ_EXPORT rmq_err_t rmq_lite_pull_consumer_poll(rmq_lite_pull_consumer_t *lpc,
                                                  rmq_message_ext_t ***msgsp,
                                                  size_t *cntp);
 
+/**
+ * @brief Message trace records (SubBefore, SubAfter of each pull that
+ *        found messages) dropped by this consumer (enableMsgTrace)
+ *        because the trace queue (`trace.queueSize`) was full. See
+ *        docs/TRACE.md.
+ * @returns The count since start; 0 without tracing.
+ * @remark Thread-safe, never blocks.
+ */
+RMQ_EXPORT int64_t
+rmq_lite_pull_consumer_trace_dropped(const rmq_lite_pull_consumer_t *lpc);
+
 /** @brief Free what rmq_lite_pull_consumer_poll() returned. NULL-safe. */
 RMQ_EXPORT void rmq_lite_pull_consumer_poll_release(rmq_message_ext_t **msgs,
                                                     size_t cnt);

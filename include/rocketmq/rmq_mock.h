@@ -89,6 +89,7 @@ RMQ_EXPORT void rmq_mock_cluster_destroy(rmq_mock_cluster_t *mc);
  * | printMessages | false | log every stored message (the program's --print-messages) |
  * | storeReplyMessageEnable | true | store replies (SEND_REPLY_MESSAGE) as well as pushing them |
  * | serverChannelMaxIdleTimeSeconds | 120 | close connections idle (no request, no answer) this long |
+ * | traceTopicEnable | false | create RMQ_SYS_TRACE_TOPIC with one queue on every broker (BrokerConfig traceTopicEnable; the message traces' topic, docs/TRACE.md); without it the topic is auto-created by the first trace send while autoCreateTopicEnable is on |
  * | queryIndexCollisions | false | (mock only) QUERY_MESSAGE answers every message stored in the time range, of any topic and key, as if all collided in the broker's hash index; clients must filter them out (Java MQAdminImpl does) |
  *
  * @returns RMQ_OK, RMQ_ERR__CONF_UNKNOWN or RMQ_ERR__CONF_INVALID.

@@ -433,6 +433,15 @@ typedef enum rmq_message_type_t {
                                    *   `__STARTDELIVERTIME` property. */
 } rmq_message_type_t;
 
+/**
+ * @brief Message trace records dropped by this producer (enableMsgTrace)
+ *        because the trace queue (`trace.queueSize`) was full: the send
+ *        went on, its trace was lost. See docs/TRACE.md.
+ * @returns The count since start; 0 without tracing.
+ * @remark Thread-safe, never blocks.
+ */
+RMQ_EXPORT int64_t rmq_producer_trace_dropped(const rmq_producer_t *prod);
+
 /** @returns The message's type as SendMessageContext.getMsgType() gives
  *           it in 4.9.8's sendKernelImpl. */
 RMQ_EXPORT rmq_message_type_t

@@ -342,6 +342,16 @@ rmq_consume_hook_context_namespace(const rmq_consume_hook_context_t *ctx);
 
 /** @} */
 
+/**
+ * @brief Message trace records (SubBefore, SubAfter) dropped by this
+ *        consumer (enableMsgTrace) because the trace queue
+ *        (`trace.queueSize`) was full. See docs/TRACE.md.
+ * @returns The count since start; 0 without tracing.
+ * @remark Thread-safe, never blocks.
+ */
+RMQ_EXPORT int64_t
+rmq_push_consumer_trace_dropped(const rmq_push_consumer_t *pcons);
+
 /** @name Other operations
  * @{ */
 

@@ -503,6 +503,43 @@ static const conf_prop_t props[] = {
      "ACL security token (optional, as SessionCredentials.securityToken): "
      "sent as the SecurityToken ext field and signed with the rest. Empty "
      "means none.",
+    /* message trace (AsyncTraceDispatcher; docs/TRACE.md) */
+    {"enableMsgTrace", CT_BOOL, F(enableMsgTrace), 0, 0, "false", NULL,
+     "Producers, push consumers and lite pull consumers: record message "
+     "traces (Pub, SubBefore/SubAfter, EndTransaction) and send them, "
+     "batched, to the trace topic through an internal producer "
+     "(docs/TRACE.md).",
+     NULL},
+    {"customizedTraceTopic", CT_STR, F(customizedTraceTopic), 0, 0,
+     "RMQ_SYS_TRACE_TOPIC", NULL,
+     "Topic the traces go to with accessChannel LOCAL (CLOUD: "
+     "rmq_sys_TRACE_DATA_<regionId>). Empty: RMQ_SYS_TRACE_TOPIC.",
+     NULL},
+    {"trace.queueSize", CT_INT, F(traceQueueSize), 1, 1048576, "1024", NULL,
+     "Trace records waiting to be batched (Java's traceContextQueue "
+     "capacity, 1024); when full a record is dropped and counted "
+     "(rmq_producer_trace_dropped() and the consumers' counterparts), the "
+     "send or consume is never held up. Not a Java property.",
+     NULL},
+    {"trace.batchSize", CT_INT, F(traceBatchSize), 1, 1048576, "100", NULL,
+     "Most trace records in one trace message (Java's batchSize, which "
+     "4.9.8 declares but does not use). Not a Java property.",
+     NULL},
+    {"trace.maxMsgSize", CT_INT, F(traceMaxMsgSize), 11000, 4194304,
+     "128000", NULL,
+     "The trace producer's maxMessageSize (Java's maxMsgSize); a trace "
+     "message is sent once its data reaches this minus 10000 bytes. Not a "
+     "Java property.",
+     NULL},
+    {"trace.pollingTimeMs", CT_INT, F(tracePollingTimeMs), 1, 60000, "100",
+     NULL,
+     "How long the trace worker waits for records before it checks its "
+     "batches (Java's pollingTimeMil). Not a Java property.",
+     NULL},
+    {"trace.waitTimeThresholdMs", CT_INT, F(traceWaitTimeThresholdMs), 0,
+     3600000, "500", NULL,
+     "A batch is sent at the latest this long after its first record "
+     "(Java's waitTimeThresholdMil). Not a Java property.",
      NULL},
 };
 

@@ -113,6 +113,14 @@ struct rmq_conf_s {
         char *accessKey;
         char *secretKey; /* secret: never logged or dumped */
         char *securityToken;
+        /* message trace (src/client/rmq_trace.c) */
+        bool enableMsgTrace;
+        char *customizedTraceTopic;
+        int64_t traceQueueSize;
+        int64_t traceBatchSize;
+        int64_t traceMaxMsgSize;
+        int64_t tracePollingTimeMs;
+        int64_t traceWaitTimeThresholdMs;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;

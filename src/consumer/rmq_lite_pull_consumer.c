@@ -30,6 +30,7 @@
 
 #include "client/rmq_admin.h"
 #include "client/rmq_client_api.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_io.h"
 #include "common/rmq_list.h"
 #include "common/rmq_net.h"
@@ -115,6 +116,7 @@ typedef struct lp_watch_s {
 struct rmq_lite_pull_consumer_s {
         rmq_conf_t *conf;
         rmq_logger_t lg;
+        rmq_tracer_t *tracer; /* enableMsgTrace (rmq_trace.c) or NULL */
         char *group;      /* with the namespace */
         char *group_user; /* as configured */
         uv_mutex_t lock;
@@ -796,6 +798,7 @@ static void update_pull_offset_locked(lp_task_t *t, int64_t next) {
 static void on_found(lp_task_t *t, rmq_pull_result_t *res) {
         lpc_t *lpc    = t->lpc;
         lp_queue_t *q = t->q;
+        rmq_tracer_t *tracer;
         rmq_msg_batch_t *batch;
         char err[512], qs[256];
         size_t n;
@@ -813,6 +816,12 @@ static void on_found(lp_task_t *t, rmq_pull_result_t *res) {
                 return;
         }
         n = rmq__msg_batch_count(batch);
+        /* pullSyncImpl: the consume hooks (SubBefore, SubAfter) of every
+         * pull that found messages */
+        rmq__lock(&lpc->lock);
+        tracer = lpc->tracer;
+        rmq__unlock(&lpc->lock);
+        rmq__trace_pulled(tracer, rmq__msg_batch_msgs(batch), n);
         rmq__lock(&lpc->lock);
         if (n > 0 && !t->cancelled && !lpc->stopping && q->seek_offset == -1 &&
             !rmq__pq_dropped(q->pq)) {
@@ -1286,6 +1295,16 @@ rmq_err_t rmq_lite_pull_consumer_start(rmq_lite_pull_consumer_t *lpc,
                 undo_start(lpc);
                 return err;
         }
+        /* setTraceDispatcher + traceDispatcher.start (the instance's name
+         * server is known from its start on) */
+        if (lpc->conf->enableMsgTrace && !lpc->tracer) {
+                rmq_tracer_t *tracer =
+                    rmq__tracer_new(lpc->conf, &lpc->lg, lpc->group_user);
+                rmq__tracer_start(tracer, lpc->conf, "CONSUME", lpc->ci);
+                rmq__lock(&lpc->lock);
+                lpc->tracer = tracer;
+                rmq__unlock(&lpc->lock);
+        }
         rmq__timer_init(&lpc->watch_timer, watch_timer_cb, lpc);
         rmq__lock(&lpc->lock);
         lpc->state = LP_RUNNING;
@@ -1420,6 +1439,9 @@ rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {
         lpc->offsets = NULL;
         rmq__log(&lpc->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] shutdown OK", lpc->group);
+        /* traceDispatcher.shutdown() (Java: after the consumer's): the
+         * last traces go out, before the instance may go */
+        rmq__tracer_shutdown(lpc->tracer);
         rmq__client_release(lpc->ci);
         lpc->ci = NULL;
         return RMQ_OK;
@@ -1447,6 +1469,7 @@ void rmq_lite_pull_consumer_destroy(rmq_lite_pull_consumer_t *lpc) {
         rmq__strmap_clear(&lpc->subs_pending, free_pending_sub);
         rmq__strmap_clear(&lpc->assign_exprs, free_str);
         rmq__strmap_clear(&lpc->watches, free_watch);
+        rmq__tracer_destroy(lpc->tracer);
         uv_cond_destroy(&lpc->cond);
         uv_mutex_destroy(&lpc->lock);
         rmq__free(lpc->group);
@@ -2269,4 +2292,9 @@ rmq_err_t rmq_lite_pull_consumer_register_topic_queue_change_cb(
 
 rmq_admin_t *rmq_lite_pull_consumer_admin(rmq_lite_pull_consumer_t *lpc) {
         return lpc ? &lpc->admin : NULL;
+}
+
+int64_t
+rmq_lite_pull_consumer_trace_dropped(const rmq_lite_pull_consumer_t *lpc) {
+        return lpc ? rmq__tracer_dropped(lpc->tracer) : 0;
 }

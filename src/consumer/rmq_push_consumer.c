@@ -11,6 +11,7 @@
 
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "consumer/rmq_consumer_base.h"
@@ -1384,6 +1385,29 @@ static void start_undo(rmq_push_consumer_t *pcons) {
         pcons->ci = NULL;
 }
 
+/* Creates the trace dispatcher and registers its consume hook, before the
+ * consumer joins its instance (nothing is consumed yet). */
+static void trace_hook(rmq_push_consumer_t *pcons) {
+        consume_hook_t *h;
+        if (pcons->tracer)
+                return;
+        if (pcons->hook_cnt >= PC_MAX_HOOKS) {
+                rmq__log(&pcons->lg, RMQ_LOG_WARN, "TRACE",
+                         "enableMsgTrace: no room for the trace hook (8 "
+                         "hooks registered): no message trace");
+                return;
+        }
+        pcons->tracer = rmq__tracer_new(pcons->conf, &pcons->lg,
+                                        pcons->group_user);
+        rmq__lock(&pcons->lock);
+        h         = &pcons->hooks[pcons->hook_cnt++];
+        h->name   = rmq__strdup("ConsumeMessageTraceHook");
+        h->before = rmq__trace_consume_before;
+        h->after  = rmq__trace_consume_after;
+        h->opaque = pcons->tracer;
+        rmq__unlock(&pcons->lock);
+}
+
 rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                                   size_t errstr_size) {
         rmq_allocate_t *alloc;
@@ -1436,6 +1460,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         rmq__consume_service_start(pcons);
+        /* DefaultMQPushConsumer(enableMsgTrace): the trace hook */
+        if (pcons->conf->enableMsgTrace)
+                trace_hook(pcons);
         err = rmq__client_register(pcons->ci, pcons->group, &push_member_ops,
                                    pcons);
         if (err) {
@@ -1456,6 +1483,10 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
                 return err;
         }
         consume_service_timers(pcons);
+        /* traceDispatcher.start; a failure is only logged */
+        if (pcons->tracer)
+                rmq__tracer_start(pcons->tracer, pcons->conf, "CONSUME",
+                                  pcons->ci);
         pcons->start_ms = rmq__wall_ms();
         rmq__lock(&pcons->lock);
         pcons->state = PC_RUNNING;
@@ -1533,6 +1564,9 @@ rmq_err_t rmq_push_consumer_shutdown(rmq_push_consumer_t *pcons) {
         pcons->offsets = NULL;
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] shutdown OK", pcons->group);
+        /* traceDispatcher.shutdown() (Java: after the consumer's): the
+         * last traces go out, before the instance may go */
+        rmq__tracer_shutdown(pcons->tracer);
         rmq__client_release(pcons->ci);
         pcons->ci    = NULL;
         pcons->stats = NULL;
@@ -1556,6 +1590,7 @@ void rmq_push_consumer_destroy(rmq_push_consumer_t *pcons) {
         rmq__allocate_destroy(pcons->alloc_pending);
         for (i = 0; i < pcons->hook_cnt; i++)
                 rmq__free(pcons->hooks[i].name);
+        rmq__tracer_destroy(pcons->tracer);
         uv_cond_destroy(&pcons->cond);
         uv_mutex_destroy(&pcons->lock);
         rmq__free(pcons->group);

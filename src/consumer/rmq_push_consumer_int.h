@@ -32,6 +32,7 @@
 #include "consumer/rmq_consumer_stats.h"
 #include "consumer/rmq_offset_store.h"
 #include "consumer/rmq_rebalance.h"
+#include "protocol/rmq_msg_id.h"
 #include "protocol/rmq_running_info.h"
 #include "rocketmq/rmq_push_consumer.h"
 
@@ -128,6 +129,7 @@ struct rmq_push_consumer_s {
         void *listener_opaque;
         consume_hook_t hooks[PC_MAX_HOOKS];
         int hook_cnt;
+        struct rmq_tracer_s *tracer; /* enableMsgTrace (rmq_trace.c) */
         rmq_allocate_t *alloc_pending; /* set before start */
         rmq_client_t *ci;
         int64_t start_ms; /* consumerStartTimestamp */
@@ -197,6 +199,11 @@ struct rmq_consume_hook_context_s {
         const char *status;
         const char *return_type;
         const char *ns;
+        /* message trace (rmq_trace.c): SubBefore's request id, time
+         * (0: nothing traced) and region, for SubAfter */
+        char trace_request_id[RMQ_MSG_ID_MAX + 1];
+        int64_t trace_ts;
+        const char *trace_region;
 };
 
 /* ---- rmq_push_consumer.c ---- */

@@ -531,6 +531,8 @@ static const struct {
      offsetof(rmq_mock_opts_t, storeReplyMessageEnable), 0, 1},
     {"queryIndexCollisions", OPT_BOOL,
      offsetof(rmq_mock_opts_t, queryIndexCollisions), 0, 1},
+    {"traceTopicEnable", OPT_BOOL, offsetof(rmq_mock_opts_t, traceTopicEnable),
+     0, 1},
 };
 
 static void opts_defaults(rmq_mock_opts_t *o) {
@@ -634,6 +636,16 @@ static void set_on_loop(rmq_io_t *io, void *arg) {
             !strcmp(a->name, "shortPollingTimeMills"))
                 for (i = 0; i < mc->broker_cnt; i++)
                         rmq__mock_pull_hold_timer_start(mc->brokers[i]);
+        /* traceTopicEnable: TopicConfigManager creates the trace topic
+         * (msgTraceTopicName, RMQ_SYS_TRACE_TOPIC) with one queue; turning
+         * it off leaves the topic, as a broker restart would keep it */
+        if (!strcmp(a->name, "traceTopicEnable") && mc->opts.traceTopicEnable)
+                for (i = 0; i < mc->broker_cnt; i++)
+                        if (!rmq__mock_topic_get(mc->brokers[i],
+                                                 RMQ_MOCK_TRACE_TOPIC))
+                                rmq__mock_topic_put(
+                                    mc->brokers[i], RMQ_MOCK_TRACE_TOPIC, 1, 1,
+                                    RMQ_PERM_READ | RMQ_PERM_WRITE, 0);
         /* TBW102 exists only while autoCreateTopicEnable is on (the
          * broker creates it at start only then), sized by
          * defaultTopicQueueNums (BrokerConfig). */

@@ -31,6 +31,8 @@
 #define RMQ_MOCK_NAMESRV_ID    (-2)
 #define RMQ_MOCK_CLUSTER_NAME  "DefaultCluster"
 #define RMQ_MOCK_REGION_ID     "DefaultRegion"
+/* BrokerConfig.msgTraceTopicName (TopicValidator.RMQ_SYS_TRACE_TOPIC) */
+#define RMQ_MOCK_TRACE_TOPIC   "RMQ_SYS_TRACE_TOPIC"
 /* MQVersion.Version.V4_9_8.ordinal(): what the mock says it is. */
 #define RMQ_MOCK_VERSION       409
 /* MQVersion.Version.V3_4_9.ordinal(): from this version on the request's
@@ -85,6 +87,7 @@ typedef struct rmq_mock_opts_s {
         int64_t serverChannelMaxIdleTimeSeconds;
         bool storeReplyMessageEnable;
         bool queryIndexCollisions; /* mock only: see rmq_mock_cluster_set */
+        bool traceTopicEnable;     /* BrokerConfig: RMQ_SYS_TRACE_TOPIC */
 } rmq_mock_opts_t;
 
 /* ---- properties as Java keeps them (a HashMap<String,String>) ---- */

@@ -89,6 +89,8 @@ static const char usage_text[] =
     "                                   close connections idle this long\n"
     "  queryIndexCollisions=false       QUERY_MESSAGE answers every message\n"
     "                                   of the time range (hash collisions)\n"
+    "  traceTopicEnable=false           create RMQ_SYS_TRACE_TOPIC (1 queue)\n"
+    "                                   for message traces\n"
     "\n"
     "Control commands (--control), one a line on stdin; each is answered\n"
     "with one line on stdout, \"ok ...\" or \"error: REASON\". BROKER is an\n"

@@ -12,6 +12,7 @@
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
 #include "client/rmq_request_future.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_freelist.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
@@ -84,6 +85,7 @@ struct rmq_producer_s {
         rmq_freelist_t *send_cache; /* send_t blocks */
         rmq_admin_t admin; /* the MQAdmin calls (rmq_producer_admin) */
         rmq_txn_t *txn; /* the transaction listener (rmq_txn.c) or NULL */
+        rmq_tracer_t *tracer; /* enableMsgTrace (rmq_trace.c) or NULL */
 };
 
 struct rmq_send_context_s {
@@ -96,6 +98,8 @@ struct rmq_send_context_s {
         const rmq_send_result_t *result;
         rmq_err_t err;
         bool batch;
+        size_t body_len;   /* the body as sent (compressed, batch) */
+        int64_t *trace_ts; /* the send's slot for the trace hook */
 };
 
 /* One send: the prepared request pieces plus the state of its attempts.
@@ -145,6 +149,7 @@ typedef struct send_s {
         rmq_send_cb_t *cb;
         void *cb_opaque;
         int64_t attempt_start;
+        int64_t trace_ts; /* rmq_send_context_t.trace_ts */
         size_t win_bytes;
         rmq_err_t err;
         size_t brokers_len;
@@ -299,15 +304,17 @@ static void call_hooks(send_t *s, bool after, const rmq_send_result_t *res,
         rmq_producer_t *prod = s->prod;
         rmq_send_context_t ctx;
         int i;
-        ctx.prod   = prod;
-        ctx.msg    = s->msg_keep ? s->msg_keep : s->umsg;
-        ctx.msg_id = s->uniq_id;
-        ctx.mq     = &s->mq;
-        ctx.addr   = s->addr;
-        ctx.mode   = s->mode;
-        ctx.result = res;
-        ctx.err    = err;
-        ctx.batch  = s->batch;
+        ctx.prod     = prod;
+        ctx.msg      = s->msg_keep ? s->msg_keep : s->umsg;
+        ctx.msg_id   = s->uniq_id;
+        ctx.mq       = &s->mq;
+        ctx.addr     = s->addr;
+        ctx.mode     = s->mode;
+        ctx.result   = res;
+        ctx.err      = err;
+        ctx.batch    = s->batch;
+        ctx.body_len = s->body_len;
+        ctx.trace_ts = &s->trace_ts;
         for (i = 0; i < prod->hook_cnt; i++) {
                 rmq_send_hook_cb_t *cb =
                     after ? prod->hooks[i].after : prod->hooks[i].before;
@@ -1832,6 +1839,28 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         return RMQ_OK;
 }
 
+/* Creates the trace dispatcher and registers its send hook (the state is
+ * not RUNNING yet: no send reads the hooks). */
+static void trace_start(rmq_producer_t *prod) {
+        send_hook_t *h;
+        if (prod->tracer)
+                return;
+        if (prod->hook_cnt >= MAX_HOOKS) {
+                rmq__log(&prod->lg, RMQ_LOG_WARN, "TRACE",
+                         "enableMsgTrace: no room for the trace hook (8 "
+                         "hooks registered): no message trace");
+                return;
+        }
+        prod->tracer = rmq__tracer_new(prod->conf, &prod->lg,
+                                       prod->conf->producerGroup);
+        h         = &prod->hooks[prod->hook_cnt++];
+        h->name   = rmq__strdup("SendMessageTraceHook");
+        h->before = rmq__trace_send_before;
+        h->after  = rmq__trace_send_after;
+        h->opaque = prod->tracer;
+        rmq__tracer_start(prod->tracer, prod->conf, "PRODUCE", prod->ci);
+}
+
 /* rmq_producer_start, or with \p inner_ci the start of an instance's own
  * producer (MQClientInstance.defaultMQProducer, DefaultMQProducerImpl
  * start(false)): its group as given (no namespace), the instance neither
@@ -1908,6 +1937,10 @@ static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,
                 return err;
         }
         rmq__txn_start(prod->txn, prod);
+        /* DefaultMQProducer(enableMsgTrace): the trace hooks, then
+         * traceDispatcher.start; a failure is only logged */
+        if (!inner_ci && prod->conf->enableMsgTrace)
+                trace_start(prod);
         uv_mutex_lock(&prod->lock);
         prod->state = PS_RUNNING;
         uv_mutex_unlock(&prod->lock);
@@ -1967,6 +2000,18 @@ rmq_client_t *rmq__producer_client(const rmq_producer_t *prod) {
         return prod->ci;
 }
 
+rmq_tracer_t *rmq__producer_tracer(const rmq_producer_t *prod) {
+        return prod->tracer;
+}
+
+size_t rmq__send_context_body_len(const rmq_send_context_t *ctx) {
+        return ctx->body_len;
+}
+
+int64_t *rmq__send_context_trace_ts(const rmq_send_context_t *ctx) {
+        return ctx->trace_ts;
+}
+
 const rmq_logger_t *rmq__producer_logger(const rmq_producer_t *prod) {
         return &prod->lg;
 }
@@ -2003,6 +2048,10 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         /* No check arrives any more: drop the queued ones, finish the
          * running one (it still answers through prod->ci). */
         rmq__txn_stop(prod->txn, prod);
+        /* traceDispatcher.shutdown() (Java: after the producer's): the
+         * last traces go out, before the instance (and a private mock
+         * cluster of test.mock.brokers) may go */
+        rmq__tracer_shutdown(prod->tracer);
         if (!prod->inner)
                 rmq__client_release(prod->ci);
         prod->ci = NULL;
@@ -2037,6 +2086,7 @@ void rmq_producer_destroy(rmq_producer_t *prod) {
                 rmq__free(prod->hooks[h].name);
         rmq__freelist_release(prod->send_cache);
         rmq__txn_destroy(prod->txn);
+        rmq__tracer_destroy(prod->tracer);
         uv_cond_destroy(&prod->win_cond);
         uv_mutex_destroy(&prod->win_lock);
         uv_cond_destroy(&prod->idle_cond);

@@ -16,6 +16,18 @@
 rmq_err_t rmq__producer_start_inner(rmq_producer_t *prod, rmq_client_t *ci,
                                     char *errstr, size_t errstr_size);
 
+/* ---- message trace (client/rmq_trace.c) ---- */
+
+/* The producer's trace dispatcher (enableMsgTrace) from start on, or
+ * NULL. */
+struct rmq_tracer_s *rmq__producer_tracer(const rmq_producer_t *prod);
+/* The body length as sent (compressed, or the encoded batch), Java's
+ * SendMessageContext.getMessage().getBody().length in the hooks. */
+size_t rmq__send_context_body_len(const rmq_send_context_t *ctx);
+/* A per-send slot (zero at first) the trace hook keeps its start time
+ * in between before and after (Java's mqTraceContext). */
+int64_t *rmq__send_context_trace_ts(const rmq_send_context_t *ctx);
+
 /* ---- the transactional producer (rmq_txn.c) ---- */
 
 /* A producer's transaction listener and check executor. */

@@ -19,6 +19,7 @@
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_ext_int.h"
 #include "client/rmq_message_int.h"
+#include "client/rmq_trace.h"
 #include "common/rmq_str.h"
 #include "common/rmq_thread.h"
 #include "producer/rmq_producer_int.h"
@@ -225,6 +226,13 @@ static void check_answer(check_t *c, const rmq_message_ext_t *mx,
         h.msgId         = uniq ? uniq : rmq_message_ext_offset_msg_id(mx);
         h.transactionId = c->transactionId;
         h.commitOrRollback = commit_or_rollback(state);
+        /* doExecuteEndTransactionHook(msg, uniqueKey, brokerAddr, state,
+         * true); the check's message has its transactionId = UNIQ_KEY */
+        rmq__trace_end_transaction(
+            rmq__producer_tracer(prod), rmq_message_ext_topic(mx),
+            rmq_message_ext_tags(mx), rmq_message_ext_keys(mx),
+            rmq_message_ext_property(mx, RMQ_PROP_MSG_REGION), h.msgId,
+            c->addr, uniq, state, true);
         if (state == RMQ_TXN_ROLLBACK_MESSAGE)
                 rmq__log(lg, RMQ_LOG_WARN, "PRODUCER",
                          "when broker check, client rollback this "
@@ -367,7 +375,8 @@ rmq_cmd_t *rmq__txn_process_request(void *impl, const char *addr,
 
 /* mirrors DefaultMQProducerImpl.endTransaction; failures are logged as
  * sendMessageInTransaction logs the exception it catches. */
-static void end_transaction(rmq_producer_t *prod, const rmq_send_result_t *sr,
+static void end_transaction(rmq_producer_t *prod, const rmq_message_t *msg,
+                            const rmq_send_result_t *sr,
                             rmq_local_transaction_state_t state,
                             const char *remark) {
         const rmq_logger_t *lg = rmq__producer_logger(prod);
@@ -397,6 +406,16 @@ static void end_transaction(rmq_producer_t *prod, const rmq_send_result_t *sr,
         h.producerGroup        = rmq__producer_group(prod);
         h.tranStateTableOffset = sr->queue_offset;
         h.msgId                = sr->msg_id;
+        /* doExecuteEndTransactionHook(msg, sendResult.getMsgId(),
+         * brokerAddr, state, false); msg.getTransactionId() is the
+         * UNIQ_KEY (the result's id) once the half message was stored
+         * (SEND_OK) */
+        rmq__trace_end_transaction(
+            rmq__producer_tracer(prod), rmq_message_topic(msg),
+            rmq_message_tags(msg), rmq_message_keys(msg),
+            rmq_message_property(msg, RMQ_PROP_MSG_REGION), sr->msg_id, addr,
+            sr->status == RMQ_SEND_OK ? sr->msg_id : NULL,
+            state, false);
         err = rmq__api_end_transaction_oneway(
             ci, addr, &h, remark, rmq__producer_conf(prod)->sendMsgTimeout);
         if (!err)
@@ -497,7 +516,7 @@ rmq_err_t rmq_producer_send_in_transaction(
                 goto out;
         }
         state = execute_local(prod, txn, copy, sr, arg, remark, sizeof(remark));
-        end_transaction(prod, sr, state, remark[0] ? remark : NULL);
+        end_transaction(prod, copy, sr, state, remark[0] ? remark : NULL);
         if (resultp) {
                 *resultp          = rmq__calloc(1, sizeof(**resultp));
                 (*resultp)->sr    = sr;
