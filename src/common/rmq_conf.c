@@ -484,6 +484,14 @@ static const conf_prop_t props[] = {
      "Most verbose syslog level passed to the log callback (3 error, 4 warn, "
      "6 info, 7 debug).",
      NULL},
+    /* statistics (docs/STATISTICS.md) */
+    {"statisticsIntervalMs", CT_INT, F(statisticsIntervalMs), 0, 86400000,
+     "0", NULL,
+     "Milliseconds between two statistics documents (JSON) given to the "
+     "callback of rmq_conf_set_stats_cb(), one per started producer, push "
+     "consumer and lite pull consumer; 0 turns them off. librdkafka's "
+     "statistics.interval.ms; not in Java. See docs/STATISTICS.md.",
+     NULL},
 };
 
 #undef F
@@ -739,6 +747,12 @@ void rmq_conf_set_opaque(rmq_conf_t *conf, void *opaque) {
 
 void rmq_conf_set_log_cb(rmq_conf_t *conf, rmq_log_cb_t *log_cb) {
         conf->log_cb = log_cb;
+}
+
+void rmq_conf_set_stats_cb(rmq_conf_t *conf, rmq_stats_cb_t *stats_cb,
+                           void *opaque) {
+        conf->stats_cb     = stats_cb;
+        conf->stats_opaque = opaque;
 }
 
 int rmq_conf_property_info(int idx, const char **namep, const char **typep,

@@ -109,10 +109,14 @@ struct rmq_conf_s {
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;
+        /* statistics (docs/STATISTICS.md) */
+        int64_t statisticsIntervalMs;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;
         void *opaque;
+        rmq_stats_cb_t *stats_cb;
+        void *stats_opaque;
 };
 
 /* Java's consumer enums as the conf stores them (ordinals). */

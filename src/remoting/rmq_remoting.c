@@ -739,15 +739,24 @@ static void stats_on_loop(rmq_io_t *io, void *arg) {
         stats_args_t *a          = arg;
         rmq_remoting_stats_t *st = &a->st;
         rmq_remoting_t *rm       = a->rm;
+        rmq_strmap_entry_t *it   = NULL, *e;
+        size_t b;
         rmq_list_t *n;
         RMQ_UNUSED(io);
         st->channels = rm->channels.count;
         for (n = rm->accepted.next; n != &rm->accepted; n = n->next)
                 st->channels++;
-        st->pending    = rm->table.count;
-        st->connects   = rm->connects;
-        st->frames_out = rm->frames_out;
-        st->frames_in  = rm->frames_in;
+        while ((e = rmq__strmap_next(&rm->channels, &it, &b)))
+                if (((rmq_channel_t *)e->value)->state == CH_CONNECTED)
+                        st->connected++;
+        st->pending          = rm->table.count;
+        st->connects         = rm->connects;
+        st->connect_failures = rm->connect_failures;
+        st->disconnects      = rm->disconnects;
+        st->frames_out       = rm->frames_out;
+        st->frames_in        = rm->frames_in;
+        st->bytes_out        = rm->bytes_out;
+        st->bytes_in         = rm->bytes_in;
 }
 
 void rmq__remoting_stats(rmq_remoting_t *rm, rmq_remoting_stats_t *st) {
