@@ -159,26 +159,4 @@ void rmq__stats_keys_free(rmq_stats_key_t *keys, size_t n);
  * count from the reset on. */
 void rmq__consumer_stats_reset(rmq_consumer_stats_t *stats);
 
-/* ---- the statistics document (rmq_consumer_stats_doc.c) ---- */
-
-struct cJSON;
-struct rmq_pq_s;
-
-/* Adds the "consumer" object of the statistics document
- * (docs/STATISTICS.md) to \p doc and returns it (the caller may add its
- * own members): "group"; "topics", for \p topics and the topics of
- * \p mqs, each with the ConsumeStatus GET_CONSUMER_RUNNING_INFO's
- * statusTable reports (rmq__consumer_stats_consume_status: one source
- * for both) and the cumulative counts (rmq__consumer_stats_totals);
- * "queues", each of \p mqs with the figures of its process queue
- * \p pqs[i] (rmq__pq_fill_info, as the running info's mqTable) and its
- * size in messages and bytes; "cached_msgs" and "cached_bytes", their
- * sums. No lock held by the caller. */
-struct cJSON *rmq__consumer_stats_doc(struct cJSON *doc,
-                                      rmq_consumer_stats_t *stats,
-                                      const char *group,
-                                      const char *const *topics,
-                                      size_t ntopics, const rmq_mq_t *mqs,
-                                      struct rmq_pq_s *const *pqs, size_t nq);
-
 #endif /* RMQ_CONSUMER_STATS_H */

@@ -10,8 +10,8 @@
 
 #include "client/rmq_stats.h"
 #include "common/rmq_str.h"
+#include "consumer/rmq_consumer_base.h"
 #include "consumer/rmq_consumer_stats.h"
-#include "consumer/rmq_process_queue.h"
 
 static int str_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -47,19 +47,20 @@ static void topic_json(cJSON *topics, rmq_consumer_stats_t *stats,
 }
 
 cJSON *rmq__consumer_stats_doc(cJSON *doc, rmq_consumer_stats_t *stats,
-                               const char *group, const char *const *topics,
-                               size_t ntopics, const rmq_mq_t *mqs,
-                               rmq_pq_t *const *pqs, size_t nq) {
+                               const char *group, rmq_rebalance_t *rb,
+                               rmq_mq_t *mqs, rmq_pq_t **pqs, size_t nq) {
         cJSON *cons = cJSON_AddObjectToObject(doc, "consumer");
         cJSON *to, *qa;
-        char **names = rmq__calloc(ntopics + nq + 1, sizeof(*names));
-        size_t n = 0, i;
+        size_t ns = 0, n = 0, i;
+        rmq_subscription_data_t *subs = rb ? rmq__rebalance_subs(rb, &ns)
+                                           : NULL;
+        char **names = rmq__calloc(ns + nq + 1, sizeof(*names));
         int64_t msgs = 0, bytes = 0;
 
         cJSON_AddStringToObject(cons, "group", group);
         /* the topics, sorted, each once */
-        for (i = 0; i < ntopics; i++)
-                names[n++] = (char *)topics[i];
+        for (i = 0; i < ns; i++)
+                names[n++] = subs[i].topic;
         for (i = 0; i < nq; i++)
                 names[n++] = mqs[i].topic;
         qsort(names, n, sizeof(*names), str_cmp);
@@ -68,6 +69,7 @@ cJSON *rmq__consumer_stats_doc(cJSON *doc, rmq_consumer_stats_t *stats,
                 if (i == 0 || strcmp(names[i], names[i - 1]))
                         topic_json(to, stats, group, names[i]);
         rmq__free(names);
+        rmq__rebalance_subs_free(subs, ns);
 
         qa = cJSON_AddArrayToObject(cons, "queues");
         for (i = 0; i < nq; i++) {
@@ -98,5 +100,9 @@ cJSON *rmq__consumer_stats_doc(cJSON *doc, rmq_consumer_stats_t *stats,
         }
         rmq__stats_num(cons, "cached_msgs", (double)msgs);
         rmq__stats_num(cons, "cached_bytes", (double)bytes);
+        for (i = 0; i < nq; i++)
+                rmq__pq_release(pqs[i]);
+        rmq__free(pqs);
+        rmq__mq_array_free(mqs, nq);
         return cons;
 }

@@ -1382,15 +1382,11 @@ static void commit_all_locked(lpc_t *lpc) {
 /* The statistics document's "consumer" object (docs/STATISTICS.md). */
 static void stats_fill(void *impl, cJSON *doc) {
         lpc_t *lpc = impl;
-        size_t ns, nq, i, cache;
-        rmq_subscription_data_t *subs = rmq__rebalance_subs(&lpc->rb, &ns);
-        const char **topics = rmq__calloc(ns + 1, sizeof(*topics));
+        size_t nq, i, cache;
         rmq_mq_t *mqs;
         rmq_pq_t **pqs;
         uint64_t fc[3];
         cJSON *c;
-        for (i = 0; i < ns; i++)
-                topics[i] = subs[i].topic;
         rmq__lock(&lpc->lock);
         nq  = lpc->queue_cnt;
         mqs = rmq__calloc(nq + 1, sizeof(*mqs));
@@ -1405,18 +1401,12 @@ static void stats_fill(void *impl, cJSON *doc) {
         fc[2] = lpc->queue_max_span_fc_times;
         rmq__unlock(&lpc->lock);
         c = rmq__consumer_stats_doc(doc, rmq__client_consumer_stats(lpc->ci),
-                                    lpc->group, topics, ns, mqs, pqs, nq);
+                                    lpc->group, &lpc->rb, mqs, pqs, nq);
         cJSON_AddStringToObject(c, "consumer_type", "lite_pull");
         rmq__stats_num(c, "cached_requests", (double)cache);
         rmq__stats_num(c, "consume_request_flow_control_times", (double)fc[0]);
         rmq__stats_num(c, "queue_flow_control_times", (double)fc[1]);
         rmq__stats_num(c, "queue_max_span_flow_control_times", (double)fc[2]);
-        for (i = 0; i < nq; i++)
-                rmq__pq_release(pqs[i]);
-        rmq__free(pqs);
-        rmq__mq_array_free(mqs, nq);
-        rmq__free(topics);
-        rmq__rebalance_subs_free(subs, ns);
 }
 
 rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {

@@ -1220,16 +1220,11 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
  * the figures the running info reports, from the same sources. */
 static void stats_fill(void *impl, cJSON *doc) {
         rmq_push_consumer_t *pcons = impl;
-        size_t ns, nq, i;
+        size_t nq;
         rmq_pq_t **pqs;
-        rmq_subscription_data_t *subs = rmq__rebalance_subs(&pcons->rb, &ns);
-        const char **topics = rmq__calloc(ns + 1, sizeof(*topics));
-        rmq_mq_t *mqs       = rmq__rebalance_queues(&pcons->rb, &pqs, &nq);
-        cJSON *c;
-        for (i = 0; i < ns; i++)
-                topics[i] = subs[i].topic;
-        c = rmq__consumer_stats_doc(doc, pcons->stats, pcons->group, topics,
-                                    ns, mqs, pqs, nq);
+        rmq_mq_t *mqs = rmq__rebalance_queues(&pcons->rb, &pqs, &nq);
+        cJSON *c = rmq__consumer_stats_doc(doc, pcons->stats, pcons->group,
+                                           &pcons->rb, mqs, pqs, nq);
         cJSON_AddStringToObject(c, "consumer_type", "push");
         cJSON_AddBoolToObject(c, "paused", rmq__pcons_paused(pcons));
         rmq__stats_num(c, "queue_flow_control_times",
@@ -1237,12 +1232,6 @@ static void stats_fill(void *impl, cJSON *doc) {
         rmq__stats_num(
             c, "queue_max_span_flow_control_times",
             (double)atomic_load(&pcons->queue_max_span_flow_control_times));
-        for (i = 0; i < nq; i++)
-                rmq__pq_release(pqs[i]);
-        rmq__free(pqs);
-        rmq__mq_array_free(mqs, nq);
-        rmq__free(topics);
-        rmq__rebalance_subs_free(subs, ns);
 }
 
 /* mirrors ClientRemotingProcessor.getConsumeStatus */

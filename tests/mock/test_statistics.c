@@ -153,15 +153,8 @@ static rmq_producer_t *stats_producer(rmq_mock_cluster_t *mc, cap_t *c,
                                       const char *group,
                                       const char *interval) {
         rmq_conf_t *conf = fx_conf(mc, "producerGroup", group, NULL);
-        rmq_producer_t *prod;
-        char err[512];
         cap_attach(conf, c, interval);
-        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
-                         RMQ_OK);
-        rmq_conf_destroy(conf);
-        if (rmq_producer_start(prod, err, sizeof(err)))
-                fail_msg("start: %s", err);
-        return prod;
+        return fx_producer_from_conf(conf);
 }
 
 /* The callback fires at the interval: five calls, the fifth no sooner

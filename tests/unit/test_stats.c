@@ -9,8 +9,8 @@
 
 #include "client/rmq_stats.h"
 #include "common/rmq_conf_int.h"
+#include "consumer/rmq_consumer_base.h"
 #include "consumer/rmq_consumer_stats.h"
-#include "consumer/rmq_process_queue.h"
 #include "testutil.h"
 
 #define G  "CG_TEST"
@@ -65,13 +65,18 @@ static void test_send_stats(void **state) {
  * the cumulative counts the counters. */
 static void test_consumer_doc_is_running_info(void **state) {
         rmq_consumer_stats_t *st = rmq__consumer_stats_new();
-        rmq_pq_t *pq             = rmq__pq_new(T0);
-        rmq_mq_t mq              = {"OtherTopic", "broker-a", 3};
-        const char *topics[]     = {T, T}; /* twice: listed once */
+        /* queues of two topics, one twice: each topic listed once */
+        rmq_mq_t *mqs            = rmq__calloc(3, sizeof(*mqs));
+        rmq_pq_t **pqs           = rmq__calloc(3, sizeof(*pqs));
         rmq_consume_stat_t cs;
         cJSON *doc = cJSON_CreateObject(), *c, *to, *t, *qs, *q;
         int i;
         (void)state;
+        for (i = 0; i < 3; i++) {
+                rmq_mq_t mq = {i == 0 ? "OtherTopic" : T, "broker-a", i + 1};
+                rmq__mq_copy(&mqs[i], &mq);
+                pqs[i] = rmq__pq_new(T0);
+        }
         rmq__consumer_stats_sample(st, T0);
         for (i = 1; i <= 6; i++) {
                 rmq__consumer_stats_inc_pull_rt(st, G, T, 4 * i);
@@ -83,7 +88,7 @@ static void test_consumer_doc_is_running_info(void **state) {
         }
         rmq__consumer_stats_consume_status(st, G, T, &cs);
         assert_true(cs.pullTPS > 0);
-        c = rmq__consumer_stats_doc(doc, st, G, topics, 2, &mq, &pq, 1);
+        c = rmq__consumer_stats_doc(doc, st, G, NULL, mqs, pqs, 3);
         assert_string_equal(
             cJSON_GetObjectItemCaseSensitive(c, "group")->valuestring, G);
         to = cJSON_GetObjectItemCaseSensitive(c, "topics");
@@ -108,16 +113,18 @@ static void test_consumer_doc_is_running_info(void **state) {
         t = cJSON_GetObjectItemCaseSensitive(to, "OtherTopic");
         assert_true(num(t, "pulled_msgs") == 0);
         qs = cJSON_GetObjectItemCaseSensitive(c, "queues");
-        assert_int_equal(cJSON_GetArraySize(qs), 1);
+        assert_int_equal(cJSON_GetArraySize(qs), 3);
         q = cJSON_GetArrayItem(qs, 0);
         assert_string_equal(
             cJSON_GetObjectItemCaseSensitive(q, "broker")->valuestring,
             "broker-a");
-        assert_true(num(q, "queue_id") == 3);
+        assert_string_equal(
+            cJSON_GetObjectItemCaseSensitive(q, "topic")->valuestring,
+            "OtherTopic");
+        assert_true(num(q, "queue_id") == 1);
         assert_true(num(q, "cached_msgs") == 0);
         assert_true(num(c, "cached_bytes") == 0);
         cJSON_Delete(doc);
-        rmq__pq_release(pq);
         rmq__consumer_stats_destroy(st);
 }
 
