@@ -216,7 +216,7 @@ static void test_producer_figures(void **state) {
         fx_async_t a;
         char err[512];
         cJSON *doc, *p, *cl;
-        double tx, rx;
+        double tx, rx, connects;
         int i;
         cap_t c;
         (void)state;
@@ -278,6 +278,18 @@ static void test_producer_figures(void **state) {
         wait_for(&c, "producer", NULL, "sends_ok", 8, true);
         wait_for(&c, "client", NULL, "tx_bytes", tx + 1, false);
         wait_for(&c, "client", NULL, "rx_bytes", rx + 1, false);
+
+        /* the broker closes the connection: one disconnect, and the next
+         * send connects again */
+        doc = cap_doc(&c);
+        connects = jnum(doc, "client", "connects", NULL);
+        cJSON_Delete(doc);
+        rmq_mock_close_connections(mc, 0);
+        wait_for(&c, "client", NULL, "disconnects", 1, true);
+        if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
+                fail_msg("send after the close: %s", err);
+        wait_for(&c, "client", NULL, "connects", connects + 1, true);
+        wait_for(&c, "producer", NULL, "sends_ok", 9, true);
 
         assert_int_equal(rmq_producer_shutdown(prod), RMQ_OK);
         atomic_store(&c.closed, true);
