@@ -46,6 +46,7 @@ static void client_json(rmq_client_t *ci, cJSON *doc) {
         rmq__stats_num(o, "connects", (double)st.connects);
         rmq__stats_num(o, "connect_failures", (double)st.connect_failures);
         rmq__stats_num(o, "disconnects", (double)st.disconnects);
+        rmq__stats_num(o, "reconnects", (double)st.reconnects);
         rmq__stats_num(o, "tx_bytes", (double)st.bytes_out);
         rmq__stats_num(o, "rx_bytes", (double)st.bytes_in);
         rmq__stats_num(o, "tx_frames", (double)st.frames_out);

@@ -481,6 +481,11 @@ static void connect_cb(uv_connect_t *c, int status) {
                 rmq__channel_fail(ch, RMQ_ERR__CONNECT, reason);
         } else {
                 rm->connects++;
+                if (rmq__strmap_get(&rm->connected_once, ch->addr))
+                        rm->reconnects++;
+                else
+                        rmq__strmap_set(&rm->connected_once, ch->addr,
+                                        (void *)1);
                 rmq__dbg(rm->lg, REMOTING, "connected to %s", ch->addr);
                 rmq__channel_start(ch);
         }

@@ -204,6 +204,7 @@ typedef struct rmq_remoting_stats_s {
         uint64_t connects;         /* outbound connections established */
         uint64_t connect_failures; /* outbound connects that failed */
         uint64_t disconnects;      /* established outbound ones closed */
+        uint64_t reconnects; /* connects to an address connected before */
         uint64_t frames_out;
         uint64_t frames_in;
         uint64_t bytes_out; /* written to sockets (frames handed to libuv) */

@@ -289,6 +289,7 @@ static void test_producer_figures(void **state) {
         if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
                 fail_msg("send after the close: %s", err);
         wait_for(&c, "client", NULL, "connects", connects + 1, true);
+        wait_for(&c, "client", NULL, "reconnects", 1, true);
         wait_for(&c, "producer", NULL, "sends_ok", 9, true);
 
         assert_int_equal(rmq_producer_shutdown(prod), RMQ_OK);
