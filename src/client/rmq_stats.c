@@ -59,9 +59,9 @@ static void client_json(rmq_client_t *ci, cJSON *doc) {
                                                     memory_order_relaxed));
 }
 
-char *rmq__stats_document(rmq_client_t *ci, const char *type,
-                          const char *name, int64_t start_ms,
-                          rmq_stats_fill_fn_t *fill, void *impl) {
+char *rmq__stats_document(rmq_client_t *ci, const char *type, const char *name,
+                          int64_t start_ms, rmq_stats_fill_fn_t *fill,
+                          void *impl) {
         cJSON *doc = cJSON_CreateObject();
         char *txt, *out;
         int64_t now = rmq__mono_ms();
@@ -96,8 +96,8 @@ static void report_job(rmq_job_t *job) {
                 return;
         }
         uv_mutex_unlock(&r->lock);
-        doc = rmq__stats_document(r->ci, r->type, r->name, r->start_ms,
-                                  r->fill, r->impl);
+        doc = rmq__stats_document(r->ci, r->type, r->name, r->start_ms, r->fill,
+                                  r->impl);
 #ifndef NDEBUG
         /* STYLE R16.6: application code never runs under a library
          * lock. */
@@ -130,12 +130,10 @@ static void report_timer_cb(rmq_timer_t *t, void *arg) {
         uv_mutex_unlock(&r->lock);
 }
 
-rmq_stats_reporter_t *rmq__stats_reporter_start(rmq_client_t *ci,
-                                                const rmq_conf_t *conf,
-                                                const char *type,
-                                                const char *name,
-                                                rmq_stats_fill_fn_t *fill,
-                                                void *impl) {
+rmq_stats_reporter_t *
+rmq__stats_reporter_start(rmq_client_t *ci, const rmq_conf_t *conf,
+                          const char *type, const char *name,
+                          rmq_stats_fill_fn_t *fill, void *impl) {
         rmq_stats_reporter_t *r;
         if (conf->statisticsIntervalMs <= 0 || !conf->stats_cb)
                 return NULL;
@@ -205,8 +203,8 @@ void rmq__send_stats_json(rmq_send_stats_t *st, cJSON *obj) {
             atomic_load_explicit(&st->rt_cnt, memory_order_relaxed);
         int64_t rt_max =
             atomic_exchange_explicit(&st->rt_max_ms, 0, memory_order_relaxed);
-        int64_t span = now - st->last_ms;
-        double secs  = span > 0 ? (double)span / 1000.0 : 0;
+        int64_t span  = now - st->last_ms;
+        double secs   = span > 0 ? (double)span / 1000.0 : 0;
         int64_t d_cnt = rt_cnt - st->last_rt_cnt;
         rmq__stats_num(obj, "sends_ok", (double)ok);
         rmq__stats_num(obj, "sends_failed", (double)failed);
@@ -215,10 +213,9 @@ void rmq__send_stats_json(rmq_send_stats_t *st, cJSON *obj) {
         rmq__stats_num(obj, "send_failed_tps",
                        secs > 0 ? (double)(failed - st->last_failed) / secs
                                 : 0);
-        rmq__stats_num(obj, "send_rt_avg_ms",
-                       d_cnt > 0 ? (double)(rt_sum - st->last_rt_sum) /
-                                       (double)d_cnt
-                                 : 0);
+        rmq__stats_num(
+            obj, "send_rt_avg_ms",
+            d_cnt > 0 ? (double)(rt_sum - st->last_rt_sum) / (double)d_cnt : 0);
         rmq__stats_num(obj, "send_rt_max_ms", (double)rt_max);
         rmq__stats_num(obj, "send_rt_total_avg_ms",
                        rt_cnt > 0 ? (double)rt_sum / (double)rt_cnt : 0);

@@ -44,12 +44,10 @@ typedef void(rmq_stats_fill_fn_t)(void *impl, cJSON *doc);
  * \p name its "name" (the group). NULL when the statistics are off
  * (statisticsIntervalMs 0 or no callback in \p conf). \p impl must stay
  * valid until rmq__stats_reporter_stop(). Not from the I/O thread. */
-rmq_stats_reporter_t *rmq__stats_reporter_start(rmq_client_t *ci,
-                                                const rmq_conf_t *conf,
-                                                const char *type,
-                                                const char *name,
-                                                rmq_stats_fill_fn_t *fill,
-                                                void *impl);
+rmq_stats_reporter_t *
+rmq__stats_reporter_start(rmq_client_t *ci, const rmq_conf_t *conf,
+                          const char *type, const char *name,
+                          rmq_stats_fill_fn_t *fill, void *impl);
 
 /* Stops and frees \p r (NULL-safe): waits for a report in progress; no
  * call of the application's callback after it returns. Not from the
@@ -58,9 +56,9 @@ void rmq__stats_reporter_stop(rmq_stats_reporter_t *r);
 
 /* One document (what the reporter gives the callback), a new string to
  * free with rmq__free; \p start_ms (monotonic) gives "age". */
-char *rmq__stats_document(rmq_client_t *ci, const char *type,
-                          const char *name, int64_t start_ms,
-                          rmq_stats_fill_fn_t *fill, void *impl);
+char *rmq__stats_document(rmq_client_t *ci, const char *type, const char *name,
+                          int64_t start_ms, rmq_stats_fill_fn_t *fill,
+                          void *impl);
 
 /* ---- helpers for the handles' fill functions ---- */
 
@@ -86,18 +84,16 @@ void rmq__send_stats_init(rmq_send_stats_t *st);
 static inline void rmq__send_stats_add(rmq_send_stats_t *st, bool ok,
                                        int64_t rt_ms) {
         if (!ok) {
-                atomic_fetch_add_explicit(&st->failed, 1,
-                                          memory_order_relaxed);
+                atomic_fetch_add_explicit(&st->failed, 1, memory_order_relaxed);
                 return;
         }
         atomic_fetch_add_explicit(&st->ok, 1, memory_order_relaxed);
         if (rt_ms >= 0) {
-                int64_t max = atomic_load_explicit(&st->rt_max_ms,
-                                                   memory_order_relaxed);
+                int64_t max =
+                    atomic_load_explicit(&st->rt_max_ms, memory_order_relaxed);
                 atomic_fetch_add_explicit(&st->rt_sum_ms, rt_ms,
                                           memory_order_relaxed);
-                atomic_fetch_add_explicit(&st->rt_cnt, 1,
-                                          memory_order_relaxed);
+                atomic_fetch_add_explicit(&st->rt_cnt, 1, memory_order_relaxed);
                 while (rt_ms > max &&
                        !atomic_compare_exchange_weak_explicit(
                            &st->rt_max_ms, &max, rt_ms, memory_order_relaxed,

@@ -485,8 +485,8 @@ static const conf_prop_t props[] = {
      "6 info, 7 debug).",
      NULL},
     /* statistics (docs/STATISTICS.md) */
-    {"statisticsIntervalMs", CT_INT, F(statisticsIntervalMs), 0, 86400000,
-     "0", NULL,
+    {"statisticsIntervalMs", CT_INT, F(statisticsIntervalMs), 0, 86400000, "0",
+     NULL,
      "Milliseconds between two statistics documents (JSON) given to the "
      "callback of rmq_conf_set_stats_cb(), one per started producer, push "
      "consumer and lite pull consumer; 0 turns them off. librdkafka's "

@@ -118,7 +118,6 @@ struct rmq_consumer_stats_s;
 struct cJSON *rmq__consumer_stats_doc(struct cJSON *doc,
                                       struct rmq_consumer_stats_s *stats,
                                       const char *group, rmq_rebalance_t *rb,
-                                      rmq_mq_t *mqs, rmq_pq_t **pqs,
-                                      size_t nq);
+                                      rmq_mq_t *mqs, rmq_pq_t **pqs, size_t nq);
 
 #endif /* RMQ_CONSUMER_BASE_H */

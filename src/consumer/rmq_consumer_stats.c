@@ -384,8 +384,8 @@ rmq_stats_snapshot_t rmq__consumer_stats_get(rmq_consumer_stats_t *stats,
         return ss;
 }
 
-void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats,
-                                const char *group, const char *topic,
+void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats, const char *group,
+                                const char *topic,
                                 int64_t value[RMQ_STATS__SET_CNT],
                                 int64_t times[RMQ_STATS__SET_CNT]) {
         stats_entry_t *e = entry_get(stats, group, topic, false);

@@ -119,8 +119,8 @@ void rmq__consumer_stats_consume_status(rmq_consumer_stats_t *stats,
  * the last reset): for each set the sum of the values and the number of
  * increments (zeros when absent). Lock-free reads of the counters the
  * samplings read; for the statistics document's totals. */
-void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats,
-                                const char *group, const char *topic,
+void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats, const char *group,
+                                const char *topic,
                                 int64_t value[RMQ_STATS__SET_CNT],
                                 int64_t times[RMQ_STATS__SET_CNT]);
 

@@ -36,8 +36,7 @@ static void topic_json(cJSON *topics, rmq_consumer_stats_t *stats,
         rmq__stats_num(o, "pulls", (double)times[RMQ_STATS_PULL_RT]);
         rmq__stats_num(o, "pull_rt_sum", (double)value[RMQ_STATS_PULL_RT]);
         rmq__stats_num(o, "pulled_msgs", (double)value[RMQ_STATS_PULL_TPS]);
-        rmq__stats_num(o, "consume_calls",
-                       (double)times[RMQ_STATS_CONSUME_RT]);
+        rmq__stats_num(o, "consume_calls", (double)times[RMQ_STATS_CONSUME_RT]);
         rmq__stats_num(o, "consume_rt_sum",
                        (double)value[RMQ_STATS_CONSUME_RT]);
         rmq__stats_num(o, "consumed_ok_msgs",
@@ -52,8 +51,8 @@ cJSON *rmq__consumer_stats_doc(cJSON *doc, rmq_consumer_stats_t *stats,
         cJSON *cons = cJSON_AddObjectToObject(doc, "consumer");
         cJSON *to, *qa;
         size_t ns = 0, n = 0, i;
-        rmq_subscription_data_t *subs = rb ? rmq__rebalance_subs(rb, &ns)
-                                           : NULL;
+        rmq_subscription_data_t *subs =
+            rb ? rmq__rebalance_subs(rb, &ns) : NULL;
         char **names = rmq__calloc(ns + nq + 1, sizeof(*names));
         int64_t msgs = 0, bytes = 0;
 

@@ -1312,9 +1312,9 @@ rmq_err_t rmq_lite_pull_consumer_start(rmq_lite_pull_consumer_t *lpc,
                              lpc->conf->topicMetadataCheckIntervalMillis))
                 rmq__log(&lpc->lg, RMQ_LOG_WARN, "CONSUMER",
                          "cannot schedule the topic metadata check");
-        lpc->reporter = rmq__stats_reporter_start(
-            lpc->ci, lpc->conf, "lite_pull_consumer", lpc->group, stats_fill,
-            lpc);
+        lpc->reporter =
+            rmq__stats_reporter_start(lpc->ci, lpc->conf, "lite_pull_consumer",
+                                      lpc->group, stats_fill, lpc);
         rmq__log(&lpc->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] start OK", lpc->group);
         if (ts)

@@ -1223,8 +1223,8 @@ static void stats_fill(void *impl, cJSON *doc) {
         size_t nq;
         rmq_pq_t **pqs;
         rmq_mq_t *mqs = rmq__rebalance_queues(&pcons->rb, &pqs, &nq);
-        cJSON *c = rmq__consumer_stats_doc(doc, pcons->stats, pcons->group,
-                                           &pcons->rb, mqs, pqs, nq);
+        cJSON *c      = rmq__consumer_stats_doc(doc, pcons->stats, pcons->group,
+                                                &pcons->rb, mqs, pqs, nq);
         cJSON_AddStringToObject(c, "consumer_type", "push");
         cJSON_AddBoolToObject(c, "paused", rmq__pcons_paused(pcons));
         rmq__stats_num(c, "queue_flow_control_times",
@@ -1479,9 +1479,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         rmq__lock(&pcons->lock);
         pcons->state = PC_RUNNING;
         rmq__unlock(&pcons->lock);
-        pcons->reporter = rmq__stats_reporter_start(
-            pcons->ci, pcons->conf, "push_consumer", pcons->group, stats_fill,
-            pcons);
+        pcons->reporter =
+            rmq__stats_reporter_start(pcons->ci, pcons->conf, "push_consumer",
+                                      pcons->group, stats_fill, pcons);
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] start OK. messageModel=%s, "
                  "isUnitMode=%s",
@@ -1507,7 +1507,6 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         rmq__client_rebalance_now(pcons->ci);
         return RMQ_OK;
 }
-
 
 /* ---- shutdown ---- */
 

@@ -23,10 +23,10 @@ typedef struct cap_s {
         uv_mutex_t lock;
         char *last; /* the last document (lock) */
         atomic_int calls;
-        atomic_int bad_thread;   /* a call on the I/O thread or under a lock */
-        atomic_int bad_json;     /* a document that does not parse */
-        atomic_bool closed;      /* set once the handle's shutdown returned */
-        atomic_int after_close;  /* calls after that */
+        atomic_int bad_thread;  /* a call on the I/O thread or under a lock */
+        atomic_int bad_json;    /* a document that does not parse */
+        atomic_bool closed;     /* set once the handle's shutdown returned */
+        atomic_int after_close; /* calls after that */
         int64_t first_ms, fifth_ms; /* monotonic times of calls 1 and 5 */
 } cap_t;
 
@@ -150,8 +150,7 @@ static bool calls_reached(void *arg) {
 /* ---- producer ---- */
 
 static rmq_producer_t *stats_producer(rmq_mock_cluster_t *mc, cap_t *c,
-                                      const char *group,
-                                      const char *interval) {
+                                      const char *group, const char *interval) {
         rmq_conf_t *conf = fx_conf(mc, "producerGroup", group, NULL);
         cap_attach(conf, c, interval);
         return fx_producer_from_conf(conf);
@@ -184,7 +183,7 @@ static void test_off(void **state) {
         rmq_producer_t *prod;
         rmq_message_t *msg = fx_msg(TOPIC, "off");
         char err[512], val[32];
-        size_t sz = sizeof(val);
+        size_t sz        = sizeof(val);
         rmq_conf_t *conf = rmq_conf_new();
         cap_t c;
         (void)state;
@@ -228,13 +227,11 @@ static void test_producer_figures(void **state) {
                         fail_msg("send %d: %s", i, err);
         /* 1 + retryTimesWhenSendFailed attempts, all refused: one failed
          * send */
-        rmq_mock_push_request_errors(mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 3,
-                                     RMQ_ERR_SERVICE_NOT_AVAILABLE,
-                                     RMQ_ERR_SERVICE_NOT_AVAILABLE,
-                                     RMQ_ERR_SERVICE_NOT_AVAILABLE);
-        assert_int_not_equal(rmq_producer_send(prod, msg, NULL, err,
-                                               sizeof(err)),
-                             RMQ_OK);
+        rmq_mock_push_request_errors(
+            mc, -1, RMQ_REQ_SEND_MESSAGE_V2, 3, RMQ_ERR_SERVICE_NOT_AVAILABLE,
+            RMQ_ERR_SERVICE_NOT_AVAILABLE, RMQ_ERR_SERVICE_NOT_AVAILABLE);
+        assert_int_not_equal(
+            rmq_producer_send(prod, msg, NULL, err, sizeof(err)), RMQ_OK);
         wait_for(&c, "producer", NULL, "sends_ok", 5, true);
         wait_for(&c, "producer", NULL, "sends_failed", 1, true);
 
@@ -281,7 +278,7 @@ static void test_producer_figures(void **state) {
 
         /* the broker closes the connection: one disconnect, and the next
          * send connects again */
-        doc = cap_doc(&c);
+        doc      = cap_doc(&c);
         connects = jnum(doc, "client", "connects", NULL);
         cJSON_Delete(doc);
         rmq_mock_close_connections(mc, 0);
@@ -344,9 +341,8 @@ static rmq_consume_status_t fail_three(rmq_push_consumer_t *pc,
 }
 
 static void test_push_consumer_figures(void **state) {
-        rmq_mock_cluster_t *mc =
-            fx_cluster_topic(1, TOPIC, 2, fx_fast_delays);
-        rmq_producer_t *prod = fx_producer(mc, "PG_StatsPC", NULL);
+        rmq_mock_cluster_t *mc = fx_cluster_topic(1, TOPIC, 2, fx_fast_delays);
+        rmq_producer_t *prod   = fx_producer(mc, "PG_StatsPC", NULL);
         rmq_conf_t *conf;
         rmq_push_consumer_t *pc;
         cJSON *doc, *cons, *queues, *q;
@@ -402,7 +398,7 @@ static void test_push_consumer_figures(void **state) {
 
 static void test_lite_pull_consumer_figures(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster_topic(1, TOPIC, 4, NULL);
-        rmq_producer_t *prod = fx_producer(mc, "PG_StatsLite", NULL);
+        rmq_producer_t *prod   = fx_producer(mc, "PG_StatsLite", NULL);
         rmq_conf_t *conf;
         rmq_lite_pull_consumer_t *lpc;
         char err[512];
@@ -415,13 +411,12 @@ static void test_lite_pull_consumer_figures(void **state) {
         fx_send_n(prod, TOPIC, "m", NULL, 6);
         conf = fx_conf(mc, "consumerGroup", "CG_StatsLite", fx_from_first);
         cap_attach(conf, &c, "50");
-        assert_int_equal(rmq_lite_pull_consumer_new(&lpc, conf, err,
-                                                    sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_lite_pull_consumer_new(&lpc, conf, err, sizeof(err)), RMQ_OK);
         rmq_conf_destroy(conf);
-        assert_int_equal(rmq_lite_pull_consumer_subscribe(lpc, TOPIC, "*", err,
-                                                          sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(
+            rmq_lite_pull_consumer_subscribe(lpc, TOPIC, "*", err, sizeof(err)),
+            RMQ_OK);
         if (rmq_lite_pull_consumer_start(lpc, err, sizeof(err)))
                 fail_msg("start: %s", err);
         deadline = rmq__mono_ms() + ms(10000);
@@ -439,9 +434,9 @@ static void test_lite_pull_consumer_figures(void **state) {
         cons = cJSON_GetObjectItemCaseSensitive(doc, "consumer");
         assert_string_equal(jstr(doc, "type"), "lite_pull_consumer");
         assert_string_equal(jstr(cons, "consumer_type"), "lite_pull");
-        assert_int_equal(
-            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cons, "queues")),
-            4);
+        assert_int_equal(cJSON_GetArraySize(
+                             cJSON_GetObjectItemCaseSensitive(cons, "queues")),
+                         4);
         assert_true(jnum(cons, "cached_requests", NULL) >= 0);
         assert_true(jnum(doc, "client", "connections", NULL) >= 2);
         cJSON_Delete(doc);

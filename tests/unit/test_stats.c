@@ -66,8 +66,8 @@ static void test_send_stats(void **state) {
 static void test_consumer_doc_is_running_info(void **state) {
         rmq_consumer_stats_t *st = rmq__consumer_stats_new();
         /* queues of two topics, one twice: each topic listed once */
-        rmq_mq_t *mqs            = rmq__calloc(3, sizeof(*mqs));
-        rmq_pq_t **pqs           = rmq__calloc(3, sizeof(*pqs));
+        rmq_mq_t *mqs  = rmq__calloc(3, sizeof(*mqs));
+        rmq_pq_t **pqs = rmq__calloc(3, sizeof(*pqs));
         rmq_consume_stat_t cs;
         cJSON *doc = cJSON_CreateObject(), *c, *to, *t, *qs, *q;
         int i;
@@ -144,12 +144,12 @@ static void test_conf(void **state) {
                          RMQ_OK);
         assert_string_equal(val, "0");
         assert_null(conf->stats_cb);
-        assert_int_equal(rmq_conf_set(conf, "statisticsIntervalMs", "1000",
-                                      err, sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(rmq_conf_set(conf, "statisticsIntervalMs", "-5", err,
+        assert_int_equal(rmq_conf_set(conf, "statisticsIntervalMs", "1000", err,
                                       sizeof(err)),
-                         RMQ_ERR__CONF_INVALID);
+                         RMQ_OK);
+        assert_int_equal(
+            rmq_conf_set(conf, "statisticsIntervalMs", "-5", err, sizeof(err)),
+            RMQ_ERR__CONF_INVALID);
         rmq_conf_set_stats_cb(conf, dummy_cb, &x);
         dup = rmq_conf_dup(conf);
         assert_ptr_equal(dup->stats_cb, dummy_cb);
