@@ -25,7 +25,7 @@ static void usage(const char *prog, const char *about, int from_millis,
                 "usage: %s [-n namesrv] [-t topic] [-g group] "
                 "[-e expression] [-c count]\n"
                 "       %*s [--from first|last|yyyyMMddHHmmss%s] "
-                "[-X name=value]...\n"
+                "[--stats ms] [-X name=value]...\n"
                 "Prints one line per message:\n"
                 "  topic queueId queueOffset msgId tags keys reconsumeTimes "
                 "bodyLength body\n"
@@ -61,6 +61,7 @@ static int is_timestamp(const char *s) {
 void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
         static const struct option longopts[] = {
             {"from", required_argument, NULL, 'f'},
+            {"stats", required_argument, NULL, 'S'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         int opt;
@@ -110,6 +111,9 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
                                 exit(2);
                         }
                         break;
+                case 'S':
+                        o->stats_ms = optarg;
+                        break;
                 case 'X':
                         if (!strchr(optarg, '=') ||
                             o->prop_cnt ==
@@ -144,9 +148,21 @@ static int conf_set(rmq_conf_t *conf, const char *name, const char *value) {
         return -1;
 }
 
+/* --stats: each statistics document on one line of stderr (the callback
+ * runs on a library thread; one fprintf is one write of the line). */
+static void print_stats(const char *json, size_t len, void *opaque) {
+        (void)opaque;
+        fprintf(stderr, "stats: %.*s\n", (int)len, json);
+}
+
 rmq_conf_t *cc_conf_new(const cc_opts_t *o) {
         rmq_conf_t *conf = rmq_conf_new();
         int i;
+        if (o->stats_ms) {
+                if (conf_set(conf, "statisticsIntervalMs", o->stats_ms))
+                        goto fail;
+                rmq_conf_set_stats_cb(conf, print_stats, NULL);
+        }
         if ((o->namesrv && conf_set(conf, "namesrvAddr", o->namesrv)) ||
             conf_set(conf, "consumerGroup", o->group) ||
             (o->from_where &&

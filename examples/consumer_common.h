@@ -27,6 +27,9 @@
  *                     epoch: cc_opts_t.from_millis.)
  *   -X NAME=VALUE     any other configuration property
  *                     (docs/CONFIGURATION.md); repeatable
+ *   --stats MS        print the statistics document (docs/STATISTICS.md)
+ *                     every MS milliseconds to stderr, one line each:
+ *                     "stats: {...}"
  *
  * One line per message on stdout:
  *
@@ -66,6 +69,7 @@ typedef struct cc_opts_s {
         int from_millis;        /**< set before parsing: --from also takes
                                  *   a time in ms since the epoch (then
                                  *   from_where stays NULL) */
+        const char *stats_ms;   /**< --stats: statisticsIntervalMs */
         const char *props[32];  /**< -X: name=value */
         int prop_cnt;
 } cc_opts_t;
@@ -79,7 +83,8 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about);
 
 /**
  * @brief A configuration with namesrvAddr, consumerGroup, consumeFromWhere,
- *        consumeTimestamp and the -X properties the options gave.
+ *        consumeTimestamp, the statistics of --stats and the -X
+ *        properties the options gave.
  * @returns The conf, or NULL after printing the error to stderr.
  */
 rmq_conf_t *cc_conf_new(const cc_opts_t *o);

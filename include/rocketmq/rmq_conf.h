@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file rmq_conf.h
- * @brief Configuration object and the per-handle log callback.
+ * @brief Configuration object, the per-handle log and statistics callbacks.
  *
  * A configuration is a string-keyed property set. Property names are the
  * Java client's field names (`namesrvAddr`, `producerGroup`,
@@ -116,6 +116,38 @@ RMQ_EXPORT void rmq_conf_set_opaque(rmq_conf_t *conf, void *opaque);
  *         `debug` enables DEBUG for chosen facilities.
  */
 RMQ_EXPORT void rmq_conf_set_log_cb(rmq_conf_t *conf, rmq_log_cb_t *log_cb);
+
+/**
+ * @brief Statistics callback (librdkafka's stats_cb idea), set per
+ *        configuration.
+ *
+ * Every `statisticsIntervalMs` milliseconds (0, the default, turns it off)
+ * each started producer, push consumer and lite pull consumer made from
+ * the configuration calls it with one JSON document describing the handle
+ * and its client instance; docs/STATISTICS.md describes every field.
+ *
+ * @param json     The document, NUL-terminated; valid during the call only.
+ * @param json_len strlen(json).
+ * @param opaque   The pointer given to rmq_conf_set_stats_cb().
+ *
+ * @remark Called on a library thread (the client instance's scheduler,
+ *         never the I/O thread) with no library lock held, one call at a
+ *         time per handle. It may call rmq_* functions except the shutdown
+ *         or destroy of a handle (refused there with
+ *         RMQ_ERR__WOULD_DEADLOCK); a slow callback delays the instance's
+ *         other periodic tasks. Never called again once the handle's
+ *         shutdown has returned.
+ */
+typedef void(rmq_stats_cb_t)(const char *json, size_t json_len, void *opaque);
+
+/**
+ * @brief Set the statistics callback and its opaque; NULL turns the
+ *        statistics off whatever `statisticsIntervalMs` says.
+ * @remark Not thread-safe (see the file comment); copied by
+ *         rmq_conf_dup() and by every handle constructor.
+ */
+RMQ_EXPORT void rmq_conf_set_stats_cb(rmq_conf_t *conf,
+                                      rmq_stats_cb_t *stats_cb, void *opaque);
 
 /**
  * @brief Describe the i-th known property (for tools and generated docs).

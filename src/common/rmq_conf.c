@@ -540,6 +540,13 @@ static const conf_prop_t props[] = {
      3600000, "500", NULL,
      "A batch is sent at the latest this long after its first record "
      "(Java's waitTimeThresholdMil). Not a Java property.",
+    /* statistics (docs/STATISTICS.md) */
+    {"statisticsIntervalMs", CT_INT, F(statisticsIntervalMs), 0, 86400000, "0",
+     NULL,
+     "Milliseconds between two statistics documents (JSON) given to the "
+     "callback of rmq_conf_set_stats_cb(), one per started producer, push "
+     "consumer and lite pull consumer; 0 turns them off. librdkafka's "
+     "statistics.interval.ms; not in Java. See docs/STATISTICS.md.",
      NULL},
 };
 
@@ -804,6 +811,12 @@ void rmq_conf_set_opaque(rmq_conf_t *conf, void *opaque) {
 
 void rmq_conf_set_log_cb(rmq_conf_t *conf, rmq_log_cb_t *log_cb) {
         conf->log_cb = log_cb;
+}
+
+void rmq_conf_set_stats_cb(rmq_conf_t *conf, rmq_stats_cb_t *stats_cb,
+                           void *opaque) {
+        conf->stats_cb     = stats_cb;
+        conf->stats_opaque = opaque;
 }
 
 int rmq_conf_property_info(int idx, const char **namep, const char **typep,

@@ -121,10 +121,14 @@ struct rmq_conf_s {
         int64_t traceMaxMsgSize;
         int64_t tracePollingTimeMs;
         int64_t traceWaitTimeThresholdMs;
+        /* statistics (docs/STATISTICS.md) */
+        int64_t statisticsIntervalMs;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;
         void *opaque;
+        rmq_stats_cb_t *stats_cb;
+        void *stats_opaque;
 };
 
 /* Java's consumer enums as the conf stores them (ordinals). */

@@ -97,4 +97,27 @@ void rmq__consumer_running_info_base(rmq_consumer_running_info_t *info,
 rmq_cmd_t *
 rmq__consumer_running_info_response(rmq_consumer_running_info_t *info);
 
+/* ---- the statistics document (rmq_consumer_stats_doc.c) ---- */
+
+struct cJSON;
+struct rmq_consumer_stats_s;
+
+/* Adds the "consumer" object of the statistics document
+ * (docs/STATISTICS.md) to \p doc and returns it (the caller adds its own
+ * members): "group"; "topics", for the subscriptions of \p rb (may be
+ * NULL) and the topics of \p mqs, each with the ConsumeStatus
+ * GET_CONSUMER_RUNNING_INFO's statusTable reports
+ * (rmq__consumer_stats_consume_status: one source for both) and the
+ * cumulative counts (rmq__consumer_stats_totals); "queues", each of
+ * \p mqs with the figures of its process queue \p pqs[i]
+ * (rmq__pq_fill_info, as the running info's mqTable) and its size in
+ * messages and bytes; "cached_msgs" and "cached_bytes", their sums.
+ * Takes \p mqs (an rmq__mq_array_free array) and \p pqs (an rmq__free
+ * array of referenced process queues) and frees them. No lock held by the
+ * caller. */
+struct cJSON *rmq__consumer_stats_doc(struct cJSON *doc,
+                                      struct rmq_consumer_stats_s *stats,
+                                      const char *group, rmq_rebalance_t *rb,
+                                      rmq_mq_t *mqs, rmq_pq_t **pqs, size_t nq);
+
 #endif /* RMQ_CONSUMER_BASE_H */

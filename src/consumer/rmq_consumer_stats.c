@@ -384,6 +384,22 @@ rmq_stats_snapshot_t rmq__consumer_stats_get(rmq_consumer_stats_t *stats,
         return ss;
 }
 
+void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats, const char *group,
+                                const char *topic,
+                                int64_t value[RMQ_STATS__SET_CNT],
+                                int64_t times[RMQ_STATS__SET_CNT]) {
+        stats_entry_t *e = entry_get(stats, group, topic, false);
+        int i;
+        for (i = 0; i < RMQ_STATS__SET_CNT; i++) {
+                value[i] = e ? atomic_load_explicit(&e->items[i].value,
+                                                    memory_order_relaxed)
+                             : 0;
+                times[i] = e ? atomic_load_explicit(&e->items[i].times,
+                                                    memory_order_relaxed)
+                             : 0;
+        }
+}
+
 /* mirrors ConsumerStatsManager#consumeStatus (and #getConsumeRT) */
 void rmq__consumer_stats_consume_status(rmq_consumer_stats_t *stats,
                                         const char *group, const char *topic,

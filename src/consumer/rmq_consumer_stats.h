@@ -115,6 +115,15 @@ void rmq__consumer_stats_consume_status(rmq_consumer_stats_t *stats,
                                         const char *group, const char *topic,
                                         rmq_consume_stat_t *cs);
 
+/* The cumulative counters of topic@group since its first increment (or
+ * the last reset): for each set the sum of the values and the number of
+ * increments (zeros when absent). Lock-free reads of the counters the
+ * samplings read; for the statistics document's totals. */
+void rmq__consumer_stats_totals(rmq_consumer_stats_t *stats, const char *group,
+                                const char *topic,
+                                int64_t value[RMQ_STATS__SET_CNT],
+                                int64_t times[RMQ_STATS__SET_CNT]);
+
 /* StatsItemSet#getStatsDataIn{Minute,Hour,Day} of one set: zeros if the
  * item does not exist. */
 rmq_stats_snapshot_t rmq__consumer_stats_get(rmq_consumer_stats_t *stats,

@@ -31,6 +31,7 @@
 #include "client/rmq_admin.h"
 #include "client/rmq_client_api.h"
 #include "client/rmq_trace.h"
+#include "client/rmq_stats.h"
 #include "common/rmq_io.h"
 #include "common/rmq_list.h"
 #include "common/rmq_net.h"
@@ -38,6 +39,7 @@
 #include "common/rmq_thread.h"
 #include "common/rmq_time.h"
 #include "consumer/rmq_consumer_base.h"
+#include "consumer/rmq_consumer_stats.h"
 #include "consumer/rmq_pull_api.h"
 #include "protocol/rmq_message_codec.h"
 #include "protocol/rmq_names.h"
@@ -160,9 +162,13 @@ struct rmq_lite_pull_consumer_s {
         rmq_timer_t watch_timer;
         rmq_job_t watch_job;
         bool watch_queued; /* lpc->lock */
+        /* the statistics reporter, from start to shutdown (rmq_stats.h) */
+        struct rmq_stats_reporter_s *reporter;
 };
 
 typedef rmq_lite_pull_consumer_t lpc_t;
+
+static void stats_fill(void *impl, cJSON *doc);
 
 /* ---- queues ---- */
 
@@ -822,6 +828,10 @@ static void on_found(lp_task_t *t, rmq_pull_result_t *res) {
         tracer = lpc->tracer;
         rmq__unlock(&lpc->lock);
         rmq__trace_pulled(tracer, rmq__msg_batch_msgs(batch), n);
+        if (n > 0) /* beyond Java: the statistics' pulled_msgs */
+                rmq__consumer_stats_inc_pull_tps(
+                    rmq__client_consumer_stats(lpc->ci), lpc->group,
+                    q->mq.topic, (int64_t)n);
         rmq__lock(&lpc->lock);
         if (n > 0 && !t->cancelled && !lpc->stopping && q->seek_offset == -1 &&
             !rmq__pq_dropped(q->pq)) {
@@ -1321,6 +1331,9 @@ rmq_err_t rmq_lite_pull_consumer_start(rmq_lite_pull_consumer_t *lpc,
                              lpc->conf->topicMetadataCheckIntervalMillis))
                 rmq__log(&lpc->lg, RMQ_LOG_WARN, "CONSUMER",
                          "cannot schedule the topic metadata check");
+        lpc->reporter =
+            rmq__stats_reporter_start(lpc->ci, lpc->conf, "lite_pull_consumer",
+                                      lpc->group, stats_fill, lpc);
         rmq__log(&lpc->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] start OK", lpc->group);
         if (ts)
@@ -1385,6 +1398,36 @@ static void commit_all_locked(lpc_t *lpc) {
         }
 }
 
+/* The statistics document's "consumer" object (docs/STATISTICS.md). */
+static void stats_fill(void *impl, cJSON *doc) {
+        lpc_t *lpc = impl;
+        size_t nq, i, cache;
+        rmq_mq_t *mqs;
+        rmq_pq_t **pqs;
+        uint64_t fc[3];
+        cJSON *c;
+        rmq__lock(&lpc->lock);
+        nq  = lpc->queue_cnt;
+        mqs = rmq__calloc(nq + 1, sizeof(*mqs));
+        pqs = rmq__calloc(nq + 1, sizeof(*pqs));
+        for (i = 0; i < nq; i++) {
+                rmq__mq_copy(&mqs[i], &lpc->queues[i]->mq);
+                pqs[i] = rmq__pq_retain(lpc->queues[i]->pq);
+        }
+        cache = lpc->cache_cnt;
+        fc[0] = lpc->consume_request_fc_times;
+        fc[1] = lpc->queue_fc_times;
+        fc[2] = lpc->queue_max_span_fc_times;
+        rmq__unlock(&lpc->lock);
+        c = rmq__consumer_stats_doc(doc, rmq__client_consumer_stats(lpc->ci),
+                                    lpc->group, &lpc->rb, mqs, pqs, nq);
+        cJSON_AddStringToObject(c, "consumer_type", "lite_pull");
+        rmq__stats_num(c, "cached_requests", (double)cache);
+        rmq__stats_num(c, "consume_request_flow_control_times", (double)fc[0]);
+        rmq__stats_num(c, "queue_flow_control_times", (double)fc[1]);
+        rmq__stats_num(c, "queue_max_span_flow_control_times", (double)fc[2]);
+}
+
 rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {
         bool was_running;
         rmq_mq_t *mqs;
@@ -1400,6 +1443,8 @@ rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {
         rmq__unlock(&lpc->lock);
         if (!was_running)
                 return RMQ_OK;
+        rmq__stats_reporter_stop(lpc->reporter);
+        lpc->reporter = NULL;
         /* 1. polls waiting return; no new pull, those in flight cancelled */
         tasks_stop_all(lpc);
         /* 2. API calls in progress end; the metadata check stops */

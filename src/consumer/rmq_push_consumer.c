@@ -12,6 +12,7 @@
 #include "client/rmq_client_api.h"
 #include "client/rmq_message_int.h"
 #include "client/rmq_trace.h"
+#include "client/rmq_stats.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
 #include "consumer/rmq_consumer_base.h"
@@ -1216,6 +1217,24 @@ static rmq_cmd_t *on_reset_offset(rmq_push_consumer_t *pcons,
         return rmq__cmd_new_response(RMQ_OK, NULL);
 }
 
+/* The statistics document's "consumer" object (docs/STATISTICS.md):
+ * the figures the running info reports, from the same sources. */
+static void stats_fill(void *impl, cJSON *doc) {
+        rmq_push_consumer_t *pcons = impl;
+        size_t nq;
+        rmq_pq_t **pqs;
+        rmq_mq_t *mqs = rmq__rebalance_queues(&pcons->rb, &pqs, &nq);
+        cJSON *c      = rmq__consumer_stats_doc(doc, pcons->stats, pcons->group,
+                                                &pcons->rb, mqs, pqs, nq);
+        cJSON_AddStringToObject(c, "consumer_type", "push");
+        cJSON_AddBoolToObject(c, "paused", rmq__pcons_paused(pcons));
+        rmq__stats_num(c, "queue_flow_control_times",
+                       (double)atomic_load(&pcons->queue_flow_control_times));
+        rmq__stats_num(
+            c, "queue_max_span_flow_control_times",
+            (double)atomic_load(&pcons->queue_max_span_flow_control_times));
+}
+
 /* mirrors ClientRemotingProcessor.getConsumeStatus */
 /* mirrors DefaultMQPushConsumerImpl.consumerRunningInfo and
  * MQClientInstance.consumerRunningInfo */
@@ -1491,6 +1510,9 @@ rmq_err_t rmq_push_consumer_start(rmq_push_consumer_t *pcons, char *errstr,
         rmq__lock(&pcons->lock);
         pcons->state = PC_RUNNING;
         rmq__unlock(&pcons->lock);
+        pcons->reporter =
+            rmq__stats_reporter_start(pcons->ci, pcons->conf, "push_consumer",
+                                      pcons->group, stats_fill, pcons);
         rmq__log(&pcons->lg, RMQ_LOG_INFO, "CONSUMER",
                  "the consumer [%s] start OK. messageModel=%s, "
                  "isUnitMode=%s",
@@ -1542,6 +1564,8 @@ rmq_err_t rmq_push_consumer_shutdown(rmq_push_consumer_t *pcons) {
         rmq__unlock(&pcons->lock);
         if (!was_running)
                 return RMQ_OK;
+        rmq__stats_reporter_stop(pcons->reporter);
+        pcons->reporter = NULL;
         /* 1. no new pull; those in flight are cancelled */
         rmq__pull_stop_all(pcons);
         /* 2. resets and admin calls in progress end */

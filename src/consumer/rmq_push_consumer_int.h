@@ -172,6 +172,8 @@ struct rmq_push_consumer_s {
         /* The MQAdmin calls (rmq_push_consumer_admin; the rebalance's
          * maxOffset/searchOffset). */
         rmq_admin_t admin;
+        /* the statistics reporter, from start to shutdown (rmq_stats.h) */
+        struct rmq_stats_reporter_s *reporter;
 };
 
 /* Work of the consume services that waits (submitConsumeRequestLater,

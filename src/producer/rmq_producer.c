@@ -13,6 +13,7 @@
 #include "client/rmq_message_int.h"
 #include "client/rmq_request_future.h"
 #include "client/rmq_trace.h"
+#include "client/rmq_stats.h"
 #include "common/rmq_freelist.h"
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
@@ -86,6 +87,8 @@ struct rmq_producer_s {
         rmq_admin_t admin; /* the MQAdmin calls (rmq_producer_admin) */
         rmq_txn_t *txn; /* the transaction listener (rmq_txn.c) or NULL */
         rmq_tracer_t *tracer; /* enableMsgTrace (rmq_trace.c) or NULL */
+        rmq_send_stats_t send_stats;     /* statistics (rmq_stats.h) */
+        rmq_stats_reporter_t *reporter; /* from start to shutdown */
 };
 
 struct rmq_send_context_s {
@@ -1062,6 +1065,10 @@ static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
                 result   = NULL;
         }
 out:
+        rmq__send_stats_add(&prod->send_stats, !err,
+                            mode == RMQ_SEND_MODE_ONEWAY
+                                ? -1
+                                : rmq__mono_ms() - s->begin_first);
         rmq__send_result_free(result);
         send_free(s);
         call_leave(prod);
@@ -1217,6 +1224,8 @@ static inline void finish_now(send_t *s, rmq_err_t err,
          * whose before hooks ran. */
         if (s->hooked)
                 run_hooks(s, true, err ? NULL : res, err);
+        rmq__send_stats_add(&prod->send_stats, !err,
+                            rmq__mono_ms() - s->begin_first);
         s->cb(prod, err, err ? s->errstr : NULL, err ? NULL : res,
               s->cb_opaque);
         rmq__send_result_free(res);
@@ -1834,6 +1843,7 @@ rmq_err_t rmq_producer_new(rmq_producer_t **prodp, const rmq_conf_t *conf,
         rmq__admin_init(&prod->admin, &prod->ci, prod->conf, &prod->lg,
                         prod->conf->namespace_);
         rmq__admin_set_guard(&prod->admin, admin_enter, admin_leave, prod);
+        rmq__send_stats_init(&prod->send_stats);
         prod->state = PS_CREATE_JUST;
         *prodp      = prod;
         return RMQ_OK;
@@ -1859,6 +1869,25 @@ static void trace_start(rmq_producer_t *prod) {
         h->after  = rmq__trace_send_after;
         h->opaque = prod->tracer;
         rmq__tracer_start(prod->tracer, prod->conf, "PRODUCE", prod->ci);
+}
+
+/* The statistics document's "producer" object (docs/STATISTICS.md). */
+static void stats_fill(void *impl, cJSON *doc) {
+        rmq_producer_t *prod = impl;
+        cJSON *o             = cJSON_AddObjectToObject(doc, "producer");
+        int64_t num, bytes;
+        cJSON_AddStringToObject(o, "group", prod->group);
+        rmq__send_stats_json(&prod->send_stats, o);
+        uv_mutex_lock(&prod->win_lock);
+        num   = prod->win_num;
+        bytes = prod->win_bytes;
+        uv_mutex_unlock(&prod->win_lock);
+        rmq__stats_num(o, "async_in_flight", (double)num);
+        rmq__stats_num(o, "async_in_flight_bytes", (double)bytes);
+        rmq__stats_num(o, "async_limit",
+                       (double)prod->conf->backPressureForAsyncSendNum);
+        rmq__stats_num(o, "async_limit_bytes",
+                       (double)prod->conf->backPressureForAsyncSendSize);
 }
 
 /* rmq_producer_start, or with \p inner_ci the start of an instance's own
@@ -1944,6 +1973,10 @@ static rmq_err_t producer_start(rmq_producer_t *prod, rmq_client_t *inner_ci,
         uv_mutex_lock(&prod->lock);
         prod->state = PS_RUNNING;
         uv_mutex_unlock(&prod->lock);
+        if (!inner_ci)
+                prod->reporter = rmq__stats_reporter_start(
+                    prod->ci, prod->conf, "producer", prod->group,
+                    stats_fill, prod);
         rmq__log(&prod->lg, RMQ_LOG_INFO, "PRODUCER",
                  "the producer [%s] start OK", prod->group);
         rmq__client_heartbeat_now(prod->ci);
@@ -2028,6 +2061,8 @@ rmq_err_t rmq_producer_shutdown(rmq_producer_t *prod) {
         uv_mutex_unlock(&prod->lock);
         if (!running)
                 return RMQ_OK;
+        rmq__stats_reporter_stop(prod->reporter);
+        prod->reporter = NULL;
         /* Requests waiting for a reply end now (RMQ_ERR__DESTROY): their
          * waiters return and their callbacks run. */
         rmq__req_futures_fail_owner(prod->ci, prod);

@@ -123,6 +123,10 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq__channel_release(ch); /* the flush list's reference */
         }
         rmq__namesrv_failed(rm, ch->addr);
+        if (was_connected && ch->outbound)
+                rm->disconnects++;
+        else if (ch->outbound && err == RMQ_ERR__CONNECT)
+                rm->connect_failures++;
 
         if (reason && !rm->closing)
                 rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
@@ -246,6 +250,7 @@ static void channel_flush(rmq_channel_t *ch) {
                             uv_buf_init((char *)of->data, (unsigned)of->len);
                         wr->datas[k] = of->data;
                         k++;
+                        rm->bytes_out += of->len;
                         if (req) {
                                 req->frame  = NULL;
                                 req->queued = false;
@@ -420,6 +425,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                 return;
         }
         ch->last_active = rmq__mono_ms();
+        rm->bytes_in += (uint64_t)nread;
         rmq__channel_retain(ch);
         rm->cb_batching = rm->cb_pool != NULL;
         if ((uint8_t *)buf->base != ch->rbuf) {
@@ -475,6 +481,11 @@ static void connect_cb(uv_connect_t *c, int status) {
                 rmq__channel_fail(ch, RMQ_ERR__CONNECT, reason);
         } else {
                 rm->connects++;
+                if (rmq__strmap_get(&rm->connected_once, ch->addr))
+                        rm->reconnects++;
+                else
+                        rmq__strmap_set(&rm->connected_once, ch->addr,
+                                        (void *)1);
                 rmq__dbg(rm->lg, REMOTING, "connected to %s", ch->addr);
                 rmq__channel_start(ch);
         }

@@ -584,6 +584,7 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
         rm->lg        = lg;
         atomic_init(&rm->closed_flag, false);
         rmq__strmap_init(&rm->channels);
+        rmq__strmap_init(&rm->connected_once);
         rmq__list_init(&rm->accepted);
         rmq__list_init(&rm->flush_list);
         rmq__list_init(&rm->cb_batch);
@@ -660,6 +661,7 @@ void rmq__remoting_free(rmq_remoting_t *rm) {
         rm->cmd_stash_n = 0;
         rmq__freelist_release(rm->cmd_cache);
         rmq__strmap_clear(&rm->channels, NULL);
+        rmq__strmap_clear(&rm->connected_once, NULL);
         rmq__imap_free(&rm->table);
         rmq__heap_free(&rm->deadlines);
         rmq__sem_destroy(&rm->async_sem);
@@ -739,15 +741,25 @@ static void stats_on_loop(rmq_io_t *io, void *arg) {
         stats_args_t *a          = arg;
         rmq_remoting_stats_t *st = &a->st;
         rmq_remoting_t *rm       = a->rm;
+        rmq_strmap_entry_t *it   = NULL, *e;
+        size_t b;
         rmq_list_t *n;
         RMQ_UNUSED(io);
         st->channels = rm->channels.count;
         for (n = rm->accepted.next; n != &rm->accepted; n = n->next)
                 st->channels++;
-        st->pending    = rm->table.count;
-        st->connects   = rm->connects;
-        st->frames_out = rm->frames_out;
-        st->frames_in  = rm->frames_in;
+        while ((e = rmq__strmap_next(&rm->channels, &it, &b)))
+                if (((rmq_channel_t *)e->value)->state == CH_CONNECTED)
+                        st->connected++;
+        st->pending          = rm->table.count;
+        st->connects         = rm->connects;
+        st->connect_failures = rm->connect_failures;
+        st->disconnects      = rm->disconnects;
+        st->reconnects       = rm->reconnects;
+        st->frames_out       = rm->frames_out;
+        st->frames_in        = rm->frames_in;
+        st->bytes_out        = rm->bytes_out;
+        st->bytes_in         = rm->bytes_in;
 }
 
 void rmq__remoting_stats(rmq_remoting_t *rm, rmq_remoting_stats_t *st) {

@@ -195,13 +195,20 @@ bool rmq__channel_is_open(const rmq_channel_t *ch);
 void rmq__channel_set_user(rmq_channel_t *ch, void *user);
 void *rmq__channel_user(const rmq_channel_t *ch);
 
-/* Counters for tests and benchmarks (loop-consistent snapshots). */
+/* Counters for tests, benchmarks and the statistics callback
+ * (loop-consistent snapshots, docs/STATISTICS.md). */
 typedef struct rmq_remoting_stats_s {
-        size_t channels;
-        size_t pending;
-        uint64_t connects;
+        size_t channels;  /* open or opening, accepted ones included */
+        size_t connected; /* outbound channels connected */
+        size_t pending;   /* requests waiting for a response */
+        uint64_t connects;         /* outbound connections established */
+        uint64_t connect_failures; /* outbound connects that failed */
+        uint64_t disconnects;      /* established outbound ones closed */
+        uint64_t reconnects; /* connects to an address connected before */
         uint64_t frames_out;
         uint64_t frames_in;
+        uint64_t bytes_out; /* written to sockets (frames handed to libuv) */
+        uint64_t bytes_in;  /* read from sockets */
 } rmq_remoting_stats_t;
 void rmq__remoting_stats(rmq_remoting_t *rm, rmq_remoting_stats_t *st);
 

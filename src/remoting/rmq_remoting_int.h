@@ -194,6 +194,10 @@ struct rmq_remoting_s {
         void *ch_listener_opaque;
 
         uint64_t connects, frames_out, frames_in;
+        /* statistics (loop thread only; read through rmq__remoting_stats) */
+        uint64_t bytes_out, bytes_in, connect_failures, disconnects;
+        uint64_t reconnects;
+        rmq_strmap_t connected_once; /* addresses connected before */
 
         rmq_freelist_t *frame_cache[FRAME_CLASSES];
         rmq_freelist_t *req_cache;
