@@ -503,6 +503,7 @@ static const conf_prop_t props[] = {
      "ACL security token (optional, as SessionCredentials.securityToken): "
      "sent as the SecurityToken ext field and signed with the rest. Empty "
      "means none.",
+     NULL},
     /* message trace (AsyncTraceDispatcher; docs/TRACE.md) */
     {"enableMsgTrace", CT_BOOL, F(enableMsgTrace), 0, 0, "false", NULL,
      "Producers, push consumers and lite pull consumers: record message "
@@ -540,6 +541,7 @@ static const conf_prop_t props[] = {
      3600000, "500", NULL,
      "A batch is sent at the latest this long after its first record "
      "(Java's waitTimeThresholdMil). Not a Java property.",
+     NULL},
     /* statistics (docs/STATISTICS.md) */
     {"statisticsIntervalMs", CT_INT, F(statisticsIntervalMs), 0, 86400000, "0",
      NULL,
