@@ -109,6 +109,12 @@ struct rmq_conf_s {
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;
+        /* TLS (tls.client.*) */
+        bool tlsClientAuthServer;
+        char *tlsClientTrustCertPath;
+        char *tlsClientCertPath;
+        char *tlsClientKeyPath;
+        char *tlsClientKeyPassword;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;
