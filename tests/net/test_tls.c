@@ -21,22 +21,7 @@
 
 #define CODE_ECHO 1000
 
-static char pki[256]; /* the test PKI directory */
-
-static const char *const pki_files[] = {
-    "ca.pem",          "other-ca.pem",     "server.pem",     "server.key",
-    "client.pem",      "client.key",       "client-enc.key", "expired.pem",
-    "expired.key",     "wronghost.pem",    "wronghost.key",  "other-server.pem",
-    "other-server.key", NULL};
-
-static const char *pf(const char *file) {
-        /* a few paths live at once: a small ring */
-        static char ring[8][320];
-        static int next;
-        char *p = ring[next++ % 8];
-        snprintf(p, sizeof(ring[0]), "%s/%s", pki, file);
-        return p;
-}
+#define pf rmq_test_pki
 
 /* ---- logs ---- */
 
@@ -406,30 +391,6 @@ static void test_tls_many_async(void **state) {
 
 /* ---- setup ---- */
 
-static int pki_setup(void **state) {
-        const char *tmp = getenv("TMPDIR");
-        char err[256];
-        (void)state;
-        snprintf(pki, sizeof(pki), "%s/rmq-tls-XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(pki))
-                return -1;
-        if (rmq_mock_tls_generate(pki, err, sizeof(err))) {
-                fprintf(stderr, "%s\n", err);
-                return -1;
-        }
-        return 0;
-}
-
-static int pki_teardown(void **state) {
-        size_t i;
-        (void)state;
-        for (i = 0; pki_files[i]; i++)
-                unlink(pf(pki_files[i]));
-        rmdir(pki);
-        return 0;
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_tls_verified_ip_and_name),
@@ -441,5 +402,6 @@ int main(void) {
             cmocka_unit_test(test_tls_plain_server_then_fixed),
             cmocka_unit_test(test_tls_mutual),
         };
-        return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
+        return cmocka_run_group_tests(tests, rmq_test_pki_setup,
+                                      rmq_test_pki_teardown);
 }
