@@ -666,6 +666,8 @@ static void tls_flush(rmq_channel_t *ch) {
                         }
                 }
         }
+        if (rmq__tls_write_flush(ch->tls))
+                failed = true;
         memmove(ch->outq, ch->outq + i, (ch->outq_len - i) * sizeof(outframe_t));
         ch->outq_len -= i;
         ch->last_active = rmq__mono_ms();

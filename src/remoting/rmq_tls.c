@@ -23,8 +23,15 @@ struct rmq_tls_ctx_s {
         bool verify;
 };
 
+/* Small frames written in one flush are gathered into records of up to
+ * this size (one record per frame costs a record's fixed work for each,
+ * a few times the copy). */
+#define TLS_STAGE 16384
+
 struct rmq_tls_s {
         SSL *ssl;
+        uint8_t *stage; /* plain bytes waiting to be encrypted */
+        size_t stage_len;
         BIO *rbio; /* bytes from the socket (SSL reads them) */
         BIO *wbio; /* bytes for the socket (SSL writes them) */
         bool verify;
@@ -224,6 +231,7 @@ void rmq__tls_free(rmq_tls_t *t) {
         if (!t)
                 return;
         SSL_free(t->ssl);
+        rmq__free(t->stage);
         rmq__free(t);
 }
 
@@ -272,7 +280,7 @@ int rmq__tls_read(rmq_tls_t *t, uint8_t *buf, size_t size) {
         return want_or_error(t, r);
 }
 
-int rmq__tls_write(rmq_tls_t *t, const uint8_t *data, size_t len) {
+static int tls_encrypt(rmq_tls_t *t, const uint8_t *data, size_t len) {
         while (len > 0) {
                 int chunk = len > INT32_MAX ? INT32_MAX : (int)len;
                 int n     = SSL_write(t->ssl, data, chunk);
@@ -284,11 +292,42 @@ int rmq__tls_write(rmq_tls_t *t, const uint8_t *data, size_t len) {
         return 0;
 }
 
+static int stage_flush(rmq_tls_t *t) {
+        int r;
+        if (!t->stage_len)
+                return 0;
+        r            = tls_encrypt(t, t->stage, t->stage_len);
+        t->stage_len = 0;
+        return r;
+}
+
+int rmq__tls_write_flush(rmq_tls_t *t) {
+        return stage_flush(t);
+}
+
+int rmq__tls_write(rmq_tls_t *t, const uint8_t *data, size_t len) {
+        if (len >= TLS_STAGE / 2) {
+                if (stage_flush(t))
+                        return RMQ_TLS_ERROR;
+                return tls_encrypt(t, data, len);
+        }
+        if (t->stage_len + len > TLS_STAGE && stage_flush(t))
+                return RMQ_TLS_ERROR;
+        if (!t->stage)
+                t->stage = rmq__malloc(TLS_STAGE);
+        memcpy(t->stage + t->stage_len, data, len);
+        t->stage_len += len;
+        return 0;
+}
+
 uint8_t *rmq__tls_take_output(rmq_tls_t *t, size_t *lenp) {
-        size_t n = BIO_ctrl_pending(t->wbio);
+        size_t n;
         uint8_t *out;
         int r;
         *lenp = 0;
+        if (stage_flush(t))
+                return NULL; /* the next read or write reports it */
+        n = BIO_ctrl_pending(t->wbio);
         if (!n)
                 return NULL;
         out = rmq__malloc(n);

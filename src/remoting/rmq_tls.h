@@ -64,9 +64,12 @@ bool rmq__tls_established(const rmq_tls_t *t);
 /* Decrypted bytes into \p buf: > 0 bytes, RMQ_TLS_WANT (nothing more
  * for now) or RMQ_TLS_ERROR (also when the peer closed the session). */
 int rmq__tls_read(rmq_tls_t *t, uint8_t *buf, size_t size);
-/* Encrypts \p len bytes (all of them: the output BIO grows). Returns 0
- * or RMQ_TLS_ERROR. */
+/* Takes \p len bytes to encrypt (all of them: the output BIO grows).
+ * Small writes are gathered into records of up to 16 KiB, encrypted at
+ * the latest by rmq__tls_take_output. Returns 0 or RMQ_TLS_ERROR. */
 int rmq__tls_write(rmq_tls_t *t, const uint8_t *data, size_t len);
+/* Encrypts what rmq__tls_write gathered. Returns 0 or RMQ_TLS_ERROR. */
+int rmq__tls_write_flush(rmq_tls_t *t);
 /* The bytes waiting to go to the socket, in a new rmq__malloc buffer
  * (NULL and *lenp 0 when there are none). The caller frees it. */
 uint8_t *rmq__tls_take_output(rmq_tls_t *t, size_t *lenp);
