@@ -169,7 +169,7 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
 
         if (was_connected || !ch->outbound)
                 channel_notify(ch, RMQ_CHANNEL_CLOSE);
-        if (ch->outbound)
+        if (ch->outbound || ch->tls) /* TLS: the handshake timer */
                 uv_close((uv_handle_t *)&ch->ctimer, channel_handle_closed);
         uv_close((uv_handle_t *)&ch->tcp, channel_handle_closed);
 
@@ -569,8 +569,7 @@ static bool tls_handshake_step(rmq_channel_t *ch) {
         }
         if (r == RMQ_TLS_WANT)
                 return false;
-        if (ch->outbound)
-                uv_timer_stop(&ch->ctimer);
+        uv_timer_stop(&ch->ctimer);
         rmq__dbg(ch->rm->lg, REMOTING, "TLS established with %s", ch->addr);
         channel_ready(ch);
         return ch->state != CH_CLOSING;
@@ -591,9 +590,14 @@ static void tls_start(rmq_channel_t *ch) {
                 tls_fail(ch, "setup for", "bad peer name");
                 return;
         }
-        if (ch->outbound)
-                uv_timer_start(&ch->ctimer, tls_timeout_cb,
-                               (uint64_t)rm->conf.connect_timeout_ms, 0);
+        if (!ch->outbound) {
+                /* accepted: a timer of its own for the handshake */
+                uv_timer_init(rm->loop, &ch->ctimer);
+                ch->ctimer.data = ch;
+                ch->handles_open++;
+        }
+        uv_timer_start(&ch->ctimer, tls_timeout_cb,
+                       (uint64_t)rm->conf.connect_timeout_ms, 0);
         tls_handshake_step(ch); /* the client hello */
 }
 

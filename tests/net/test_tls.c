@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include "common/rmq_io.h"
 #include "common/rmq_str.h"
 #include "common/rmq_time.h"
@@ -72,11 +77,13 @@ static void server_tls(server_t *s, const char *cert, const char *key,
                 fail_msg("server TLS: %s", err);
 }
 
-static server_t *server_start(const char *cert, const char *key,
-                              const char *client_ca) {
+static server_t *server_start_hs(const char *cert, const char *key,
+                                 const char *client_ca, int64_t hs_ms) {
         server_t *s = calloc(1, sizeof(*s));
         rmq_remoting_conf_t rc;
         rmq__remoting_conf_defaults(&rc);
+        if (hs_ms)
+                rc.connect_timeout_ms = hs_ms;
         s->io = rmq__io_new("tls-srv", &lg);
         s->rm = rmq__remoting_new(s->io, &rc, NULL, &lg);
         rmq__remoting_register_processor(s->rm, CODE_ECHO, server_proc, s,
@@ -85,6 +92,11 @@ static server_t *server_start(const char *cert, const char *key,
         assert_int_equal(rmq__remoting_listen(s->rm, "127.0.0.1", 0, &s->port),
                          RMQ_OK);
         return s;
+}
+
+static server_t *server_start(const char *cert, const char *key,
+                              const char *client_ca) {
+        return server_start_hs(cert, key, client_ca, 0);
 }
 
 static void on_stop(rmq_io_t *io, void *arg) {
@@ -389,6 +401,34 @@ static void test_tls_many_async(void **state) {
         server_stop(s);
 }
 
+/* A peer that connects to a TLS server and says nothing is dropped when
+ * the handshake time (connectTimeoutMillis) is over. */
+static void test_tls_server_handshake_timeout(void **state) {
+        server_t *s = server_start_hs(pf("server.pem"), pf("server.key"), NULL,
+                                      200);
+        struct sockaddr_in sa;
+        struct timeval tv;
+        char b;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int64_t t0;
+        ssize_t n;
+        (void)state;
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family      = AF_INET;
+        sa.sin_port        = htons((uint16_t)s->port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        tv.tv_sec  = 10 * rmq_test_tmout_multiplier();
+        tv.tv_usec = 0;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        t0 = rmq__mono_ms();
+        n  = recv(fd, &b, 1, 0);
+        assert_true(n <= 0); /* closed (EOF or reset), no byte */
+        assert_true(rmq__mono_ms() - t0 < 5000 * rmq_test_tmout_multiplier());
+        close(fd);
+        server_stop(s);
+}
+
 /* ---- setup ---- */
 
 int main(void) {
@@ -401,6 +441,7 @@ int main(void) {
             cmocka_unit_test(test_tls_expired),
             cmocka_unit_test(test_tls_plain_server_then_fixed),
             cmocka_unit_test(test_tls_mutual),
+            cmocka_unit_test(test_tls_server_handshake_timeout),
         };
         return cmocka_run_group_tests(tests, rmq_test_pki_setup,
                                       rmq_test_pki_teardown);
