@@ -11,13 +11,25 @@ static struct {
 
 int ex_tls_option(int opt, const char *arg) {
         switch (opt - EX_TLS_OPT_BASE) {
-        case 0: break;
-        case 1: tls.ca = arg; break;
-        case 2: tls.no_verify = 1; break;
-        case 3: tls.cert = arg; break;
-        case 4: tls.key = arg; break;
-        case 5: tls.password = arg; break;
-        default: return 0;
+        case 0:
+                break;
+        case 1:
+                tls.ca = arg;
+                break;
+        case 2:
+                tls.no_verify = 1;
+                break;
+        case 3:
+                tls.cert = arg;
+                break;
+        case 4:
+                tls.key = arg;
+                break;
+        case 5:
+                tls.password = arg;
+                break;
+        default:
+                return 0;
         }
         tls.on = 1;
         return 1;

@@ -28,8 +28,10 @@
             {"tls-ca", required_argument, NULL, EX_TLS_OPT_BASE + 1},          \
             {"tls-no-verify", no_argument, NULL, EX_TLS_OPT_BASE + 2},         \
             {"tls-cert", required_argument, NULL, EX_TLS_OPT_BASE + 3},        \
-            {"tls-key", required_argument, NULL, EX_TLS_OPT_BASE + 4},         \
-            {"tls-key-password", required_argument, NULL, EX_TLS_OPT_BASE + 5}
+            {"tls-key", required_argument, NULL, EX_TLS_OPT_BASE + 4}, {       \
+                "tls-key-password", required_argument, NULL,                   \
+                    EX_TLS_OPT_BASE + 5                                        \
+        }
 
 /* The usage text of the options above. */
 #define EX_TLS_USAGE                                                           \

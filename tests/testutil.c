@@ -259,9 +259,12 @@ const char *rmq_test_info_prop(const struct rmq_consumer_running_info_s *info,
 static char test_pki_dir[256];
 
 static const char *const test_pki_files[] = {
-    "ca.pem",          "other-ca.pem",     "server.pem",     "server.key",
-    "client.pem",      "client.key",       "client-enc.key", "expired.pem",
-    "expired.key",     "wronghost.pem",    "wronghost.key",  "other-server.pem",
+    "ca.pem",           "other-ca.pem",
+    "server.pem",       "server.key",
+    "client.pem",       "client.key",
+    "client-enc.key",   "expired.pem",
+    "expired.key",      "wronghost.pem",
+    "wronghost.key",    "other-server.pem",
     "other-server.key", NULL};
 
 int rmq_test_pki_setup(void **state) {

@@ -35,8 +35,8 @@ rmq_err_t rmq_mock_cluster_set_tls(rmq_mock_cluster_t *mc,
         tc.key_file  = key_file;
         tc.ca_file   = ca_file;
         tc.verify    = ca_file != NULL; /* then client certificates */
-        err = rmq__remoting_set_tls_server(mc->namesrv.rm, &tc, errstr,
-                                           errstr_size);
+        err          = rmq__remoting_set_tls_server(mc->namesrv.rm, &tc, errstr,
+                                                    errstr_size);
         for (i = 0; !err && i < mc->broker_cnt; i++)
                 err = rmq__remoting_set_tls_server(mc->brokers[i]->ep.rm, &tc,
                                                    errstr, errstr_size);
@@ -46,7 +46,7 @@ rmq_err_t rmq_mock_cluster_set_tls(rmq_mock_cluster_t *mc,
 /* ---- a test PKI ---- */
 
 static EVP_PKEY *key_new(void) {
-        EVP_PKEY *key     = NULL;
+        EVP_PKEY *key      = NULL;
         EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
         if (kctx && EVP_PKEY_keygen_init(kctx) == 1 &&
             EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kctx,
@@ -88,22 +88,22 @@ static X509 *cert_new(EVP_PKEY *key, const char *cn, X509 *issuer,
         X509_set_pubkey(c, key);
         name = X509_get_subject_name(c);
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                   (const unsigned char *)"rocketmq-c test",
-                                   -1, -1, 0);
+                                   (const unsigned char *)"rocketmq-c test", -1,
+                                   -1, 0);
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                    (const unsigned char *)cn, -1, -1, 0);
         X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
         if (!issuer) {
                 ok = add_ext(c, c, NID_basic_constraints, "critical,CA:TRUE") &&
-                     add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+                     add_ext(c, c, NID_key_usage,
+                             "critical,keyCertSign,cRLSign") &&
                      add_ext(c, c, NID_subject_key_identifier, "hash");
         } else {
                 ok = add_ext(c, issuer, NID_basic_constraints, "CA:FALSE") &&
                      add_ext(c, issuer, NID_key_usage,
                              "critical,digitalSignature,keyEncipherment") &&
                      add_ext(c, issuer, NID_ext_key_usage, usage) &&
-                     add_ext(c, issuer, NID_authority_key_identifier,
-                             "keyid");
+                     add_ext(c, issuer, NID_authority_key_identifier, "keyid");
                 if (ok && san)
                         ok = add_ext(c, issuer, NID_subject_alt_name, san);
         }
@@ -126,10 +126,9 @@ static bool write_pem(const char *dir, const char *file, X509 *cert,
         if (cert)
                 ok = PEM_write_X509(f, cert) == 1;
         else if (password)
-                ok = PEM_write_PKCS8PrivateKey(f, key, EVP_aes_256_cbc(),
-                                               (char *)(uintptr_t)password,
-                                               (int)strlen(password), NULL,
-                                               NULL) == 1;
+                ok = PEM_write_PKCS8PrivateKey(
+                         f, key, EVP_aes_256_cbc(), (char *)(uintptr_t)password,
+                         (int)strlen(password), NULL, NULL) == 1;
         else
                 ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) ==
                      1;
@@ -144,9 +143,9 @@ static bool leaf(const char *dir, const char *base, const char *cn,
                  const char *san, const char *usage, long from, long to,
                  X509 *ca, EVP_PKEY *cakey, long serial, EVP_PKEY **keyp) {
         EVP_PKEY *key = key_new();
-        X509 *c       = key ? cert_new(key, cn, ca, cakey, from, to, san, usage,
-                                       serial)
-                            : NULL;
+        X509 *c =
+            key ? cert_new(key, cn, ca, cakey, from, to, san, usage, serial)
+                : NULL;
         char file[64];
         bool ok = c != NULL;
         snprintf(file, sizeof(file), "%s.pem", base);
@@ -174,13 +173,13 @@ rmq_err_t rmq_mock_tls_generate(const char *dir, char *errstr,
         ERR_clear_error();
         cakey = key_new();
         okey  = key_new();
-        ca    = cakey ? cert_new(cakey, "rocketmq-c test CA", NULL, NULL, -1,
-                                 3650, NULL, NULL, 1)
-                      : NULL;
-        oca   = okey ? cert_new(okey, "rocketmq-c other CA", NULL, NULL, -1,
-                                3650, NULL, NULL, 2)
-                     : NULL;
-        ok    = ca && oca && write_pem(dir, "ca.pem", ca, NULL, NULL) &&
+        ca = cakey ? cert_new(cakey, "rocketmq-c test CA", NULL, NULL, -1, 3650,
+                              NULL, NULL, 1)
+                   : NULL;
+        oca = okey ? cert_new(okey, "rocketmq-c other CA", NULL, NULL, -1, 3650,
+                              NULL, NULL, 2)
+                   : NULL;
+        ok  = ca && oca && write_pem(dir, "ca.pem", ca, NULL, NULL) &&
              write_pem(dir, "other-ca.pem", oca, NULL, NULL) &&
              leaf(dir, "server", "localhost", lh, "serverAuth", -1, 3650, ca,
                   cakey, 10, NULL) &&

@@ -542,8 +542,7 @@ static void tls_fail(rmq_channel_t *ch, const char *what,
                      const char *fallback) {
         char why[160], msg[320];
         rmq__tls_reason(ch->tls, fallback, why, sizeof(why));
-        snprintf(msg, sizeof(msg), "TLS %s %s failed: %s", what, ch->addr,
-                 why);
+        snprintf(msg, sizeof(msg), "TLS %s %s failed: %s", what, ch->addr, why);
         rmq__channel_fail(ch, RMQ_ERR__SSL, msg);
 }
 
@@ -563,8 +562,7 @@ static bool tls_handshake_step(rmq_channel_t *ch) {
         if (ch->state == CH_CLOSING)
                 return false;
         if (r == RMQ_TLS_ERROR) {
-                tls_fail(ch, "handshake with",
-                         "handshake failure");
+                tls_fail(ch, "handshake with", "handshake failure");
                 return false;
         }
         if (r == RMQ_TLS_WANT)
@@ -623,8 +621,7 @@ static void tls_on_read(rmq_channel_t *ch, const uint8_t *data, size_t len) {
                         break;
                 if (n == RMQ_TLS_ERROR) {
                         tls_send(ch);
-                        tls_fail(ch, "session with",
-                                 "session closed by peer");
+                        tls_fail(ch, "session with", "session closed by peer");
                         return;
                 }
                 if (direct) {
@@ -672,7 +669,8 @@ static void tls_flush(rmq_channel_t *ch) {
         }
         if (rmq__tls_write_flush(ch->tls))
                 failed = true;
-        memmove(ch->outq, ch->outq + i, (ch->outq_len - i) * sizeof(outframe_t));
+        memmove(ch->outq, ch->outq + i,
+                (ch->outq_len - i) * sizeof(outframe_t));
         ch->outq_len -= i;
         ch->last_active = rmq__mono_ms();
         tls_send(ch);

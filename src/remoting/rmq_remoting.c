@@ -54,8 +54,8 @@ void rmq__remoting_conf_from(rmq_remoting_conf_t *rconf,
 static void tls_client_init(rmq_remoting_t *rm, const rmq_tls_conf_t *tc) {
         if (!tc->enabled)
                 return;
-        rm->tls_client = rmq__tls_ctx_new(false, tc, rm->tls_err,
-                                          sizeof(rm->tls_err));
+        rm->tls_client =
+            rmq__tls_ctx_new(false, tc, rm->tls_err, sizeof(rm->tls_err));
         if (!rm->tls_client) {
                 rmq__log(rm->lg, RMQ_LOG_ERROR, "REMOTING", "%s", rm->tls_err);
                 return;
@@ -609,8 +609,8 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
         /* the strings are only read now */
         rm->conf.tls.ca_file = rm->conf.tls.cert_file = NULL;
         rm->conf.tls.key_file = rm->conf.tls.key_password = NULL;
-        rm->cb_pool   = cb_pool;
-        rm->lg        = lg;
+        rm->cb_pool                                       = cb_pool;
+        rm->lg                                            = lg;
         tls_client_init(rm, &rconf->tls);
         atomic_init(&rm->closed_flag, false);
         rmq__strmap_init(&rm->channels);

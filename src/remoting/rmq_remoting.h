@@ -177,8 +177,8 @@ rmq_err_t rmq__remoting_listen(rmq_remoting_t *rm, const char *host, int port,
  * RMQ_ERR__SSL with the reason when the files cannot be used. Any
  * thread (runs through rmq__io_call). */
 rmq_err_t rmq__remoting_set_tls_server(rmq_remoting_t *rm,
-                                       const rmq_tls_conf_t *conf,
-                                       char *errstr, size_t errstr_size);
+                                       const rmq_tls_conf_t *conf, char *errstr,
+                                       size_t errstr_size);
 /* Stops listening and closes every accepted channel (broker "down"). */
 void rmq__remoting_unlisten(rmq_remoting_t *rm);
 

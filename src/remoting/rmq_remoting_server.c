@@ -170,8 +170,8 @@ static void set_tls_server_on_loop(rmq_io_t *io, void *arg) {
 }
 
 rmq_err_t rmq__remoting_set_tls_server(rmq_remoting_t *rm,
-                                       const rmq_tls_conf_t *conf,
-                                       char *errstr, size_t errstr_size) {
+                                       const rmq_tls_conf_t *conf, char *errstr,
+                                       size_t errstr_size) {
         tls_server_args_t a = {rm, NULL};
         if (conf && conf->enabled) {
                 char why[256];

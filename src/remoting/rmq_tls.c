@@ -84,15 +84,15 @@ static rmq_tls_ctx_t *ctx_fail(rmq_tls_ctx_t *c, char *errstr,
 rmq_tls_ctx_t *rmq__tls_ctx_new(bool server, const rmq_tls_conf_t *conf,
                                 char *errstr, size_t errstr_size) {
         rmq_tls_ctx_t *c = rmq__calloc(1, sizeof(*c));
-        const char *ca   = conf->ca_file && *conf->ca_file ? conf->ca_file : NULL;
+        const char *ca = conf->ca_file && *conf->ca_file ? conf->ca_file : NULL;
         const char *cert =
             conf->cert_file && *conf->cert_file ? conf->cert_file : NULL;
         const char *key =
             conf->key_file && *conf->key_file ? conf->key_file : NULL;
         ERR_clear_error();
-        c->server  = server;
-        c->ssl_ctx = SSL_CTX_new(server ? TLS_server_method()
-                                        : TLS_client_method());
+        c->server = server;
+        c->ssl_ctx =
+            SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
         if (!c->ssl_ctx)
                 return ctx_fail(c, errstr, errstr_size, "cannot create context",
                                 NULL);
@@ -148,7 +148,8 @@ rmq_tls_ctx_t *rmq__tls_ctx_new(bool server, const rmq_tls_conf_t *conf,
                                         NULL);
                 }
                 if (server && ca) {
-                        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
+                        STACK_OF(X509_NAME) *names =
+                            SSL_load_client_CA_file(ca);
                         if (names)
                                 SSL_CTX_set_client_CA_list(c->ssl_ctx, names);
                 }

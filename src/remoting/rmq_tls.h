@@ -50,9 +50,9 @@ rmq_tls_t *rmq__tls_new(rmq_tls_ctx_t *ctx, const char *addr);
 void rmq__tls_free(rmq_tls_t *t);
 
 /* Results of rmq__tls_handshake / rmq__tls_read. */
-#define RMQ_TLS_ERROR   (-1)
-#define RMQ_TLS_WANT    0 /* needs more bytes from the peer */
-#define RMQ_TLS_DONE    1 /* handshake finished */
+#define RMQ_TLS_ERROR (-1)
+#define RMQ_TLS_WANT  0 /* needs more bytes from the peer */
+#define RMQ_TLS_DONE  1 /* handshake finished */
 
 /* Hands \p len bytes received from the socket to the TLS engine. */
 void rmq__tls_feed(rmq_tls_t *t, const uint8_t *data, size_t len);

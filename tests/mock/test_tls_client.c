@@ -65,16 +65,15 @@ static void send_and_consume(rmq_mock_cluster_t *mc, const char *const *extra,
 }
 
 static void test_tls_send_consume_verified(void **state) {
-        rmq_mock_cluster_t *mc = tls_cluster(NULL);
-        const char *const extra[] = {"useTLS", "true",
-                                     "tls.client.trustCertPath", pf("ca.pem"),
-                                     NULL};
+        rmq_mock_cluster_t *mc    = tls_cluster(NULL);
+        const char *const extra[] = {
+            "useTLS", "true", "tls.client.trustCertPath", pf("ca.pem"), NULL};
         (void)state;
         send_and_consume(mc, extra, "TlsGroup");
 }
 
 static void test_tls_mutual_encrypted_key(void **state) {
-        rmq_mock_cluster_t *mc = tls_cluster(pf("ca.pem"));
+        rmq_mock_cluster_t *mc    = tls_cluster(pf("ca.pem"));
         const char *const extra[] = {"useTLS",
                                      "true",
                                      "tls.client.trustCertPath",
@@ -106,12 +105,12 @@ static void log_cb(rmq_log_level_t level, const char *fac,
 /* Verification on, CA unknown: sends fail promptly (as Java, with "No
  * route info": the name server is not reached), the reason logged. */
 static void test_tls_untrusted_fails(void **state) {
-        rmq_mock_cluster_t *mc = tls_cluster(NULL);
+        rmq_mock_cluster_t *mc    = tls_cluster(NULL);
         const char *const extra[] = {"useTLS", "true",
                                      "tls.client.trustCertPath",
                                      pf("other-ca.pem"), NULL};
         rmq_producer_t *prod;
-        rmq_message_t *msg = fx_msg("TlsTopic", "x");
+        rmq_message_t *msg     = fx_msg("TlsTopic", "x");
         rmq_send_result_t *res = NULL;
         char err[512];
         int64_t t0;
@@ -125,10 +124,9 @@ static void test_tls_untrusted_fails(void **state) {
         rmq_conf_destroy(conf);
         if (rmq_producer_start(prod, err, sizeof(err)))
                 fail_msg("start: %s", err);
-        t0   = rmq__mono_ms();
-        assert_int_not_equal(rmq_producer_send(prod, msg, &res, err,
-                                               sizeof(err)),
-                             RMQ_OK);
+        t0 = rmq__mono_ms();
+        assert_int_not_equal(
+            rmq_producer_send(prod, msg, &res, err, sizeof(err)), RMQ_OK);
         print_message("    %s\n", err);
         assert_non_null(strstr(err, "TlsTopic"));
         assert_true(atomic_load(&verify_logged) > 0);

@@ -167,9 +167,9 @@ static rmq_err_t echo(client_t *c, const char *host, server_t *s,
         rmq__cmd_set_body_copy(req, body, body_len);
         snprintf(addr, sizeof(addr), "%s:%d", host, s->port);
         err[0] = '\0';
-        e = rmq__remoting_invoke_sync(c->rm, addr, req,
-                                      10000 * rmq_test_tmout_multiplier(),
-                                      &resp, err, errsize);
+        e      = rmq__remoting_invoke_sync(c->rm, addr, req,
+                                           10000 * rmq_test_tmout_multiplier(),
+                                           &resp, err, errsize);
         rmq__cmd_destroy(req);
         if (!e) {
                 assert_int_equal(resp->body_len, body_len);
@@ -187,7 +187,7 @@ static rmq_err_t echo(client_t *c, const char *host, server_t *s,
 static void echo_fails(client_t *c, const char *host, server_t *s,
                        const char *why) {
         char err[512], addr[128];
-        int64_t t0 = rmq__mono_ms();
+        int64_t t0  = rmq__mono_ms();
         rmq_err_t e = echo(c, host, s, 10, err, sizeof(err));
         snprintf(addr, sizeof(addr), "%s:%d", host, s->port);
         if (e != RMQ_ERR__SSL || !strstr(err, why) || !strstr(err, addr))
@@ -206,11 +206,10 @@ static void test_tls_verified_ip_and_name(void **state) {
         (void)state;
         /* IP address (SAN IP:127.0.0.1), small and large frames (records
          * split and joined, the decoder's direct path) */
-        assert_int_equal(echo(c, "127.0.0.1", s, 10, err, sizeof(err)),
-                         RMQ_OK);
-        assert_int_equal(echo(c, "127.0.0.1", s, 3 * 1024 * 1024 + 17, err,
-                              sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(echo(c, "127.0.0.1", s, 10, err, sizeof(err)), RMQ_OK);
+        assert_int_equal(
+            echo(c, "127.0.0.1", s, 3 * 1024 * 1024 + 17, err, sizeof(err)),
+            RMQ_OK);
         assert_int_equal(echo(c, "127.0.0.1", s, 0, err, sizeof(err)), RMQ_OK);
         /* host name (SNI, SAN DNS:localhost) */
         if (echo(c, "localhost", s, 100, err, sizeof(err)))
@@ -221,20 +220,18 @@ static void test_tls_verified_ip_and_name(void **state) {
         server_stop(s);
 }
 
-
 static void test_tls_no_verify(void **state) {
         /* a server certificate from a CA the client does not know */
-        server_t *s = server_start(pf("other-server.pem"),
-                                   pf("other-server.key"), NULL);
-        server_t *s2 = server_start(pf("wronghost.pem"), pf("wronghost.key"),
-                                    NULL);
+        server_t *s =
+            server_start(pf("other-server.pem"), pf("other-server.key"), NULL);
+        server_t *s2 =
+            server_start(pf("wronghost.pem"), pf("wronghost.key"), NULL);
         client_t *c;
         char err[512];
         (void)state;
         atomic_store(&warn_noverify, 0);
         c = client_new(NULL, false, NULL, NULL, NULL);
-        assert_int_equal(echo(c, "127.0.0.1", s, 10, err, sizeof(err)),
-                         RMQ_OK);
+        assert_int_equal(echo(c, "127.0.0.1", s, 10, err, sizeof(err)), RMQ_OK);
         assert_int_equal(echo(c, "127.0.0.1", s2, 10, err, sizeof(err)),
                          RMQ_OK);
         /* warned once per client, not per connection */
@@ -261,8 +258,8 @@ static void test_tls_wrong_ca(void **state) {
 }
 
 static void test_tls_wrong_host(void **state) {
-        server_t *s = server_start(pf("wronghost.pem"), pf("wronghost.key"),
-                                   NULL);
+        server_t *s =
+            server_start(pf("wronghost.pem"), pf("wronghost.key"), NULL);
         client_t *c = client_new(pf("ca.pem"), true, NULL, NULL, NULL);
         (void)state;
         echo_fails(c, "127.0.0.1", s, "IP address mismatch");
@@ -309,8 +306,8 @@ static void test_tls_plain_server_then_fixed(void **state) {
 }
 
 static void test_tls_mutual(void **state) {
-        server_t *s = server_start(pf("server.pem"), pf("server.key"),
-                                   pf("ca.pem"));
+        server_t *s =
+            server_start(pf("server.pem"), pf("server.key"), pf("ca.pem"));
         client_t *c;
         char err[512];
         (void)state;
@@ -404,8 +401,8 @@ static void test_tls_many_async(void **state) {
 /* A peer that connects to a TLS server and says nothing is dropped when
  * the handshake time (connectTimeoutMillis) is over. */
 static void test_tls_server_handshake_timeout(void **state) {
-        server_t *s = server_start_hs(pf("server.pem"), pf("server.key"), NULL,
-                                      200);
+        server_t *s =
+            server_start_hs(pf("server.pem"), pf("server.key"), NULL, 200);
         struct sockaddr_in sa;
         struct timeval tv;
         char b;

@@ -106,15 +106,14 @@ static void test_set_and_validate(void **state) {
                                       "a:1; [::1]:9876", err, sizeof(err)),
                          RMQ_OK);
         /* TLS is accepted; the server is verified unless told not to */
-        assert_int_equal(rmq_conf_set(conf, "useTLS", "true", err,
-                                      sizeof(err)),
+        assert_int_equal(rmq_conf_set(conf, "useTLS", "true", err, sizeof(err)),
                          RMQ_OK);
         {
                 char v[16];
                 size_t vs = sizeof(v);
-                assert_int_equal(rmq_conf_get(conf, "tls.client.authServer",
-                                              v, &vs),
-                                 RMQ_OK);
+                assert_int_equal(
+                    rmq_conf_get(conf, "tls.client.authServer", v, &vs),
+                    RMQ_OK);
                 assert_string_equal(v, "true");
         }
         assert_int_equal(rmq_conf_set(conf, "useTLS", "false", err,
