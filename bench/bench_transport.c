@@ -51,6 +51,11 @@
  * --rmq-pid P (server pids, for server CPU time per request), --req-bytes N
  * and --resp-bytes N (reference client and server: frames of exactly N
  * bytes, as bench/run_producer.sh uses to match the producer's frames).
+ *
+ * TLS: with RMQ_BENCH_TLS_DIR set to a directory written by
+ * rmq_mock_tls_generate (e.g. `rmq-mock-cluster --tls-selfsigned DIR`),
+ * the rmq server serves TLS with DIR/server.pem and the rmq clients
+ * verify it against DIR/ca.pem (the reference impls stay plain).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -412,6 +417,15 @@ static void rmq_srv_proc(rmq_remoting_t *rm, rmq_channel_t *ch,
         rmq__cmd_destroy(req);
 }
 
+/* RMQ_BENCH_TLS_DIR/<file>, or NULL when the variable is not set. */
+static const char *tls_file(const char *file, char *buf, size_t size) {
+        const char *dir = getenv("RMQ_BENCH_TLS_DIR");
+        if (!dir || !*dir)
+                return NULL;
+        snprintf(buf, size, "%s/%s", dir, file);
+        return buf;
+}
+
 static void serve_rmq(const opts_t *o) {
         rmq_remoting_conf_t rc;
         rmq_io_t *io;
@@ -423,6 +437,17 @@ static void serve_rmq(const opts_t *o) {
         rmq__remoting_register_processor(rm, RMQ_REQ_SEND_MESSAGE_V2,
                                          rmq_srv_proc, NULL, true);
         rmq__remoting_register_processor(rm, -1, rmq_srv_proc, NULL, true);
+        {
+                char cert[512], key[512], err[512];
+                rmq_tls_conf_t tc;
+                memset(&tc, 0, sizeof(tc));
+                tc.cert_file = tls_file("server.pem", cert, sizeof(cert));
+                tc.key_file  = tls_file("server.key", key, sizeof(key));
+                tc.enabled   = tc.cert_file != NULL;
+                if (tc.enabled &&
+                    rmq__remoting_set_tls_server(rm, &tc, err, sizeof(err)))
+                        bench_die("TLS: %s", err);
+        }
         if (rmq__remoting_listen(rm, "127.0.0.1", o->port, &port))
                 bench_die("cannot listen on port %d", o->port);
         printf("port %d pid %d\n", port, (int)getpid());
@@ -793,8 +818,11 @@ static void run_rmq_sync(rmq_cli_t *c, result_t *res) {
 static void run_rmq_client(const opts_t *o, bool on_loop, result_t *res) {
         rmq_remoting_conf_t rc;
         rmq_cli_t *c = calloc(1, sizeof(*c));
+        char ca[512];
         c->o = o;
         rmq__remoting_conf_defaults(&rc);
+        rc.tls.ca_file = tls_file("ca.pem", ca, sizeof(ca));
+        rc.tls.enabled = rc.tls.ca_file != NULL;
         c->io    = rmq__io_new("bench-io", &quiet);
         c->pool  = rmq__pool_new("bench-cb", 1);
         c->rm    = rmq__remoting_new(c->io, &rc, c->pool, &quiet);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "example_tls.h"
+
 /* ---- options ---- */
 
 static void usage(const char *prog, const char *about, int from_millis,
@@ -26,12 +28,14 @@ static void usage(const char *prog, const char *about, int from_millis,
                 "[-e expression] [-c count]\n"
                 "       %*s [--from first|last|yyyyMMddHHmmss%s] "
                 "[--stats ms] [-X name=value]...\n"
+                "       %*s " EX_TLS_USAGE "\n"
                 "Prints one line per message:\n"
                 "  topic queueId queueOffset msgId tags keys reconsumeTimes "
                 "bodyLength body\n"
                 "Without -c it runs until SIGINT or SIGTERM. The name server "
                 "defaults to\n$NAMESRV_ADDR. %s\n",
                 about, prog, (int)strlen(prog), "", from_millis ? "|ms" : "",
+                (int)strlen(prog), "",
                 from_millis
                     ? "--from seeks every queue to its first or last "
                       "offset, or to the\noffset the broker finds for a "
@@ -63,12 +67,15 @@ void cc_parse_args(int argc, char **argv, cc_opts_t *o, const char *about) {
             {"from", required_argument, NULL, 'f'},
             {"stats", required_argument, NULL, 'S'},
             {"help", no_argument, NULL, 'h'},
+            EX_TLS_LONGOPTS,
             {NULL, 0, NULL, 0}};
         int opt;
         char *end;
 
         while ((opt = getopt_long(argc, argv, "n:t:g:e:c:X:h", longopts,
                                   NULL)) != -1) {
+                if (ex_tls_option(opt, optarg))
+                        continue;
                 switch (opt) {
                 case 'n':
                         o->namesrv = optarg;
@@ -169,6 +176,13 @@ rmq_conf_t *cc_conf_new(const cc_opts_t *o) {
              conf_set(conf, "consumeFromWhere", o->from_where)) ||
             (o->timestamp && conf_set(conf, "consumeTimestamp", o->timestamp)))
                 goto fail;
+        {
+                char errstr[512];
+                if (ex_tls_apply(conf, errstr, sizeof(errstr))) {
+                        fprintf(stderr, "configuration: %s\n", errstr);
+                        goto fail;
+                }
+        }
         for (i = 0; i < o->prop_cnt; i++) {
                 const char *eq = strchr(o->props[i], '=');
                 char name[256];

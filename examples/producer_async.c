@@ -15,6 +15,8 @@
 
 #include <rocketmq/rocketmq.h>
 
+#include "example_tls.h"
+
 static atomic_int ok_cnt, fail_cnt;
 
 static void on_sent(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
@@ -39,7 +41,13 @@ int main(int argc, char **argv) {
         rmq_conf_t *conf;
         rmq_producer_t *prod;
 
-        while ((opt = getopt(argc, argv, "n:t:g:c:h")) != -1) {
+        static const struct option longopts[] = {EX_TLS_LONGOPTS,
+                                                 {NULL, 0, NULL, 0}};
+
+        while ((opt = getopt_long(argc, argv, "n:t:g:c:h", longopts, NULL)) !=
+               -1) {
+                if (ex_tls_option(opt, optarg))
+                        continue;
                 switch (opt) {
                 case 'n': namesrv = optarg; break;
                 case 't': topic = optarg; break;
@@ -47,7 +55,8 @@ int main(int argc, char **argv) {
                 case 'c': count = atoi(optarg); break;
                 default:
                         fprintf(stderr, "usage: %s [-n namesrv] [-t topic] "
-                                        "[-g group] [-c count]\n",
+                                        "[-g group] [-c count]\n"
+                                        "       " EX_TLS_USAGE "\n",
                                 argv[0]);
                         return opt == 'h' ? 0 : 2;
                 }
@@ -59,7 +68,8 @@ int main(int argc, char **argv) {
                          sizeof(errstr)) ||
             /* wait for room instead of failing when 10000 are in flight */
             rmq_conf_set(conf, "enableBackpressureForAsyncMode", "true",
-                         errstr, sizeof(errstr))) {
+                         errstr, sizeof(errstr)) ||
+            ex_tls_apply(conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "configuration: %s\n", errstr);
                 return 1;
         }

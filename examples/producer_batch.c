@@ -12,6 +12,8 @@
 
 #include <rocketmq/rocketmq.h>
 
+#include "example_tls.h"
+
 int main(int argc, char **argv) {
         const char *namesrv = NULL, *topic = "TopicTest", *group = "PG_BATCH";
         int n = 3, opt, i;
@@ -22,7 +24,13 @@ int main(int argc, char **argv) {
         rmq_send_result_t *res;
         rmq_err_t err;
 
-        while ((opt = getopt(argc, argv, "n:t:g:b:h")) != -1) {
+        static const struct option longopts[] = {EX_TLS_LONGOPTS,
+                                                 {NULL, 0, NULL, 0}};
+
+        while ((opt = getopt_long(argc, argv, "n:t:g:b:h", longopts, NULL)) !=
+               -1) {
+                if (ex_tls_option(opt, optarg))
+                        continue;
                 switch (opt) {
                 case 'n': namesrv = optarg; break;
                 case 't': topic = optarg; break;
@@ -30,7 +38,8 @@ int main(int argc, char **argv) {
                 case 'b': n = atoi(optarg); break;
                 default:
                         fprintf(stderr, "usage: %s [-n namesrv] [-t topic] "
-                                        "[-g group] [-b batch_size]\n",
+                                        "[-g group] [-b batch_size]\n"
+                                        "       " EX_TLS_USAGE "\n",
                                 argv[0]);
                         return opt == 'h' ? 0 : 2;
                 }
@@ -41,7 +50,8 @@ int main(int argc, char **argv) {
         if ((namesrv && rmq_conf_set(conf, "namesrvAddr", namesrv, errstr,
                                      sizeof(errstr))) ||
             rmq_conf_set(conf, "producerGroup", group, errstr,
-                         sizeof(errstr))) {
+                         sizeof(errstr)) ||
+            ex_tls_apply(conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "configuration: %s\n", errstr);
                 return 1;
         }

@@ -14,6 +14,8 @@
 
 #include <rocketmq/rocketmq.h>
 
+#include "example_tls.h"
+
 int main(int argc, char **argv) {
         const char *namesrv = NULL, *topic = "TopicOrder", *group = "PG_ORDER";
         int orders = 4, steps = 3, opt, o, s, failed = 0;
@@ -21,7 +23,13 @@ int main(int argc, char **argv) {
         rmq_conf_t *conf;
         rmq_producer_t *prod;
 
-        while ((opt = getopt(argc, argv, "n:t:g:o:s:h")) != -1) {
+        static const struct option longopts[] = {EX_TLS_LONGOPTS,
+                                                 {NULL, 0, NULL, 0}};
+
+        while ((opt = getopt_long(argc, argv, "n:t:g:o:s:h", longopts, NULL)) !=
+               -1) {
+                if (ex_tls_option(opt, optarg))
+                        continue;
                 switch (opt) {
                 case 'n': namesrv = optarg; break;
                 case 't': topic = optarg; break;
@@ -30,7 +38,8 @@ int main(int argc, char **argv) {
                 case 's': steps = atoi(optarg); break;
                 default:
                         fprintf(stderr, "usage: %s [-n namesrv] [-t topic] "
-                                        "[-g group] [-o orders] [-s steps]\n",
+                                        "[-g group] [-o orders] [-s steps]\n"
+                                        "       " EX_TLS_USAGE "\n",
                                 argv[0]);
                         return opt == 'h' ? 0 : 2;
                 }
@@ -39,7 +48,8 @@ int main(int argc, char **argv) {
         if ((namesrv && rmq_conf_set(conf, "namesrvAddr", namesrv, errstr,
                                      sizeof(errstr))) ||
             rmq_conf_set(conf, "producerGroup", group, errstr,
-                         sizeof(errstr))) {
+                         sizeof(errstr)) ||
+            ex_tls_apply(conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "configuration: %s\n", errstr);
                 return 1;
         }

@@ -13,6 +13,8 @@
 
 #include <rocketmq/rocketmq.h>
 
+#include "example_tls.h"
+
 int main(int argc, char **argv) {
         const char *namesrv = NULL, *topic = "TopicTest", *group = "PG_SYNC";
         int count = 10, size = 0, opt, i, failed = 0;
@@ -20,7 +22,13 @@ int main(int argc, char **argv) {
         rmq_conf_t *conf;
         rmq_producer_t *prod;
 
-        while ((opt = getopt(argc, argv, "n:t:g:c:s:h")) != -1) {
+        static const struct option longopts[] = {EX_TLS_LONGOPTS,
+                                                 {NULL, 0, NULL, 0}};
+
+        while ((opt = getopt_long(argc, argv, "n:t:g:c:s:h", longopts, NULL)) !=
+               -1) {
+                if (ex_tls_option(opt, optarg))
+                        continue;
                 switch (opt) {
                 case 'n': namesrv = optarg; break;
                 case 't': topic = optarg; break;
@@ -29,7 +37,8 @@ int main(int argc, char **argv) {
                 case 's': size = atoi(optarg); break;
                 default:
                         fprintf(stderr, "usage: %s [-n namesrv] [-t topic] "
-                                        "[-g group] [-c count] [-s size]\n",
+                                        "[-g group] [-c count] [-s size]\n"
+                                        "       " EX_TLS_USAGE "\n",
                                 argv[0]);
                         return opt == 'h' ? 0 : 2;
                 }
@@ -39,7 +48,8 @@ int main(int argc, char **argv) {
         if ((namesrv && rmq_conf_set(conf, "namesrvAddr", namesrv, errstr,
                                      sizeof(errstr))) ||
             rmq_conf_set(conf, "producerGroup", group, errstr,
-                         sizeof(errstr))) {
+                         sizeof(errstr)) ||
+            ex_tls_apply(conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "configuration: %s\n", errstr);
                 return 1;
         }

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "protocol/rmq_running_info.h"
 #include "remoting/rmq_remoting_cmd.h"
+#include "rocketmq/rmq_mock.h"
 #include "testutil.h"
 
 int rmq_test_tmout_multiplier(void) {
@@ -250,4 +252,49 @@ const char *rmq_test_info_prop(const struct rmq_consumer_running_info_s *info,
                 if (!strcmp(info->properties[i].name, name))
                         return info->properties[i].value;
         return NULL;
+}
+
+/* ---- the test PKI (rmq_mock_tls_generate) ---- */
+
+static char test_pki_dir[256];
+
+static const char *const test_pki_files[] = {
+    "ca.pem",           "other-ca.pem",
+    "server.pem",       "server.key",
+    "client.pem",       "client.key",
+    "client-enc.key",   "expired.pem",
+    "expired.key",      "wronghost.pem",
+    "wronghost.key",    "other-server.pem",
+    "other-server.key", NULL};
+
+int rmq_test_pki_setup(void **state) {
+        const char *tmp = getenv("TMPDIR");
+        char err[256];
+        (void)state;
+        snprintf(test_pki_dir, sizeof(test_pki_dir), "%s/rmq-tls-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(test_pki_dir))
+                return -1;
+        if (rmq_mock_tls_generate(test_pki_dir, err, sizeof(err))) {
+                fprintf(stderr, "%s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
+int rmq_test_pki_teardown(void **state) {
+        size_t i;
+        (void)state;
+        for (i = 0; test_pki_files[i]; i++)
+                unlink(rmq_test_pki(test_pki_files[i]));
+        rmdir(test_pki_dir);
+        return 0;
+}
+
+const char *rmq_test_pki(const char *file) {
+        static _Thread_local char ring[8][320];
+        static _Thread_local int next;
+        char *p = ring[next++ % 8];
+        snprintf(p, sizeof(ring[0]), "%s/%s", test_pki_dir, file);
+        return p;
 }

@@ -84,4 +84,12 @@ struct rmq_consumer_running_info_s;
 const char *rmq_test_info_prop(const struct rmq_consumer_running_info_s *info,
                                const char *name);
 
+/* A throw-away PKI for TLS tests (rmq_mock_tls_generate into a new
+ * directory under $TMPDIR or /tmp): group setup and teardown for
+ * cmocka_run_group_tests, and the path of one of its files ("ca.pem",
+ * "server.pem", ...; valid for the next 7 calls of this thread). */
+int rmq_test_pki_setup(void **state);
+int rmq_test_pki_teardown(void **state);
+const char *rmq_test_pki(const char *file);
+
 #endif /* RMQ_TESTUTIL_H */

@@ -177,6 +177,53 @@ RMQ_EXPORT rmq_err_t rmq_mock_queue_truncate(rmq_mock_cluster_t *mc,
 
 /** @} */
 
+/** @name TLS
+ * @{ */
+
+/**
+ * @brief Serve TLS (1.2 or later) on the name server and every broker,
+ *        for the connections accepted from now on (those already open
+ *        stay as they are).
+ * @param cert_file PEM certificate (chain) of the servers; NULL turns TLS
+ *        off again (plain text for new connections).
+ * @param key_file PEM private key of \p cert_file (not encrypted).
+ * @param ca_file NULL, or a PEM CA file: then every client must present a
+ *        certificate signed by it (mutual TLS); a client without one is
+ *        refused during the handshake.
+ * @returns RMQ_OK, or RMQ_ERR__SSL with the reason in \p errstr (files
+ *          unreadable, key not matching).
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_cluster_set_tls(rmq_mock_cluster_t *mc,
+                                              const char *cert_file,
+                                              const char *key_file,
+                                              const char *ca_file,
+                                              char *errstr,
+                                              size_t errstr_size);
+
+/**
+ * @brief Write a throw-away test PKI into directory \p dir (created if
+ *        missing), with the OpenSSL C API (no `openssl` command needed).
+ *        EC P-256 keys, PEM files:
+ *
+ * | file | what |
+ * | --- | --- |
+ * | ca.pem | the test CA (trust this: tls.client.trustCertPath) |
+ * | server.pem, server.key | CN localhost, SAN DNS:localhost and IP:127.0.0.1, signed by ca.pem |
+ * | client.pem, client.key | a client certificate (clientAuth) signed by ca.pem |
+ * | client-enc.key | client.key encrypted (PKCS#8, AES-256) with the password `rocketmq` |
+ * | expired.pem, expired.key | as server.pem but expired yesterday |
+ * | wronghost.pem, wronghost.key | signed by ca.pem for wrong.example.com / 192.0.2.1 only |
+ * | other-ca.pem | a second, unrelated CA |
+ * | other-server.pem, other-server.key | as server.pem but signed by other-ca.pem |
+ *
+ * For tests and examples only: the CA key is not kept.
+ * @returns RMQ_OK, or RMQ_ERR__SSL with the reason in \p errstr.
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_tls_generate(const char *dir, char *errstr,
+                                           size_t errstr_size);
+
+/** @} */
+
 /** @name Fault injection
  * @{ */
 

@@ -45,12 +45,6 @@ static const char *check_debug(const char *v) {
                    : NULL;
 }
 
-static const char *check_use_tls(const char *v) {
-        return rmq__parse_bool(v) ? "TLS is not supported by this version of "
-                                    "rocketmq-c (useTLS must be false)"
-                                  : NULL;
-}
-
 static const char *check_namesrv(const char *v) {
         return rmq__namesrv_list_valid(v)
                    ? NULL
@@ -156,9 +150,10 @@ static const conf_prop_t props[] = {
      "com.rocketmq.sendMessageWithVIPChannel (default false since 4.9.x).",
      NULL},
     {"useTLS", CT_BOOL, F(useTLS), 0, 0, "false", NULL,
-     "Use TLS to brokers and name servers. Not supported yet: only false is "
-     "accepted.",
-     check_use_tls},
+     "Use TLS (1.2 or later) to name servers and brokers; never falls back "
+     "to plain text. The tls.client.* properties configure it "
+     "(docs/SECURITY.md).",
+     NULL},
     {"mqClientApiTimeout", CT_INT, F(mqClientApiTimeout), 1, INT32_MAX, "3000",
      NULL,
      "Milliseconds allowed for name server and broker admin calls (route "
@@ -550,6 +545,29 @@ static const conf_prop_t props[] = {
      "consumer and lite pull consumer; 0 turns them off. librdkafka's "
      "statistics.interval.ms; not in Java. See docs/STATISTICS.md.",
      NULL},
+    /* TLS (Java TlsSystemConfig tls.client.*, read when useTLS is true) */
+    {"tls.client.authServer", CT_BOOL, F(tlsClientAuthServer), 0, 0, "true",
+     NULL,
+     "Verify the server's certificate chain (against "
+     "tls.client.trustCertPath, or the system CAs when unset) and that it "
+     "names the host or IP address connected to. Default true, unlike "
+     "Java's false: false accepts any server and logs a warning.",
+     NULL},
+    {"tls.client.trustCertPath", CT_STR, F(tlsClientTrustCertPath), 0, 0, NULL,
+     NULL,
+     "PEM file of the CA certificates trusted to sign server certificates. "
+     "Unset: OpenSSL's default CA paths (SSL_CERT_FILE / SSL_CERT_DIR).",
+     NULL},
+    {"tls.client.certPath", CT_STR, F(tlsClientCertPath), 0, 0, NULL, NULL,
+     "PEM file of the client certificate (chain) for servers that require "
+     "one (mutual TLS); with tls.client.keyPath.",
+     NULL},
+    {"tls.client.keyPath", CT_STR, F(tlsClientKeyPath), 0, 0, NULL, NULL,
+     "PEM file of the client certificate's private key (PKCS#8 or "
+     "traditional, encrypted or not).",
+     NULL},
+    {"tls.client.keyPassword", CT_STR, F(tlsClientKeyPassword), 0, 0, NULL,
+     NULL, "Password of an encrypted tls.client.keyPath.", NULL},
 };
 
 #undef F
@@ -565,10 +583,11 @@ static const conf_prop_t *prop_find(const char *name) {
         return NULL;
 }
 
-/* A secret (secretKey): rmq_conf_get() answers RMQ_CONF_REDACTED, never
+/* A secret (secretKey, tls.client.keyPassword): rmq_conf_get() answers RMQ_CONF_REDACTED, never
  * the value, and nothing dumps it. */
 static bool prop_secret(const conf_prop_t *p) {
-        return p->offset == offsetof(struct rmq_conf_s, secretKey);
+        return p->offset == offsetof(struct rmq_conf_s, secretKey) ||
+               p->offset == offsetof(struct rmq_conf_s, tlsClientKeyPassword);
 }
 
 static int enum_index(const char *enums, const char *v) {

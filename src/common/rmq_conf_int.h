@@ -123,6 +123,12 @@ struct rmq_conf_s {
         int64_t traceWaitTimeThresholdMs;
         /* statistics (docs/STATISTICS.md) */
         int64_t statisticsIntervalMs;
+        /* TLS (tls.client.*) */
+        bool tlsClientAuthServer;
+        char *tlsClientTrustCertPath;
+        char *tlsClientCertPath;
+        char *tlsClientKeyPath;
+        char *tlsClientKeyPassword;
         /* Not properties */
         uint64_t set_mask[2]; /* properties set explicitly, by index */
         rmq_log_cb_t *log_cb;

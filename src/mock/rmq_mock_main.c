@@ -63,6 +63,13 @@ static const char usage_text[] =
     "                           plain_acl.yml's content as JSON (see\n"
     "                           docs/SECURITY.md)\n"
     "  --print-messages         print every stored message on stdout\n"
+    "  --tls-cert FILE          serve TLS with this PEM certificate ...\n"
+    "  --tls-key FILE           ... and this PEM private key\n"
+    "  --tls-ca FILE            require client certificates signed by the\n"
+    "                           CAs of FILE (mutual TLS)\n"
+    "  --tls-selfsigned DIR     write a test CA and certificates into DIR\n"
+    "                           (DIR/ca.pem for clients; see rmq_mock.h)\n"
+    "                           and serve TLS with DIR/server.pem\n"
     "  --control                read commands on stdin (see below)\n"
     "  --help                   this text\n"
     "\n"
@@ -567,6 +574,9 @@ int main(int argc, char **argv) {
         const char *fails[MAX_ITEMS], *delays[MAX_ITEMS], *acl = NULL;
         size_t ntopics = 0, nsets = 0, nfails = 0, ndelays = 0, k;
         bool print = false, control = false;
+        const char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
+        const char *tls_dir = NULL;
+        char tls_cert_buf[1024], tls_key_buf[1024];
         rmq_mock_cluster_t *mc;
         char err[512];
         sigset_t set;
@@ -591,7 +601,10 @@ int main(int argc, char **argv) {
                 if (strcmp(a, "--brokers") && strcmp(a, "--namesrv-port") &&
                     strcmp(a, "--broker-port") && strcmp(a, "--topic") &&
                     strcmp(a, "--set") && strcmp(a, "--fail") &&
-                    strcmp(a, "--delay") && strcmp(a, "--acl"))
+                    strcmp(a, "--delay") && strcmp(a, "--acl") &&
+                    strcmp(a, "--tls-cert") &&
+                    strcmp(a, "--tls-key") && strcmp(a, "--tls-ca") &&
+                    strcmp(a, "--tls-selfsigned"))
                         return usage_error("unknown option %s", a);
                 if (!v)
                         return usage_error("option %s needs a value", a);
@@ -620,9 +633,37 @@ int main(int argc, char **argv) {
                         delays[ndelays++] = v;
                 } else if (!strcmp(a, "--acl")) {
                         acl = v;
+                } else if (!strcmp(a, "--tls-cert")) {
+                        tls_cert = v;
+                } else if (!strcmp(a, "--tls-key")) {
+                        tls_key = v;
+                } else if (!strcmp(a, "--tls-ca")) {
+                        tls_ca = v;
+                } else if (!strcmp(a, "--tls-selfsigned")) {
+                        tls_dir = v;
                 } else {
                         return usage_error("unknown option %s", a);
                 }
+        }
+        if (tls_dir && (tls_cert || tls_key))
+                return usage_error("--tls-selfsigned %s goes without "
+                                   "--tls-cert and --tls-key",
+                                   tls_dir);
+        if (!tls_dir && (!tls_cert != !tls_key || (tls_ca && !tls_cert)))
+                return usage_error("%s: --tls-cert and --tls-key go together "
+                                   "(and --tls-ca needs them)",
+                                   "TLS");
+        if (tls_dir) {
+                if (rmq_mock_tls_generate(tls_dir, err, sizeof(err))) {
+                        fprintf(stderr, "rmq-mock-cluster: %s\n", err);
+                        return 1;
+                }
+                snprintf(tls_cert_buf, sizeof(tls_cert_buf), "%s/server.pem",
+                         tls_dir);
+                snprintf(tls_key_buf, sizeof(tls_key_buf), "%s/server.key",
+                         tls_dir);
+                tls_cert = tls_cert_buf;
+                tls_key  = tls_key_buf;
         }
         if (broker_port && broker_port + brokers - 1 > 65535)
                 return usage_error("--broker-port %s: the brokers' ports "
@@ -639,6 +680,12 @@ int main(int argc, char **argv) {
         if (rmq_mock_cluster_new_ports(&mc, brokers, ns_port, broker_port, err,
                                        sizeof(err)) != RMQ_OK) {
                 fprintf(stderr, "rmq-mock-cluster: %s\n", err);
+                return 1;
+        }
+        if (tls_cert && rmq_mock_cluster_set_tls(mc, tls_cert, tls_key, tls_ca,
+                                                 err, sizeof(err))) {
+                fprintf(stderr, "rmq-mock-cluster: %s\n", err);
+                rmq_mock_cluster_destroy(mc);
                 return 1;
         }
         for (k = 0; k < nsets; k++) {

@@ -14,6 +14,10 @@
 #include "remoting/rmq_remoting_int.h"
 
 static int on_frame_view(const uint8_t *frame, size_t len, void *opaque);
+static void tls_start(rmq_channel_t *ch);
+static void tls_flush(rmq_channel_t *ch);
+static void tls_on_read(rmq_channel_t *ch, const uint8_t *data, size_t len);
+static void tls_send(rmq_channel_t *ch);
 
 rmq_channel_t *rmq__channel_retain(rmq_channel_t *ch) {
         atomic_fetch_add_explicit(&ch->refcnt, 1, memory_order_relaxed);
@@ -30,6 +34,7 @@ void rmq__channel_release(rmq_channel_t *ch) {
         rmq__free(ch->outq);
         rmq__fdec_free(&ch->dec);
         rmq__free(ch->rbuf);
+        rmq__tls_free(ch->tls);
         rmq__free(ch);
 }
 
@@ -168,7 +173,7 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
 
         if (was_connected || !ch->outbound)
                 channel_notify(ch, RMQ_CHANNEL_CLOSE);
-        if (ch->outbound)
+        if (ch->outbound || ch->tls) /* TLS: the handshake timer */
                 uv_close((uv_handle_t *)&ch->ctimer, channel_handle_closed);
         uv_close((uv_handle_t *)&ch->tcp, channel_handle_closed);
 
@@ -233,6 +238,10 @@ static void write_cb(uv_write_t *w, int status) {
 
 static void channel_flush(rmq_channel_t *ch) {
         rmq_remoting_t *rm = ch->rm;
+        if (ch->tls) {
+                tls_flush(ch);
+                return;
+        }
         while (ch->writing_ok && ch->outq_len > 0) {
                 size_t n = RMQ_MIN(ch->outq_len, (size_t)MAX_WRITE_BATCH);
                 size_t i, k = 0;
@@ -403,7 +412,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
         size_t room;
         uint8_t *direct = rmq__fdec_direct(&ch->dec, &room);
         RMQ_UNUSED(suggested);
-        if (direct && room >= DIRECT_READ_MIN) {
+        /* TLS: ciphertext goes to the read buffer, the decrypted bytes
+         * into the frame (tls_on_read) */
+        if (direct && room >= DIRECT_READ_MIN && !ch->tls) {
                 *buf = uv_buf_init((char *)direct, (unsigned)room);
                 return;
         }
@@ -419,6 +430,17 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         if (nread == 0)
                 return;
         if (nread < 0) {
+                if (ch->tls && !rmq__tls_established(ch->tls)) {
+                        char why[200];
+                        snprintf(why, sizeof(why),
+                                 "TLS handshake with %s failed: %s", ch->addr,
+                                 nread == UV_EOF
+                                     ? "connection closed by peer (not a "
+                                       "TLS server, or it refused us)"
+                                     : uv_strerror((int)nread));
+                        rmq__channel_fail(ch, RMQ_ERR__SSL, why);
+                        return;
+                }
                 rmq__channel_fail(ch, RMQ_ERR__TRANSPORT,
                                   nread == UV_EOF ? "connection closed by peer"
                                                   : uv_strerror((int)nread));
@@ -428,7 +450,9 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         rm->bytes_in += (uint64_t)nread;
         rmq__channel_retain(ch);
         rm->cb_batching = rm->cb_pool != NULL;
-        if ((uint8_t *)buf->base != ch->rbuf) {
+        if (ch->tls) {
+                tls_on_read(ch, (const uint8_t *)buf->base, (size_t)nread);
+        } else if ((uint8_t *)buf->base != ch->rbuf) {
                 rmq__fdec_commit(&ch->dec, (size_t)nread, on_frame, ch);
         } else if (rmq__fdec_feed(&ch->dec, ch->rbuf, (size_t)nread, on_frame,
                                   ch, err, sizeof(err)) < 0) {
@@ -437,6 +461,16 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         if (rm->cb_batching)
                 rmq__remoting_cb_batch_flush(rm);
         rmq__channel_release(ch);
+}
+
+/* The channel carries frames from now on. */
+static void channel_ready(rmq_channel_t *ch) {
+        ch->state          = CH_CONNECTED;
+        ch->ever_connected = true;
+        ch->last_active    = rmq__mono_ms();
+        channel_notify(ch, RMQ_CHANNEL_CONNECT);
+        if (ch->state == CH_CONNECTED)
+                channel_writable(ch);
 }
 
 void rmq__channel_start(rmq_channel_t *ch) {
@@ -451,17 +485,203 @@ void rmq__channel_start(rmq_channel_t *ch) {
                 int v = (int)rm->conf.rcvbuf;
                 uv_recv_buffer_size((uv_handle_t *)&ch->tcp, &v);
         }
-        ch->state          = CH_CONNECTED;
-        ch->ever_connected = true;
-        ch->last_active    = rmq__mono_ms();
+        ch->last_active = rmq__mono_ms();
         r = uv_read_start((uv_stream_t *)&ch->tcp, alloc_cb, read_cb);
         if (r) {
                 rmq__channel_fail(ch, RMQ_ERR__TRANSPORT, uv_strerror(r));
                 return;
         }
-        channel_notify(ch, RMQ_CHANNEL_CONNECT);
-        if (ch->state == CH_CONNECTED)
-                channel_writable(ch);
+        if (ch->outbound ? rm->conf.tls.enabled : rm->tls_server != NULL) {
+                tls_start(ch); /* channel_ready once the handshake is done */
+                return;
+        }
+        channel_ready(ch);
+}
+
+/* ---- TLS (rmq_tls.h): the handshake after the TCP connect (or accept),
+ * then frames encrypted on write and decrypted on read into the frame
+ * decoder. Never falls back to plain text: any failure closes the
+ * channel with RMQ_ERR__SSL and the reason, which fails what is pending
+ * on it; the next request reconnects. ---- */
+
+typedef struct tls_write_s {
+        uv_write_t w;
+        rmq_channel_t *ch;
+        uint8_t *data;
+} tls_write_t;
+
+static void tls_write_cb(uv_write_t *w, int status) {
+        tls_write_t *tw   = (tls_write_t *)w;
+        rmq_channel_t *ch = tw->ch;
+        if (status < 0 && status != UV_ECANCELED)
+                rmq__channel_fail(ch, RMQ_ERR__TRANSPORT, uv_strerror(status));
+        rmq__free(tw->data);
+        rmq__free(tw);
+        rmq__channel_release(ch);
+}
+
+/* Writes what the TLS engine has for the peer (records, handshake
+ * messages, alerts). */
+static void tls_send(rmq_channel_t *ch) {
+        size_t len;
+        uint8_t *data;
+        tls_write_t *tw;
+        uv_buf_t b;
+        int r;
+        if (ch->state == CH_CLOSING)
+                return;
+        data = rmq__tls_take_output(ch->tls, &len);
+        if (!data)
+                return;
+        tw       = rmq__malloc(sizeof(*tw));
+        tw->ch   = rmq__channel_retain(ch);
+        tw->data = data;
+        b        = uv_buf_init((char *)data, (unsigned)len);
+        r = uv_write(&tw->w, (uv_stream_t *)&ch->tcp, &b, 1, tls_write_cb);
+        if (r)
+                tls_write_cb(&tw->w, r);
+}
+
+/* Closes \p ch: "TLS <what> <addr> failed: " and the
+ * verification result or OpenSSL's reason. */
+static void tls_fail(rmq_channel_t *ch, const char *what,
+                     const char *fallback) {
+        char why[160], msg[320];
+        rmq__tls_reason(ch->tls, fallback, why, sizeof(why));
+        snprintf(msg, sizeof(msg), "TLS %s %s failed: %s", what, ch->addr, why);
+        rmq__channel_fail(ch, RMQ_ERR__SSL, msg);
+}
+
+static void tls_timeout_cb(uv_timer_t *t) {
+        rmq_channel_t *ch = t->data;
+        char reason[160];
+        snprintf(reason, sizeof(reason),
+                 "TLS handshake with %s timed out after %lld ms", ch->addr,
+                 (long long)ch->rm->conf.connect_timeout_ms);
+        rmq__channel_fail(ch, RMQ_ERR__SSL, reason);
+}
+
+/* One handshake step; true once the channel is ready for frames. */
+static bool tls_handshake_step(rmq_channel_t *ch) {
+        int r = rmq__tls_handshake(ch->tls);
+        tls_send(ch);
+        if (ch->state == CH_CLOSING)
+                return false;
+        if (r == RMQ_TLS_ERROR) {
+                tls_fail(ch, "handshake with", "handshake failure");
+                return false;
+        }
+        if (r == RMQ_TLS_WANT)
+                return false;
+        uv_timer_stop(&ch->ctimer);
+        rmq__dbg(ch->rm->lg, REMOTING, "TLS established with %s", ch->addr);
+        channel_ready(ch);
+        return ch->state != CH_CLOSING;
+}
+
+static void tls_start(rmq_channel_t *ch) {
+        rmq_remoting_t *rm = ch->rm;
+        rmq_tls_ctx_t *ctx = ch->outbound ? rm->tls_client : rm->tls_server;
+        char why[384];
+        if (!ctx) {
+                snprintf(why, sizeof(why), "no TLS to %s: %s", ch->addr,
+                         rm->tls_err);
+                rmq__channel_fail(ch, RMQ_ERR__SSL, why);
+                return;
+        }
+        ch->tls = rmq__tls_new(ctx, ch->outbound ? ch->addr : NULL);
+        if (!ch->tls) {
+                tls_fail(ch, "setup for", "bad peer name");
+                return;
+        }
+        if (!ch->outbound) {
+                /* accepted: a timer of its own for the handshake */
+                uv_timer_init(rm->loop, &ch->ctimer);
+                ch->ctimer.data = ch;
+                ch->handles_open++;
+        }
+        uv_timer_start(&ch->ctimer, tls_timeout_cb,
+                       (uint64_t)rm->conf.connect_timeout_ms, 0);
+        tls_handshake_step(ch); /* the client hello */
+}
+
+static void tls_on_read(rmq_channel_t *ch, const uint8_t *data, size_t len) {
+        char err[200];
+        rmq__tls_feed(ch->tls, data, len);
+        if (!rmq__tls_established(ch->tls) && !tls_handshake_step(ch))
+                return;
+        for (;;) {
+                size_t room;
+                uint8_t *dst = rmq__fdec_direct(&ch->dec, &room);
+                bool direct  = dst && room >= DIRECT_READ_MIN;
+                int n;
+                if (!direct) {
+                        /* the ciphertext in rbuf was taken by the feed */
+                        if (!ch->rbuf)
+                                ch->rbuf = rmq__malloc(READ_BUF_SIZE);
+                        dst  = ch->rbuf;
+                        room = READ_BUF_SIZE;
+                }
+                n = rmq__tls_read(ch->tls, dst, room);
+                if (n == RMQ_TLS_WANT)
+                        break;
+                if (n == RMQ_TLS_ERROR) {
+                        tls_send(ch);
+                        tls_fail(ch, "session with", "session closed by peer");
+                        return;
+                }
+                if (direct) {
+                        rmq__fdec_commit(&ch->dec, (size_t)n, on_frame, ch);
+                } else if (rmq__fdec_feed(&ch->dec, dst, (size_t)n, on_frame,
+                                          ch, err, sizeof(err)) < 0) {
+                        rmq__channel_fail(ch, RMQ_ERR__BAD_MSG, err);
+                        return;
+                }
+                if (ch->state == CH_CLOSING)
+                        return;
+        }
+        tls_send(ch); /* post-handshake messages (session tickets) */
+}
+
+/* channel_flush of a TLS channel: every queued frame encrypted into one
+ * write. */
+static void tls_flush(rmq_channel_t *ch) {
+        rmq_remoting_t *rm = ch->rm;
+        bool failed        = false;
+        size_t i;
+        if (!ch->writing_ok || !ch->outq_len)
+                return;
+        for (i = 0; i < ch->outq_len; i++) {
+                outframe_t *of = &ch->outq[i];
+                rmq_req_t *req = of->req;
+                if (!of->data)
+                        continue; /* forgotten (timed out) */
+                if (rmq__tls_write(ch->tls, of->data, of->len)) {
+                        failed = true;
+                        break;
+                }
+                rmq__frame_free(of->data);
+                rm->frames_out++;
+                if (req) {
+                        req->frame  = NULL;
+                        req->queued = false;
+                        if (req->kind == REQ_ONEWAY) {
+                                rmq__channel_release(req->ch);
+                                req->ch = NULL;
+                                rmq__req_free(req);
+                                rmq__sem_release(&rm->oneway_sem);
+                        }
+                }
+        }
+        if (rmq__tls_write_flush(ch->tls))
+                failed = true;
+        memmove(ch->outq, ch->outq + i,
+                (ch->outq_len - i) * sizeof(outframe_t));
+        ch->outq_len -= i;
+        ch->last_active = rmq__mono_ms();
+        tls_send(ch);
+        if (failed)
+                tls_fail(ch, "write to", "encryption failed");
 }
 
 /* ---- connecting ---- */

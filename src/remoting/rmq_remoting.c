@@ -27,6 +27,8 @@ void rmq__remoting_conf_defaults(rmq_remoting_conf_t *rconf) {
         rconf->sndbuf                  = 0;
         rconf->rcvbuf                  = 0;
         rconf->frame_max_length        = RMQ_FRAME_MAX_LENGTH_DEFAULT;
+        memset(&rconf->tls, 0, sizeof(rconf->tls));
+        rconf->tls.verify = true;
 }
 
 void rmq__remoting_conf_from(rmq_remoting_conf_t *rconf,
@@ -39,6 +41,30 @@ void rmq__remoting_conf_from(rmq_remoting_conf_t *rconf,
         rconf->sndbuf                  = conf->clientSocketSndBufSize;
         rconf->rcvbuf                  = conf->clientSocketRcvBufSize;
         rconf->frame_max_length        = conf->frameMaxLength;
+        rconf->tls.enabled             = conf->useTLS;
+        rconf->tls.verify              = conf->tlsClientAuthServer;
+        rconf->tls.ca_file             = conf->tlsClientTrustCertPath;
+        rconf->tls.cert_file           = conf->tlsClientCertPath;
+        rconf->tls.key_file            = conf->tlsClientKeyPath;
+        rconf->tls.key_password        = conf->tlsClientKeyPassword;
+}
+
+/* The client TLS context (useTLS). A context that cannot be made is
+ * logged here and fails every connection with its reason. */
+static void tls_client_init(rmq_remoting_t *rm, const rmq_tls_conf_t *tc) {
+        if (!tc->enabled)
+                return;
+        rm->tls_client =
+            rmq__tls_ctx_new(false, tc, rm->tls_err, sizeof(rm->tls_err));
+        if (!rm->tls_client) {
+                rmq__log(rm->lg, RMQ_LOG_ERROR, "REMOTING", "%s", rm->tls_err);
+                return;
+        }
+        if (!tc->verify)
+                rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
+                         "TLS without server verification "
+                         "(tls.client.authServer=false): any server, or "
+                         "anyone in between, is accepted");
 }
 
 /* ---- requests ---- */
@@ -580,8 +606,12 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
         rm->io        = io;
         rm->loop      = rmq__io_loop(io);
         rm->conf      = *rconf;
-        rm->cb_pool   = cb_pool;
-        rm->lg        = lg;
+        /* the strings are only read now */
+        rm->conf.tls.ca_file = rm->conf.tls.cert_file = NULL;
+        rm->conf.tls.key_file = rm->conf.tls.key_password = NULL;
+        rm->cb_pool                                       = cb_pool;
+        rm->lg                                            = lg;
+        tls_client_init(rm, &rconf->tls);
         atomic_init(&rm->closed_flag, false);
         rmq__strmap_init(&rm->channels);
         rmq__strmap_init(&rm->connected_once);
@@ -668,6 +698,8 @@ void rmq__remoting_free(rmq_remoting_t *rm) {
         rmq__sem_destroy(&rm->oneway_sem);
         uv_mutex_destroy(&rm->ns_lock);
         rmq__strv_free(rm->namesrv);
+        rmq__tls_ctx_free(rm->tls_client);
+        rmq__tls_ctx_free(rm->tls_server);
         rmq__free(rm);
 }
 

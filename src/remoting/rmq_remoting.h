@@ -26,6 +26,7 @@
 #include "common/rmq_log.h"
 #include "common/rmq_thread.h"
 #include "remoting/rmq_remoting_cmd.h"
+#include "remoting/rmq_tls.h"
 
 typedef struct rmq_remoting_s rmq_remoting_t;
 typedef struct rmq_channel_s rmq_channel_t;
@@ -39,6 +40,9 @@ typedef struct rmq_remoting_conf_s {
         int64_t sndbuf;                  /* clientSocketSndBufSize (0=OS) */
         int64_t rcvbuf;                  /* clientSocketRcvBufSize (0=OS) */
         int64_t frame_max_length;        /* frameMaxLength */
+        /* Outbound TLS (useTLS, tls.client.*): its strings are read by
+         * rmq__remoting_new only. */
+        rmq_tls_conf_t tls;
 } rmq_remoting_conf_t;
 
 /* Java defaults. */
@@ -166,6 +170,15 @@ void rmq__remoting_add_hook(rmq_remoting_t *rm, rmq_hook_before_t *before,
  * Loop thread or any thread (runs through rmq__io_call). */
 rmq_err_t rmq__remoting_listen(rmq_remoting_t *rm, const char *host, int port,
                                int *portp);
+/* Serves TLS on the connections accepted from now on (\p conf with
+ * cert_file and key_file; ca_file set with verify requires client
+ * certificates signed by it); \p conf NULL or not enabled: plain text
+ * again. Connections already accepted keep what they have. Returns
+ * RMQ_ERR__SSL with the reason when the files cannot be used. Any
+ * thread (runs through rmq__io_call). */
+rmq_err_t rmq__remoting_set_tls_server(rmq_remoting_t *rm,
+                                       const rmq_tls_conf_t *conf, char *errstr,
+                                       size_t errstr_size);
 /* Stops listening and closes every accepted channel (broker "down"). */
 void rmq__remoting_unlisten(rmq_remoting_t *rm);
 

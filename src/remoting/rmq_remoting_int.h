@@ -9,6 +9,7 @@
  *   rmq_namesrv.c          the name server list and which one is used
  *   rmq_remoting_server.c  server mode (listen, accept) and replies
  *   rmq_resolver.c         host names resolved on a thread of ours
+ *   rmq_tls.c              TLS sessions over memory BIOs (rmq_tls.h)
  *
  * Locality: functions marked "@locality io thread" run on the loop thread
  * of rm->io and assert it in debug builds (RMQ__ASSERT_IO_THREAD).
@@ -22,6 +23,7 @@
 #include "common/rmq_heap.h"
 #include "common/rmq_map.h"
 #include "remoting/rmq_remoting.h"
+#include "remoting/rmq_tls.h"
 
 #define READ_BUF_SIZE   (64 * 1024)
 #define DIRECT_READ_MIN (16 * 1024)
@@ -89,6 +91,7 @@ struct rmq_channel_s {
         size_t outq_len, outq_cap;
         rmq_frame_decoder_t dec;
         uint8_t *rbuf;
+        rmq_tls_t *tls; /* TLS session, NULL on plain channels */
         int64_t last_active;
         void *user;
         char addr[80];
@@ -213,6 +216,16 @@ struct rmq_remoting_s {
         rmq_channel_t *last_ch;
 
         rmq_resolver_t *resolver; /* started on the first host name */
+
+        /* TLS contexts: outbound channels use tls_client when
+         * conf.tls.enabled (NULL then means it could not be made: the
+         * reason is tls_err, and every connection fails with it, never
+         * falling back to plain text); accepted channels use tls_server
+         * when set (rmq__remoting_set_tls_server). Loop thread after
+         * creation. */
+        rmq_tls_ctx_t *tls_client;
+        rmq_tls_ctx_t *tls_server;
+        char tls_err[256];
 };
 
 /* In front of every outgoing frame: the free list it returns to (NULL: a

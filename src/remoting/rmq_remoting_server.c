@@ -155,6 +155,40 @@ rmq_err_t rmq__remoting_listen(rmq_remoting_t *rm, const char *host, int port,
         return RMQ_OK;
 }
 
+typedef struct tls_server_args_s {
+        rmq_remoting_t *rm;
+        rmq_tls_ctx_t *ctx;
+} tls_server_args_t;
+
+static void set_tls_server_on_loop(rmq_io_t *io, void *arg) {
+        tls_server_args_t *a = arg;
+        rmq_tls_ctx_t *old   = a->rm->tls_server;
+        RMQ_UNUSED(io);
+        /* sessions keep their own reference to the OpenSSL context */
+        a->rm->tls_server = a->ctx;
+        a->ctx            = old;
+}
+
+rmq_err_t rmq__remoting_set_tls_server(rmq_remoting_t *rm,
+                                       const rmq_tls_conf_t *conf, char *errstr,
+                                       size_t errstr_size) {
+        tls_server_args_t a = {rm, NULL};
+        if (conf && conf->enabled) {
+                char why[256];
+                a.ctx = rmq__tls_ctx_new(true, conf, why, sizeof(why));
+                if (!a.ctx)
+                        return rmq__seterr(errstr, errstr_size, RMQ_ERR__SSL,
+                                           "%s", why);
+        }
+        if (rmq__io_call(rm->io, set_tls_server_on_loop, &a)) {
+                rmq__tls_ctx_free(a.ctx);
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__DESTROY,
+                                   "transport is shutting down");
+        }
+        rmq__tls_ctx_free(a.ctx); /* the one replaced */
+        return RMQ_OK;
+}
+
 static void unlisten_on_loop(rmq_io_t *io, void *arg) {
         rmq_remoting_t *rm = arg;
         RMQ_UNUSED(io);
