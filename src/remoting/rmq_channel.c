@@ -123,10 +123,13 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq__channel_release(ch); /* the flush list's reference */
         }
         rmq__namesrv_failed(rm, ch->addr);
+        if (ch->outbound && !ch->ever_connected && err == RMQ_ERR__CONNECT &&
+            !rm->closing)
+                rmq__backoff_failed(rm->backoff, ch->addr, rmq__mono_ms());
 
         if (reason && !rm->closing)
-                rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
-                         "channel %s closed: %s", ch->addr, reason);
+                rmq__log_rl(rm->lg, RMQ_LOG_WARN, "REMOTING",
+                            "channel %s closed: %s", ch->addr, reason);
 
         /* Unsent frames: oneway requests are ours to finish here; sync and
          * async ones are also on the pending list. */
@@ -475,6 +478,7 @@ static void connect_cb(uv_connect_t *c, int status) {
                 rmq__channel_fail(ch, RMQ_ERR__CONNECT, reason);
         } else {
                 rm->connects++;
+                rmq__backoff_succeeded(rm->backoff, ch->addr);
                 rmq__dbg(rm->lg, REMOTING, "connected to %s", ch->addr);
                 rmq__channel_start(ch);
         }
@@ -528,6 +532,7 @@ static rmq_channel_t *channel_open(rmq_remoting_t *rm, const char *addr) {
         ch->in_table = true;
         uv_timer_start(&ch->ctimer, connect_timeout_cb,
                        (uint64_t)rm->conf.connect_timeout_ms, 0);
+        rm->connect_attempts++;
         rmq__dbg(rm->lg, REMOTING, "connecting to %s", addr);
         if (!rmq__addr_parse_numeric(addr, &ss)) {
                 channel_connect_sa(ch, (struct sockaddr *)&ss);
@@ -562,6 +567,19 @@ rmq_channel_t *rmq__channel_get(rmq_remoting_t *rm, const char *addr) {
                 ch = channel_open(rm, addr);
         rm->last_ch = ch->state != CH_CLOSING ? ch : NULL;
         return ch;
+}
+
+int64_t rmq__channel_backoff(rmq_remoting_t *rm, const char *addr,
+                             int *failsp) {
+        rmq_channel_t *ch = rm->last_ch;
+        *failsp           = 0;
+        if (ch && ch->state != CH_CLOSING && !strcmp(ch->addr, addr))
+                return 0;
+        ch = rmq__strmap_get(&rm->channels, addr);
+        if (ch && ch->state != CH_CLOSING)
+                return 0;
+        return rmq__backoff_remaining(rm->backoff, addr, rmq__mono_ms(),
+                                      failsp);
 }
 
 /* ---- housekeeping ---- */

@@ -98,3 +98,18 @@ void rmq__namesrv_failed(rmq_remoting_t *rm, const char *addr) {
                 rm->ns_chosen[0] = '\0';
         rmq__unlock(&rm->ns_lock);
 }
+
+void rmq__remoting_set_namesrv_empty_reason(rmq_remoting_t *rm,
+                                            const char *reason) {
+        rmq__lock(&rm->ns_lock);
+        rmq__strlcpy(rm->no_namesrv_reason, reason,
+                     sizeof(rm->no_namesrv_reason));
+        rmq__unlock(&rm->ns_lock);
+}
+
+void rmq__remoting_namesrv_empty_reason(rmq_remoting_t *rm, char *dst,
+                                        size_t size) {
+        rmq__lock(&rm->ns_lock);
+        rmq__strlcpy(dst, rm->no_namesrv_reason, size);
+        rmq__unlock(&rm->ns_lock);
+}
