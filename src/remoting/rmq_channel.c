@@ -175,8 +175,8 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq_req_t *req =
                     RMQ_CONTAINER_OF(retry.next, rmq_req_t, ch_link);
                 rmq__list_remove(&req->ch_link);
-                rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
-                         "name server %s unreachable, trying the next one",
+                rmq__log_rl(rm->lg, RMQ_LOG_WARN, "REMOTING",
+                            "name server %s unreachable, trying the next one",
                          ch->addr);
                 rmq__remoting_dispatch(rm, req);
         }

@@ -73,9 +73,12 @@ void rmq__remoting_free(rmq_remoting_t *rm);
 void rmq__remoting_teardown(rmq_io_t *io, rmq_pool_t *cb_pool,
                             rmq_remoting_t *rm);
 
-/* Name server list "a:p;b:p" (updateNameServerAddressList): a new list
- * replaces the old one and drops the chosen server if it left the list. */
-void rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list);
+/* Name server list "a:p;b:p" (updateNameServerAddressList): a list with
+ * other addresses than the current one replaces it, shuffled, and drops
+ * the chosen server if it left the list; the same addresses (in any
+ * order) or an empty list change nothing. Returns whether it changed.
+ * Any thread; logs nothing (callers may hold locks). */
+bool rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list);
 /* The chosen name server (or "" if none yet) into \p dst. */
 void rmq__remoting_chosen_namesrv(rmq_remoting_t *rm, char *dst, size_t size);
 /* The error a name server request gets while the list is empty (default:
