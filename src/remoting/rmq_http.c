@@ -10,10 +10,12 @@
  *
  * The caller's thread (never the loop) posts the request and waits; the
  * loop side finishes it once (answer, error or timeout), closes its
- * handles, and signals; the caller frees it once the handles are closed
- * and no name lookup still holds it.
+ * handles, and signals. The caller and a name lookup still running each
+ * hold a reference; the last one frees it (a lookup that outlives the
+ * timeout does not hold the caller).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -46,11 +48,13 @@ typedef struct http_s {
         int status;
         char *body;
         char reason[256];
-        /* guarded by mu: the caller waits for both */
+        /* The caller waits for closed (guarded by mu); a name lookup still
+         * running then (getaddrinfo cannot be interrupted) holds the
+         * other reference. */
         uv_mutex_t mu;
         uv_cond_t cv;
         bool closed;
-        bool lookup_pending;
+        atomic_int refs;
         char rbuf[4096];
 } http_t;
 
@@ -62,20 +66,25 @@ static char *find(char *data, size_t len, const char *needle) {
         return NULL;
 }
 
-static void http_signal(http_t *h, bool closed, bool lookup_over) {
-        uv_mutex_lock(&h->mu);
-        if (closed)
-                h->closed = true;
-        if (lookup_over)
-                h->lookup_pending = false;
-        uv_cond_broadcast(&h->cv);
-        uv_mutex_unlock(&h->mu);
+static void http_release(http_t *h) {
+        if (atomic_fetch_sub(&h->refs, 1) != 1)
+                return;
+        uv_mutex_destroy(&h->mu);
+        uv_cond_destroy(&h->cv);
+        rmq__buf_free(&h->in);
+        rmq__free(h->body);
+        rmq__free(h->req_text);
+        rmq__free(h);
 }
 
 static void handle_closed(uv_handle_t *hd) {
         http_t *h = hd->data;
-        if (--h->handles_open == 0)
-                http_signal(h, true, false);
+        if (--h->handles_open)
+                return;
+        uv_mutex_lock(&h->mu);
+        h->closed = true;
+        uv_cond_broadcast(&h->cv);
+        uv_mutex_unlock(&h->mu);
 }
 
 /* Finishes \p h once: the result is kept, the handles closed. */
@@ -87,6 +96,7 @@ static void http_finish(http_t *h, rmq_err_t err, const char *fmt, ...) {
                 return;
         h->finished = true;
         h->err      = err;
+        h->reason[0] = '\0';
         if (fmt) {
                 va_start(ap, fmt);
                 vsnprintf(h->reason, sizeof(h->reason), fmt, ap);
@@ -275,11 +285,11 @@ static void http_resolved(void *arg, const struct sockaddr *sa,
                         http_finish(h, RMQ_ERR__CONNECT, "cannot resolve %s: %s",
                                     h->host, reason ? reason : "no address");
         }
-        http_signal(h, false, true);
+        http_release(h); /* the lookup's reference */
 }
 
 static void http_lookup_dropped(void *arg) {
-        http_signal(arg, false, true);
+        http_release(arg);
 }
 
 static void http_timeout(uv_timer_t *t) {
@@ -305,10 +315,10 @@ static void http_start(rmq_io_t *io, rmq_io_op_t *op) {
                 http_connect_sa(h, (struct sockaddr *)&ss);
                 return;
         }
-        h->lookup_pending = true;
+        atomic_fetch_add(&h->refs, 1);
         if (rmq__resolver_lookup_fn(rm, h->host, h->port, http_resolved,
                                     http_lookup_dropped, h)) {
-                h->lookup_pending = false;
+                atomic_fetch_sub(&h->refs, 1);
                 http_finish(h, RMQ_ERR__FAIL, "%s",
                             "cannot start a name lookup");
         }
@@ -366,6 +376,10 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
                                    url);
         }
         h->rm         = rm;
+        atomic_init(&h->refs, 1);
+        /* the result if the loop closes the handles at its shutdown */
+        h->err = RMQ_ERR__DESTROY;
+        rmq__strlcpy(h->reason, "the transport shut down", sizeof(h->reason));
         h->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
         h->max_body   = max_body;
         h->req_text   = rmq__asprintf("GET %s HTTP/1.0\r\nHost: %s\r\n"
@@ -380,7 +394,7 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
                                   "the transport is shutting down");
         } else {
                 uv_mutex_lock(&h->mu);
-                while (!h->closed || h->lookup_pending)
+                while (!h->closed)
                         uv_cond_wait(&h->cv, &h->mu);
                 uv_mutex_unlock(&h->mu);
                 err = h->err;
@@ -393,11 +407,6 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
                         h->body  = NULL;
                 }
         }
-        uv_mutex_destroy(&h->mu);
-        uv_cond_destroy(&h->cv);
-        rmq__buf_free(&h->in);
-        rmq__free(h->body);
-        rmq__free(h->req_text);
-        rmq__free(h);
+        http_release(h);
         return err;
 }

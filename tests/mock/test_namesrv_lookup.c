@@ -23,15 +23,15 @@ static void fx_http(lookup_fx_t *f) {
 }
 
 /* A started producer whose only name server setting is the domain. */
-static rmq_producer_t *lookup_producer(int port, const char *group,
-                                       fx_logcap_t *lc,
-                                       const char *const *extra) {
+static rmq_producer_t *lookup_producer_at(const char *host, int port,
+                                          const char *group, fx_logcap_t *lc,
+                                          const char *const *extra) {
         rmq_conf_t *conf;
         rmq_producer_t *prod;
         char dom[64], err[512];
         unsetenv("NAMESRV_ADDR"); /* read by rmq_conf_new */
         conf = rmq_conf_new();
-        snprintf(dom, sizeof(dom), "127.0.0.1:%d", port);
+        snprintf(dom, sizeof(dom), "%s:%d", host, port);
         fx_conf_set_pairs(conf, (const char *const[]){
                                     "producerGroup", group,
                                     "rocketmq.namesrv.domain", dom,
@@ -55,6 +55,12 @@ static rmq_producer_t *lookup_producer(int port, const char *group,
         return prod;
 }
 
+static rmq_producer_t *lookup_producer(int port, const char *group,
+                                       fx_logcap_t *lc,
+                                       const char *const *extra) {
+        return lookup_producer_at("127.0.0.1", port, group, lc, extra);
+}
+
 static rmq_err_t send_one(rmq_producer_t *prod, const char *topic,
                           char *err, size_t errsize) {
         rmq_message_t *msg = fx_msg(topic, "hello");
@@ -74,6 +80,23 @@ static void test_lookup_finds_namesrv(void **state) {
         prod = lookup_producer(f.port, "PG_LOOKUP", NULL, NULL);
         /* fetched in start, as MQClientInstance.start */
         assert_true(rmq_mock_http_requests(f.mc) >= 1);
+        if (send_one(prod, "TL", err, sizeof(err)))
+                fail_msg("send: %s", err);
+        assert_int_equal(rmq_mock_topic_message_count(f.mc, "TL"), 1);
+        rmq_producer_destroy(prod);
+        rmq_mock_cluster_destroy(f.mc);
+}
+
+/* A host name: looked up on the transport's resolver thread. */
+static void test_lookup_by_host_name(void **state) {
+        lookup_fx_t f;
+        rmq_producer_t *prod;
+        char err[512];
+        (void)state;
+        memset(&f, 0, sizeof(f));
+        fx_http(&f);
+        fx_topic(f.mc, "TL", 4);
+        prod = lookup_producer_at("localhost", f.port, "PG_HOST", NULL, NULL);
         if (send_one(prod, "TL", err, sizeof(err)))
                 fail_msg("send: %s", err);
         assert_int_equal(rmq_mock_topic_message_count(f.mc, "TL"), 1);
@@ -222,6 +245,7 @@ static void test_unreachable_endpoint(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_lookup_finds_namesrv),
+            cmocka_unit_test(test_lookup_by_host_name),
             cmocka_unit_test(test_list_change_applied),
             cmocka_unit_test(test_http_errors_keep_list),
             cmocka_unit_test(test_unreachable_endpoint),
