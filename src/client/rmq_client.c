@@ -734,7 +734,7 @@ rmq_err_t rmq__client_find_consumer_ids(rmq_client_t *ci, const char *topic,
 rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                             size_t errstr_size) {
         rmq_remoting_conf_t rc;
-        rmq_err_t err        = RMQ_OK;
+        rmq_err_t err = RMQ_OK;
         rmq__lock(&ci->lock);
         switch (ci->state) {
         case CI_CREATE_JUST:

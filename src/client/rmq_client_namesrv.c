@@ -22,9 +22,9 @@
 void rmq__client_ws_addr(const rmq_conf_t *conf, char *dst, size_t size) {
         const char *domain =
             conf->namesrvDomain ? conf->namesrvDomain : "jmenv.tbsite.net";
-        const char *sub = conf->namesrvDomainSubgroup
-                              ? conf->namesrvDomainSubgroup
-                              : "nsaddr";
+        const char *sub   = conf->namesrvDomainSubgroup
+                                ? conf->namesrvDomainSubgroup
+                                : "nsaddr";
         const char *colon = strchr(domain, ':');
         if (colon && colon > domain)
                 snprintf(dst, size, "http://%s/rocketmq/%s", domain, sub);
@@ -43,8 +43,8 @@ static void clear_new_line(char *s) {
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
                 p++;
         n = strlen(p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
-                     p[n - 1] == '\r' || p[n - 1] == '\n'))
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' ||
+                     p[n - 1] == '\n'))
                 n--;
         memmove(s, p, n);
         s[n] = '\0';
@@ -73,8 +73,8 @@ bool rmq__client_fetch_namesrv(rmq_client_t *ci) {
         rmq_err_t err;
         rmq__client_ws_addr(ci->conf, url, sizeof(url));
         err = rmq__remoting_http_get(ci->rm, url, NS_FETCH_TIMEOUT_MS,
-                                     NS_FETCH_MAX_BODY, &status, &body,
-                                     errstr, sizeof(errstr));
+                                     NS_FETCH_MAX_BODY, &status, &body, errstr,
+                                     sizeof(errstr));
         if (!err && status != 200)
                 snprintf(errstr, sizeof(errstr), "statusCode=%d", status);
         else if (!err)
@@ -103,12 +103,13 @@ bool rmq__client_fetch_namesrv(rmq_client_t *ci) {
         /* TopAddressing logs the failure and returns null: the old list
          * stays. */
         rmq__log_rl(&ci->lg, RMQ_LOG_WARN, "CLIENT",
-                    "fetch name server address from %s failed: %s; %s%s",
-                    url, errstr,
-                    ci->ns_fetched ? "keeping " : "no name server known "
-                                                  "yet (set namesrvAddr, "
-                                                  "NAMESRV_ADDR or "
-                                                  "rocketmq.namesrv.domain)",
+                    "fetch name server address from %s failed: %s; %s%s", url,
+                    errstr,
+                    ci->ns_fetched ? "keeping "
+                                   : "no name server known "
+                                     "yet (set namesrvAddr, "
+                                     "NAMESRV_ADDR or "
+                                     "rocketmq.namesrv.domain)",
                     ci->ns_fetched ? ci->ns_fetched : "");
         if (!ci->ns_fetched) {
                 snprintf(why, sizeof(why),

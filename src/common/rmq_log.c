@@ -67,8 +67,7 @@ int rmq__log_parse_debug(const char *s, uint32_t *maskp) {
 static bool log_wanted(const rmq_logger_t *lg, rmq_log_level_t level) {
         if (!lg || !lg->cb)
                 return false;
-        return (int)level <= lg->level ||
-               (level == RMQ_LOG_DEBUG && lg->debug);
+        return (int)level <= lg->level || (level == RMQ_LOG_DEBUG && lg->debug);
 }
 
 static void log_assert_unlocked(const char *fac) {
@@ -85,19 +84,6 @@ static void log_assert_unlocked(const char *fac) {
 #else
         RMQ_UNUSED(fac);
 #endif
-}
-
-void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
-              const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
-        if (!log_wanted(lg, level))
-                return;
-        log_assert_unlocked(fac);
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        lg->cb(level, fac, lg->client_id, msg, lg->opaque);
 }
 
 /* ---- rate limiting ---- */
@@ -119,8 +105,8 @@ bool rmq__log_rl_check(rmq_log_rl_t *rl, uint64_t key, int64_t now_ms,
         /* A plain mutex, not a library lock: the callback runs after. */
         uv_mutex_lock(&rl->lock);
         if (s->key != key || s->logged_ms == 0) {
-                s->key     = key; /* new line, or it takes over the slot */
-                s->dropped = 0;
+                s->key       = key; /* new line, or it takes over the slot */
+                s->dropped   = 0;
                 s->logged_ms = now_ms ? now_ms : 1;
         } else if (now_ms - s->logged_ms < interval_ms) {
                 s->dropped++;
@@ -152,33 +138,37 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len) {
         return h;
 }
 
-void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level,
-                 const char *fac, const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
-        uint64_t key, dropped = 0;
+/* The key of a rate-limited line: the logger's identity, the level, the
+ * facility and the text without its digits (queue ids, offsets, times
+ * left do not make a line different). */
+static uint64_t line_key(const rmq_logger_t *lg, rmq_log_level_t level,
+                         const char *fac, const char *msg) {
         int lv = (int)level;
+        uint64_t key =
+            fnv(14695981039346656037ull, lg->client_id, strlen(lg->client_id));
         const char *p;
+        key = fnv(key, &lg->opaque, sizeof(lg->opaque));
+        key = fnv(key, &lv, sizeof(lv));
+        key = fnv(key, fac, strlen(fac) + 1);
+        for (p = msg; *p; p++)
+                if (*p < '0' || *p > '9')
+                        key = fnv(key, p, 1);
+        return key;
+}
+
+/* Formats and hands a line to the callback; \p limited: rmq__log_rl. */
+static void log_v(const rmq_logger_t *lg, rmq_log_level_t level,
+                  const char *fac, bool limited, const char *fmt, va_list ap) {
+        char msg[1024];
+        uint64_t dropped = 0;
         if (!log_wanted(lg, level))
                 return;
         log_assert_unlocked(fac);
-        va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (lg->rl_ms > 0) {
-                key = fnv(14695981039346656037ull, lg->client_id,
-                          strlen(lg->client_id));
-                key = fnv(key, &lg->opaque, sizeof(lg->opaque));
-                key = fnv(key, &lv, sizeof(lv));
-                key = fnv(key, fac, strlen(fac) + 1);
-                /* numbers (queue ids, offsets, times left) do not
-                 * make a line different */
-                for (p = msg; *p; p++)
-                        if (*p < '0' || *p > '9')
-                                key = fnv(key, p, 1);
+        if (limited && lg->rl_ms > 0) {
                 uv_once(&rl_once, rl_table_init);
-                if (!rmq__log_rl_check(&rl_table, key, rmq__mono_ms(),
-                                       lg->rl_ms, &dropped))
+                if (!rmq__log_rl_check(&rl_table, line_key(lg, level, fac, msg),
+                                       rmq__mono_ms(), lg->rl_ms, &dropped))
                         return;
         }
         if (dropped) {
@@ -188,4 +178,20 @@ void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level,
                          (unsigned long long)dropped);
         }
         lg->cb(level, fac, lg->client_id, msg, lg->opaque);
+}
+
+void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
+              const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_v(lg, level, fac, false, fmt, ap);
+        va_end(ap);
+}
+
+void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
+                 const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_v(lg, level, fac, true, fmt, ap);
+        va_end(ap);
 }

@@ -55,8 +55,8 @@ void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
  * logged)" counting the dropped ones. Thread-safe; bounded memory (a fixed
  * table shared by all loggers; two lines whose keys share a slot replace
  * each other's count, so a count may be lost, never a first line). */
-void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level,
-                 const char *fac, const char *fmt, ...) RMQ_PRINTF(4, 5);
+void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
+                 const char *fmt, ...) RMQ_PRINTF(4, 5);
 
 /* The limiter of rmq__log_rl(), with its clock injected (unit tests). A
  * table of RMQ_LOG_RL_SLOTS slots, each the last key seen there, when its

@@ -376,7 +376,7 @@ static void pull_done(rmq_err_t err, rmq_pull_result_t *res, const char *errstr,
                         rmq__log_rl(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
                                     "execute the pull request exception, %s: "
                                     "%s",
-                                 q, errstr ? errstr : rmq_err2str(err));
+                                    q, errstr ? errstr : rmq_err2str(err));
                 pr_later(pr, err == RMQ_ERR_FLOW_CONTROL
                                  ? PULL_DELAY_WHEN_BROKER_FC_MS
                                  : conf->pullTimeDelayMillsWhenException);

@@ -58,8 +58,8 @@ static void conn_written(uv_write_t *w, int status) {
 }
 
 static void conn_send(http_conn_t *c, char *text) {
-        c->out  = text;
-        c->wb   = uv_buf_init(text, (unsigned)strlen(text));
+        c->out    = text;
+        c->wb     = uv_buf_init(text, (unsigned)strlen(text));
         c->w.data = c;
         if (uv_write(&c->w, (uv_stream_t *)&c->tcp, &c->wb, 1, conn_written))
                 conn_close(c);
@@ -103,7 +103,8 @@ static void conn_answer(http_conn_t *c) {
 static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
         http_conn_t *c = h->data;
         RMQ_UNUSED(suggested);
-        *buf = uv_buf_init(c->buf + c->len, (unsigned)(HTTP_REQ_MAX - 1 - c->len));
+        *buf =
+            uv_buf_init(c->buf + c->len, (unsigned)(HTTP_REQ_MAX - 1 - c->len));
 }
 
 static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
@@ -150,7 +151,8 @@ void rmq__mock_http_close(rmq_mock_cluster_t *mc) {
                 return;
         mc->http = NULL;
         while (!rmq__list_empty(&srv->conns))
-                conn_close(RMQ_CONTAINER_OF(srv->conns.next, http_conn_t, link));
+                conn_close(
+                    RMQ_CONTAINER_OF(srv->conns.next, http_conn_t, link));
         uv_close((uv_handle_t *)&srv->tcp, srv_closed);
 }
 
@@ -165,7 +167,7 @@ typedef struct http_args_s {
 } http_args_t;
 
 static void start_on_loop(rmq_io_t *io, void *arg) {
-        http_args_t *a = arg;
+        http_args_t *a         = arg;
         rmq_mock_cluster_t *mc = a->mc;
         struct rmq_mock_http_s *srv;
         struct sockaddr_in sin;
@@ -187,8 +189,7 @@ static void start_on_loop(rmq_io_t *io, void *arg) {
         if (!r)
                 r = uv_listen((uv_stream_t *)&srv->tcp, 64, on_connection);
         if (!r)
-                r = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss,
-                                       &len);
+                r = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss, &len);
         if (r) {
                 a->err = RMQ_ERR__TRANSPORT;
                 snprintf(a->why, sizeof(a->why),
@@ -222,7 +223,7 @@ rmq_err_t rmq_mock_http_start(rmq_mock_cluster_t *mc, int port, int *portp,
 }
 
 static void set_on_loop(rmq_io_t *io, void *arg) {
-        http_args_t *a = arg;
+        http_args_t *a              = arg;
         struct rmq_mock_http_s *srv = a->mc->http;
         RMQ_UNUSED(io);
         if (!srv) {

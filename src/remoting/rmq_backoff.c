@@ -46,8 +46,8 @@ int64_t rmq__backoff_delay(int64_t base_ms, int64_t max_ms, int failures) {
         return d < max_ms ? d : max_ms;
 }
 
-int64_t rmq__backoff_remaining(rmq_backoff_t *b, const char *addr,
-                               int64_t now, int *failuresp) {
+int64_t rmq__backoff_remaining(rmq_backoff_t *b, const char *addr, int64_t now,
+                               int *failuresp) {
         entry_t *e = rmq__strmap_get(&b->map, addr);
         if (failuresp)
                 *failuresp = e ? e->failures : 0;
@@ -57,7 +57,7 @@ int64_t rmq__backoff_remaining(rmq_backoff_t *b, const char *addr,
 /* Drops the entries whose back-off ended more than max ago. */
 static void prune(rmq_backoff_t *b, int64_t now) {
         char *victims[64];
-        size_t n = 0, i;
+        size_t n               = 0, i;
         rmq_strmap_entry_t *it = NULL, *e;
         size_t bucket;
         while ((e = rmq__strmap_next(&b->map, &it, &bucket)) && n < 64) {

@@ -26,8 +26,8 @@ void rmq__backoff_free(rmq_backoff_t *b); /* NULL-safe */
 
 /* Milliseconds left before \p addr may be dialled again at \p now (0: now);
  * \p failuresp (may be NULL) receives the failures in a row. */
-int64_t rmq__backoff_remaining(rmq_backoff_t *b, const char *addr,
-                               int64_t now, int *failuresp);
+int64_t rmq__backoff_remaining(rmq_backoff_t *b, const char *addr, int64_t now,
+                               int *failuresp);
 
 /* A connect to \p addr failed at \p now: returns the delay before the
  * next attempt (0 when the back-off is off or the table is full). */

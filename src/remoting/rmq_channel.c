@@ -177,7 +177,7 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq__list_remove(&req->ch_link);
                 rmq__log_rl(rm->lg, RMQ_LOG_WARN, "REMOTING",
                             "name server %s unreachable, trying the next one",
-                         ch->addr);
+                            ch->addr);
                 rmq__remoting_dispatch(rm, req);
         }
         rmq__channel_release(ch);

@@ -94,8 +94,8 @@ static void http_finish(http_t *h, rmq_err_t err, const char *fmt, ...) {
         va_list ap;
         if (h->finished)
                 return;
-        h->finished = true;
-        h->err      = err;
+        h->finished  = true;
+        h->err       = err;
         h->reason[0] = '\0';
         if (fmt) {
                 va_start(ap, fmt);
@@ -257,8 +257,8 @@ static void http_connected(uv_connect_t *c, int status) {
         }
         h->wbuf      = uv_buf_init(h->req_text, (unsigned)strlen(h->req_text));
         h->wreq.data = h;
-        r = uv_write(&h->wreq, (uv_stream_t *)&h->tcp, &h->wbuf, 1,
-                     http_written);
+        r            = uv_write(&h->wreq, (uv_stream_t *)&h->tcp, &h->wbuf, 1,
+                                http_written);
         if (!r)
                 r = uv_read_start((uv_stream_t *)&h->tcp, http_alloc,
                                   http_read);
@@ -269,7 +269,7 @@ static void http_connected(uv_connect_t *c, int status) {
 static void http_connect_sa(http_t *h, const struct sockaddr *sa) {
         int r;
         h->creq.data = h;
-        r = uv_tcp_connect(&h->creq, &h->tcp, sa, http_connected);
+        r            = uv_tcp_connect(&h->creq, &h->tcp, sa, http_connected);
         if (r)
                 http_finish(h, RMQ_ERR__CONNECT, "connect failed: %s",
                             uv_strerror(r));
@@ -282,8 +282,9 @@ static void http_resolved(void *arg, const struct sockaddr *sa,
                 if (sa)
                         http_connect_sa(h, sa);
                 else
-                        http_finish(h, RMQ_ERR__CONNECT, "cannot resolve %s: %s",
-                                    h->host, reason ? reason : "no address");
+                        http_finish(h, RMQ_ERR__CONNECT,
+                                    "cannot resolve %s: %s", h->host,
+                                    reason ? reason : "no address");
         }
         http_release(h); /* the lookup's reference */
 }
@@ -306,9 +307,9 @@ static void http_start(rmq_io_t *io, rmq_io_op_t *op) {
         RMQ_UNUSED(io);
         uv_tcp_init(rm->loop, &h->tcp);
         uv_timer_init(rm->loop, &h->timer);
-        h->tcp.data      = h;
-        h->timer.data    = h;
-        h->handles_open  = 2;
+        h->tcp.data     = h;
+        h->timer.data   = h;
+        h->handles_open = 2;
         uv_timer_start(&h->timer, http_timeout, (uint64_t)h->timeout_ms, 0);
         snprintf(addr, sizeof(addr), "%s:%d", h->host, h->port);
         if (!rmq__addr_parse_numeric(addr, &ss)) {
@@ -325,8 +326,8 @@ static void http_start(rmq_io_t *io, rmq_io_op_t *op) {
 }
 
 /* Splits "http://host[:port]/path" (port 80 by default). */
-static int url_split(const char *url, char *host, size_t host_size,
-                     int *portp, const char **pathp) {
+static int url_split(const char *url, char *host, size_t host_size, int *portp,
+                     const char **pathp) {
         const char *p = url, *slash, *colon;
         size_t n;
         if (strncasecmp(p, "http://", 7))
@@ -375,7 +376,7 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
                                    "/path)",
                                    url);
         }
-        h->rm         = rm;
+        h->rm = rm;
         atomic_init(&h->refs, 1);
         /* the result if the loop closes the handles at its shutdown */
         h->err = RMQ_ERR__DESTROY;
@@ -383,8 +384,8 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
         h->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
         h->max_body   = max_body;
         h->req_text   = rmq__asprintf("GET %s HTTP/1.0\r\nHost: %s\r\n"
-                                      "Accept: */*\r\nConnection: close\r\n"
-                                      "User-Agent: rocketmq-c\r\n\r\n",
+                                        "Accept: */*\r\nConnection: close\r\n"
+                                        "User-Agent: rocketmq-c\r\n\r\n",
                                       path, h->host);
         uv_mutex_init(&h->mu);
         uv_cond_init(&h->cv);
@@ -399,8 +400,7 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
                 uv_mutex_unlock(&h->mu);
                 err = h->err;
                 if (err) {
-                        rmq__seterr(errstr, errstr_size, err, "%s",
-                                    h->reason);
+                        rmq__seterr(errstr, errstr_size, err, "%s", h->reason);
                 } else {
                         *statusp = h->status;
                         *bodyp   = h->body;

@@ -338,13 +338,14 @@ void rmq__remoting_dispatch(rmq_remoting_t *rm, rmq_req_t *req) {
                 int fails;
                 if (req->to_namesrv && !rmq__namesrv_pick(rm, req)) {
                         char why[sizeof(rm->no_namesrv_reason)];
-                        rmq__remoting_namesrv_empty_reason(rm, why, sizeof(why));
+                        rmq__remoting_namesrv_empty_reason(rm, why,
+                                                           sizeof(why));
                         rmq__req_complete(rm, req, RMQ_ERR__NO_NAMESRV, NULL,
                                           "%s", why);
                         return;
                 }
-                if (req->ch || !(wait = rmq__channel_backoff(rm, req->addr,
-                                                             &fails)))
+                if (req->ch ||
+                    !(wait = rmq__channel_backoff(rm, req->addr, &fails)))
                         break;
                 /* The address is backing off (not Java): a name server
                  * request tries the next server, others fail at once. */

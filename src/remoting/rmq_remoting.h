@@ -39,7 +39,7 @@ typedef struct rmq_remoting_conf_s {
         int64_t sndbuf;                  /* clientSocketSndBufSize (0=OS) */
         int64_t rcvbuf;                  /* clientSocketRcvBufSize (0=OS) */
         int64_t frame_max_length;        /* frameMaxLength */
-        int64_t reconnect_backoff_ms;     /* reconnect.backoff.ms (not Java) */
+        int64_t reconnect_backoff_ms;    /* reconnect.backoff.ms (not Java) */
         int64_t reconnect_backoff_max_ms; /* reconnect.backoff.max.ms */
 } rmq_remoting_conf_t;
 

@@ -292,8 +292,7 @@ void rmq__channel_resolved(rmq_channel_t *ch, const struct sockaddr *sa,
 /* Milliseconds before \p addr may be dialled again (0: no open channel is
  * needed or the address is not backing off); \p failsp receives the
  * failed connects in a row. */
-int64_t rmq__channel_backoff(rmq_remoting_t *rm, const char *addr,
-                             int *failsp);
+int64_t rmq__channel_backoff(rmq_remoting_t *rm, const char *addr, int *failsp);
 
 /* ---- name servers (rmq_namesrv.c) ---- */
 size_t rmq__namesrv_count(rmq_remoting_t *rm);

@@ -14,8 +14,8 @@ static void vip_clusters(rmq_mock_cluster_t **ap, rmq_mock_cluster_t **bp) {
         char err[256];
         for (tries = 0; tries < 50; tries++) {
                 rmq_mock_cluster_t *b = fx_cluster(1), *a = NULL;
-                const char *addr      = rmq_mock_broker_addr(b, 0);
-                int port              = atoi(strrchr(addr, ':') + 1);
+                const char *addr = rmq_mock_broker_addr(b, 0);
+                int port         = atoi(strrchr(addr, ':') + 1);
                 if (port + 2 <= 65535 &&
                     !rmq_mock_cluster_new_ports(&a, 1, 0, port + 2, err,
                                                 sizeof(err))) {
@@ -39,17 +39,17 @@ static void test_vip_channel(void **state) {
         fx_topic(b, "TV", 4);
         /* on: the send goes to port - 2, B's broker */
         prod = fx_producer(
-            a, "PG_VIP", (const char *const[]){"vipChannelEnabled", "true",
-                                               NULL});
+            a, "PG_VIP",
+            (const char *const[]){"vipChannelEnabled", "true", NULL});
         if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
                 fail_msg("send: %s", err);
         assert_int_equal(rmq_mock_topic_message_count(b, "TV"), 1);
         assert_int_equal(rmq_mock_topic_message_count(a, "TV"), 0);
         rmq_producer_destroy(prod);
         /* off (the default): the broker's own port */
-        prod = fx_producer(a, "PG_NOVIP",
-                           (const char *const[]){"instanceName", "novip",
-                                                 NULL});
+        prod =
+            fx_producer(a, "PG_NOVIP",
+                        (const char *const[]){"instanceName", "novip", NULL});
         if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
                 fail_msg("send: %s", err);
         assert_int_equal(rmq_mock_topic_message_count(a, "TV"), 1);
@@ -66,10 +66,13 @@ static rmq_consume_status_t consume_ok(rmq_push_consumer_t *pc,
                                        void *opaque) {
         (void)pc;
         (void)msgs;
-        (void)n;
         (void)ctx;
-        (void)opaque;
+        atomic_fetch_add((atomic_int *)opaque, (int)n);
         return RMQ_CONSUME_SUCCESS;
+}
+
+static bool consumed_4(void *arg) {
+        return atomic_load((atomic_int *)arg) >= 4;
 }
 
 static bool got_repeated(void *arg) {
@@ -85,16 +88,17 @@ static void test_log_rate_limited_while_down(void **state) {
         fx_logcap_t lc;
         int64_t t0, elapsed;
         int lines, bound;
+        atomic_int consumed;
         (void)state;
-        fx_logcap_init(&lc, "execute the pull request exception",
-                       "(repeated ");
+        atomic_init(&consumed, 0);
+        fx_logcap_init(&lc, "execute the pull request exception", "(repeated ");
         conf = fx_conf(mc, "consumerGroup", "CG_DOWN",
                        (const char *const[]){"pullTimeDelayMillsWhenException",
                                              "20", "log.rate.limit.ms", "500",
                                              NULL});
         fx_logcap_attach(conf, &lc);
         pc = fx_consumer_new(conf);
-        fx_consumer_listen(pc, "TD", consume_ok, NULL);
+        fx_consumer_listen(pc, "TD", consume_ok, &consumed);
         fx_consumer_start(pc);
         /* let the queues be taken and pulled */
         {
@@ -102,6 +106,8 @@ static void test_log_rate_limited_while_down(void **state) {
                 fx_send_n(prod, "TD", "m", NULL, 4);
                 rmq_producer_destroy(prod);
         }
+        /* the queues are taken and pulled */
+        assert_true(rmq_test_wait_until(consumed_4, &consumed, 15000));
         t0 = rmq__mono_ms();
         assert_int_equal(rmq_mock_broker_set_down(mc, 0), RMQ_OK);
         assert_true(rmq_test_wait_until(got_repeated, &lc, 15000));
@@ -149,8 +155,8 @@ static bool restarted_broker_reached(void *arg) {
 static void test_producer_with_backoff(void **state) {
         rmq_mock_cluster_t *mc = fx_cluster_topic(2, "TB", 4, NULL);
         rmq_producer_t *prod   = fx_producer(
-            mc, "PG_BO", (const char *const[]){"reconnect.backoff.max.ms",
-                                               "1000", NULL});
+              mc, "PG_BO",
+              (const char *const[]){"reconnect.backoff.max.ms", "1000", NULL});
         both_t b;
         char err[512];
         int i;

@@ -273,8 +273,8 @@ static void test_sigint(void **state) {
 }
 
 static int http_get(mtc_t *c, const char *url, char *body, size_t size) {
-        char *b = NULL, err[256];
-        int status = 0;
+        char *b     = NULL, err[256];
+        int status  = 0;
         rmq_err_t e = rmq__remoting_http_get(c->rm, url, 3000, 4096, &status,
                                              &b, err, sizeof(err));
         if (e) {
@@ -289,8 +289,8 @@ static int http_get(mtc_t *c, const char *url, char *body, size_t size) {
 /* --http-port: the name server lookup endpoint, and its control
  * commands. */
 static void test_http_endpoint(void **state) {
-        const char *args[] = {"--brokers", "1", "--namesrv-port", "0",
-                              "--http-port", "0", "--control", NULL};
+        const char *args[] = {"--brokers",   "1", "--namesrv-port", "0",
+                              "--http-port", "0", "--control",      NULL};
         char ns[64], hp[64], url[128], want[80], body[512];
         mp_proc_t p;
         mtc_t *c;

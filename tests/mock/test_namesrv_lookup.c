@@ -32,20 +32,18 @@ static rmq_producer_t *lookup_producer_at(const char *host, int port,
         unsetenv("NAMESRV_ADDR"); /* read by rmq_conf_new */
         conf = rmq_conf_new();
         snprintf(dom, sizeof(dom), "%s:%d", host, port);
-        fx_conf_set_pairs(conf, (const char *const[]){
-                                    "producerGroup", group,
-                                    "rocketmq.namesrv.domain", dom,
-                                    "rocketmq.namesrv.domain.subgroup",
-                                    "nsaddr-test", NULL});
+        fx_conf_set_pairs(
+            conf, (const char *const[]){
+                      "producerGroup", group, "rocketmq.namesrv.domain", dom,
+                      "rocketmq.namesrv.domain.subgroup", "nsaddr-test", NULL});
         fx_conf_set_pairs(conf, extra);
         if (lc) {
                 fx_logcap_attach(conf, lc);
-                fx_conf_set_pairs(conf,
-                                  (const char *const[]){"log.level", "6",
-                                                        NULL});
+                fx_conf_set_pairs(
+                    conf, (const char *const[]){"log.level", "6", NULL});
         } else {
-                fx_conf_set_pairs(conf, (const char *const[]){"log.level", "2",
-                                                              NULL});
+                fx_conf_set_pairs(
+                    conf, (const char *const[]){"log.level", "2", NULL});
         }
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
                          RMQ_OK);
@@ -61,24 +59,24 @@ static rmq_producer_t *lookup_producer(int port, const char *group,
         return lookup_producer_at("127.0.0.1", port, group, lc, extra);
 }
 
-static rmq_err_t send_one(rmq_producer_t *prod, const char *topic,
-                          char *err, size_t errsize) {
+static rmq_err_t send_one(rmq_producer_t *prod, const char *topic, char *err,
+                          size_t errsize) {
         rmq_message_t *msg = fx_msg(topic, "hello");
         rmq_err_t e        = rmq_producer_send(prod, msg, NULL, err, errsize);
         rmq_message_destroy(msg);
         return e;
 }
 
-static void test_lookup_finds_namesrv(void **state) {
+/* A producer with only the domain \p host:<port> finds the name server
+ * (fetched in start, as MQClientInstance.start) and sends. */
+static void lookup_and_send(const char *host) {
         lookup_fx_t f;
         rmq_producer_t *prod;
         char err[512];
-        (void)state;
         memset(&f, 0, sizeof(f));
         fx_http(&f);
         fx_topic(f.mc, "TL", 4);
-        prod = lookup_producer(f.port, "PG_LOOKUP", NULL, NULL);
-        /* fetched in start, as MQClientInstance.start */
+        prod = lookup_producer_at(host, f.port, "PG_LOOKUP", NULL, NULL);
         assert_true(rmq_mock_http_requests(f.mc) >= 1);
         if (send_one(prod, "TL", err, sizeof(err)))
                 fail_msg("send: %s", err);
@@ -87,21 +85,15 @@ static void test_lookup_finds_namesrv(void **state) {
         rmq_mock_cluster_destroy(f.mc);
 }
 
+static void test_lookup_finds_namesrv(void **state) {
+        (void)state;
+        lookup_and_send("127.0.0.1");
+}
+
 /* A host name: looked up on the transport's resolver thread. */
 static void test_lookup_by_host_name(void **state) {
-        lookup_fx_t f;
-        rmq_producer_t *prod;
-        char err[512];
         (void)state;
-        memset(&f, 0, sizeof(f));
-        fx_http(&f);
-        fx_topic(f.mc, "TL", 4);
-        prod = lookup_producer_at("localhost", f.port, "PG_HOST", NULL, NULL);
-        if (send_one(prod, "TL", err, sizeof(err)))
-                fail_msg("send: %s", err);
-        assert_int_equal(rmq_mock_topic_message_count(f.mc, "TL"), 1);
-        rmq_producer_destroy(prod);
-        rmq_mock_cluster_destroy(f.mc);
+        lookup_and_send("localhost");
 }
 
 typedef struct moved_s {
@@ -128,11 +120,11 @@ static void test_list_change_applied(void **state) {
         fx_topic(f.mc, "TL", 4);
         fx_topic(mc2, "TL", 4);
         fx_logcap_init(&f.lc, "name server address changed", NULL);
-        prod = lookup_producer(
-            f.port, "PG_MOVE", &f.lc,
-            (const char *const[]){"rocketmq.namesrv.domain.fetchInterval",
-                                  "100", "pollNameServerInterval", "100",
-                                  NULL});
+        prod =
+            lookup_producer(f.port, "PG_MOVE", &f.lc,
+                            (const char *const[]){
+                                "rocketmq.namesrv.domain.fetchInterval", "100",
+                                "pollNameServerInterval", "100", NULL});
         assert_int_equal(fx_logcap_hits(&f.lc, 0, NULL), 1); /* null -> x */
         if (send_one(prod, "TL", err, sizeof(err)))
                 fail_msg("send: %s", err);
@@ -162,7 +154,8 @@ static void test_http_errors_keep_list(void **state) {
                 int status;
                 const char *want;
         } cases[] = {
-            {RMQ_MOCK_HTTP_STATUS, 404, "failed: statusCode=404; keeping 127.0.0.1:"},
+            {RMQ_MOCK_HTTP_STATUS, 404,
+             "failed: statusCode=404; keeping 127.0.0.1:"},
             {RMQ_MOCK_HTTP_STATUS, 500, "failed: statusCode=500; keeping"},
             {RMQ_MOCK_HTTP_GARBAGE, 0, "not an HTTP response"},
             {RMQ_MOCK_HTTP_CLOSE, 0, "connection closed before any response"},
@@ -196,10 +189,10 @@ static void test_http_errors_keep_list(void **state) {
                                 "rocketmq.namesrv.domain.fetchInterval", "100",
                                 "log.rate.limit.ms", "0", "instanceName", inst,
                                 NULL});
-                        assert_int_equal(rmq_mock_http_set_mode(
-                                             f.mc, cases[i].mode,
-                                             cases[i].status),
-                                         RMQ_OK);
+                        assert_int_equal(
+                            rmq_mock_http_set_mode(f.mc, cases[i].mode,
+                                                   cases[i].status),
+                            RMQ_OK);
                         if (!rmq_test_wait_until(got_failure_line, &lc, 15000))
                                 fail_msg("case %zu: no line with \"%s\"", i,
                                          cases[i].want);
@@ -210,9 +203,9 @@ static void test_http_errors_keep_list(void **state) {
                                 fail_msg("case %zu: send: %s", i, err);
                         /* never "changed" after the first fetch */
                         assert_int_equal(fx_logcap_hits(&lc, 0, NULL), 1);
-                        assert_int_equal(rmq_mock_http_set_mode(
-                                             f.mc, RMQ_MOCK_HTTP_OK, 0),
-                                         RMQ_OK);
+                        assert_int_equal(
+                            rmq_mock_http_set_mode(f.mc, RMQ_MOCK_HTTP_OK, 0),
+                            RMQ_OK);
                         rmq_producer_destroy(p2);
                 }
                 fx_logcap_fini(&lc);
@@ -250,6 +243,5 @@ int main(void) {
             cmocka_unit_test(test_http_errors_keep_list),
             cmocka_unit_test(test_unreachable_endpoint),
         };
-        return cmocka_run_group_tests_name("namesrv_lookup", tests, NULL,
-                                           NULL);
+        return cmocka_run_group_tests_name("namesrv_lookup", tests, NULL, NULL);
 }

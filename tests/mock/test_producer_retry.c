@@ -146,8 +146,7 @@ static void test_failover_when_a_broker_is_down(void **state) {
                 /* broker-a is dialled again once its connect back-off
                  * (reconnect.backoff.ms, not in Java) is over */
                 assert_true(rmq_test_wait_until(broker_a_takes_sends,
-                                                &(failover_t){prod, mc},
-                                                5000));
+                                                &(failover_t){prod, mc}, 5000));
         }
         rmq_producer_destroy(prod);
         rmq_mock_cluster_destroy(mc);

@@ -92,9 +92,8 @@ static rmq_err_t call(client_t *c, const char *addr, char *err,
                       size_t errsize) {
         rmq_cmd_t *req  = rmq__cmd_new_request(CODE_ECHO);
         rmq_cmd_t *resp = NULL;
-        rmq_err_t e =
-            rmq__remoting_invoke_sync(c->rm, addr, req, 3000, &resp, err,
-                                      errsize);
+        rmq_err_t e = rmq__remoting_invoke_sync(c->rm, addr, req, 3000, &resp,
+                                                err, errsize);
         rmq__cmd_destroy(req);
         rmq__cmd_destroy(resp);
         return e;
@@ -107,8 +106,8 @@ static uint64_t attempts(client_t *c) {
 }
 
 static void test_closed_port_backs_off(void **state) {
-        int port      = closed_port();
-        client_t *c   = client_new(100, 800);
+        int port    = closed_port();
+        client_t *c = client_new(100, 800);
         char addr[64], err[512];
         int calls = 0, fast = 0;
         int64_t end;
@@ -167,7 +166,7 @@ static void test_success_resets(void **state) {
         assert_int_equal(call(c, addr, err, sizeof(err)), RMQ_ERR__CONNECT);
         assert_non_null(strstr(err, "backing off"));
         /* the server comes: reached once the back-off ends */
-        s     = server_start(port);
+        s       = server_start(port);
         sc.c    = c;
         sc.addr = addr;
         assert_true(rmq_test_wait_until(call_ok, &sc, 3000));
@@ -177,7 +176,8 @@ static void test_success_resets(void **state) {
          * one failure */
         {
                 uint64_t before = attempts(c);
-                int64_t until   = rmq__mono_ms() + 3000 * rmq_test_tmout_multiplier();
+                int64_t until =
+                    rmq__mono_ms() + 3000 * rmq_test_tmout_multiplier();
                 rmq_err_t e;
                 /* the close may not have reached the client yet */
                 while ((e = call(c, addr, err, sizeof(err))) == RMQ_OK &&

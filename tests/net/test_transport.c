@@ -529,7 +529,7 @@ typedef struct reach_s {
 static bool reachable(void *arg) {
         reach_t *r      = arg;
         rmq_cmd_t *resp = NULL;
-        rmq_err_t e = call(r->c, r->addr, CODE_ECHO, 3000, &resp, NULL, 0);
+        rmq_err_t e     = call(r->c, r->addr, CODE_ECHO, 3000, &resp, NULL, 0);
         rmq__cmd_destroy(resp);
         return e == RMQ_OK;
 }

@@ -27,7 +27,7 @@ static void test_backoff_delays(void **state) {
 
 static void test_backoff_table(void **state) {
         rmq_backoff_t *b = rmq__backoff_new(100, 1000);
-        int64_t now = 1000000, d;
+        int64_t now      = 1000000, d;
         int fails, i;
         (void)state;
         assert_int_equal(rmq__backoff_remaining(b, "h:1", now, &fails), 0);
@@ -98,8 +98,8 @@ static void test_log_rate_limiter(void **state) {
         assert_int_equal(dropped, 0);
         /* repeats within the interval dropped */
         for (i = 0; i < 5; i++)
-                assert_false(
-                    rmq__log_rl_check(rl, 42, 1000 + i * 1000, 10000, &dropped));
+                assert_false(rmq__log_rl_check(rl, 42, 1000 + i * 1000, 10000,
+                                               &dropped));
         /* another key is independent */
         assert_true(rmq__log_rl_check(rl, 43, 2000, 10000, &dropped));
         assert_int_equal(dropped, 0);
@@ -147,8 +147,8 @@ static void test_log_rl_lines(void **state) {
         /* lines differing only in numbers count as one */
         for (i = 0; i < 50; i++)
                 rmq__log_rl(&lg, RMQ_LOG_WARN, "T",
-                            "connect to 127.0.0.1:%d failed, next in %d ms",
-                            1, i);
+                            "connect to 127.0.0.1:%d failed, next in %d ms", 1,
+                            i);
         assert_int_equal(rec.calls, 1);
         assert_string_equal(rec.last,
                             "connect to 127.0.0.1:1 failed, next in 0 ms");
@@ -175,7 +175,8 @@ static void test_ws_addr(void **state) {
         (void)state;
         /* MixAll.getWSAddr defaults */
         rmq__client_ws_addr(conf, url, sizeof(url));
-        assert_string_equal(url, "http://jmenv.tbsite.net:8080/rocketmq/nsaddr");
+        assert_string_equal(url,
+                            "http://jmenv.tbsite.net:8080/rocketmq/nsaddr");
         rmq_conf_set(conf, "rocketmq.namesrv.domain", "ns.example.com", NULL,
                      0);
         rmq_conf_set(conf, "rocketmq.namesrv.domain.subgroup", "grp", NULL, 0);
