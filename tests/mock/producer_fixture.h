@@ -54,11 +54,8 @@ static inline rmq_conf_t *fx_conf(rmq_mock_cluster_t *mc,
         return conf;
 }
 
-/* A started producer; extra is a NULL-terminated list of name, value. */
-static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
-                                          const char *group,
-                                          const char *const *extra) {
-        rmq_conf_t *conf = fx_conf(mc, "producerGroup", group, extra);
+/* A started producer made from \p conf, which it destroys. */
+static inline rmq_producer_t *fx_producer_conf(rmq_conf_t *conf) {
         rmq_producer_t *prod;
         char err[512];
         assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
@@ -67,6 +64,13 @@ static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
         if (rmq_producer_start(prod, err, sizeof(err)))
                 fail_msg("start: %s", err);
         return prod;
+}
+
+/* A started producer; extra is a NULL-terminated list of name, value. */
+static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
+                                          const char *group,
+                                          const char *const *extra) {
+        return fx_producer_conf(fx_conf(mc, "producerGroup", group, extra));
 }
 
 static inline rmq_message_t *fx_msg(const char *topic, const char *body) {

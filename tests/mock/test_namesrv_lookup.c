@@ -27,8 +27,7 @@ static rmq_producer_t *lookup_producer_at(const char *host, int port,
                                           const char *group, fx_logcap_t *lc,
                                           const char *const *extra) {
         rmq_conf_t *conf;
-        rmq_producer_t *prod;
-        char dom[64], err[512];
+        char dom[64];
         unsetenv("NAMESRV_ADDR"); /* read by rmq_conf_new */
         conf = rmq_conf_new();
         snprintf(dom, sizeof(dom), "%s:%d", host, port);
@@ -45,12 +44,7 @@ static rmq_producer_t *lookup_producer_at(const char *host, int port,
                 fx_conf_set_pairs(
                     conf, (const char *const[]){"log.level", "2", NULL});
         }
-        assert_int_equal(rmq_producer_new(&prod, conf, err, sizeof(err)),
-                         RMQ_OK);
-        rmq_conf_destroy(conf);
-        if (rmq_producer_start(prod, err, sizeof(err)))
-                fail_msg("start: %s", err);
-        return prod;
+        return fx_producer_conf(conf);
 }
 
 static rmq_producer_t *lookup_producer(int port, const char *group,
