@@ -3,7 +3,8 @@
  * Connect back-off (not in Java, docs/CONNECTIONS.md): a closed port is
  * dialled a few times while many requests fail at once with the back-off
  * error; a success resets it; name server requests skip a backing-off
- * server for the next one; reconnect.backoff.ms 0 dials every time.
+ * server for the next one; reconnect.backoff.ms 0 dials every time. And
+ * the name server list's updates (updateNameServerAddressList).
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -236,12 +237,50 @@ static void test_namesrv_skips_backing_off(void **state) {
         server_stop(s);
 }
 
+/* updateNameServerAddressList: other addresses replace the list (in some
+ * order), the same ones in another order change nothing, an empty list is
+ * ignored; the chosen server stays only while it is listed. */
+static void test_namesrv_list_update(void **state) {
+        client_t *c = client_new(100, 1000);
+        server_t *s = server_start(0);
+        char list[256], chosen[80], want[80];
+        (void)state;
+        assert_true(rmq__remoting_set_namesrv(c->rm, "10.0.0.1:1;10.0.0.2:2;"
+                                                     "10.0.0.3:3"));
+        rmq__remoting_namesrv_list(c->rm, list, sizeof(list));
+        assert_int_equal(strlen(list), strlen("10.0.0.1:1;10.0.0.2:2;"
+                                              "10.0.0.3:3;"));
+        assert_non_null(strstr(list, "10.0.0.1:1;"));
+        assert_non_null(strstr(list, "10.0.0.2:2;"));
+        assert_non_null(strstr(list, "10.0.0.3:3;"));
+        assert_false(rmq__remoting_set_namesrv(c->rm, "10.0.0.3:3;10.0.0.1:1;"
+                                                      "10.0.0.2:2"));
+        assert_false(rmq__remoting_set_namesrv(c->rm, ""));
+        assert_true(rmq__remoting_set_namesrv(c->rm, "10.0.0.3:3;10.0.0.1:1"));
+        /* the chosen one */
+        snprintf(want, sizeof(want), "127.0.0.1:%d", s->port);
+        assert_true(rmq__remoting_set_namesrv(c->rm, want));
+        assert_int_equal(call(c, NULL, list, sizeof(list)), RMQ_OK);
+        rmq__remoting_chosen_namesrv(c->rm, chosen, sizeof(chosen));
+        assert_string_equal(chosen, want);
+        snprintf(list, sizeof(list), "%s;10.0.0.9:9", want);
+        assert_true(rmq__remoting_set_namesrv(c->rm, list));
+        rmq__remoting_chosen_namesrv(c->rm, chosen, sizeof(chosen));
+        assert_string_equal(chosen, want); /* still listed: kept */
+        assert_true(rmq__remoting_set_namesrv(c->rm, "10.0.0.9:9"));
+        rmq__remoting_chosen_namesrv(c->rm, chosen, sizeof(chosen));
+        assert_string_equal(chosen, ""); /* gone: dropped */
+        client_destroy(c);
+        server_stop(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_closed_port_backs_off),
             cmocka_unit_test(test_success_resets),
             cmocka_unit_test(test_backoff_off),
             cmocka_unit_test(test_namesrv_skips_backing_off),
+            cmocka_unit_test(test_namesrv_list_update),
         };
         return cmocka_run_group_tests_name("reconnect_backoff", tests, NULL,
                                            NULL);
