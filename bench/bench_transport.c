@@ -81,7 +81,7 @@
 #define MAX_IMPLS       4
 #define MAX_ROUNDS      64
 
-static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "bench"};
+static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "bench", 0};
 
 /* ---- options ---- */
 

@@ -144,6 +144,51 @@ RMQ_EXPORT const char *rmq_mock_broker_name(const rmq_mock_cluster_t *mc,
 
 /** @} */
 
+/** @name Name server lookup endpoint
+ * The HTTP endpoint of Java's name server lookup (MixAll.getWSAddr,
+ * TopAddressing): `GET /rocketmq/<anything>` answers the name server list
+ * as text. Point a client at it with rocketmq.namesrv.domain =
+ * "127.0.0.1:<port>" and no namesrvAddr.
+ * @{ */
+
+/** @brief What the endpoint answers. */
+typedef enum rmq_mock_http_mode_e {
+        RMQ_MOCK_HTTP_OK,      /**< 200 with the list (404 for other paths) */
+        RMQ_MOCK_HTTP_STATUS,  /**< the given status, body "error" */
+        RMQ_MOCK_HTTP_GARBAGE, /**< bytes that are not HTTP, then a close */
+        RMQ_MOCK_HTTP_CLOSE,   /**< a close without an answer */
+        RMQ_MOCK_HTTP_HANG     /**< no answer (the client times out) */
+} rmq_mock_http_mode_t;
+
+/**
+ * @brief Serve the endpoint on 127.0.0.1:\p port (0 = ephemeral; the port
+ *        in \p portp, may be NULL). A second call only reports the port.
+ * @returns RMQ_OK, RMQ_ERR__INVALID_ARG or RMQ_ERR__TRANSPORT (bind).
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_http_start(rmq_mock_cluster_t *mc, int port,
+                                         int *portp, char *errstr,
+                                         size_t errstr_size);
+/**
+ * @brief The list the endpoint answers ("a:p;b:p"; NULL: the cluster's
+ *        name server, the default).
+ * @returns RMQ_OK, or RMQ_ERR__STATE before rmq_mock_http_start().
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_http_set_list(rmq_mock_cluster_t *mc,
+                                            const char *list);
+/**
+ * @brief Make the endpoint answer with \p mode (\p status for
+ *        RMQ_MOCK_HTTP_STATUS).
+ * @returns RMQ_OK, RMQ_ERR__INVALID_ARG, or RMQ_ERR__STATE before
+ *          rmq_mock_http_start().
+ */
+RMQ_EXPORT rmq_err_t rmq_mock_http_set_mode(rmq_mock_cluster_t *mc,
+                                            rmq_mock_http_mode_t mode,
+                                            int status);
+/** @returns The requests the endpoint received. */
+RMQ_EXPORT size_t rmq_mock_http_requests(rmq_mock_cluster_t *mc);
+
+/** @} */
+
 /** @name Topics
  * @{ */
 

@@ -34,6 +34,7 @@ void rmq__logger_from_conf(rmq_logger_t *lg, const rmq_conf_t *conf,
         lg->opaque = conf->opaque;
         lg->level  = (int)conf->log_level;
         lg->debug  = conf->debug_mask;
+        lg->rl_ms  = conf->logRateLimitMs;
         rmq__strlcpy(lg->client_id, client_id ? client_id : "",
                      sizeof(lg->client_id));
 }
@@ -757,8 +758,7 @@ static bool acl_enabled(const rmq_conf_t *conf) {
 rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                             size_t errstr_size) {
         rmq_remoting_conf_t rc;
-        rmq_err_t err        = RMQ_OK;
-        const char *log_line = NULL;
+        rmq_err_t err = RMQ_OK;
         rmq__lock(&ci->lock);
         switch (ci->state) {
         case CI_CREATE_JUST:
@@ -792,8 +792,7 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
                         rmq__remoting_set_namesrv(ci->rm,
                                                   ci->conf->namesrvAddr);
                 else
-                        log_line = "no name server address: set namesrvAddr "
-                                   "or NAMESRV_ADDR";
+                        ci->ns_lookup = true; /* MQClientInstance.start */
                 if (ci->has_consumers) {
                         ci->pull = rmq__pool_new("rmq-pull", 1);
                         rmq__client_rebalance_start(ci);
@@ -813,14 +812,14 @@ rmq_err_t rmq__client_start(rmq_client_t *ci, char *errstr,
         rmq__unlock(&ci->lock);
         if (err)
                 return err;
+        if (ci->ns_lookup)
+                rmq__client_fetch_namesrv(ci);
         rmq__client_tasks_start(ci);
         if (ci->mock)
                 rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
                          "test.mock.brokers: using a private mock cluster at "
                          "%s",
                          ci->conf->namesrvAddr);
-        if (log_line)
-                rmq__log(&ci->lg, RMQ_LOG_WARN, "CLIENT", "%s", log_line);
         if (acl_enabled(ci->conf))
                 rmq__log(&ci->lg, RMQ_LOG_INFO, "CLIENT",
                          "ACL: requests are signed with accessKey %s%s",
@@ -862,6 +861,7 @@ static void client_free(rmq_client_t *ci) {
         uv_cond_destroy(&ci->rb_cond);
         uv_mutex_destroy(&ci->inner_lock);
         rmq__consumer_stats_destroy(ci->stats);
+        rmq__free(ci->ns_fetched);
         rmq_conf_destroy(ci->conf);
         rmq__free(ci);
 }

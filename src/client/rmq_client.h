@@ -241,4 +241,9 @@ const char *rmq__client_ip(const rmq_client_t *ci);
 void rmq__logger_from_conf(rmq_logger_t *lg, const rmq_conf_t *conf,
                            const char *client_id);
 
+/* Whether the instance has a name server list (set, or fetched by the
+ * name server lookup); if not, \p why (may be NULL) receives why (the
+ * lookup's failure when there was one). Any thread. */
+bool rmq__client_has_namesrv(rmq_client_t *ci, char *why, size_t why_size);
+
 #endif /* RMQ_CLIENT_H */

@@ -85,6 +85,12 @@ struct rmq_client_s {
         rmq_client_task_t task_persist;
         rmq_client_task_t task_stats;
         bool tasks_on;
+        /* Name server lookup over HTTP (rmq_client_namesrv.c): on when
+         * no name server is configured; the list last applied (the
+         * starting thread, then the scheduler thread only). */
+        bool ns_lookup;
+        rmq_client_task_t task_namesrv;
+        char *ns_fetched;
         /* the instance's own producer (defaultMQProducer), made on first
          * use; inner_lock */
         uv_mutex_t inner_lock;
@@ -108,6 +114,14 @@ struct rmq_client_s {
         /* requests waiting for a reply (rmq_request_future.c) */
         struct rmq_req_table_s *req_table;
 };
+
+/* ---- name server lookup (rmq_client_namesrv.c) ---- */
+/* MixAll.getWSAddr (with TopAddressing's unit suffix) into \p dst. */
+void rmq__client_ws_addr(const rmq_conf_t *conf, char *dst, size_t size);
+/* MQClientAPIImpl.fetchNameServerAddr: fetches the list and applies it
+ * when it changed; a failure is logged and the old list kept. Returns
+ * true if a list was fetched. Not on the loop thread. */
+bool rmq__client_fetch_namesrv(rmq_client_t *ci);
 
 /* ---- members (rmq_client.c) ---- */
 /* The registered members of \p kind (-1: all), each referenced: call out

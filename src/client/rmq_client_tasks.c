@@ -4,7 +4,9 @@
  * MQClientInstance.startScheduledTask (route refresh every
  * pollNameServerInterval from 10 ms, cleanOfflineBroker + heartbeat every
  * heartbeatBrokerInterval from 1 s, persistAllConsumerOffset every
- * persistConsumerOffsetInterval from 10 s), sendHeartbeatToAllBroker,
+ * persistConsumerOffsetInterval from 10 s, fetchNameServerAddr every
+ * rocketmq.namesrv.domain.fetchInterval when no name server is set),
+ * sendHeartbeatToAllBroker,
  * prepareHeartbeatData and RebalanceService.
  *
  * The timers run on the loop (the timer service) and only queue their
@@ -274,6 +276,11 @@ static void run_stats(rmq_client_t *ci) {
         rmq__consumer_stats_sample(ci->stats, rmq__wall_ms());
 }
 
+/* MQClientAPIImpl.fetchNameServerAddr (every 2 minutes in Java). */
+static void run_namesrv(rmq_client_t *ci) {
+        rmq__client_fetch_namesrv(ci);
+}
+
 void rmq__client_tasks_start(rmq_client_t *ci) {
         const rmq_conf_t *c = ci->conf;
         task_init(ci, &ci->task_route, run_route);
@@ -287,6 +294,12 @@ void rmq__client_tasks_start(rmq_client_t *ci) {
                          c->heartbeatBrokerInterval);
         rmq__timer_start(ci->io, &ci->task_persist.timer, 10000,
                          c->persistConsumerOffsetInterval);
+        if (ci->ns_lookup) {
+                task_init(ci, &ci->task_namesrv, run_namesrv);
+                rmq__timer_start(ci->io, &ci->task_namesrv.timer,
+                                 RMQ_MIN(10000, c->namesrvFetchInterval),
+                                 c->namesrvFetchInterval);
+        }
         ci->tasks_on = true;
 }
 
@@ -297,6 +310,8 @@ void rmq__client_tasks_stop(rmq_client_t *ci) {
         rmq__timer_stop(ci->io, &ci->task_heartbeat.timer);
         rmq__timer_stop(ci->io, &ci->task_persist.timer);
         rmq__timer_stop(ci->io, &ci->task_stats.timer);
+        if (ci->ns_lookup)
+                rmq__timer_stop(ci->io, &ci->task_namesrv.timer);
         ci->tasks_on = false;
 }
 

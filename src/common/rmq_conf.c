@@ -568,6 +568,48 @@ static const conf_prop_t props[] = {
      NULL},
     {"tls.client.keyPassword", CT_STR, F(tlsClientKeyPassword), 0, 0, NULL,
      NULL, "Password of an encrypted tls.client.keyPath.", NULL},
+    /* Connections: name server discovery, back-off, log rate limiting */
+    {"rocketmq.namesrv.domain", CT_STR, F(namesrvDomain), 0, 0,
+     "jmenv.tbsite.net", NULL,
+     "When neither namesrvAddr nor NAMESRV_ADDR is set, the name server list "
+     "is fetched from http://<domain>:8080/rocketmq/<subgroup> at start and "
+     "every rocketmq.namesrv.domain.fetchInterval ms (Java MixAll.getWSAddr "
+     "and TopAddressing). A domain with a port (host:port) replaces :8080. "
+     "Java reads it from the system property of the same name.",
+     NULL},
+    {"rocketmq.namesrv.domain.subgroup", CT_STR, F(namesrvDomainSubgroup), 0,
+     0, "nsaddr", NULL,
+     "Last path element of the name server lookup URL (Java system "
+     "property of the same name); with unitName set, \"-<unitName>?nofix=1\" "
+     "is appended, as Java.",
+     NULL},
+    {"rocketmq.namesrv.domain.fetchInterval", CT_INT, F(namesrvFetchInterval),
+     10, INT32_MAX, "120000", NULL,
+     "Milliseconds between name server lookups (Java: 2 minutes, first one "
+     "10 s after start; here the first periodic one comes after "
+     "min(10 s, this)). Not a Java setting.",
+     NULL},
+    {"reconnect.backoff.ms", CT_INT, F(reconnectBackoffMs), 0, 3600000, "100",
+     NULL,
+     "After a failed connect to an address, no new connect to it for this "
+     "long, doubled at every failure in a row up to reconnect.backoff.max.ms, "
+     "with +-20% jitter; a successful connect resets it. Requests to the "
+     "address fail at once meanwhile (RMQ_ERR__CONNECT, naming the address "
+     "and the time left); a name server request tries the next name server. "
+     "0: off (dial on every request, as Java). Not in Java (librdkafka's "
+     "name).",
+     NULL},
+    {"reconnect.backoff.max.ms", CT_INT, F(reconnectBackoffMaxMs), 0, 3600000,
+     "10000", NULL, "Longest connect back-off (see reconnect.backoff.ms).",
+     NULL},
+    {"log.rate.limit.ms", CT_INT, F(logRateLimitMs), 0, INT32_MAX, "10000",
+     NULL,
+     "Noisy warnings (connect failures, pulls failing while a broker is "
+     "down, name server lookups failing) repeated identically (digits "
+     "aside) are logged once per this many ms; the next one logged says "
+     "how many were dropped (docs/CONNECTIONS.md). 0: every line is "
+     "logged. Not in Java.",
+     NULL},
 };
 
 #undef F

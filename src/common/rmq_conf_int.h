@@ -106,6 +106,13 @@ struct rmq_conf_s {
         /* C-only */
         int64_t consumerMemoryBudget;
         int64_t test_mock_brokers;
+        /* Connections, name server discovery, log rate limiting */
+        char *namesrvDomain;         /* rocketmq.namesrv.domain */
+        char *namesrvDomainSubgroup; /* rocketmq.namesrv.domain.subgroup */
+        int64_t namesrvFetchInterval;
+        int64_t reconnectBackoffMs;
+        int64_t reconnectBackoffMaxMs;
+        int64_t logRateLimitMs;
         char *debug;
         uint32_t debug_mask;
         int64_t log_level;

@@ -64,15 +64,13 @@ int rmq__log_parse_debug(const char *s, uint32_t *maskp) {
         return 0;
 }
 
-void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
-              const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
+static bool log_wanted(const rmq_logger_t *lg, rmq_log_level_t level) {
         if (!lg || !lg->cb)
-                return;
-        if ((int)level > lg->level &&
-            !(level == RMQ_LOG_DEBUG && lg->debug))
-                return;
+                return false;
+        return (int)level <= lg->level || (level == RMQ_LOG_DEBUG && lg->debug);
+}
+
+static void log_assert_unlocked(const char *fac) {
 #ifndef NDEBUG
         /* STYLE R16.6: the application's callback never runs under a
          * library lock. */
@@ -83,9 +81,117 @@ void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
                         fac);
                 abort();
         }
+#else
+        RMQ_UNUSED(fac);
 #endif
-        va_start(ap, fmt);
+}
+
+/* ---- rate limiting ---- */
+
+void rmq__log_rl_init(rmq_log_rl_t *rl) {
+        memset(rl->slots, 0, sizeof(rl->slots));
+        uv_mutex_init(&rl->lock);
+}
+
+void rmq__log_rl_destroy(rmq_log_rl_t *rl) {
+        uv_mutex_destroy(&rl->lock);
+}
+
+bool rmq__log_rl_check(rmq_log_rl_t *rl, uint64_t key, int64_t now_ms,
+                       int64_t interval_ms, uint64_t *droppedp) {
+        rmq_log_rl_slot_t *s = &rl->slots[key % RMQ_LOG_RL_SLOTS];
+        bool log             = true;
+        *droppedp            = 0;
+        /* A plain mutex, not a library lock: the callback runs after. */
+        uv_mutex_lock(&rl->lock);
+        if (s->key != key || s->logged_ms == 0) {
+                s->key       = key; /* new line, or it takes over the slot */
+                s->dropped   = 0;
+                s->logged_ms = now_ms ? now_ms : 1;
+        } else if (now_ms - s->logged_ms < interval_ms) {
+                s->dropped++;
+                log = false;
+        } else {
+                *droppedp    = s->dropped;
+                s->dropped   = 0;
+                s->logged_ms = now_ms ? now_ms : 1;
+        }
+        uv_mutex_unlock(&rl->lock);
+        return log;
+}
+
+static uv_once_t rl_once = UV_ONCE_INIT;
+static rmq_log_rl_t rl_table;
+
+static void rl_table_init(void) {
+        rmq__log_rl_init(&rl_table);
+}
+
+/* FNV-1a over \p len bytes, continuing \p h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t len) {
+        const unsigned char *b = p;
+        size_t i;
+        for (i = 0; i < len; i++) {
+                h ^= b[i];
+                h *= 1099511628211ull;
+        }
+        return h;
+}
+
+/* The key of a rate-limited line: the logger's identity, the level, the
+ * facility and the text without its digits (queue ids, offsets, times
+ * left do not make a line different). */
+static uint64_t line_key(const rmq_logger_t *lg, rmq_log_level_t level,
+                         const char *fac, const char *msg) {
+        int lv = (int)level;
+        uint64_t key =
+            fnv(14695981039346656037ull, lg->client_id, strlen(lg->client_id));
+        const char *p;
+        key = fnv(key, &lg->opaque, sizeof(lg->opaque));
+        key = fnv(key, &lv, sizeof(lv));
+        key = fnv(key, fac, strlen(fac) + 1);
+        for (p = msg; *p; p++)
+                if (*p < '0' || *p > '9')
+                        key = fnv(key, p, 1);
+        return key;
+}
+
+/* Formats and hands a line to the callback; \p limited: rmq__log_rl. */
+static void log_v(const rmq_logger_t *lg, rmq_log_level_t level,
+                  const char *fac, bool limited, const char *fmt, va_list ap) {
+        char msg[1024];
+        uint64_t dropped = 0;
+        if (!log_wanted(lg, level))
+                return;
+        log_assert_unlocked(fac);
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
+        if (limited && lg->rl_ms > 0) {
+                uv_once(&rl_once, rl_table_init);
+                if (!rmq__log_rl_check(&rl_table, line_key(lg, level, fac, msg),
+                                       rmq__mono_ms(), lg->rl_ms, &dropped))
+                        return;
+        }
+        if (dropped) {
+                size_t n = strlen(msg);
+                snprintf(msg + n, sizeof(msg) - n,
+                         " (repeated %llu times since last logged)",
+                         (unsigned long long)dropped);
+        }
         lg->cb(level, fac, lg->client_id, msg, lg->opaque);
+}
+
+void rmq__log(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
+              const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_v(lg, level, fac, false, fmt, ap);
+        va_end(ap);
+}
+
+void rmq__log_rl(const rmq_logger_t *lg, rmq_log_level_t level, const char *fac,
+                 const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_v(lg, level, fac, true, fmt, ap);
+        va_end(ap);
 }

@@ -778,8 +778,9 @@ static void task_run(lp_task_t *t) {
         snprintf(err, sizeof(err), "%s", rmq_err2str(e));
 failed:
         rmq__mq_format(&q->mq, qs, sizeof(qs));
-        rmq__log(&lpc->lg, RMQ_LOG_ERROR, "CONSUMER",
-                 "An error occurred in pull message process, %s: %s", qs, err);
+        rmq__log_rl(&lpc->lg, RMQ_LOG_ERROR, "CONSUMER",
+                    "An error occurred in pull message process, %s: %s", qs,
+                    err);
         task_later(t, e == RMQ_ERR_FLOW_CONTROL
                           ? PULL_DELAY_WHEN_BROKER_FLOW_CONTROL_MS
                           : lpc->conf->pullTimeDelayMillsWhenException);
@@ -875,9 +876,10 @@ static void pull_done(rmq_err_t err, rmq_pull_result_t *res, const char *errstr,
         }
         if (err) {
                 rmq__mq_format(&q->mq, qs, sizeof(qs));
-                rmq__log(&lpc->lg, RMQ_LOG_ERROR, "CONSUMER",
-                         "An error occurred in pull message process, %s: %s",
-                         qs, errstr ? errstr : rmq_err2str(err));
+                rmq__log_rl(&lpc->lg, RMQ_LOG_ERROR, "CONSUMER",
+                            "An error occurred in pull message process, %s: "
+                            "%s",
+                            qs, errstr ? errstr : rmq_err2str(err));
                 task_later(t, err == RMQ_ERR_FLOW_CONTROL
                                   ? PULL_DELAY_WHEN_BROKER_FLOW_CONTROL_MS
                                   : lpc->conf->pullTimeDelayMillsWhenException);

@@ -373,9 +373,10 @@ static void pull_done(rmq_err_t err, rmq_pull_result_t *res, const char *errstr,
         if (err) {
                 rmq__mq_format(&pr->q->mq, q, sizeof(q));
                 if (!rmq__is_retry_topic(pr->q->mq.topic))
-                        rmq__log(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
-                                 "execute the pull request exception, %s: %s",
-                                 q, errstr ? errstr : rmq_err2str(err));
+                        rmq__log_rl(&pcons->lg, RMQ_LOG_WARN, "CONSUMER",
+                                    "execute the pull request exception, %s: "
+                                    "%s",
+                                    q, errstr ? errstr : rmq_err2str(err));
                 pr_later(pr, err == RMQ_ERR_FLOW_CONTROL
                                  ? PULL_DELAY_WHEN_BROKER_FC_MS
                                  : conf->pullTimeDelayMillsWhenException);

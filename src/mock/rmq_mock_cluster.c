@@ -819,6 +819,7 @@ static void stop_on_loop(rmq_io_t *io, void *arg) {
         int i;
         RMQ_UNUSED(io);
         mc->stopping = true;
+        rmq__mock_http_close(mc);
         for (i = 0; i < mc->broker_cnt; i++)
                 if (mc->brokers[i])
                         rmq__mock_broker_close(mc->brokers[i]);

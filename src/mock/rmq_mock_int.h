@@ -336,6 +336,7 @@ struct rmq_mock_cluster_s {
         rmq_list_t faults;
         rmq_list_t delayed;
         rmq_list_t conns; /* rmq_mock_conn_t of every endpoint */
+        struct rmq_mock_http_s *http; /* lookup endpoint (rmq_mock_http.c) */
         rmq_timer_t housekeep_timer;
         int64_t wall_base; /* wall ms at loop ms 0 */
         uint64_t rng;
@@ -718,5 +719,8 @@ rmq_cmd_t *rmq__mock_h_all_sub_groups(rmq_mock_ctx_t *ctx);       /* 201 */
 rmq_cmd_t *rmq__mock_h_topic_stats(rmq_mock_ctx_t *ctx);          /* 202 */
 rmq_cmd_t *rmq__mock_h_producer_connections(rmq_mock_ctx_t *ctx); /* 204 */
 rmq_cmd_t *rmq__mock_h_topic_consumed_by(rmq_mock_ctx_t *ctx);    /* 300 */
+
+/* Closes the name server lookup endpoint, if any (loop thread). */
+void rmq__mock_http_close(rmq_mock_cluster_t *mc);
 
 #endif /* RMQ_MOCK_INT_H */

@@ -62,6 +62,10 @@ static const char usage_text[] =
     "                           with aclEnable=true does; FILE holds\n"
     "                           plain_acl.yml's content as JSON (see\n"
     "                           docs/SECURITY.md)\n"
+    "  --http-port P            serve the name server lookup endpoint\n"
+    "                           (GET /rocketmq/<any>, the list as text) on\n"
+    "                           127.0.0.1:P (0 = any); clients find it with\n"
+    "                           rocketmq.namesrv.domain=127.0.0.1:P\n"
     "  --print-messages         print every stored message on stdout\n"
     "  --tls-cert FILE          serve TLS with this PEM certificate ...\n"
     "  --tls-key FILE           ... and this PEM private key\n"
@@ -128,6 +132,10 @@ static const char usage_text[] =
     "  count CODE [BROKER]                 requests with CODE received so\n"
     "                                      far (\"ok N\"; BROKER may be\n"
     "                                      namesrv; default: all)\n"
+    "  http-list [LIST]                    the list the lookup endpoint\n"
+    "                                      answers (none: the name server)\n"
+    "  http-mode ok|close|hang|garbage|STATUS  how it answers (STATUS: e.g.\n"
+    "                                      500, with body \"error\")\n"
     "  help                                the command names\n"
     "\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 if the cluster cannot start,\n"
@@ -392,7 +400,7 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                 snprintf(out, size,
                          "ok fail delay clear down up unregister register "
                          "close topic queues perm set notify reset acl count "
-                         "help");
+                         "http-list http-mode help");
         } else if (!strcmp(cmd, "fail") && argc == 2) {
                 if (apply_fail(mc, ctl->brokers, argv[1], err, sizeof(err)))
                         goto fail;
@@ -507,6 +515,36 @@ static void ctl_run(ctl_t *ctl, char *line, char *out, size_t size) {
                 }
                 snprintf(out, size, "ok %zu",
                          rmq_mock_request_count(mc, id, a));
+        } else if (!strcmp(cmd, "http-list") && argc <= 2) {
+                if (rmq_mock_http_set_list(mc, argc == 2 ? argv[1] : NULL)) {
+                        snprintf(err, sizeof(err),
+                                 "no lookup endpoint (--http-port)");
+                        goto fail;
+                }
+                snprintf(out, size, "ok");
+        } else if (!strcmp(cmd, "http-mode") && argc == 2) {
+                rmq_mock_http_mode_t m = RMQ_MOCK_HTTP_STATUS;
+                a                      = 0;
+                if (!strcmp(argv[1], "ok"))
+                        m = RMQ_MOCK_HTTP_OK;
+                else if (!strcmp(argv[1], "close"))
+                        m = RMQ_MOCK_HTTP_CLOSE;
+                else if (!strcmp(argv[1], "hang"))
+                        m = RMQ_MOCK_HTTP_HANG;
+                else if (!strcmp(argv[1], "garbage"))
+                        m = RMQ_MOCK_HTTP_GARBAGE;
+                else if (parse_int(argv[1], 100, 999, &a)) {
+                        snprintf(err, sizeof(err),
+                                 "want http-mode ok|close|hang|garbage|"
+                                 "STATUS");
+                        goto fail;
+                }
+                if (rmq_mock_http_set_mode(mc, m, a)) {
+                        snprintf(err, sizeof(err),
+                                 "no lookup endpoint (--http-port)");
+                        goto fail;
+                }
+                snprintf(out, size, "ok");
         } else {
                 snprintf(err, sizeof(err),
                          "unknown command or wrong arguments: %s (try help)",
@@ -570,6 +608,7 @@ static void *ctl_main(void *arg) {
 
 int main(int argc, char **argv) {
         int brokers = 2, ns_port = 9876, broker_port = 0, i, sig;
+        int http_port = -1;
         const char *topics[MAX_ITEMS], *sets[MAX_ITEMS];
         const char *fails[MAX_ITEMS], *delays[MAX_ITEMS], *acl = NULL;
         size_t ntopics = 0, nsets = 0, nfails = 0, ndelays = 0, k;
@@ -604,7 +643,8 @@ int main(int argc, char **argv) {
                     strcmp(a, "--delay") && strcmp(a, "--acl") &&
                     strcmp(a, "--tls-cert") &&
                     strcmp(a, "--tls-key") && strcmp(a, "--tls-ca") &&
-                    strcmp(a, "--tls-selfsigned"))
+                    strcmp(a, "--tls-selfsigned") &&
+                    strcmp(a, "--http-port"))
                         return usage_error("unknown option %s", a);
                 if (!v)
                         return usage_error("option %s needs a value", a);
@@ -621,6 +661,11 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(a, "--broker-port")) {
                         if (parse_int(v, 0, 65535, &broker_port))
                                 return usage_error("--broker-port %s: want "
+                                                   "0..65535",
+                                                   v);
+                } else if (!strcmp(a, "--http-port")) {
+                        if (parse_int(v, 0, 65535, &http_port))
+                                return usage_error("--http-port %s: want "
                                                    "0..65535",
                                                    v);
                 } else if (!strcmp(a, "--topic") && ntopics < MAX_ITEMS) {
@@ -720,7 +765,15 @@ int main(int argc, char **argv) {
                 return usage_error("--acl %s", err);
         }
 
+        if (http_port >= 0 &&
+            rmq_mock_http_start(mc, http_port, &http_port, err, sizeof(err))) {
+                fprintf(stderr, "rmq-mock-cluster: %s\n", err);
+                rmq_mock_cluster_destroy(mc);
+                return 1;
+        }
         printf("namesrv: %s\n", rmq_mock_cluster_namesrv_addr(mc));
+        if (http_port >= 0)
+                printf("http: 127.0.0.1:%d\n", http_port);
         for (i = 0; i < brokers; i++)
                 printf("%s: %s\n", rmq_mock_broker_name(mc, i),
                        rmq_mock_broker_addr(mc, i));

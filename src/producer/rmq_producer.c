@@ -843,11 +843,13 @@ static const rmq_message_queue_t *select_queue(send_t *s,
 }
 
 static rmq_err_t no_route_error(send_t *s, char *errstr, size_t errstr_size) {
-        const rmq_conf_t *cc = rmq__client_conf(s->prod->ci);
-        /* validateNameServerSetting */
-        if (!cc->namesrvAddr || !*cc->namesrvAddr)
+        char why[256];
+        /* validateNameServerSetting (a fetched list counts too) */
+        if (!rmq__client_has_namesrv(s->prod->ci, why, sizeof(why)))
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_NAMESRV,
-                                   "No name server address, please set it.");
+                                   "No name server address, please set it. "
+                                   "(%s)",
+                                   why);
         return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,
                            "No route info of this topic: %s", s->topic);
 }

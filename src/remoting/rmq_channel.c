@@ -132,10 +132,14 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rm->disconnects++;
         else if (ch->outbound && err == RMQ_ERR__CONNECT)
                 rm->connect_failures++;
+        /* a failed dial or TLS handshake: the address backs off */
+        if (ch->outbound && !ch->ever_connected &&
+            (err == RMQ_ERR__CONNECT || err == RMQ_ERR__SSL) && !rm->closing)
+                rmq__backoff_failed(rm->backoff, ch->addr, rmq__mono_ms());
 
         if (reason && !rm->closing)
-                rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
-                         "channel %s closed: %s", ch->addr, reason);
+                rmq__log_rl(rm->lg, RMQ_LOG_WARN, "REMOTING",
+                            "channel %s closed: %s", ch->addr, reason);
 
         /* Unsent frames: oneway requests are ours to finish here; sync and
          * async ones are also on the pending list. */
@@ -181,9 +185,9 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                 rmq_req_t *req =
                     RMQ_CONTAINER_OF(retry.next, rmq_req_t, ch_link);
                 rmq__list_remove(&req->ch_link);
-                rmq__log(rm->lg, RMQ_LOG_WARN, "REMOTING",
-                         "name server %s unreachable, trying the next one",
-                         ch->addr);
+                rmq__log_rl(rm->lg, RMQ_LOG_WARN, "REMOTING",
+                            "name server %s unreachable, trying the next one",
+                            ch->addr);
                 rmq__remoting_dispatch(rm, req);
         }
         rmq__channel_release(ch);
@@ -468,6 +472,8 @@ static void channel_ready(rmq_channel_t *ch) {
         ch->state          = CH_CONNECTED;
         ch->ever_connected = true;
         ch->last_active    = rmq__mono_ms();
+        if (ch->outbound) /* connected (and TLS handshake done) */
+                rmq__backoff_succeeded(ch->rm->backoff, ch->addr);
         channel_notify(ch, RMQ_CHANNEL_CONNECT);
         if (ch->state == CH_CONNECTED)
                 channel_writable(ch);
@@ -759,6 +765,7 @@ static rmq_channel_t *channel_open(rmq_remoting_t *rm, const char *addr) {
         ch->in_table = true;
         uv_timer_start(&ch->ctimer, connect_timeout_cb,
                        (uint64_t)rm->conf.connect_timeout_ms, 0);
+        rm->connect_attempts++;
         rmq__dbg(rm->lg, REMOTING, "connecting to %s", addr);
         if (!rmq__addr_parse_numeric(addr, &ss)) {
                 channel_connect_sa(ch, (struct sockaddr *)&ss);
@@ -793,6 +800,19 @@ rmq_channel_t *rmq__channel_get(rmq_remoting_t *rm, const char *addr) {
                 ch = channel_open(rm, addr);
         rm->last_ch = ch->state != CH_CLOSING ? ch : NULL;
         return ch;
+}
+
+int64_t rmq__channel_backoff(rmq_remoting_t *rm, const char *addr,
+                             int *failsp) {
+        rmq_channel_t *ch = rm->last_ch;
+        *failsp           = 0;
+        if (ch && ch->state != CH_CLOSING && !strcmp(ch->addr, addr))
+                return 0;
+        ch = rmq__strmap_get(&rm->channels, addr);
+        if (ch && ch->state != CH_CLOSING)
+                return 0;
+        return rmq__backoff_remaining(rm->backoff, addr, rmq__mono_ms(),
+                                      failsp);
 }
 
 /* ---- housekeeping ---- */

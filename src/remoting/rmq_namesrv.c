@@ -10,28 +10,62 @@
 
 #include "common/rmq_net.h"
 #include "common/rmq_str.h"
+#include "common/rmq_time.h"
 #include "remoting/rmq_remoting_int.h"
 
-void rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list) {
+/* Whether \p v (n entries) holds \p addr. */
+static bool list_has(char **v, size_t n, const char *addr) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (!strcmp(v[i], addr))
+                        return true;
+        return false;
+}
+
+/* mirrors NettyRemotingClient.updateNameServerAddressList: a list with
+ * other addresses (the same ones in another order are no change) is
+ * shuffled and replaces the old one; the chosen server is kept if it is
+ * still in it. */
+bool rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list) {
         size_t n, i;
         char **v = rmq__namesrv_list_split(list ? list : "", &n);
         char **old;
-        bool keep = false;
+        bool update = false;
+        uint64_t x  = (uint64_t)rmq__mono_ns() | 1;
         if (n == 0) {
                 rmq__strv_free(v);
-                return;
+                return false;
+        }
+        /* Collections.shuffle */
+        for (i = n - 1; i > 0; i--) {
+                size_t j;
+                char *t;
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                j    = (size_t)(x % (i + 1));
+                t    = v[i];
+                v[i] = v[j];
+                v[j] = t;
         }
         rmq__lock(&rm->ns_lock);
-        for (i = 0; i < n; i++)
-                if (!strcmp(v[i], rm->ns_chosen))
-                        keep = true;
-        if (!keep)
-                rm->ns_chosen[0] = '\0';
-        old             = rm->namesrv;
-        rm->namesrv     = v;
-        rm->namesrv_cnt = n;
+        if (!rm->namesrv || n != rm->namesrv_cnt)
+                update = true;
+        for (i = 0; i < n && !update; i++)
+                if (!list_has(rm->namesrv, rm->namesrv_cnt, v[i]))
+                        update = true;
+        if (update) {
+                if (!list_has(v, n, rm->ns_chosen))
+                        rm->ns_chosen[0] = '\0';
+                old             = rm->namesrv;
+                rm->namesrv     = v;
+                rm->namesrv_cnt = n;
+        } else {
+                old = v;
+        }
         rmq__unlock(&rm->ns_lock);
         rmq__strv_free(old);
+        return update;
 }
 
 size_t rmq__namesrv_count(rmq_remoting_t *rm) {
@@ -96,5 +130,20 @@ void rmq__namesrv_failed(rmq_remoting_t *rm, const char *addr) {
         rmq__lock(&rm->ns_lock);
         if (!strcmp(rm->ns_chosen, addr))
                 rm->ns_chosen[0] = '\0';
+        rmq__unlock(&rm->ns_lock);
+}
+
+void rmq__remoting_set_namesrv_empty_reason(rmq_remoting_t *rm,
+                                            const char *reason) {
+        rmq__lock(&rm->ns_lock);
+        rmq__strlcpy(rm->no_namesrv_reason, reason,
+                     sizeof(rm->no_namesrv_reason));
+        rmq__unlock(&rm->ns_lock);
+}
+
+void rmq__remoting_namesrv_empty_reason(rmq_remoting_t *rm, char *dst,
+                                        size_t size) {
+        rmq__lock(&rm->ns_lock);
+        rmq__strlcpy(dst, rm->no_namesrv_reason, size);
         rmq__unlock(&rm->ns_lock);
 }

@@ -29,6 +29,8 @@ void rmq__remoting_conf_defaults(rmq_remoting_conf_t *rconf) {
         rconf->frame_max_length        = RMQ_FRAME_MAX_LENGTH_DEFAULT;
         memset(&rconf->tls, 0, sizeof(rconf->tls));
         rconf->tls.verify = true;
+        rconf->reconnect_backoff_ms     = 100;
+        rconf->reconnect_backoff_max_ms = 10000;
 }
 
 void rmq__remoting_conf_from(rmq_remoting_conf_t *rconf,
@@ -41,6 +43,8 @@ void rmq__remoting_conf_from(rmq_remoting_conf_t *rconf,
         rconf->sndbuf                  = conf->clientSocketSndBufSize;
         rconf->rcvbuf                  = conf->clientSocketRcvBufSize;
         rconf->frame_max_length        = conf->frameMaxLength;
+        rconf->reconnect_backoff_ms     = conf->reconnectBackoffMs;
+        rconf->reconnect_backoff_max_ms = conf->reconnectBackoffMaxMs;
         rconf->tls.enabled             = conf->useTLS;
         rconf->tls.verify              = conf->tlsClientAuthServer;
         rconf->tls.ca_file             = conf->tlsClientTrustCertPath;
@@ -355,11 +359,32 @@ void rmq__remoting_dispatch(rmq_remoting_t *rm, rmq_req_t *req) {
                                   "remoting client is shutting down");
                 return;
         }
-        if (req->to_namesrv && !rmq__namesrv_pick(rm, req)) {
-                rmq__req_complete(
-                    rm, req, RMQ_ERR__NO_NAMESRV, NULL,
-                    "no name server address is set (namesrvAddr or "
-                    "NAMESRV_ADDR)");
+        for (;;) {
+                int64_t wait;
+                int fails;
+                if (req->to_namesrv && !rmq__namesrv_pick(rm, req)) {
+                        char why[sizeof(rm->no_namesrv_reason)];
+                        rmq__remoting_namesrv_empty_reason(rm, why,
+                                                           sizeof(why));
+                        rmq__req_complete(rm, req, RMQ_ERR__NO_NAMESRV, NULL,
+                                          "%s", why);
+                        return;
+                }
+                if (req->ch ||
+                    !(wait = rmq__channel_backoff(rm, req->addr, &fails)))
+                        break;
+                /* The address is backing off (not Java): a name server
+                 * request tries the next server, others fail at once. */
+                if (req->to_namesrv &&
+                    req->ns_attempts < (int)rmq__namesrv_count(rm)) {
+                        rmq__namesrv_failed(rm, req->addr);
+                        continue;
+                }
+                rmq__req_complete(rm, req, RMQ_ERR__CONNECT, NULL,
+                                  "connect to %s failed %d time%s in a row: "
+                                  "backing off, next attempt in %lld ms",
+                                  req->addr, fails, fails == 1 ? "" : "s",
+                                  (long long)wait);
                 return;
         }
         if (!req->ch) {
@@ -625,7 +650,13 @@ rmq_remoting_t *rmq__remoting_new(rmq_io_t *io,
         rmq__sem_init(&rm->async_sem, rconf->async_permits);
         rmq__sem_init(&rm->oneway_sem, rconf->oneway_permits);
         uv_mutex_init(&rm->ns_lock);
+        rmq__strlcpy(rm->no_namesrv_reason,
+                     "no name server address is set (namesrvAddr or "
+                     "NAMESRV_ADDR)",
+                     sizeof(rm->no_namesrv_reason));
         rm->ns_index = (unsigned)(rmq__mono_ns() & 0x7fff);
+        rm->backoff  = rmq__backoff_new(rconf->reconnect_backoff_ms,
+                                        rconf->reconnect_backoff_max_ms);
         /* libuv handles are initialised on the loop thread. */
         rmq__io_call(io, init_handles_on_loop, rm);
         return rm;
@@ -685,6 +716,7 @@ void rmq__remoting_free(rmq_remoting_t *rm) {
         if (!rm)
                 return;
         rmq__resolver_free(rm->resolver);
+        rmq__backoff_free(rm->backoff);
         rmq__frame_cache_release(rm);
         rmq__freelist_release(rm->req_cache);
         rmq__freelist_put_many(rm->cmd_cache, rm->cmd_stash, rm->cmd_stash_n);
@@ -792,6 +824,7 @@ static void stats_on_loop(rmq_io_t *io, void *arg) {
         st->frames_in        = rm->frames_in;
         st->bytes_out        = rm->bytes_out;
         st->bytes_in         = rm->bytes_in;
+        st->connect_attempts = rm->connect_attempts;
 }
 
 void rmq__remoting_stats(rmq_remoting_t *rm, rmq_remoting_stats_t *st) {

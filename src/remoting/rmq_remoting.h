@@ -43,6 +43,8 @@ typedef struct rmq_remoting_conf_s {
         /* Outbound TLS (useTLS, tls.client.*): its strings are read by
          * rmq__remoting_new only. */
         rmq_tls_conf_t tls;
+        int64_t reconnect_backoff_ms;    /* reconnect.backoff.ms (not Java) */
+        int64_t reconnect_backoff_max_ms; /* reconnect.backoff.max.ms */
 } rmq_remoting_conf_t;
 
 /* Java defaults. */
@@ -75,11 +77,34 @@ void rmq__remoting_free(rmq_remoting_t *rm);
 void rmq__remoting_teardown(rmq_io_t *io, rmq_pool_t *cb_pool,
                             rmq_remoting_t *rm);
 
-/* Name server list "a:p;b:p" (updateNameServerAddressList): a new list
- * replaces the old one and drops the chosen server if it left the list. */
-void rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list);
+/* Name server list "a:p;b:p" (updateNameServerAddressList): a list with
+ * other addresses than the current one replaces it, shuffled, and drops
+ * the chosen server if it left the list; the same addresses (in any
+ * order) or an empty list change nothing. Returns whether it changed.
+ * Any thread; logs nothing (callers may hold locks). */
+bool rmq__remoting_set_namesrv(rmq_remoting_t *rm, const char *list);
 /* The chosen name server (or "" if none yet) into \p dst. */
 void rmq__remoting_chosen_namesrv(rmq_remoting_t *rm, char *dst, size_t size);
+/* The error a name server request gets while the list is empty (default:
+ * "no name server address is set (namesrvAddr or NAMESRV_ADDR)"); the
+ * name server lookup sets why it found none. Any thread. */
+void rmq__remoting_set_namesrv_empty_reason(rmq_remoting_t *rm,
+                                            const char *reason);
+/* That error text, into \p dst. Any thread. */
+void rmq__remoting_namesrv_empty_reason(rmq_remoting_t *rm, char *dst,
+                                        size_t size);
+/* HTTP GET of \p url ("http://host[:port]/path") on the transport's loop
+ * (rmq_http.c, for the name server lookup). Blocks the calling thread,
+ * which must not be the loop thread, until the answer, an error or
+ * \p timeout_ms. RMQ_OK: \p statusp gets the status and \p bodyp the body
+ * (NUL-terminated, the caller frees it with rmq__free); otherwise the
+ * reason is in \p errstr: RMQ_ERR__CONNECT (lookup or connect failed),
+ * RMQ_ERR__TIMED_OUT, RMQ_ERR__TRANSPORT (closed or reset), RMQ_ERR__BAD_MSG
+ * (not HTTP, too large: over \p max_body body bytes), RMQ_ERR__DESTROY. */
+rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
+                                 int64_t timeout_ms, size_t max_body,
+                                 int *statusp, char **bodyp, char *errstr,
+                                 size_t errstr_size);
 /* The name server list as Java's running info prints it ("a:p;b:p;"). */
 void rmq__remoting_namesrv_list(rmq_remoting_t *rm, char *dst, size_t size);
 
@@ -218,6 +243,7 @@ typedef struct rmq_remoting_stats_s {
         uint64_t connect_failures; /* outbound connects that failed */
         uint64_t disconnects;      /* established outbound ones closed */
         uint64_t reconnects; /* connects to an address connected before */
+        uint64_t connect_attempts; /* dials started (back-off tests) */
         uint64_t frames_out;
         uint64_t frames_in;
         uint64_t bytes_out; /* written to sockets (frames handed to libuv) */

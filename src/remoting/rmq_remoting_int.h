@@ -22,6 +22,7 @@
 #include "common/rmq_freelist.h"
 #include "common/rmq_heap.h"
 #include "common/rmq_map.h"
+#include "remoting/rmq_backoff.h"
 #include "remoting/rmq_remoting.h"
 #include "remoting/rmq_tls.h"
 
@@ -183,6 +184,8 @@ struct rmq_remoting_s {
         size_t namesrv_cnt;
         unsigned ns_index;
         char ns_chosen[80];
+        /* The error of a name server request when the list is empty. */
+        char no_namesrv_reason[256];
 
         /* Processors: fixed once traffic starts (procs_frozen, set by the
          * first listen or request); a later registration is refused, so
@@ -201,6 +204,8 @@ struct rmq_remoting_s {
         uint64_t bytes_out, bytes_in, connect_failures, disconnects;
         uint64_t reconnects;
         rmq_strmap_t connected_once; /* addresses connected before */
+        uint64_t connect_attempts;
+        rmq_backoff_t *backoff; /* connect back-off (loop thread) */
 
         rmq_freelist_t *frame_cache[FRAME_CLASSES];
         rmq_freelist_t *req_cache;
@@ -301,6 +306,10 @@ void rmq__channel_housekeep_cb(uv_timer_t *t);
  * reason on failure). */
 void rmq__channel_resolved(rmq_channel_t *ch, const struct sockaddr *sa,
                            const char *reason);
+/* Milliseconds before \p addr may be dialled again (0: no open channel is
+ * needed or the address is not backing off); \p failsp receives the
+ * failed connects in a row. */
+int64_t rmq__channel_backoff(rmq_remoting_t *rm, const char *addr, int *failsp);
 
 /* ---- name servers (rmq_namesrv.c) ---- */
 size_t rmq__namesrv_count(rmq_remoting_t *rm);
@@ -320,6 +329,14 @@ void rmq__listener_closed(uv_handle_t *h);
  * @locality io thread */
 rmq_err_t rmq__resolver_lookup(rmq_remoting_t *rm, rmq_channel_t *ch,
                                const char *host, int port);
+/* The same for any owner: \p done(arg, sa or NULL, reason) runs on the
+ * loop with the answer; if the loop is gone by then, \p drop(arg) runs on
+ * the resolver thread instead. */
+typedef void(rmq_resolved_fn_t)(void *arg, const struct sockaddr *sa,
+                                const char *reason);
+rmq_err_t rmq__resolver_lookup_fn(rmq_remoting_t *rm, const char *host,
+                                  int port, rmq_resolved_fn_t *done,
+                                  void (*drop)(void *arg), void *arg);
 /* Joins the resolver thread (after the loop stopped). */
 void rmq__resolver_free(rmq_resolver_t *rs);
 

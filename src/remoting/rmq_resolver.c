@@ -8,6 +8,7 @@
  * back to the loop. Numeric addresses (the usual case: name servers and
  * routes carry IPs) never come here.
  *
+ * Channels and HTTP requests (rmq_http.c) use it.
  * A channel that closes while its lookup runs gets the answer anyway and
  * ignores it; at shutdown the thread finishes the lookup in progress
  * (getaddrinfo cannot be interrupted) and the queued ones, whose answers
@@ -27,7 +28,9 @@ typedef struct lookup_s {
         rmq_job_t job;
         rmq_io_op_t op;
         rmq_remoting_t *rm;
-        rmq_channel_t *ch; /* retained by the caller for us */
+        rmq_resolved_fn_t *done;
+        void (*drop)(void *arg);
+        void *arg; /* a channel retained by the caller for us, ... */
         int port;
         bool ok;
         struct sockaddr_storage ss;
@@ -38,8 +41,8 @@ typedef struct lookup_s {
 static void lookup_answer(rmq_io_t *io, rmq_io_op_t *op) {
         lookup_t *lk = RMQ_CONTAINER_OF(op, lookup_t, op);
         RMQ_UNUSED(io);
-        rmq__channel_resolved(
-            lk->ch, lk->ok ? (struct sockaddr *)&lk->ss : NULL, lk->reason);
+        lk->done(lk->arg, lk->ok ? (struct sockaddr *)&lk->ss : NULL,
+                 lk->reason);
         rmq__free(lk);
 }
 
@@ -66,13 +69,29 @@ static void lookup_run(rmq_job_t *job) {
         lk->op.fn = lookup_answer;
         if (rmq__io_post(lk->rm->io, &lk->op)) {
                 /* The loop is gone: nobody waits for this answer. */
-                rmq__channel_release(lk->ch);
+                lk->drop(lk->arg);
                 rmq__free(lk);
         }
 }
 
+static void channel_done(void *arg, const struct sockaddr *sa,
+                         const char *reason) {
+        rmq__channel_resolved(arg, sa, reason);
+}
+
+static void channel_drop(void *arg) {
+        rmq__channel_release(arg);
+}
+
 rmq_err_t rmq__resolver_lookup(rmq_remoting_t *rm, rmq_channel_t *ch,
                                const char *host, int port) {
+        return rmq__resolver_lookup_fn(rm, host, port, channel_done,
+                                       channel_drop, ch);
+}
+
+rmq_err_t rmq__resolver_lookup_fn(rmq_remoting_t *rm, const char *host,
+                                  int port, rmq_resolved_fn_t *done,
+                                  void (*drop)(void *arg), void *arg) {
         lookup_t *lk;
         RMQ__ASSERT_IO_THREAD(rm->io);
         if (!rm->resolver) {
@@ -87,7 +106,9 @@ rmq_err_t rmq__resolver_lookup(rmq_remoting_t *rm, rmq_channel_t *ch,
         lk         = rmq__calloc(1, sizeof(*lk));
         lk->job.fn = lookup_run;
         lk->rm     = rm;
-        lk->ch     = ch;
+        lk->done   = done;
+        lk->drop   = drop;
+        lk->arg    = arg;
         lk->port   = port;
         rmq__strlcpy(lk->host, host, sizeof(lk->host));
         if (rmq__pool_submit(rm->resolver->pool, &lk->job)) {

@@ -24,7 +24,7 @@
 
 #define MTC_INBOX_MAX 256
 
-static rmq_logger_t mtc_quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test"};
+static rmq_logger_t mtc_quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test", 0};
 
 typedef struct mtc_s {
         rmq_io_t *io;
@@ -78,6 +78,9 @@ static inline mtc_t *mtc_new(void) {
         mtc_t *c = calloc(1, sizeof(*c));
         rmq_remoting_conf_t rc;
         rmq__remoting_conf_defaults(&rc);
+        /* these tests probe the mock and dial it at will (the connect
+         * back-off has its own tests) */
+        rc.reconnect_backoff_ms = 0;
         uv_mutex_init(&c->lock);
         c->io = rmq__io_new("test-cli", &mtc_quiet);
         c->rm = rmq__remoting_new(c->io, &rc, NULL, &mtc_quiet);

@@ -72,6 +72,7 @@ static inline rmq_producer_t *fx_producer(rmq_mock_cluster_t *mc,
                                           const char *const *extra) {
         return fx_producer_from_conf(
             fx_conf(mc, "producerGroup", group, extra));
+
 }
 
 static inline rmq_message_t *fx_msg(const char *topic, const char *body) {

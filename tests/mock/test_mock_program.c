@@ -3,6 +3,8 @@
  * The rmq-mock-cluster program: usage errors, --help, its address lines,
  * --topic, --fail, --delay, --set, --print-messages, the --control
  * commands on stdin (each driven through a pipe and its effect checked),
+ * the name server lookup endpoint (--http-port, through the client's
+ * HTTP GET),
  * and a clean exit (0) on SIGTERM and SIGINT, also after stdin ends. The
  * program is looked up next to the tests directory of the build
  * ($RMQ_MOCK_CLUSTER_BIN overrides).
@@ -292,12 +294,75 @@ static void test_sigint(void **state) {
         assert_int_equal(mp_stop(&p, SIGINT), 0);
 }
 
+static int http_get(mtc_t *c, const char *url, char *body, size_t size) {
+        char *b     = NULL, err[256];
+        int status  = 0;
+        rmq_err_t e = rmq__remoting_http_get(c->rm, url, 3000, 4096, &status,
+                                             &b, err, sizeof(err));
+        if (e) {
+                snprintf(body, size, "%s", err);
+                return (int)e;
+        }
+        snprintf(body, size, "%s", b);
+        rmq__free(b);
+        return status;
+}
+
+/* --http-port: the name server lookup endpoint, and its control
+ * commands. */
+static void test_http_endpoint(void **state) {
+        const char *args[] = {"--brokers",   "1", "--namesrv-port", "0",
+                              "--http-port", "0", "--control",      NULL};
+        char ns[64], hp[64], url[128], want[80], body[512];
+        mp_proc_t p;
+        mtc_t *c;
+        (void)state;
+        if (!mp_find_program())
+                fail_msg("rmq-mock-cluster not found at %s", mp_program);
+        mp_spawn(&p, args, true);
+        assert_true(mp_read_until(&p, "broker-a: ", 5000));
+        assert_true(mp_read_until(&p, "\n", 1000));
+        mp_addr_after(&p, "namesrv: ", ns, sizeof(ns));
+        mp_addr_after(&p, "http: ", hp, sizeof(hp));
+        p.pos = p.len;
+        c     = mtc_new();
+        snprintf(url, sizeof(url), "http://%s/rocketmq/nsaddr", hp);
+        snprintf(want, sizeof(want), "%s\n", ns);
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 200);
+        assert_string_equal(body, want);
+        assert_string_equal(mp_ctl(&p, "http-list 10.0.0.1:9876;10.0.0.2:9876"),
+                            "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 200);
+        assert_string_equal(body, "10.0.0.1:9876;10.0.0.2:9876\n");
+        assert_string_equal(mp_ctl(&p, "http-list"), "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 200);
+        assert_string_equal(body, want);
+        /* another path */
+        snprintf(url, sizeof(url), "http://%s/other", hp);
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 404);
+        snprintf(url, sizeof(url), "http://%s/rocketmq/nsaddr", hp);
+        assert_string_equal(mp_ctl(&p, "http-mode 500"), "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 500);
+        assert_string_equal(mp_ctl(&p, "http-mode garbage"), "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)),
+                         RMQ_ERR__BAD_MSG);
+        assert_string_equal(mp_ctl(&p, "http-mode close"), "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)),
+                         RMQ_ERR__TRANSPORT);
+        assert_true(!strncmp(mp_ctl(&p, "http-mode sideways"), "error: ", 7));
+        assert_string_equal(mp_ctl(&p, "http-mode ok"), "ok");
+        assert_int_equal(http_get(c, url, body, sizeof(body)), 200);
+        mtc_destroy(c);
+        assert_int_equal(mp_stop(&p, SIGTERM), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_teardown(test_usage, mp_kill_child),
             cmocka_unit_test_teardown(test_serve_and_stop, mp_kill_child),
             cmocka_unit_test_teardown(test_sigint, mp_kill_child),
             cmocka_unit_test_teardown(test_control, mp_kill_child),
+            cmocka_unit_test_teardown(test_http_endpoint, mp_kill_child),
         };
         return cmocka_run_group_tests_name("mock_program", tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 #include "common/rmq_thread.h"
 #include "testutil.h"
 
-static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test"};
+static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test", 0};
 
 typedef struct counter_s {
         rmq_timer_t t;

@@ -20,7 +20,7 @@
 #define CODE_SERVER_Q 1004 /* server asks the client back */
 #define CODE_FROM_SRV 1005
 
-static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test"};
+static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test", 0};
 
 /* ---- test server ---- */
 
@@ -521,6 +521,19 @@ static void test_unsupported_code(void **state) {
         server_stop(s);
 }
 
+typedef struct reach_s {
+        client_t *c;
+        const char *addr;
+} reach_t;
+
+static bool reachable(void *arg) {
+        reach_t *r      = arg;
+        rmq_cmd_t *resp = NULL;
+        rmq_err_t e     = call(r->c, r->addr, CODE_ECHO, 3000, &resp, NULL, 0);
+        rmq__cmd_destroy(resp);
+        return e == RMQ_OK;
+}
+
 static void test_reconnect_after_server_restart(void **state) {
         server_t *s = server_start(0);
         client_t *c = client_new();
@@ -540,9 +553,12 @@ static void test_reconnect_after_server_restart(void **state) {
                          RMQ_ERR__CONNECT);
         assert_non_null(strstr(err, "connect"));
         s = server_start(port);
-        assert_int_equal(call(c, addr, CODE_ECHO, 3000, &resp, NULL, 0),
-                         RMQ_OK);
-        rmq__cmd_destroy(resp);
+        /* reached again once the connect back-off (100 ms after one
+         * failure, reconnect.backoff.ms) is over */
+        {
+                reach_t r = {c, addr};
+                assert_true(rmq_test_wait_until(reachable, &r, 3000));
+        }
         client_destroy(c);
         server_stop(s);
 }

@@ -26,7 +26,7 @@
 #define CODE_ASK_BACK 1004 /* the server sends two requests back */
 #define CODE_FROM_SRV 1005
 
-static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test"};
+static rmq_logger_t quiet = {rmq__log_stderr_cb, NULL, 3, 0, "test", 0};
 
 /* ---- a server in server mode ---- */
 

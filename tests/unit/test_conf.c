@@ -207,7 +207,7 @@ static void log_cb(rmq_log_level_t level, const char *fac, const char *cid,
 
 static void test_logger_levels_and_debug(void **state) {
         logrec_t rec = {0, ""};
-        rmq_logger_t lg = {log_cb, &rec, RMQ_LOG_WARN, 0, "id"};
+        rmq_logger_t lg = {log_cb, &rec, RMQ_LOG_WARN, 0, "id", 0};
         (void)state;
         rmq__log(&lg, RMQ_LOG_INFO, "X", "hidden %d", 1);
         assert_int_equal(rec.calls, 0);
