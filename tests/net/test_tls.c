@@ -41,7 +41,7 @@ static void log_cb(rmq_log_level_t level, const char *fac,
                 atomic_fetch_add(&warn_noverify, 1);
 }
 
-static rmq_logger_t lg = {log_cb, NULL, 4, 0, "tls-test"};
+static rmq_logger_t lg = {log_cb, NULL, 4, 0, "tls-test", 0};
 
 /* ---- server ---- */
 
@@ -120,6 +120,8 @@ typedef struct client_s {
 
 /* A TLS client trusting \p ca (NULL: system paths), verifying when
  * \p verify, with an optional client certificate. */
+static int64_t client_backoff_ms; /* reconnect.backoff.ms of new clients */
+
 static client_t *client_new(const char *ca, bool verify, const char *cert,
                             const char *key, const char *password) {
         client_t *c = calloc(1, sizeof(*c));
@@ -131,6 +133,9 @@ static client_t *client_new(const char *ca, bool verify, const char *cert,
         rc.tls.cert_file    = cert;
         rc.tls.key_file     = key;
         rc.tls.key_password = password;
+        /* each failure is checked on its own dial: no connect back-off
+         * unless a test asks (test_tls_handshake_failure_backs_off) */
+        rc.reconnect_backoff_ms = client_backoff_ms;
         c->io               = rmq__io_new("tls-cli", &lg);
         c->pool             = rmq__pool_new("tls-cb", 1);
         c->rm               = rmq__remoting_new(c->io, &rc, c->pool, &lg);
@@ -305,6 +310,29 @@ static void test_tls_plain_server_then_fixed(void **state) {
         server_stop(s);
 }
 
+/* A failed handshake is a failed connect: the address backs off, so the
+ * next request fails at once without dialling (RMQ_ERR__CONNECT naming the
+ * back-off), and the server sees a single connection. */
+static void test_tls_handshake_failure_backs_off(void **state) {
+        server_t *s = server_start(NULL, NULL, NULL);
+        client_t *c;
+        rmq_remoting_stats_t st;
+        char err[512];
+        (void)state;
+        client_backoff_ms = 60000; /* far longer than the test */
+        c                 = client_new(pf("ca.pem"), true, NULL, NULL, NULL);
+        client_backoff_ms = 0;
+        echo_fails(c, "127.0.0.1", s, "TLS handshake with");
+        assert_int_equal(echo(c, "127.0.0.1", s, 10, err, sizeof(err)),
+                         RMQ_ERR__CONNECT);
+        assert_non_null(strstr(err, "backing off"));
+        rmq__remoting_stats(c->rm, &st);
+        assert_int_equal(st.connect_attempts, 1);
+        assert_int_equal(atomic_load(&s->received), 0);
+        client_destroy(c);
+        server_stop(s);
+}
+
 static void test_tls_mutual(void **state) {
         server_t *s =
             server_start(pf("server.pem"), pf("server.key"), pf("ca.pem"));
@@ -437,6 +465,7 @@ int main(void) {
             cmocka_unit_test(test_tls_wrong_host),
             cmocka_unit_test(test_tls_expired),
             cmocka_unit_test(test_tls_plain_server_then_fixed),
+            cmocka_unit_test(test_tls_handshake_failure_backs_off),
             cmocka_unit_test(test_tls_mutual),
             cmocka_unit_test(test_tls_server_handshake_timeout),
         };
