@@ -333,7 +333,7 @@ static void tracer_free(rmq_tracer_t *t) {
 }
 
 /* The trace producer's conf: the host's (name server, credentials, TLS,
- * logging), with AsyncTraceDispatcher's own settings. */
+ * logging), with AsyncTraceDispatcher's own settings and no statistics. */
 static rmq_conf_t *trace_conf(const rmq_conf_t *conf, const char *group,
                               const char *type, const char *namesrv) {
         rmq_conf_t *c = rmq_conf_dup(conf);
@@ -351,6 +351,9 @@ static rmq_conf_t *trace_conf(const rmq_conf_t *conf, const char *group,
                 ok &= !rmq_conf_set(c, "namesrvAddr", namesrv, NULL, 0);
         ok &= !rmq_conf_set(c, "test.mock.brokers", "0", NULL, 0);
         ok &= !rmq_conf_set(c, "enableMsgTrace", "false", NULL, 0);
+        /* the host's statistics callback is not given the inner producer's
+         * documents */
+        ok &= !rmq_conf_set(c, "statisticsIntervalMs", "0", NULL, 0);
         ok &=
             !rmq_conf_set(c, "sendMsgTimeout", TRACE_SEND_TIMEOUT_MS, NULL, 0);
         name = rmq__asprintf("%lld", (long long)conf->traceMaxMsgSize);
