@@ -16,6 +16,10 @@
  *       rmq__cmd_decode of the broker's SEND_MESSAGE_V2 response (fixtures
  *       007 and 106) and the reads the producer does on it: msgId,
  *       queueId (i32), queueOffset (i64).
+ *   encode_rocketmq_1k_acl
+ *       encode_rocketmq_1k with the request signed as an ACL client signs
+ *       it (rmq__acl_sign: AccessKey, HMAC-SHA1 over the sorted fields and
+ *       the body, Signature): the cost accessKey/secretKey add per request.
  *   cjson_encode_json_1k
  *       The alternative STYLE R16.7 warns about: the same JSON header built
  *       as a cJSON tree (cJSON_CreateObject, cJSON_AddStringToObject, numbers
@@ -36,6 +40,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "remoting/rmq_acl.h"
 #include "remoting/rmq_remoting_cmd.h"
 
 #include "bench_util.h"
@@ -94,10 +99,12 @@ static rmq_cmd_t *build_send_request(bench_ctx_t *ctx, int stype,
         return cmd;
 }
 
-static void encode_loop(bench_ctx_t *ctx, uint64_t n, int stype) {
+static void encode_loop(bench_ctx_t *ctx, uint64_t n, int stype, bool acl) {
         uint64_t i;
         for (i = 0; i < n; i++) {
                 rmq_cmd_t *cmd = build_send_request(ctx, stype, i);
+                if (acl)
+                        rmq__acl_sign(cmd, "RocketMQ", "12345678", NULL);
                 rmq__buf_reset(&ctx->buf);
                 rmq__cmd_encode(cmd, &ctx->buf);
                 ctx->sink += ctx->buf.len;
@@ -106,11 +113,15 @@ static void encode_loop(bench_ctx_t *ctx, uint64_t n, int stype) {
 }
 
 static void case_encode_json(bench_ctx_t *ctx, uint64_t n) {
-        encode_loop(ctx, n, RMQ_SERIALIZE_JSON);
+        encode_loop(ctx, n, RMQ_SERIALIZE_JSON, false);
 }
 
 static void case_encode_rocketmq(bench_ctx_t *ctx, uint64_t n) {
-        encode_loop(ctx, n, RMQ_SERIALIZE_ROCKETMQ);
+        encode_loop(ctx, n, RMQ_SERIALIZE_ROCKETMQ, false);
+}
+
+static void case_encode_rocketmq_acl(bench_ctx_t *ctx, uint64_t n) {
+        encode_loop(ctx, n, RMQ_SERIALIZE_ROCKETMQ, true);
 }
 
 static void decode_req_loop(bench_ctx_t *ctx, uint64_t n,
@@ -220,6 +231,7 @@ static void case_cjson_encode_json(bench_ctx_t *ctx, uint64_t n) {
 static const bench_case_t cases[] = {
     {"encode_json_1k", case_encode_json, 0},
     {"encode_rocketmq_1k", case_encode_rocketmq, 0},
+    {"encode_rocketmq_1k_acl", case_encode_rocketmq_acl, 0},
     {"decode_json_1k", case_decode_json, 0},
     {"decode_rocketmq_1k", case_decode_rocketmq, 0},
     {"decode_send_resp_json", case_decode_resp_json, 1},
@@ -333,7 +345,8 @@ static size_t frame_len(const bench_case_t *bc, bench_ctx_t *ctx) {
                 return ctx->resp_len[bc->needs_resp - 1];
         if (bc->fn == case_encode_rocketmq || bc->fn == case_decode_rocketmq)
                 return ctx->req[RMQ_SERIALIZE_ROCKETMQ].len;
-        if (bc->fn == case_cjson_encode_json) {
+        if (bc->fn == case_cjson_encode_json ||
+            bc->fn == case_encode_rocketmq_acl) {
                 bc->fn(ctx, 1); /* not counted by callgrind */
                 return ctx->buf.len;
         }

@@ -5,6 +5,7 @@
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "remoting/rmq_acl.h"
@@ -19,13 +20,24 @@ typedef struct acl_mac_s {
 #endif
 } acl_mac_t;
 
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+/* The HMAC implementation, fetched once: a fetch per request takes the
+ * provider store's locks every time. Kept until exit. */
+static EVP_MAC *hmac_impl;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static void hmac_fetch(void) {
+        hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+#endif
+
 static int mac_init(acl_mac_t *m, const char *secret) {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
         OSSL_PARAM params[2];
         params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA1", 0);
         params[1] = OSSL_PARAM_construct_end();
-        m->mac    = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        m->ctx    = m->mac ? EVP_MAC_CTX_new(m->mac) : NULL;
+        pthread_once(&hmac_once, hmac_fetch);
+        m->mac = hmac_impl;
+        m->ctx = m->mac ? EVP_MAC_CTX_new(m->mac) : NULL;
         if (!m->ctx || !EVP_MAC_init(m->ctx, (const unsigned char *)secret,
                                      strlen(secret), params))
                 return -1;
@@ -56,7 +68,6 @@ static int mac_final(acl_mac_t *m, int err, char sig[RMQ_ACL_SIGNATURE_SIZE]) {
         if (!err && !EVP_MAC_final(m->ctx, md, &mdlen, sizeof(md)))
                 err = -1;
         EVP_MAC_CTX_free(m->ctx);
-        EVP_MAC_free(m->mac);
 #else
         unsigned int mdlen = 0;
         if (!err && !HMAC_Final(m->ctx, md, &mdlen))
