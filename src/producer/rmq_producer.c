@@ -159,6 +159,7 @@ typedef struct send_s {
         /* Only the first byte of these is initialised by send_new(). */
         char errstr[768];
         char brokers_sent[256];
+        char route_why[256]; /* why the topic's route fetch failed */
         char addr[96];
         char topic_inline[SEND_TOPIC_INLINE];
         char uniq_inline[RMQ_MSG_ID_MAX + 1];
@@ -281,14 +282,33 @@ static const rmq_member_ops_t producer_ops = {
 };
 
 /* mirrors DefaultMQProducerImpl.tryToFindTopicPublishInfo (blocking). */
+/* A route fetch that failed for a reason worth telling the sender (the
+ * name server could not be reached, TLS failed, no answer), rather than
+ * "the topic has no route". */
+static bool route_failure_told(rmq_err_t err) {
+        return err == RMQ_ERR__CONNECT || err == RMQ_ERR__SSL ||
+               err == RMQ_ERR__TIMED_OUT || err == RMQ_ERR__TRANSPORT;
+}
+
+/* tryToFindTopicPublishInfo; \p why (may be NULL) receives the reason
+ * the topic's own route fetch failed (route_failure_told), or "". */
 static rmq_publish_info_t *find_publish_info(rmq_producer_t *prod,
-                                             const char *topic) {
+                                             const char *topic, char *why,
+                                             size_t why_size) {
         rmq_publish_info_t *tpi = pub_get(prod, topic);
+        char buf[256];
+        rmq_err_t err;
+        if (why && why_size)
+                why[0] = '\0';
         if (rmq__publish_info_ok(tpi))
                 return tpi;
         rmq__publish_info_release(tpi);
         pub_put_placeholder(prod, topic);
-        rmq__client_update_route(prod->ci, topic, false, NULL, 0, NULL, 0);
+        buf[0] = '\0';
+        err = rmq__client_update_route(prod->ci, topic, false, NULL, 0, buf,
+                                       sizeof(buf));
+        if (why && why_size && route_failure_told(err))
+                rmq__strlcpy(why, buf, why_size);
         tpi = pub_get(prod, topic);
         if (tpi && (tpi->have_route || rmq__publish_info_ok(tpi)))
                 return tpi;
@@ -376,6 +396,7 @@ static send_t *send_new(rmq_producer_t *prod, rmq_send_mode_t mode,
         memset(s, 0, offsetof(send_t, errstr));
         s->errstr[0]           = '\0';
         s->brokers_sent[0]     = '\0';
+        s->route_why[0]        = '\0';
         s->addr[0]             = '\0';
         s->prod                = prod;
         s->mode                = mode;
@@ -684,7 +705,7 @@ static rmq_err_t resolve_addr(send_t *s, bool may_block) {
                                                 s->addr, sizeof(s->addr))) {
                 if (may_block) {
                         rmq_publish_info_t *tpi =
-                            find_publish_info(prod, s->mq.topic);
+                            find_publish_info(prod, s->mq.topic, NULL, 0);
                         rmq__publish_info_release(tpi);
                 }
                 if (!rmq__client_broker_addr_in_publish(
@@ -850,6 +871,11 @@ static rmq_err_t no_route_error(send_t *s, char *errstr, size_t errstr_size) {
                                    "No name server address, please set it. "
                                    "(%s)",
                                    why);
+        if (s->route_why[0]) /* beyond Java: why the fetch failed */
+                return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,
+                                   "No route info of this topic: %s (the "
+                                   "name server could not be asked: %s)",
+                                   s->topic, s->route_why);
         return rmq__seterr(errstr, errstr_size, RMQ_ERR__NO_ROUTE,
                            "No route info of this topic: %s", s->topic);
 }
@@ -866,7 +892,8 @@ static rmq_err_t send_default_blocking(send_t *s, rmq_send_result_t **resultp,
         bool call_timeout         = false;
         char last_broker[128]     = "";
 
-        s->tpi = find_publish_info(prod, s->topic);
+        s->tpi = find_publish_info(prod, s->topic, s->route_why,
+                                   sizeof(s->route_why));
         if (!rmq__publish_info_ok(s->tpi))
                 return no_route_error(s, errstr, errstr_size);
         for (s->times = 0; s->times < times_total; s->times++) {
@@ -1052,7 +1079,8 @@ static rmq_err_t send_blocking(rmq_producer_t *prod, rmq_send_mode_t mode,
                 rmq_message_queue_t q;
                 s->selector = selector;
                 s->sel_arg  = arg;
-                s->tpi      = find_publish_info(prod, s->topic);
+                s->tpi      = find_publish_info(prod, s->topic, s->route_why,
+                                                sizeof(s->route_why));
                 if (!rmq__publish_info_ok(s->tpi)) {
                         err = no_route_error(s, errstr, errstr_size);
                 } else if (!(err = run_selector(s, &q, errstr,
@@ -1413,6 +1441,9 @@ static void async_route_done(rmq_client_t *ci, rmq_err_t err,
         RMQ_UNUSED(ci);
         /* tryToFindTopicPublishInfo: fall back to the createTopicKey
          * route, once, when the topic has none. */
+        if (!s->tried_default && !s->addr_lookup && route_failure_told(err) &&
+            errstr)
+                rmq__strlcpy(s->route_why, errstr, sizeof(s->route_why));
         if (!rmq__publish_info_ok(tpi) && !(tpi && tpi->have_route) &&
             !s->tried_default && err != RMQ_ERR__DESTROY &&
             err != RMQ_ERR__NO_NAMESRV) {

@@ -102,8 +102,27 @@ static void log_cb(rmq_log_level_t level, const char *fac,
                 atomic_fetch_add(&verify_logged, 1);
 }
 
+static char async_err[1024];
+static atomic_int async_done;
+
+static void on_async(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
+                     const rmq_send_result_t *result, void *opaque) {
+        (void)prod;
+        (void)result;
+        (void)opaque;
+        snprintf(async_err, sizeof(async_err), "%d %s", (int)err,
+                 errstr ? errstr : "");
+        atomic_store(&async_done, 1);
+}
+
+static bool async_finished(void *arg) {
+        (void)arg;
+        return atomic_load(&async_done) != 0;
+}
+
 /* Verification on, CA unknown: sends fail promptly (as Java, with "No
- * route info": the name server is not reached), the reason logged. */
+ * route info": the name server is not reached), the reason logged and, beyond
+ * Java, given in the send's error, sync and async. */
 static void test_tls_untrusted_fails(void **state) {
         rmq_mock_cluster_t *mc    = tls_cluster(NULL);
         const char *const extra[] = {"useTLS", "true",
@@ -129,8 +148,19 @@ static void test_tls_untrusted_fails(void **state) {
             rmq_producer_send(prod, msg, &res, err, sizeof(err)), RMQ_OK);
         print_message("    %s\n", err);
         assert_non_null(strstr(err, "TlsTopic"));
+        /* the send's error carries the name server's TLS reason */
+        assert_non_null(strstr(err, "certificate verify failed"));
         assert_true(atomic_load(&verify_logged) > 0);
         assert_true(rmq__mono_ms() - t0 < 5000 * rmq_test_tmout_multiplier());
+        /* async: the same (the second fetch may meet the connect back-off
+         * the failed handshake started: its reason is given then) */
+        atomic_store(&async_done, 0);
+        assert_int_equal(rmq_producer_send_async(prod, msg, on_async, NULL),
+                         RMQ_OK);
+        assert_true(rmq_test_wait_until(async_finished, NULL, 10000));
+        print_message("    async: %s\n", async_err);
+        assert_non_null(strstr(async_err, "No route info of this topic"));
+        assert_non_null(strstr(async_err, "the name server could not be asked"));
         assert_int_equal(rmq_mock_topic_message_count(mc, "TlsTopic"), 0);
         rmq_message_destroy(msg);
         rmq_producer_destroy(prod);
