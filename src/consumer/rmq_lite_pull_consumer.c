@@ -1428,6 +1428,8 @@ static void stats_fill(void *impl, cJSON *doc) {
         rmq__stats_num(c, "consume_request_flow_control_times", (double)fc[0]);
         rmq__stats_num(c, "queue_flow_control_times", (double)fc[1]);
         rmq__stats_num(c, "queue_max_span_flow_control_times", (double)fc[2]);
+        rmq__stats_num(c, "trace_dropped",
+                       (double)rmq_lite_pull_consumer_trace_dropped(lpc));
 }
 
 rmq_err_t rmq_lite_pull_consumer_shutdown(rmq_lite_pull_consumer_t *lpc) {

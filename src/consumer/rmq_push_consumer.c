@@ -1233,6 +1233,8 @@ static void stats_fill(void *impl, cJSON *doc) {
         rmq__stats_num(
             c, "queue_max_span_flow_control_times",
             (double)atomic_load(&pcons->queue_max_span_flow_control_times));
+        rmq__stats_num(c, "trace_dropped",
+                       (double)rmq_push_consumer_trace_dropped(pcons));
 }
 
 /* mirrors ClientRemotingProcessor.getConsumeStatus */

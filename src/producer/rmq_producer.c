@@ -1921,6 +1921,8 @@ static void stats_fill(void *impl, cJSON *doc) {
                        (double)prod->conf->backPressureForAsyncSendNum);
         rmq__stats_num(o, "async_limit_bytes",
                        (double)prod->conf->backPressureForAsyncSendSize);
+        rmq__stats_num(o, "trace_dropped",
+                       (double)rmq_producer_trace_dropped(prod));
 }
 
 /* rmq_producer_start, or with \p inner_ci the start of an instance's own

@@ -16,6 +16,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+
 #include "client/rmq_trace.h"
 #include "consumer_fixture.h"
 #include "producer/rmq_producer_int.h"
@@ -370,16 +373,42 @@ static void test_off_by_default(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
-/* A full queue drops the record and counts it; the sends go on. The
- * worker is held (a test seam) so that the queue fills for sure. */
+static atomic_int stats_trace_dropped = -1;
+
+/* The statistics document's producer.trace_dropped. */
+static void on_stats(const char *json, size_t len, void *opaque) {
+        cJSON *doc = cJSON_ParseWithLength(json, len);
+        cJSON *v   = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "producer"),
+                                         "trace_dropped");
+        (void)opaque;
+        if (cJSON_IsNumber(v))
+                atomic_store(&stats_trace_dropped, (int)v->valuedouble);
+        cJSON_Delete(doc);
+}
+
+static bool stats_say_3_dropped(void *arg) {
+        (void)arg;
+        return atomic_load(&stats_trace_dropped) == 3;
+}
+
+/* A full queue drops the record and counts it, for the accessor and the
+ * statistics document; the sends go on. The worker is held (a test seam)
+ * so that the queue fills for sure. */
 static void test_queue_full_drops(void **state) {
-        static const char *const extra[] = {"trace.queueSize", "2", NULL};
-        rmq_mock_cluster_t *mc           = fx_cluster(1);
-        rmq_producer_t *prod = trace_producer(mc, "PG_TR_FULL", extra);
+        static const char *const extra[] = {"enableMsgTrace", "true",
+                                            "trace.queueSize", "2",
+                                            "statisticsIntervalMs", "20",
+                                            NULL};
+        rmq_mock_cluster_t *mc = fx_cluster(1);
+        rmq_conf_t *conf = fx_conf(mc, "producerGroup", "PG_TR_FULL", extra);
+        rmq_producer_t *prod;
         char err[512];
         recs_t rs;
         int i;
         (void)state;
+        atomic_store(&stats_trace_dropped, -1);
+        rmq_conf_set_stats_cb(conf, on_stats, NULL);
+        prod = fx_producer_from_conf(conf);
         rmq__tracer_set_paused(rmq__producer_tracer(prod), true);
         for (i = 0; i < 5; i++) {
                 rmq_message_t *msg = fx_msg(T, "full");
@@ -389,6 +418,7 @@ static void test_queue_full_drops(void **state) {
         }
         assert_int_equal(rmq_mock_topic_message_count(mc, T), 5);
         assert_int_equal(rmq_producer_trace_dropped(prod), 3);
+        assert_true(rmq_test_wait_until(stats_say_3_dropped, NULL, 5000));
         rmq__tracer_set_paused(rmq__producer_tracer(prod), false);
         rmq_producer_destroy(prod);
         read_traces(mc, TRACE_T, &rs);
