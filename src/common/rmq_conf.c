@@ -605,8 +605,9 @@ static const conf_prop_t props[] = {
     {"log.rate.limit.ms", CT_INT, F(logRateLimitMs), 0, INT32_MAX, "10000",
      NULL,
      "Noisy warnings (connect failures, pulls failing while a broker is "
-     "down, name server lookups failing) repeated identically (digits "
-     "aside) are logged once per this many ms; the next one logged says "
+     "down, name server lookups failing) repeated identically (plain "
+     "numbers aside; addresses count) are logged once per this many ms; "
+     "the next one logged says "
      "how many were dropped (docs/CONNECTIONS.md). 0: every line is "
      "logged. Not in Java.",
      NULL},

@@ -138,21 +138,41 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len) {
         return h;
 }
 
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
 /* The key of a rate-limited line: the logger's identity, the level, the
- * facility and the text without its digits (queue ids, offsets, times
- * left do not make a line different). */
+ * facility and the text without its plain numbers (queue ids, offsets,
+ * times left do not make a line different). Numbers joined by '.' or ':'
+ * (addresses such as 10.0.0.7:10911) are kept: two brokers' failures are
+ * two lines. */
 static uint64_t line_key(const rmq_logger_t *lg, rmq_log_level_t level,
                          const char *fac, const char *msg) {
         int lv = (int)level;
         uint64_t key =
             fnv(14695981039346656037ull, lg->client_id, strlen(lg->client_id));
-        const char *p;
-        key = fnv(key, &lg->opaque, sizeof(lg->opaque));
-        key = fnv(key, &lv, sizeof(lv));
-        key = fnv(key, fac, strlen(fac) + 1);
-        for (p = msg; *p; p++)
-                if (*p < '0' || *p > '9')
-                        key = fnv(key, p, 1);
+        const char *p = msg, *e;
+        key           = fnv(key, &lg->opaque, sizeof(lg->opaque));
+        key           = fnv(key, &lv, sizeof(lv));
+        key           = fnv(key, fac, strlen(fac) + 1);
+        while (*p) {
+                bool address = false;
+                if (!is_digit(*p)) {
+                        key = fnv(key, p++, 1);
+                        continue;
+                }
+                /* a run of digits, '.' and ':' starting with a digit */
+                for (e = p; is_digit(*e) || *e == '.' || *e == ':'; e++)
+                        if ((*e == '.' || *e == ':') && is_digit(e[1]))
+                                address = true;
+                if (address)
+                        key = fnv(key, p, (size_t)(e - p));
+                else /* the number's trailing separators stay in the key */
+                        while (p < e && is_digit(*p))
+                                p++;
+                p = address ? e : p;
+        }
         return key;
 }
 

@@ -154,19 +154,29 @@ static void test_log_rl_lines(void **state) {
                             "connect to 127.0.0.1:1 failed, next in 0 ms");
         rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "another line");
         assert_int_equal(rec.calls, 2);
+        /* another address is another line; plain numbers (a queue id)
+         * still fold */
+        rmq__log_rl(&lg, RMQ_LOG_WARN, "T",
+                    "connect to 127.0.0.2:1 failed, next in 0 ms");
+        assert_int_equal(rec.calls, 3);
+        rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "pull queue 1 of 10.0.0.7:10911");
+        rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "pull queue 2 of 10.0.0.7:10911");
+        assert_int_equal(rec.calls, 4);
+        rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "pull queue 1 of 10.0.0.8:10911");
+        assert_int_equal(rec.calls, 5);
         /* a different facility is another line */
         rmq__log_rl(&lg, RMQ_LOG_WARN, "U",
                     "connect to 127.0.0.1:1 failed, next in 0 ms");
-        assert_int_equal(rec.calls, 3);
+        assert_int_equal(rec.calls, 6);
         /* off: every line */
         lg.rl_ms = 0;
         rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "another line");
         rmq__log_rl(&lg, RMQ_LOG_WARN, "T", "another line");
-        assert_int_equal(rec.calls, 5);
+        assert_int_equal(rec.calls, 8);
         /* below the level: nothing, and not counted */
         lg.rl_ms = 60000;
         rmq__log_rl(&lg, RMQ_LOG_INFO, "T", "info line");
-        assert_int_equal(rec.calls, 5);
+        assert_int_equal(rec.calls, 8);
 }
 
 static void test_ws_addr(void **state) {
