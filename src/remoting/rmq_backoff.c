@@ -86,6 +86,10 @@ int64_t rmq__backoff_failed(rmq_backoff_t *b, const char *addr, int64_t now) {
                 e = rmq__calloc(1, sizeof(*e));
                 rmq__strmap_set(&b->map, addr, e);
         }
+        /* an address that went unused for longer than the longest delay
+         * after its back-off ended starts over, as after a success */
+        if (e->failures > 0 && now > e->until + b->max_ms)
+                e->failures = 0;
         if (e->failures < 64)
                 e->failures++;
         d = rmq__backoff_delay(b->base_ms, b->max_ms, e->failures);

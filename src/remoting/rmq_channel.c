@@ -175,7 +175,9 @@ void rmq__channel_fail(rmq_channel_t *ch, rmq_err_t err, const char *reason) {
                                           reason ? reason : "shutdown");
         }
 
-        if (was_connected || !ch->outbound)
+        /* CLOSE only after a CONNECT (an accepted TLS channel whose
+         * handshake failed never connected) */
+        if (ch->ever_connected)
                 channel_notify(ch, RMQ_CHANNEL_CLOSE);
         if (ch->outbound || ch->tls) /* TLS: the handshake timer */
                 uv_close((uv_handle_t *)&ch->ctimer, channel_handle_closed);
@@ -543,6 +545,7 @@ static void tls_send(rmq_channel_t *ch) {
         tw->ch   = rmq__channel_retain(ch);
         tw->data = data;
         b        = uv_buf_init((char *)data, (unsigned)len);
+        ch->rm->bytes_out += len; /* statistics: bytes on the wire */
         r = uv_write(&tw->w, (uv_stream_t *)&ch->tcp, &b, 1, tls_write_cb);
         if (r)
                 tls_write_cb(&tw->w, r);

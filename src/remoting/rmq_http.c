@@ -106,6 +106,10 @@ static void http_finish(http_t *h, rmq_err_t err, const char *fmt, ...) {
         uv_close((uv_handle_t *)&h->tcp, handle_closed);
 }
 
+static bool http_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
 /* Parses what was received; returns true when the response is complete
  * (then \p h is finished), false while more is needed. \p eof: the peer
  * closed. */
@@ -139,9 +143,13 @@ static bool http_parse(http_t *h, bool eof) {
                 return eof;
         }
         /* status line: HTTP/1.x NNN reason */
-        if (len < 12 || strncmp(data, "HTTP/1.", 7) || data[8] != ' ' ||
-            sscanf(data + 9, "%3d", &status) != 1 || status < 100 ||
-            status > 999) {
+        /* (the buffer is not NUL-terminated: no sscanf) */
+        if (hlen < 13 || strncmp(data, "HTTP/1.", 7) || data[8] != ' ' ||
+            !http_digit(data[9]) || !http_digit(data[10]) ||
+            !http_digit(data[11]) ||
+            (data[12] != ' ' && data[12] != '\r' && data[12] != '\n') ||
+            (status = (data[9] - '0') * 100 + (data[10] - '0') * 10 +
+                      (data[11] - '0')) < 100) {
                 http_finish(h, RMQ_ERR__BAD_MSG, "%s",
                             "not an HTTP response (bad status line)");
                 return true;
@@ -368,7 +376,12 @@ rmq_err_t rmq__remoting_http_get(rmq_remoting_t *rm, const char *url,
         rmq_err_t err;
         *statusp = 0;
         *bodyp   = NULL;
-        h        = rmq__calloc(1, sizeof(*h));
+        if (rmq__io_on_loop(rm->io)) /* it waits for the loop */
+                return rmq__seterr(errstr, errstr_size,
+                                   RMQ_ERR__WOULD_DEADLOCK,
+                                   "an HTTP GET cannot wait on the I/O "
+                                   "thread");
+        h = rmq__calloc(1, sizeof(*h));
         if (url_split(url, h->host, sizeof(h->host), &h->port, &path)) {
                 rmq__free(h);
                 return rmq__seterr(errstr, errstr_size, RMQ_ERR__INVALID_ARG,

@@ -262,6 +262,9 @@ int rmq__tls_handshake(rmq_tls_t *t) {
         int r;
         if (t->established)
                 return RMQ_TLS_DONE;
+        /* SSL_get_error reads the thread's error queue: it must hold
+         * nothing from elsewhere (a log callback, another channel) */
+        ERR_clear_error();
         r = SSL_do_handshake(t->ssl);
         if (r == 1) {
                 t->established = true;
@@ -275,7 +278,9 @@ bool rmq__tls_established(const rmq_tls_t *t) {
 }
 
 int rmq__tls_read(rmq_tls_t *t, uint8_t *buf, size_t size) {
-        int r = SSL_read(t->ssl, buf, size > INT32_MAX ? INT32_MAX : (int)size);
+        int r;
+        ERR_clear_error();
+        r = SSL_read(t->ssl, buf, size > INT32_MAX ? INT32_MAX : (int)size);
         if (r > 0)
                 return r;
         return want_or_error(t, r);
@@ -284,7 +289,9 @@ int rmq__tls_read(rmq_tls_t *t, uint8_t *buf, size_t size) {
 static int tls_encrypt(rmq_tls_t *t, const uint8_t *data, size_t len) {
         while (len > 0) {
                 int chunk = len > INT32_MAX ? INT32_MAX : (int)len;
-                int n     = SSL_write(t->ssl, data, chunk);
+                int n;
+                ERR_clear_error();
+                n = SSL_write(t->ssl, data, chunk);
                 if (n <= 0)
                         return RMQ_TLS_ERROR;
                 data += n;

@@ -155,6 +155,10 @@ static void test_bodies(void **state) {
                      NULL, NULL);
         assert_int_equal(get(c, &s, 1024, out, sizeof(out)), 204);
         assert_string_equal(out, "");
+        /* a status line without a reason phrase and no headers */
+        script_start(&s, "HTTP/1.1 200\r\n\r\n", NULL, NULL);
+        assert_int_equal(get(c, &s, 1024, out, sizeof(out)), 200);
+        assert_string_equal(out, "");
 }
 
 static void test_refusals(void **state) {
@@ -189,6 +193,14 @@ static void test_refusals(void **state) {
         assert_non_null(strstr(out, "in the response headers"));
         /* not HTTP */
         script_start(&s, "SSH-2.0-OpenSSH\r\n\r\n", NULL, NULL);
+        assert_int_equal(get(c, &s, 1024, out, sizeof(out)), RMQ_ERR__BAD_MSG);
+        assert_non_null(strstr(out, "bad status line"));
+        /* a status code missing from the status line (not taken from what
+         * follows it), or not three digits */
+        script_start(&s, "HTTP/1.0 \r\n\r\n200 OK", NULL, NULL);
+        assert_int_equal(get(c, &s, 1024, out, sizeof(out)), RMQ_ERR__BAD_MSG);
+        assert_non_null(strstr(out, "bad status line"));
+        script_start(&s, "HTTP/1.0 2000 OK\r\n\r\n", NULL, NULL);
         assert_int_equal(get(c, &s, 1024, out, sizeof(out)), RMQ_ERR__BAD_MSG);
         assert_non_null(strstr(out, "bad status line"));
         /* bad URLs */

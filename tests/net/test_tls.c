@@ -221,6 +221,13 @@ static void test_tls_verified_ip_and_name(void **state) {
                 fail_msg("localhost: %s", err);
         assert_int_equal(atomic_load(&s->received), 4);
         assert_int_equal(atomic_load(&warn_noverify), 0);
+        /* the statistics count the bytes on the wire both ways */
+        {
+                rmq_remoting_stats_t st;
+                rmq__remoting_stats(c->rm, &st);
+                assert_true(st.bytes_out > 3u * 1024 * 1024);
+                assert_true(st.bytes_in > 3u * 1024 * 1024);
+        }
         client_destroy(c);
         server_stop(s);
 }

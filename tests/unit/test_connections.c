@@ -61,6 +61,16 @@ static void test_backoff_table(void **state) {
         d = rmq__backoff_failed(b, "h:1", now);
         assert_true(d >= 80 && d <= 120);
         assert_int_equal(rmq__backoff_count(b), 1);
+        /* failures in a row grow the delay; after a quiet spell longer than
+         * the maximum delay past the back-off's end, it starts over */
+        now += d;
+        d = rmq__backoff_failed(b, "h:1", now); /* second in a row */
+        assert_true(d >= 160 && d <= 240);
+        now += d + 1000 + 1; /* unused for longer than max_ms */
+        d = rmq__backoff_failed(b, "h:1", now);
+        assert_true(d >= 80 && d <= 120);
+        assert_int_equal(rmq__backoff_remaining(b, "h:1", now, &fails), d);
+        assert_int_equal(fails, 1);
         rmq__backoff_free(b);
 
         /* off */
