@@ -248,9 +248,9 @@ RMQ_EXPORT rmq_err_t rmq_lite_pull_consumer_poll(rmq_lite_pull_consumer_t *lpc,
 
 /**
  * @brief Message trace records (SubBefore, SubAfter of each pull that
- *        found messages) dropped by this consumer (enableMsgTrace)
- *        because the trace queue (`trace.queueSize`) was full. See
- *        docs/TRACE.md.
+ *        found messages) dropped by this consumer (enableMsgTrace): the
+ *        trace queue (`trace.queueSize`) was full, or the trace send
+ *        that carried them failed. See docs/TRACE.md.
  * @returns The count since start; 0 without tracing.
  * @remark Thread-safe, never blocks.
  */

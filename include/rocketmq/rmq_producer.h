@@ -435,8 +435,9 @@ typedef enum rmq_message_type_t {
 
 /**
  * @brief Message trace records dropped by this producer (enableMsgTrace)
- *        because the trace queue (`trace.queueSize`) was full: the send
- *        went on, its trace was lost. See docs/TRACE.md.
+ *        because the trace queue (`trace.queueSize`) was full, or lost
+ *        in a trace send that failed: the send went on, its trace was
+ *        lost. See docs/TRACE.md.
  * @returns The count since start; 0 without tracing.
  * @remark Thread-safe, never blocks.
  */

@@ -344,8 +344,9 @@ rmq_consume_hook_context_namespace(const rmq_consume_hook_context_t *ctx);
 
 /**
  * @brief Message trace records (SubBefore, SubAfter) dropped by this
- *        consumer (enableMsgTrace) because the trace queue
- *        (`trace.queueSize`) was full. See docs/TRACE.md.
+ *        consumer (enableMsgTrace): the trace queue (`trace.queueSize`)
+ *        was full, or the trace send that carried them failed. See
+ *        docs/TRACE.md.
  * @returns The count since start; 0 without tracing.
  * @remark Thread-safe, never blocks.
  */

@@ -199,14 +199,31 @@ static void offer(rmq_tracer_t *t, const char *region, rmq_buf_t *data,
 
 /* ---- the worker (AsyncRunnable, TraceDataSegment, AsyncDataSendTask) ---- */
 
+/* A trace send in flight: its records count as dropped if it fails. */
+typedef struct trace_send_s {
+        rmq_tracer_t *t;
+        int64_t records;
+} trace_send_t;
+
+/* \p n records that will never reach the broker. */
+static void count_lost(rmq_tracer_t *t, int64_t n) {
+        rmq__lock(&t->lock);
+        t->dropped += n;
+        rmq__unlock(&t->lock);
+}
+
 static void send_cb(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
                     const rmq_send_result_t *result, void *opaque) {
-        rmq_tracer_t *t = opaque;
+        trace_send_t *ts = opaque;
+        rmq_tracer_t *t  = ts->t;
         (void)prod;
         (void)result;
-        if (err)
+        if (err) {
+                count_lost(t, ts->records);
                 ratelog(t, &t->fail_log, "send trace data failed",
                         errstr ? errstr : rmq_err2str(err));
+        }
+        rmq__free(ts);
 }
 
 /* AsyncDataSendTask.sendTraceDataByMQ: one message, the records' data
@@ -214,18 +231,25 @@ static void send_cb(rmq_producer_t *prod, rmq_err_t err, const char *errstr,
 static void batch_send(rmq_tracer_t *t, trace_batch_t *b) {
         rmq_message_t *msg;
         rmq_err_t err;
+        trace_send_t *ts;
         if (!b->count)
                 return;
+        ts          = rmq__malloc(sizeof(*ts));
+        ts->t       = t;
+        ts->records = (int64_t)b->count;
         msg = rmq_message_new(b->topic);
         rmq_message_set_body(msg, b->data.data, b->data.len);
         if (b->keys.len) {
                 rmq__buf_put(&b->keys, "", 1);
                 rmq_message_set_keys(msg, (const char *)b->keys.data);
         }
-        err = rmq_producer_send_async(t->tp, msg, send_cb, t);
-        if (err)
+        err = rmq_producer_send_async(t->tp, msg, send_cb, ts);
+        if (err) {
+                count_lost(t, ts->records);
+                rmq__free(ts);
                 ratelog(t, &t->fail_log, "send trace data failed",
                         rmq_err2str(err));
+        }
         rmq_message_destroy(msg);
         rmq__buf_reset(&b->data);
         rmq__buf_reset(&b->keys);
@@ -290,8 +314,12 @@ static void worker_run(void *arg) {
                         batch_add(t, &b, rec);
                         rmq__lock(&t->lock);
                 }
-                if (t->stopping && !t->paused)
+                if (t->stopping && !t->paused) {
+                        /* nothing is sent after this: later records are
+                         * dropped and counted */
+                        t->stopped = true;
                         break;
+                }
                 now  = rmq__mono_ms();
                 wait = t->polling_ms;
                 if (b.count) {
@@ -320,10 +348,19 @@ static void worker_run(void *arg) {
 
 /* ---- lifecycle ---- */
 
-static void tracer_free(rmq_tracer_t *t) {
+/* Frees the records still queued, counted as dropped. t->lock held, or
+ * the tracer no longer shared. */
+static void queue_drop_all(rmq_tracer_t *t) {
         rmq_list_t *n;
-        while ((n = rmq__list_pop_head(&t->queue)))
+        while ((n = rmq__list_pop_head(&t->queue))) {
                 rmq__free(RMQ_CONTAINER_OF(n, trace_rec_t, link));
+                t->dropped++;
+        }
+        t->queued = 0;
+}
+
+static void tracer_free(rmq_tracer_t *t) {
+        queue_drop_all(t);
         rmq_producer_destroy(t->tp);
         uv_cond_destroy(&t->cond);
         uv_mutex_destroy(&t->lock);
@@ -412,9 +449,11 @@ void rmq__tracer_start(rmq_tracer_t *t, const rmq_conf_t *conf,
                          "trace dispatcher start failed, no message trace: "
                          "%s",
                          errstr[0] ? errstr : rmq_err2str(err));
-                /* records are dropped (and counted) from now on */
+                /* records are dropped (and counted) from now on, and so
+                 * are those offered before */
                 rmq__lock(&t->lock);
                 t->stopped = true;
+                queue_drop_all(t);
                 rmq__unlock(&t->lock);
                 return;
         }

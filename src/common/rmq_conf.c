@@ -497,7 +497,7 @@ static const conf_prop_t props[] = {
     {"securityToken", CT_STR, F(securityToken), 0, 0, NULL, NULL,
      "ACL security token (optional, as SessionCredentials.securityToken): "
      "sent as the SecurityToken ext field and signed with the rest. Empty "
-     "means none.",
+     "means none. A credential: rmq_conf_get() answers `[redacted]`.",
      NULL},
     /* message trace (AsyncTraceDispatcher; docs/TRACE.md) */
     {"enableMsgTrace", CT_BOOL, F(enableMsgTrace), 0, 0, "false", NULL,
@@ -626,10 +626,12 @@ static const conf_prop_t *prop_find(const char *name) {
         return NULL;
 }
 
-/* A secret (secretKey, tls.client.keyPassword): rmq_conf_get() answers RMQ_CONF_REDACTED, never
+/* A secret (secretKey, securityToken, tls.client.keyPassword):
+ * rmq_conf_get() answers RMQ_CONF_REDACTED, never
  * the value, and nothing dumps it. */
 static bool prop_secret(const conf_prop_t *p) {
         return p->offset == offsetof(struct rmq_conf_s, secretKey) ||
+               p->offset == offsetof(struct rmq_conf_s, securityToken) ||
                p->offset == offsetof(struct rmq_conf_s, tlsClientKeyPassword);
 }
 

@@ -240,7 +240,10 @@ void rmq__consumer_running_info_base(rmq_consumer_running_info_t *info,
         for (idx = 0; rmq_conf_property_info(idx, &name, NULL, NULL, NULL);
              idx++) {
                 size_t sz = sizeof(val);
+                /* no credentials: Java's live in the RPC hook, not in
+                 * the consumer's fields */
                 if (strchr(name, '.') || !strcmp(name, "debug") ||
+                    !strcmp(name, "accessKey") ||
                     rmq__conf_prop_secret(name))
                         continue;
                 if (rmq_conf_get(conf, name, val, &sz) == RMQ_OK && *val)

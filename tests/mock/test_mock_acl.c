@@ -198,7 +198,7 @@ static void test_good_signature(void **state) {
         fx_seen_assert_each(seen, 0, 20, 1);
 
         /* the running info the broker fetches from the consumer names no
-         * secret (Java's has no credentials at all) */
+         * credential (Java's has none at all) */
         c    = signed_client(&cred);
         resp = mtc_call(c, rmq_mock_broker_addr(mc, 0),
                         mtc_req(RMQ_REQ_GET_CONSUMER_RUNNING_INFO,
@@ -208,6 +208,8 @@ static void test_good_signature(void **state) {
         assert_non_null(resp->body);
         assert_false(body_has(resp, SK));
         assert_false(body_has(resp, "secretKey"));
+        assert_false(body_has(resp, "accessKey"));
+        assert_false(body_has(resp, "securityToken"));
         assert_true(body_has(resp, "consumeFromWhere"));
         rmq__cmd_destroy(resp);
         mtc_destroy(c);

@@ -490,6 +490,36 @@ static void test_mock_trace_topic_enable(void **state) {
         rmq_mock_cluster_destroy(mc);
 }
 
+static bool three_dropped(void *arg) {
+        return rmq_producer_trace_dropped(arg) == 3;
+}
+
+/* A trace send that fails (no trace topic, no auto-creation) loses its
+ * records: they count as dropped, the sends themselves go on. */
+static void test_failed_trace_send_counted(void **state) {
+        static const char *const opts[] = {"autoCreateTopicEnable", "false",
+                                           NULL};
+        rmq_mock_cluster_t *mc          = fx_cluster_topic(1, T, 2, opts);
+        rmq_producer_t *prod = trace_producer(mc, "PG_TR_LOST", NULL);
+        char err[512];
+        int i;
+        (void)state;
+        rmq__tracer_set_paused(rmq__producer_tracer(prod), true);
+        for (i = 0; i < 3; i++) {
+                rmq_message_t *msg = fx_msg(T, "lost");
+                if (rmq_producer_send(prod, msg, NULL, err, sizeof(err)))
+                        fail_msg("send: %s", err);
+                rmq_message_destroy(msg);
+        }
+        assert_int_equal(rmq_producer_trace_dropped(prod), 0);
+        rmq__tracer_set_paused(rmq__producer_tracer(prod), false);
+        assert_true(rmq_test_wait_until(three_dropped, prod, 10000));
+        assert_int_equal(rmq_mock_topic_message_count(mc, T), 3);
+        rmq_producer_destroy(prod);
+        assert_int_equal(rmq_mock_queue_max_offset(mc, TRACE_T, 0, 0), -1);
+        rmq_mock_cluster_destroy(mc);
+}
+
 /* accessChannel CLOUD: the trace topic is rmq_sys_TRACE_DATA_<region>. */
 static void test_cloud_channel(void **state) {
         static const char *const extra[] = {"accessChannel", "CLOUD", NULL};
@@ -918,6 +948,7 @@ int main(void) {
             cmocka_unit_test(test_transaction),
             cmocka_unit_test(test_transaction_check),
             cmocka_unit_test(test_mock_trace_topic_enable),
+            cmocka_unit_test(test_failed_trace_send_counted),
             cmocka_unit_test(test_cloud_channel),
             cmocka_unit_test(test_orderly_consume),
         };

@@ -204,8 +204,10 @@ static void test_secret_key_redacted(void **state) {
         assert_string_equal(buf, "RocketMQ");
         n = sizeof(buf);
         assert_int_equal(rmq_conf_get(conf, "securityToken", buf, &n), RMQ_OK);
-        assert_string_equal(buf, "tok");
+        assert_string_equal(buf, "[redacted]"); /* a credential too */
         assert_true(rmq__conf_prop_secret("secretKey"));
+        assert_true(rmq__conf_prop_secret("securityToken"));
+        assert_true(rmq__conf_prop_secret("tls.client.keyPassword"));
         assert_false(rmq__conf_prop_secret("accessKey"));
         /* the copy keeps the value itself */
         dup = rmq_conf_dup(conf);
