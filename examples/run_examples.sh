@@ -9,18 +9,25 @@ set -euo pipefail
 mock=$1
 dir=$2
 tmp=$(mktemp -d)
+# Waits for a mock started with its output in $1 and prints its name
+# server address (fails, showing the output, if it never says it).
+wait_namesrv() {
+        for _ in $(seq 100); do
+                grep -q '^namesrv: ' "$1" && break
+                sleep 0.05
+        done
+        local a
+        a=$(sed -n 's/^namesrv: //p' "$1" | head -1)
+        [ -n "$a" ] || { echo "$2 did not start" >&2; cat "$1" >&2; return 1; }
+        echo "$a"
+}
 log=$tmp/mock.log
 "$mock" --brokers 2 --namesrv-port 0 >"$log" 2>&1 &
 pid=$!
 tpid=
 acl_pid=
 trap 'kill $pid $tpid $acl_pid 2>/dev/null; wait $pid $tpid $acl_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do
-        grep -q '^namesrv: ' "$log" && break
-        sleep 0.05
-done
-addr=$(sed -n 's/^namesrv: //p' "$log" | head -1)
-[ -n "$addr" ] || { echo "mock did not start"; cat "$log"; exit 1; }
+addr=$(wait_namesrv "$log" mock)
 "$dir/producer_sync" -n "$addr" -c 3
 "$dir/producer_sync" -n "$addr" -c 1 -s 10000    # compressed
 "$dir/producer_async" -n "$addr" -c 20
@@ -199,12 +206,7 @@ acl_log=$tmp/mock_acl.log
 "$mock" --brokers 1 --namesrv-port 0 --topic TopicAcl:4 \
         --acl "$tmp/acl.json" >"$acl_log" 2>&1 &
 acl_pid=$!
-for _ in $(seq 100); do
-        grep -q '^namesrv: ' "$acl_log" && break
-        sleep 0.05
-done
-acl_addr=$(sed -n 's/^namesrv: //p' "$acl_log" | head -1)
-[ -n "$acl_addr" ] || { echo "ACL mock did not start"; cat "$acl_log"; exit 1; }
+acl_addr=$(wait_namesrv "$acl_log" "ACL mock")
 "$dir/producer_acl" -n "$acl_addr" --access-key RocketMQ \
         --secret-key 12345678 TopicAcl >"$tmp/acl.out"
 expect "$tmp/acl.out" 3
@@ -237,12 +239,7 @@ tlog=$tmp/mock_tls.log
 "$mock" --brokers 1 --namesrv-port 0 --tls-selfsigned "$tmp/pki" \
         >"$tlog" 2>&1 &
 tpid=$!
-for _ in $(seq 100); do
-        grep -q '^namesrv: ' "$tlog" && break
-        sleep 0.05
-done
-taddr=$(sed -n 's/^namesrv: //p' "$tlog" | head -1)
-[ -n "$taddr" ] || { echo "TLS mock did not start"; cat "$tlog"; exit 1; }
+taddr=$(wait_namesrv "$tlog" "TLS mock")
 "$dir/producer_sync" -n "$taddr" -t TopicTls -c 3 --tls --tls-ca "$tmp/pki/ca.pem"
 timeout 60 "$dir/push_consumer" -n "$taddr" -t TopicTls -g CG_EX_TLS -c 3 \
         --from first --tls --tls-ca "$tmp/pki/ca.pem" >"$tmp/tls.out"
