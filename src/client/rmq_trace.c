@@ -125,6 +125,13 @@ static void keys_add(rmq_buf_t *keys, const char *list) {
         }
 }
 
+/* TraceTransferBean.transKey: the traced message's id and its keys. */
+static void trans_keys_add(rmq_buf_t *k, const char *msg_id,
+                           const char *keys) {
+        keys_add(k, msg_id);
+        keys_add(k, keys); /* NULL-safe */
+}
+
 static const char *trace_topic_for(const rmq_tracer_t *t, const char *region,
                                    char *buf, size_t size) {
         /* AsyncRunnable.getTraceTopicName */
@@ -566,9 +573,7 @@ void rmq__trace_send_after(rmq_producer_t *prod, const rmq_send_context_t *ctx,
                 RMQ_TRACE_CONTENT_SPLITOR);
         put_field(&data, res->offset_msg_id, RMQ_TRACE_CONTENT_SPLITOR);
         put_bool(&data, res->status == RMQ_SEND_OK, RMQ_TRACE_FIELD_SPLITOR);
-        keys_add(&k, res->msg_id ? res->msg_id : "null");
-        if (keys)
-                keys_add(&k, keys);
+        trans_keys_add(&k, res->msg_id ? res->msg_id : "null", keys);
         offer(t, res->region_id, &data, &k);
 }
 
@@ -625,9 +630,7 @@ static bool sub_before(rmq_tracer_t *t, const char *group,
                 put_i64(&data, rmq_message_ext_reconsume_times(mx),
                         RMQ_TRACE_CONTENT_SPLITOR);
                 put_field(&data, keys, RMQ_TRACE_FIELD_SPLITOR);
-                keys_add(&k, rmq_message_ext_msg_id(mx));
-                if (keys)
-                        keys_add(&k, keys);
+                trans_keys_add(&k, rmq_message_ext_msg_id(mx), keys);
         }
         *regionp = region;
         offer(t, region, &data, &k);
@@ -664,9 +667,7 @@ static void sub_after(rmq_tracer_t *t, const char *group,
                         put_i64(&data, now, RMQ_TRACE_CONTENT_SPLITOR);
                         put_field(&data, group, RMQ_TRACE_FIELD_SPLITOR);
                 }
-                keys_add(&k, rmq_message_ext_msg_id(mx));
-                if (keys)
-                        keys_add(&k, keys);
+                trans_keys_add(&k, rmq_message_ext_msg_id(mx), keys);
         }
         offer(t, region, &data, &k);
 }
@@ -743,9 +744,7 @@ void rmq__trace_end_transaction(rmq_tracer_t *t, const char *topic,
         put_field(&data, rmq_local_transaction_state_name(state),
                   RMQ_TRACE_CONTENT_SPLITOR);
         put_bool(&data, from_check, RMQ_TRACE_FIELD_SPLITOR);
-        keys_add(&k, msg_id ? msg_id : "null");
-        if (keys)
-                keys_add(&k, keys);
+        trans_keys_add(&k, msg_id ? msg_id : "null", keys);
         offer(t, region, &data, &k);
 }
 
