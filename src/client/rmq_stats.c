@@ -98,16 +98,7 @@ static void report_job(rmq_job_t *job) {
         uv_mutex_unlock(&r->lock);
         doc = rmq__stats_document(r->ci, r->type, r->name, r->start_ms, r->fill,
                                   r->impl);
-#ifndef NDEBUG
-        /* STYLE R16.6: application code never runs under a library
-         * lock. */
-        if (rmq__locks_held() != 0) {
-                fprintf(stderr, "rocketmq-c: the statistics callback under a "
-                                "library lock (a bug in the library); "
-                                "aborting\n");
-                abort();
-        }
-#endif
+        rmq__assert_no_locks("the statistics callback");
         r->cb(doc, strlen(doc), r->opaque);
         rmq__free(doc);
         uv_mutex_lock(&r->lock);

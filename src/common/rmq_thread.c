@@ -9,6 +9,20 @@
 #include "common/rmq_thread.h"
 #include "common/rmq_time.h"
 
+void rmq__assert_no_locks(const char *what) {
+#ifndef NDEBUG
+        if (rmq__locks_held() != 0) {
+                fprintf(stderr,
+                        "rocketmq-c: %s under a library lock (a bug in the "
+                        "library); aborting\n",
+                        what);
+                abort();
+        }
+#else
+        RMQ_UNUSED(what);
+#endif
+}
+
 /* ---- locality ---- */
 
 _Thread_local bool rmq__tls_io RMQ_TLS_FAST;

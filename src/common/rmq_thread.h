@@ -64,6 +64,12 @@ static inline int rmq__locks_held(void) {
         return rmq__tls_locks;
 }
 
+/* STYLE R16.6: the application's code (\p what: "a log line [fac]", "the
+ * statistics callback") never runs under a library lock. Debug builds
+ * abort with a message when the calling thread holds one; no-op
+ * otherwise. */
+void rmq__assert_no_locks(const char *what);
+
 /* Starts a library thread with every signal blocked (so signals, SIGPIPE
  * included, go to the host's threads) and named \p name (15 chars max).
  * Returns 0 or a libuv error. */
